@@ -1,0 +1,126 @@
+"""JSON Schema (2020-12) of a scenario file; `mockserver run --schema` prints it for editors.
+
+The loader validates the top level first, then each step against the `$defs` entry of its verb,
+so an error names one step and one key rather than a `oneOf` over every verb.
+"""
+from __future__ import annotations
+
+DURATION = {
+    "description": "90s, 5m, 1h30m, 7h21m, 2d, 50ms, or a number of seconds",
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*((ms|s|m|h|d|w)\s*(\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*)*)?$"},
+    ],
+}
+
+_SAVE = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1},
+         "description": "name -> dotted path into the step's JSON result"}
+_HEADERS_EXPECT = {"anyOf": [
+    {"type": "array", "items": {"type": "string"}},
+    {"type": "object", "additionalProperties": True},
+]}
+_STATUS = {"type": "integer", "minimum": 100, "maximum": 599}
+_EXPECT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "status": {"anyOf": [_STATUS, {"type": "array", "items": _STATUS, "minItems": 1}]},
+        "json": {"description": "partial JSON match"},
+        "headers": _HEADERS_EXPECT,
+    },
+}
+_COMMON = {"name": {"type": "string"}}
+_MERCHANT = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
+_SIM_PARAMS = {"anyOf": [{"type": "string"}, {"type": "object"}],
+               "description": "a mapping of simulation params, or a string meaning {invoice: X}"}
+_REPLY = {"anyOf": [
+    _STATUS,
+    {"enum": ["timeout", "reset"]},
+    {"type": "object", "additionalProperties": False,
+     "properties": {"status": _STATUS, "body": {"anyOf": [{"type": "string"}, {"type": "object"},
+                                                           {"type": "array"}]},
+                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "slow": DURATION, "timeout": {"type": "boolean"}, "reset": {"type": "boolean"}}},
+]}
+_MOMENT = {"type": "string", "description": "+duration from the scenario start, or an ISO 8601 instant"}
+_WEBHOOK_FILTER = {"event": {"type": "string"}, "json": {"description": "partial JSON match"}}
+
+
+def _step(verb: str, verb_schema: dict, **extra: dict) -> dict:
+    props = {verb: verb_schema, **_COMMON, **extra}
+    return {"type": "object", "required": [verb], "additionalProperties": False, "properties": props}
+
+
+STEP_DEFS = {
+    "call": _step(
+        "call",
+        {"type": "string", "pattern": r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +/\S*$",
+         "description": "METHOD /path relative to the provider's API base"},
+        query={"type": "object"}, json={}, headers={"type": "object", "additionalProperties": {"type": "string"}},
+        auth={"type": "boolean"}, merchant=_MERCHANT, expect=_EXPECT, save=_SAVE),
+    "pay": _step("pay", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
+    "confirm": _step("confirm", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
+    "expire": _step("expire", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
+    "simulate": _step("simulate", {"type": "string", "minLength": 1},
+                      params={"type": "object"}, expect=_EXPECT, save=_SAVE),
+    "advance": _step("advance", {"anyOf": [DURATION, {"const": "until_quiet"}],
+                                 "description": "a duration (90s, 5m, 1h30m, 2d) or until_quiet"}),
+    "expect_webhook": _step("expect_webhook", {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            **_WEBHOOK_FILTER,
+            "headers": _HEADERS_EXPECT,
+            "signature": {"enum": ["valid", "invalid"]},
+            "status": {"enum": ["delivered", "exhausted", "pending"]},
+            "attempts": {"type": "integer", "minimum": 0},
+            "at": _MOMENT,
+            "gaps": {"type": "array", "items": DURATION},
+            "answers": {"type": "array", "items": {"anyOf": [_STATUS, {"enum": ["timeout", "error"]}]}},
+        }}, save=_SAVE),
+    "expect_no_webhook": _step("expect_no_webhook", {
+        "anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": False,
+                                     "properties": _WEBHOOK_FILTER}]}),
+    "expect_state": _step("expect_state", {
+        "type": "object", "required": ["json"], "minProperties": 2,
+        "properties": {"json": {"description": "partial JSON match"}},
+        "description": "params of the provider's `state` simulation, plus `json`"}),
+    "resend": _step("resend", {
+        "type": "object", "additionalProperties": False,
+        "properties": {**_WEBHOOK_FILTER, "tamper": {"enum": ["signature", "body"]}}},
+        expect={"anyOf": [{"enum": ["acknowledged", "rejected"]},
+                          {"type": "object", "required": ["status"], "additionalProperties": False,
+                           "properties": {"status": {"anyOf": [
+                               _STATUS, {"type": "array", "items": _STATUS}]}}}]}),
+}
+
+VERBS = tuple(STEP_DEFS)
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://provider-sandbox.local/schemas/scenario.json",
+    "title": "provider-sandbox scenario",
+    "description": "One payment story against one provider; see docs/scenarios.md.",
+    "type": "object",
+    "required": ["scenario", "provider", "steps"],
+    "additionalProperties": False,
+    "properties": {
+        "scenario": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "provider": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "seed": {"type": "integer"},
+        "start": {"type": "string", "format": "date-time"},
+        "merchant": _MERCHANT,
+        "webhook_url": {"type": "string", "pattern": r"^(builtin|https?://\S+)$"},
+        "webhook_timeout": DURATION,
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "receiver": {"type": "object", "additionalProperties": False, "properties": {
+            "replies": {"type": "array", "items": _REPLY},
+            "verify_signature": {"type": "boolean"}}},
+        "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
+    },
+    "$defs": {
+        "step": {"type": "object",
+                 "oneOf": [{"$ref": f"#/$defs/{verb}"} for verb in VERBS]},
+        **STEP_DEFS,
+    },
+}
