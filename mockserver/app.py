@@ -1,0 +1,45 @@
+"""build_app(config) -> the sandbox: admin API at /_sandbox, one sub-application per provider."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from .config import SandboxConfig
+from .core import admin
+from .core.http import WORLD
+from .core.world import World
+from .providers.registry import load_providers
+
+MAX_BODY = 1024 * 1024  # requests above 1 MiB get the provider's 413 shape
+
+
+def build_world(config: SandboxConfig) -> World:
+    providers = load_providers()
+    settings = {name: config.provider_settings(name, p.default_merchants())
+                for name, p in providers.items()}
+    return World(providers=providers, settings=settings, seed=config.resolved_seed(),
+                 start=config.start, clock_mode=config.clock, speed=config.speed,
+                 journal_size=config.journal_size,
+                 allow_external_webhooks=config.allow_external_webhooks,
+                 public_url=config.public_url)
+
+
+def build_app(config: SandboxConfig | None = None, world: World | None = None) -> web.Application:
+    config = config or SandboxConfig()
+    world = world or build_world(config)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[admin.admin_middleware()])
+    app[WORLD] = world
+    app.add_routes(admin.routes)
+    for provider in world.providers.values():
+        sub = provider.build_app(world)
+        sub[WORLD] = world
+        app.add_subapp(provider.prefix, sub)
+
+    async def on_startup(_app: web.Application) -> None:
+        world.start_driver()
+
+    async def on_cleanup(_app: web.Application) -> None:
+        await world.close()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app

@@ -1,0 +1,87 @@
+"""Address encoders for the simulated chains: real checksums, testnet shapes.
+
+bech32 (BIP-173), CashAddr (BCH), Base58Check (Bitcoin and Ripple alphabets). Written out here
+because they are a few lines each and no well-kept pure-Python package covers all of them.
+"""
+from __future__ import annotations
+
+import hashlib
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_RIPPLE = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
+
+
+def _convertbits(data: bytes, frombits: int, tobits: int, pad: bool = True) -> list[int]:
+    acc, bits, out, maxv = 0, 0, [], (1 << tobits) - 1
+    for value in data:
+        acc = (acc << frombits) | value
+        bits += frombits
+        while bits >= tobits:
+            bits -= tobits
+            out.append((acc >> bits) & maxv)
+    if pad and bits:
+        out.append((acc << (tobits - bits)) & maxv)
+    return out
+
+
+def _bech32_polymod(values: list[int]) -> int:
+    gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            chk ^= gen[i] if ((top >> i) & 1) else 0
+    return chk
+
+
+def bech32_encode(hrp: str, data5: list[int]) -> str:
+    expanded = [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp]
+    polymod = _bech32_polymod(expanded + data5 + [0] * 6) ^ 1
+    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + "".join(_BECH32[d] for d in data5 + checksum)
+
+
+def segwit_address(hrp: str, program: bytes) -> str:
+    """P2WPKH/P2WSH v0 address (bech32)."""
+    return bech32_encode(hrp, [0] + _convertbits(program, 8, 5))
+
+
+def _cashaddr_polymod(values: list[int]) -> int:
+    gens = [0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470]
+    chk = 1
+    for d in values:
+        top = chk >> 35
+        chk = ((chk & 0x07FFFFFFFF) << 5) ^ d
+        for i in range(5):
+            chk ^= gens[i] if ((top >> i) & 1) else 0
+    return chk ^ 1
+
+
+def cashaddr(prefix: str, hash160: bytes) -> str:
+    """BCH CashAddr, P2PKH (version byte 0)."""
+    payload = _convertbits(bytes([0]) + hash160, 8, 5)
+    mod = _cashaddr_polymod([ord(c) & 31 for c in prefix] + [0] + payload + [0] * 8)
+    checksum = [(mod >> 5 * (7 - i)) & 31 for i in range(8)]
+    return prefix + ":" + "".join(_BECH32[d] for d in payload + checksum)
+
+
+def base58(data: bytes, alphabet: str = _B58) -> str:
+    num = int.from_bytes(data, "big")
+    out = ""
+    while num:
+        num, rem = divmod(num, 58)
+        out = alphabet[rem] + out
+    pad = len(data) - len(data.lstrip(b"\0"))
+    return alphabet[0] * pad + out
+
+
+def base58check(version: bytes, payload: bytes, alphabet: str = _B58) -> str:
+    raw = version + payload
+    checksum = hashlib.sha256(hashlib.sha256(raw).digest()).digest()[:4]
+    return base58(raw + checksum, alphabet)
+
+
+def ripple_address(account_id: bytes) -> str:
+    return base58check(b"\x00", account_id, _B58_RIPPLE)

@@ -1,0 +1,254 @@
+"""/_sandbox/* : the admin API. JSON in, JSON out; errors as {"error": {"message", "status"}}.
+
+Routes that change facts (simulate, advance, redeliver) run what became due before answering,
+so a caller sees the webhooks they caused in the same response's aftermath.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from aiohttp import web
+
+from .chain import network as chain_network
+from .clock import utc
+from .durations import format_duration, parse_duration
+from .errors import BadRequest, NotFound, SandboxError
+from .http import WORLD, json_response, provider_middleware, read_json
+
+routes = web.RouteTableDef()
+
+
+def render_admin_error(err: SandboxError) -> web.Response:
+    body = {"error": {"message": err.message, "status": err.status}}
+    if err.details:
+        body["error"]["details"] = err.details
+    return json_response(body, status=err.status)
+
+
+def _world(request: web.Request):
+    return request.app[WORLD]
+
+
+def _int(request: web.Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"query parameter {name} must be an integer") from None
+    if value < 0:
+        raise BadRequest(f"query parameter {name} must not be negative")
+    return value
+
+
+def _provider(request: web.Request, name: str):
+    world = _world(request)
+    if name not in world.providers:
+        raise NotFound(f"unknown provider {name!r}; known: {', '.join(sorted(world.providers))}")
+    return world.providers[name]
+
+
+def _clock_view(world) -> dict:
+    nxt = world.scheduler.next_due()
+    return {**world.clock.describe(), "start": world.start.isoformat() if world.start else None,
+            "elapsed": format_duration(world.clock.now() - world.start) if world.start else None,
+            "next_event_at": nxt.isoformat() if nxt else None, "pending_events": len(world.scheduler)}
+
+
+@routes.get("/_sandbox/health")
+async def health(request: web.Request) -> web.Response:
+    world = _world(request)
+    return json_response({"status": "ok", "seed": world.seed, "clock": world.clock.describe(),
+                          "providers": sorted(world.providers),
+                          "self_violations": len(world.self_violations)})
+
+
+@routes.get("/_sandbox/clock")
+async def clock(request: web.Request) -> web.Response:
+    return json_response(_clock_view(_world(request)))
+
+
+@routes.post("/_sandbox/clock/advance")
+async def advance(request: web.Request) -> web.Response:
+    world = _world(request)
+    body = await read_json(request, required=False)
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object like {\"by\": \"5m\"} or {\"to\": \"<ISO 8601>\"}")
+    if "to" in body:
+        try:
+            target = utc(datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00")))
+        except ValueError:
+            raise BadRequest("'to' must be an ISO 8601 instant") from None
+        if target < world.clock.now():
+            raise BadRequest("the clock does not go backwards")
+    else:
+        try:
+            target = world.clock.now() + parse_duration(body.get("by", request.query.get("by", "0s")))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+    ran = await world.scheduler.run_until(target)
+    world.journal.record("clock.advance", None, to=world.clock.now().isoformat(), events=ran)
+    return json_response({**_clock_view(world), "events_run": ran})
+
+
+@routes.post("/_sandbox/clock/run")
+async def run_until_quiet(request: web.Request) -> web.Response:
+    world = _world(request)
+    body = await read_json(request, required=False)
+    try:
+        horizon = parse_duration((body or {}).get("horizon", "30d")) if isinstance(body, dict) else None
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    if horizon is None:
+        raise BadRequest("body must be a JSON object")
+    ran = await world.scheduler.run_until_quiet(horizon)
+    world.journal.record("clock.run", None, to=world.clock.now().isoformat(), events=ran)
+    return json_response({**_clock_view(world), "events_run": ran})
+
+
+@routes.get("/_sandbox/providers")
+async def providers(request: web.Request) -> web.Response:
+    world = _world(request)
+    origin = world.public_url or str(request.url.origin())
+    out = {}
+    for name, provider in world.providers.items():
+        backend = world.backend(name)
+        out[name] = {**provider.describe(backend.merchants[0] if backend.merchants else {}, origin),
+                     "merchants": backend.merchants, "simulations": sorted(provider.simulations)}
+    return json_response(out)
+
+
+@routes.patch("/_sandbox/providers/{provider}/merchant")
+async def update_merchant(request: web.Request) -> web.Response:
+    provider = _provider(request, request.match_info["provider"])
+    backend = _world(request).backend(provider.name)
+    index = _int(request, "index", 0)
+    if index >= len(backend.merchants):
+        raise NotFound(f"merchant index {index} out of range")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object of merchant settings")
+    if "webhook_timeout" in body:
+        try:
+            body["webhook_timeout"] = float(body["webhook_timeout"])
+        except (TypeError, ValueError):
+            raise BadRequest("webhook_timeout must be a number of seconds") from None
+        if not 0 < body["webhook_timeout"] <= 120:
+            raise BadRequest("webhook_timeout must be in (0, 120] seconds")
+    backend.merchants[index].update(body)
+    return json_response(backend.merchants[index])
+
+
+@routes.post("/_sandbox/simulate/{provider}/{action}")
+async def simulate(request: web.Request) -> web.Response:
+    world = _world(request)
+    provider = _provider(request, request.match_info["provider"])
+    action = request.match_info["action"]
+    handler = provider.simulations.get(action)
+    if handler is None:
+        raise NotFound(f"{provider.name} has no simulation {action!r}; "
+                       f"known: {', '.join(sorted(provider.simulations))}")
+    params = await read_json(request, required=False)
+    if not isinstance(params, dict):
+        raise BadRequest("body must be a JSON object")
+    result = await handler(world, world.backend(provider.name), params)
+    world.journal.record("simulate", provider.name, action=action,
+                         ref=str(params.get("invoice") or params.get("target") or "") or None)
+    await world.scheduler.settle()
+    return json_response(result)
+
+
+@routes.post("/_sandbox/chain/transfers")
+async def chain_transfer(request: web.Request) -> web.Response:
+    """Pay any address on a simulated chain, whatever provider (if any) watches it."""
+    world = _world(request)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object {network, address, amount}")
+    try:
+        net = chain_network(str(body.get("network", "")))
+        amount = Decimal(str(body.get("amount")))
+    except (ValueError, InvalidOperation) as exc:
+        raise BadRequest(f"bad transfer: {exc}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise BadRequest("amount must be a positive number")
+    address = body.get("address")
+    if not isinstance(address, str) or not address:
+        raise BadRequest("address is required")
+    tx = world.chain.send(net.name, address, amount)
+    world.journal.record("chain.transfer", None, txid=tx.txid, address=address, amount=str(amount))
+    await world.scheduler.settle()
+    return json_response(tx.to_dict(world.clock.now()), status=201)
+
+
+@routes.get("/_sandbox/chain/transfers")
+async def chain_transfers(request: web.Request) -> web.Response:
+    world = _world(request)
+    address = request.query.get("address", "")
+    return json_response([t.to_dict(world.clock.now()) for t in world.chain.transfers_to(address)])
+
+
+@routes.get("/_sandbox/deliveries")
+async def deliveries(request: web.Request) -> web.Response:
+    world = _world(request)
+    q = request.query
+    found = world.outbox.list(provider=q.get("provider"), status=q.get("status"),
+                              event=q.get("event"), ref=q.get("ref"))
+    limit = _int(request, "limit")
+    if limit:
+        found = found[-limit:]
+    return json_response([d.to_dict() for d in found])
+
+
+def _delivery(request: web.Request):
+    delivery = _world(request).outbox.get(request.match_info["delivery_id"])
+    if delivery is None:
+        raise NotFound("unknown delivery")
+    return delivery
+
+
+@routes.get("/_sandbox/deliveries/{delivery_id}")
+async def delivery(request: web.Request) -> web.Response:
+    return json_response(_delivery(request).to_dict())
+
+
+@routes.post("/_sandbox/deliveries/{delivery_id}/redeliver")
+async def redeliver(request: web.Request) -> web.Response:
+    world = _world(request)
+    found = _delivery(request)
+    world.outbox.redeliver(found)
+    await world.scheduler.settle()
+    return json_response(found.to_dict())
+
+
+@routes.get("/_sandbox/journal")
+async def journal(request: web.Request) -> web.Response:
+    world = _world(request)
+    q = request.query
+    return json_response(world.journal.query(
+        provider=q.get("provider"), kind=q.get("kind"), ref=q.get("ref"),
+        since=_int(request, "since", 0), limit=_int(request, "limit")))
+
+
+@routes.get("/_sandbox/journal/export")
+async def journal_export(request: web.Request) -> web.Response:
+    return web.Response(text=_world(request).journal.export(), content_type="application/x-ndjson")
+
+
+@routes.get("/_sandbox/violations")
+async def violations(request: web.Request) -> web.Response:
+    """Places where the sandbox's own output broke its contracts (should always be empty)."""
+    return json_response(_world(request).self_violations)
+
+
+@routes.post("/_sandbox/reset")
+async def reset(request: web.Request) -> web.Response:
+    world = _world(request)
+    await world.reset()
+    return json_response({"status": "reset", "seed": world.seed, "clock": world.clock.describe()})
+
+
+def admin_middleware():
+    return provider_middleware("_sandbox", render_admin_error, journal=False)

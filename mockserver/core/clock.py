@@ -1,0 +1,56 @@
+"""The World's clock: the only source of 'now' in the sandbox.
+
+virtual  - time moves only when advanced (tests, scenarios, CI).
+realtime - follows the wall clock from the start instant, times `speed`; advance() still jumps.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+class Clock:
+    def __init__(self, start: datetime | None = None, mode: str = "virtual", speed: float = 1.0):
+        if mode not in ("virtual", "realtime"):
+            raise ValueError(f"clock mode must be virtual or realtime, not {mode!r}")
+        if speed <= 0:
+            raise ValueError("clock speed must be positive")
+        # The start instant is read once; freezegun pins it in tests.
+        self._virtual = utc(start) if start else datetime.now(timezone.utc).replace(microsecond=0)
+        self.mode = mode
+        self.speed = speed
+        self._wall_anchor = time.monotonic()
+
+    def now(self) -> datetime:
+        if self.mode == "virtual":
+            return self._virtual
+        elapsed = (time.monotonic() - self._wall_anchor) * self.speed
+        return self._virtual + timedelta(seconds=elapsed)
+
+    def set(self, moment: datetime) -> None:
+        """Move to `moment` (never backwards)."""
+        moment = utc(moment)
+        current = self.now()
+        if moment < current:
+            return
+        if self.mode == "virtual":
+            self._virtual = moment
+        else:
+            self._virtual += moment - current
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValueError("the clock does not go backwards")
+        self.set(self.now() + delta)
+        return self.now()
+
+    def seconds_until(self, moment: datetime) -> float:
+        """Wall seconds until `moment` in realtime mode (used by the realtime driver)."""
+        return max(0.0, (moment - self.now()).total_seconds() / self.speed)
+
+    def describe(self) -> dict:
+        return {"now": self.now().isoformat(), "mode": self.mode, "speed": self.speed}

@@ -1,0 +1,118 @@
+"""JSON-schema contracts: contracts/<provider>/*.json, compiled once per process.
+
+Each file is one message (request, response, error, webhook), named by its file stem, e.g.
+`invoice-create.request`. Files may $ref each other by file name or $id.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .errors import ContractViolation
+
+
+def contracts_root() -> Path:
+    """contracts/ beside the package (editable install or checkout), or $SANDBOX_CONTRACTS."""
+    env = os.environ.get("SANDBOX_CONTRACTS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "contracts"
+
+
+@dataclass(frozen=True)
+class Violation:
+    contract: str
+    message: str
+    schema_path: str
+    instance_path: str
+
+    def as_dict(self) -> dict:
+        return {"contract": self.contract, "message": self.message,
+                "schema_path": self.schema_path, "instance_path": self.instance_path}
+
+
+class ContractSet:
+    def __init__(self, provider: str, directory: Path):
+        self.provider = provider
+        self.directory = directory
+        self.schemas: dict[str, dict] = {}
+        resources = []
+        for path in sorted(directory.glob("*.json")) if directory.is_dir() else ():
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            name = path.name[: -len(".json")]
+            self.schemas[name] = schema
+            resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+            resources.append((path.name, resource))
+            if "$id" in schema:
+                resources.append((schema["$id"], resource))
+        registry = Registry().with_resources(resources)
+        checker = FormatChecker()
+        self._validators = {
+            name: Draft202012Validator(schema, registry=registry, format_checker=checker)
+            for name, schema in self.schemas.items()}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._validators
+
+    def names(self) -> list[str]:
+        return sorted(self._validators)
+
+    def validate(self, name: str, instance: Any) -> list[Violation]:
+        validator = self._validators.get(name)
+        if validator is None:
+            raise KeyError(f"no contract {self.provider}/{name}")
+        errors = list(validator.iter_errors(instance))
+        if not errors:
+            return []
+        ordered = [best_match(errors)] + [e for e in errors if e is not best_match(errors)]
+        return [Violation(
+            contract=f"{self.provider}/{name}", message=e.message,
+            schema_path="/" + "/".join(str(p) for p in e.absolute_schema_path),
+            instance_path="/" + "/".join(str(p) for p in e.absolute_path)) for e in ordered]
+
+    def check_request(self, name: str, instance: Any) -> None:
+        """Validate an inbound message; the first violation becomes a ContractViolation."""
+        violations = self.validate(name, instance)
+        if violations:
+            v = violations[0]
+            where = v.instance_path if v.instance_path != "/" else "body"
+            raise ContractViolation(f"{where}: {v.message}", contract=v.contract,
+                                    schema_path=v.schema_path, instance_path=v.instance_path)
+
+
+
+class BoundContracts:
+    """A provider's ContractSet as one World sees it: its own output's violations go to `report`."""
+
+    def __init__(self, contracts: ContractSet, report: Callable[[Violation], None]):
+        self.contracts = contracts
+        self.report = report
+        self.validate = contracts.validate
+        self.check_request = contracts.check_request
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.contracts
+
+    def audit(self, name: str, instance: Any) -> list[Violation]:
+        """Validate the sandbox's own output (response or webhook); report, never raise."""
+        violations = self.contracts.validate(name, instance)
+        for v in violations:
+            self.report(v)
+        return violations
+
+
+@lru_cache(maxsize=None)
+def _load(provider: str, directory: str) -> ContractSet:
+    return ContractSet(provider, Path(directory))
+
+
+def load_contracts(provider: str, root: Path | None = None) -> ContractSet:
+    """Compiled once per process and directory; every World shares the same validators."""
+    return _load(provider, str((root or contracts_root()) / provider))

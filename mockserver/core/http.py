@@ -1,0 +1,96 @@
+"""HTTP plumbing shared by every provider sub-application: error rendering, journal, JSON I/O.
+
+The middleware is the one place where any failure becomes the provider's own error shape, so a
+handler never has to think about malformed bodies, oversize requests or unknown routes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+from typing import Any, Callable
+
+from aiohttp import web
+
+from .errors import BadRequest, ContractViolation, NotFound, SandboxError
+
+log = logging.getLogger(__name__)
+
+WORLD: web.AppKey = web.AppKey("world", object)
+
+ErrorRenderer = Callable[[SandboxError], web.Response]
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(raw: bytes, *, parse_float: Callable[[str], Any] = Decimal, **kw: Any) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity, floats as Decimal unless told otherwise."""
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_float=parse_float, parse_constant=_reject_constant, **kw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BadRequest(f"Malformed JSON body: {exc.__class__.__name__}") from None
+
+
+async def read_json(request: web.Request, *, required: bool = True, **kw: Any) -> Any:
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise BadRequest("Request body is required")
+        return {}
+    return parse_json(raw, **kw)
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return int(obj) if obj == obj.to_integral_value() and obj.as_tuple().exponent >= 0 else float(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def dumps(payload: Any) -> str:
+    return json.dumps(payload, default=_default, ensure_ascii=False)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(text=dumps(payload), status=status, headers=headers,
+                        content_type="application/json")
+
+
+def provider_middleware(provider: str, render_error: ErrorRenderer, *, journal: bool = True):
+    """Turn every failure into `render_error`'s shape and journal every exchange."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        world = request.app[WORLD]
+        violation = None
+        try:
+            response = await handler(request)
+        except SandboxError as err:
+            response = render_error(err)
+            response.headers.update(err.headers)
+            if isinstance(err, ContractViolation):
+                violation = err.details
+        except web.HTTPRequestEntityTooLarge as exc:
+            response = render_error(SandboxError("Request body too large", status=413))
+            response.headers.update({"X-Sandbox-Limit": str(exc.text or "")[:100]})
+        except web.HTTPNotFound:
+            response = render_error(NotFound("Not found"))
+        except web.HTTPMethodNotAllowed as exc:
+            response = render_error(SandboxError("Method not allowed", status=405))
+            response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = render_error(SandboxError(exc.reason, status=exc.status))
+        except Exception:  # never a traceback in a response
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            response = render_error(SandboxError("Internal sandbox error", status=500))
+        if journal or violation:
+            world.journal.record(
+                "api", provider, method=request.method, path=request.path_qs,
+                status=response.status, violation=violation)
+        return response
+
+    return middleware

@@ -1,0 +1,244 @@
+"""The webhook outbox: an event becomes a delivery; a delivery becomes attempts on the provider's
+retry schedule, on the World's clock.
+
+A waiting retry is one scheduler entry, nothing more. An attempt's timeout is real time (the
+receiver is real), so a "receiver times out" story costs only the configured timeout.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .journal import Journal
+from .scheduler import Scheduler
+
+AckRule = Callable[[int, bytes], bool]
+# Signs an attempt at send time: (body, attempt time) -> extra headers. Most providers sign once,
+# at enqueue; this hook is for those whose signature covers a per-attempt timestamp.
+Signer = Callable[[bytes, datetime], dict]
+
+EXCERPT_BYTES = 2048
+
+
+def ack_http_200(status: int, body: bytes) -> bool:
+    return status == 200
+
+
+def ack_any_2xx(status: int, body: bytes) -> bool:
+    return 200 <= status < 300
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When to try again after a failed attempt.
+
+    delays         - after failed attempt k (1-based), wait delays[k-1]; no delay left -> exhausted
+    measured_from  - "previous": each delay counts from the previous attempt;
+                     "first": each delay is an offset from the first attempt
+    give_up_after  - no attempt is made later than first attempt + this
+    """
+    delays: tuple[timedelta, ...] = ()
+    measured_from: str = "previous"
+    give_up_after: timedelta | None = None
+
+    @classmethod
+    def minutes(cls, *minutes: float, **kw: Any) -> "RetryPolicy":
+        return cls(tuple(timedelta(minutes=m) for m in minutes), **kw)
+
+    def next_attempt_at(self, failed_attempts: int, first_at: datetime, last_at: datetime) -> datetime | None:
+        if failed_attempts > len(self.delays):
+            return None
+        delay = self.delays[failed_attempts - 1]
+        at = (first_at if self.measured_from == "first" else last_at) + delay
+        if self.give_up_after is not None and at > first_at + self.give_up_after:
+            return None
+        return at
+
+    @property
+    def max_attempts(self) -> int:
+        return 1 + len(self.delays)
+
+
+@dataclass
+class Attempt:
+    number: int
+    at: datetime
+    status: int | None = None
+    error: str | None = None
+    latency_ms: float = 0.0
+    response_excerpt: str = ""
+    acknowledged: bool = False
+    manual: bool = False
+
+    def to_dict(self) -> dict:
+        return {"number": self.number, "at": self.at.isoformat(), "status": self.status,
+                "error": self.error, "latency_ms": round(self.latency_ms, 2),
+                "response_excerpt": self.response_excerpt, "acknowledged": self.acknowledged,
+                "manual": self.manual}
+
+
+@dataclass
+class Delivery:
+    id: str
+    provider: str
+    event: str
+    url: str | None
+    body: bytes
+    headers: dict[str, str]
+    policy: RetryPolicy
+    ack: AckRule
+    created_at: datetime
+    ref: str | None = None
+    merchant: str | None = None
+    timeout: float = 10.0
+    signer: Signer | None = None
+    status: str = "pending"            # pending | delivered | exhausted
+    attempts: list[Attempt] = field(default_factory=list)
+    next_attempt_at: datetime | None = None
+
+    def to_dict(self, with_body: bool = True) -> dict:
+        out = {"id": self.id, "provider": self.provider, "event": self.event, "ref": self.ref,
+               "merchant": self.merchant, "url": self.url, "status": self.status,
+               "created_at": self.created_at.isoformat(), "attempt_count": len(self.attempts),
+               "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
+               "max_attempts": self.policy.max_attempts,
+               "attempts": [a.to_dict() for a in self.attempts]}
+        if with_body:
+            out["headers"] = dict(self.headers)
+            out["body"] = self.body.decode("utf-8", "replace")
+        return out
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Outbox:
+    def __init__(self, scheduler: Scheduler, journal: Journal, *, allow_external: bool = False):
+        self.scheduler = scheduler
+        self.journal = journal
+        self.allow_external = allow_external
+        self._deliveries: dict[str, Delivery] = {}
+        self._ids = itertools.count(1)
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def clock(self):
+        return self.scheduler.clock
+
+    async def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            # No proxies from the environment: deliveries go straight to the receiver.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=200, force_close=True), trust_env=False)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    def enqueue(self, *, provider: str, event: str, url: str | None, body: bytes,
+                headers: dict[str, str] | None = None, policy: RetryPolicy = RetryPolicy(),
+                ack: AckRule = ack_http_200, ref: str | None = None, merchant: str | None = None,
+                timeout: float = 10.0, signer: Signer | None = None) -> Delivery:
+        now = self.clock.now()
+        delivery = Delivery(
+            id=f"dlv_{next(self._ids):06d}", provider=provider, event=event, url=url, body=body,
+            headers={"Content-Type": "application/json", **(headers or {})}, policy=policy, ack=ack,
+            created_at=now, ref=ref, merchant=merchant, timeout=timeout, signer=signer)
+        self._deliveries[delivery.id] = delivery
+        self.journal.record("webhook.enqueued", provider, delivery=delivery.id, event=event, ref=ref)
+        self._schedule(delivery, now)
+        return delivery
+
+    def _schedule(self, delivery: Delivery, at: datetime, manual: bool = False) -> None:
+        if not manual:
+            delivery.next_attempt_at = at
+        self.scheduler.schedule(at, lambda: self._attempt(delivery, manual),
+                                label=f"webhook {delivery.id} {delivery.event}")
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        return self._deliveries.get(delivery_id)
+
+    def list(self, *, provider: str | None = None, status: str | None = None, event: str | None = None,
+             ref: str | None = None) -> list[Delivery]:
+        return [d for d in self._deliveries.values()
+                if (provider is None or d.provider == provider)
+                and (status is None or d.status == status)
+                and (event is None or d.event == event)
+                and (ref is None or d.ref == ref)]
+
+    def redeliver(self, delivery: Delivery) -> None:
+        """One extra attempt now, outside the schedule (what a provider's 'resend' button does)."""
+        self._schedule(delivery, self.clock.now(), manual=True)
+
+    async def _post(self, delivery: Delivery, at: datetime) -> tuple[int | None, str | None, bytes]:
+        if not delivery.url:
+            return None, "no webhook URL configured", b""
+        if not self.allow_external and not _is_loopback(delivery.url):
+            return None, "blocked: non-loopback webhook URL (set allow_external_webhooks)", b""
+        headers = dict(delivery.headers)
+        if delivery.signer:
+            headers.update(delivery.signer(delivery.body, at))
+        session = await self.session()
+        try:
+            timeout = aiohttp.ClientTimeout(total=delivery.timeout)
+            async with session.post(delivery.url, data=delivery.body, headers=headers,
+                                    timeout=timeout, allow_redirects=False) as resp:
+                excerpt = await resp.content.read(EXCERPT_BYTES)
+                return resp.status, None, excerpt
+        except asyncio.TimeoutError:
+            return None, "timeout", b""
+        except aiohttp.ServerDisconnectedError:
+            return None, "connection reset", b""
+        except aiohttp.ClientConnectorError as exc:
+            return None, f"connection refused: {exc.os_error or exc}", b""
+        except aiohttp.ClientResponseError as exc:
+            return None, f"invalid response: {exc.message}", b""
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            return None, f"{type(exc).__name__}: {exc}", b""
+
+    async def _attempt(self, delivery: Delivery, manual: bool = False) -> None:
+        if delivery.status != "pending" and not manual:
+            return
+        at = self.clock.now()
+        started = time.perf_counter()
+        status, error, body = await self._post(delivery, at)
+        attempt = Attempt(number=len(delivery.attempts) + 1, at=at, status=status, error=error,
+                          latency_ms=(time.perf_counter() - started) * 1000,
+                          response_excerpt=body.decode("utf-8", "replace")[:512], manual=manual)
+        attempt.acknowledged = status is not None and delivery.ack(status, body)
+        delivery.attempts.append(attempt)
+        self.journal.record(
+            "webhook.attempt", delivery.provider, delivery=delivery.id, event=delivery.event,
+            ref=delivery.ref, attempt=attempt.number, status=status, error=error,
+            acknowledged=attempt.acknowledged, manual=manual or None,
+            path=urlsplit(delivery.url).path if delivery.url else None,
+            latency_ms=round(attempt.latency_ms, 2))
+        if attempt.acknowledged:
+            delivery.status, delivery.next_attempt_at = "delivered", None
+            return
+        if manual:
+            return
+        scheduled = [a for a in delivery.attempts if not a.manual]
+        nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
+        if nxt is None:
+            delivery.status, delivery.next_attempt_at = "exhausted", None
+            self.journal.record("webhook.exhausted", delivery.provider, delivery=delivery.id,
+                                event=delivery.event, ref=delivery.ref, attempts=len(delivery.attempts))
+        else:
+            self._schedule(delivery, nxt)

@@ -1,0 +1,114 @@
+"""The World: everything one sandbox instance knows, passed explicitly, never global."""
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from faker import Faker
+
+from .chain import Chain
+from .clock import Clock
+from .contracts import BoundContracts, Violation, load_contracts
+from .journal import Journal
+from .scheduler import Event, Scheduler
+from .webhooks import Outbox
+
+if TYPE_CHECKING:  # the core names the interface, never a provider
+    from ..providers.base import Provider
+
+
+class World:
+    def __init__(self, *, providers: dict[str, "Provider"], settings: dict[str, dict],
+                 seed: int, start: datetime | None = None, clock_mode: str = "virtual",
+                 speed: float = 1.0, journal_size: int = 10_000, allow_external_webhooks: bool = False,
+                 public_url: str | None = None):
+        self.providers = providers
+        self.settings = settings
+        self.seed = seed
+        self.start = start
+        self.clock_mode = clock_mode
+        self.speed = speed
+        self.journal_size = journal_size
+        self.allow_external_webhooks = allow_external_webhooks
+        self.public_url = public_url
+        self.self_violations: list[dict] = []
+        self._contracts = {name: load_contracts(name) for name in providers}
+        self._driver: asyncio.Task | None = None
+        self.outbox: Outbox | None = None
+        self._build()
+
+    def _build(self) -> None:
+        self.clock = Clock(self.start, self.clock_mode, self.speed)
+        self.start = self.clock.now() if self.start is None else self.start
+        self.rng = random.Random(self.seed)
+        self._faker: Faker | None = None
+        self.journal = Journal(self.clock.now, self.journal_size)
+        self.scheduler = Scheduler(self.clock, on_error=self._on_event_error)
+        self.chain = Chain(self.scheduler, self.rng)
+        previous = self.outbox
+        self.outbox = Outbox(self.scheduler, self.journal, allow_external=self.allow_external_webhooks)
+        if previous is not None:
+            self.outbox._session = previous._session  # keep the connection pool across resets
+        self.backends: dict[str, Any] = {}
+        for name, provider in self.providers.items():
+            settings = self.settings.get(name, {})
+            self.backends[name] = provider.create_backend(
+                self, settings.get("merchants", []), settings.get("options", {}))
+
+    @property
+    def faker(self) -> Faker:
+        if self._faker is None:  # building a Faker costs ~50 ms; only pay when a provider needs it
+            self._faker = Faker()
+            self._faker.seed_instance(self.seed)
+        return self._faker
+
+    def new_uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def backend(self, provider: str) -> Any:
+        return self.backends[provider]
+
+    def contracts(self, provider: str) -> BoundContracts:
+        return BoundContracts(self._contracts[provider], self._report_violation)
+
+    def _report_violation(self, violation: Violation) -> None:
+        entry = violation.as_dict()
+        self.self_violations.append(entry)
+        self.journal.record("contract.self_violation", violation.contract.split("/")[0], **entry)
+
+    def _on_event_error(self, event: Event, exc: BaseException) -> None:
+        self.journal.record("error", None, event=event.label, error=f"{type(exc).__name__}: {exc}")
+
+    # Realtime mode: one background task drives the scheduler.
+    def start_driver(self) -> None:
+        if self.clock_mode == "realtime" and self._driver is None:
+            self._driver = asyncio.get_running_loop().create_task(self.scheduler.drive_realtime())
+
+    async def stop_driver(self) -> None:
+        if self._driver is not None:
+            self._driver.cancel()
+            try:
+                await self._driver
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._driver = None
+
+    async def reset(self) -> None:
+        """Forget everything: state, deliveries, journal; same seed, same start, same settings."""
+        await self.stop_driver()
+        self.self_violations = []
+        self.start = None if self.clock_mode == "realtime" else self.start
+        self._build()
+        self.start_driver()
+
+    async def close(self) -> None:
+        await self.stop_driver()
+        if self.outbox is not None:
+            await self.outbox.close()
+
+    def kick(self) -> None:
+        """Run what became due now in the background (never inside the caller's request)."""
+        asyncio.get_running_loop().create_task(self.scheduler.settle())

@@ -1,0 +1,17 @@
+"""Alchemy Pay ramp (on-ramp BUY / off-ramp SELL), mounted at /alchemypay.
+
+``https://openapi-test.alchemypay.org`` becomes ``http://HOST:PORT/alchemypay``; paths, headers,
+signatures, the response wrapper, status words and webhook bodies are Alchemy's own.
+Modules: auth (signatures), model (orders, statuses, prices), backend (state, webhooks), api
+(HTTP), simulate (admin verbs), webhooks (payloads), errors (the error shape). Each states the
+assumptions ([A]) it implements; docs/providers/alchemypay.md lists them all.
+
+Merchant settings (config or ``PATCH /_sandbox/providers/alchemypay/merchant``):
+``webhook_url`` (used when an order has no callbackUrl), ``webhook_timeout`` (seconds),
+``webhook_retries`` (true = the documented on-ramp retry schedule; default one send),
+``strict_sign`` (true = refuse the legacy SHA1 header sign), ``timestamp_window`` ("5m" default,
+or "off"). Provider options: the same keys as defaults, plus ``sell_expiry`` ("30m").
+"""
+from .provider import PROVIDER
+
+__all__ = ["PROVIDER"]

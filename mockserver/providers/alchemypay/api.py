@@ -1,0 +1,215 @@
+"""Alchemy Pay ramp HTTP API, mounted at /alchemypay (= https://openapi-test.alchemypay.org).
+
+Documented [D]: POST /open/api/v4/merchant/trade/create, GET /open/api/v4/merchant/query/trade.
+Called by public clients [C]: POST /open/api/v4/merchant/order/create (orderType "4" buy, "6"
+sell), GET /open/api/v4/merchant/order/detail?orderNo=.
+
+Authentication on every call: headers appId (or appid — header names are case-insensitive),
+timestamp (13-digit ms, at most 5 minutes from the sandbox clock) and sign (v4 HMAC, or the legacy
+SHA1 that production clients still send, unless the merchant/option ``strict_sign`` is true).
+Assumptions:
+- [A] The 5-minute window is measured against the sandbox's (virtual) clock; the setting
+  ``timestamp_window`` (merchant or provider option: a duration, or "off") changes it.
+- [A] ``access-token`` (login-free token) is not required.
+- [A] Checks run in this order: JSON body, appId, timestamp, sign, then the request contract,
+  so an unsigned bad request is refused as unsigned.
+- [A] A buy order made through order/create without ``address`` gets a made-up user wallet; a
+  sell order always gets a fresh deposit address on the simulated chain. ``email`` defaults to a
+  made-up one.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.core.durations import parse_duration
+from mockserver.core.http import WORLD, json_response, parse_json
+
+from . import auth, model
+from .backend import PROVIDER_NAME, AlchemyBackend
+from .errors import (APP_ID_INVALID, SIGN_ERROR, TIMESTAMP_INVALID, auth_error, not_supported,
+                     param_error, trace_id, wrap)
+from .model import BUY, SELL
+from .webhooks import query_data
+
+PREFIX = "/alchemypay"
+V4 = "/open/api/v4/merchant"
+DEFAULT_WINDOW_MS = 5 * 60 * 1000   # [D] "valid within 5 minutes"
+
+
+def _world(request: web.Request):
+    return request.app[WORLD]
+
+
+def _backend(request: web.Request) -> AlchemyBackend:
+    return _world(request).backend(PROVIDER_NAME)
+
+
+async def _body(request: web.Request) -> Any:
+    if request.method == "GET":
+        return None
+    raw = await request.read()
+    body = parse_json(raw) if raw.strip() else {}
+    if not isinstance(body, dict):
+        raise param_error("the body must be a JSON object")
+    return body
+
+
+def _window_ms(backend: AlchemyBackend, merchant: dict) -> int | None:
+    setting = backend.setting(merchant, "timestamp_window", None)
+    if setting is None:
+        return DEFAULT_WINDOW_MS
+    if str(setting).strip().lower() in ("off", "none", "false", "0"):
+        return None
+    try:
+        return int(parse_duration(setting).total_seconds() * 1000)
+    except ValueError:
+        return DEFAULT_WINDOW_MS
+
+
+def authenticate(request: web.Request, body: Any) -> dict:
+    """The merchant whose appId/timestamp/sign headers are valid, else the provider's 401."""
+    backend = _backend(request)
+    headers = request.headers  # case-insensitive: appId and appid both match
+    app_id, timestamp, sign = headers.get("appId", ""), headers.get("timestamp", ""), headers.get("sign", "")
+    merchant = backend.merchant(app_id) if app_id else None
+    if merchant is None:
+        raise auth_error(APP_ID_INVALID, "appId is missing or unknown" if app_id else "appId header is required")
+    if not (timestamp.isdigit() and len(timestamp) == 13):
+        raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
+    window = _window_ms(backend, merchant)
+    now_ms = int(_world(request).clock.now().timestamp() * 1000)
+    if window is not None and abs(now_ms - int(timestamp)) > window:
+        raise auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)")
+    if not sign:
+        raise auth_error(SIGN_ERROR, "sign header is required")
+    path = request.path[len(PREFIX):] if request.path.startswith(PREFIX) else request.path
+    scheme = auth.verify_request_sign(
+        app_id=app_id, secret=merchant["app_secret"], timestamp=timestamp, method=request.method,
+        path=path, query=list(request.query.items()), body=body, sign=sign,
+        allow_legacy=not backend.setting(merchant, "strict_sign", False))
+    if scheme is None:
+        raise auth_error(SIGN_ERROR)
+    return merchant
+
+
+def _ok(request: web.Request, data: Any, contract: str) -> web.Response:
+    world = _world(request)
+    body = wrap(data, trace_id(world.rng))
+    world.contracts(PROVIDER_NAME).audit(contract, body)
+    return json_response(body)
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise param_error("amount must be a decimal number") from None
+    if not amount.is_finite() or amount <= 0 or amount > Decimal("1000000000"):
+        raise param_error("amount must be a positive number")
+    return amount
+
+
+def _order_fields(world, body: dict, side: str, family: str) -> dict[str, Any]:
+    crypto, network, fiat = body["cryptoCurrency"], body["network"], body["fiatCurrency"]
+    if crypto not in model.CRYPTO_USD:
+        raise not_supported(f"cryptoCurrency {crypto} is not supported")
+    if network not in model.NETWORKS:
+        raise not_supported(f"network {network} is not supported")
+    if fiat not in model.FIAT_PER_USD:
+        raise not_supported(f"fiatCurrency {fiat} is not supported")
+    amount = _amount(body["amount"])
+    chain_net = model.NETWORKS[network]
+    if side == BUY:
+        quote = model.quote(BUY, crypto, network, fiat, amount)
+        if amount - quote["ramp_fee"] - quote["network_fee"] <= 0:
+            raise param_error("amount is below the minimum (it does not cover the fees)")
+        address = body.get("address") or world.chain.new_address(chain_net)
+    else:
+        address = world.chain.new_address(chain_net)
+    return {
+        "side": side, "merchant_order_no": body["merchantOrderNo"], "crypto": crypto, "network": network,
+        "fiat": fiat, "amount": amount, "address": address, "pay_way_code": str(body.get("payWayCode", "")),
+        "alpha2": body.get("alpha2", ""), "callback_url": body.get("callbackUrl", ""),
+        "redirect_url": body.get("redirectUrl", ""), "email": body.get("email") or world.faker.email(),
+        "merchant_uid": str(body.get("merchantUid") or body.get("userAccountId") or ""),
+        "request": body, "api_family": family,
+    }
+
+
+def _pay_url(request: web.Request, order_no: str) -> str:
+    origin = _world(request).public_url or str(request.url.origin())
+    return f"{origin.rstrip('/')}{PREFIX}/pay/{order_no}"
+
+
+async def _create(request: web.Request, contract: str, family: str) -> web.Response:
+    world = _world(request)
+    body = await _body(request)
+    merchant = authenticate(request, body)
+    world.contracts(PROVIDER_NAME).check_request(contract, body)
+    if family == "order":
+        side = model.ORDER_TYPES[str(body["orderType"])]
+        if body.get("side") and body["side"] != side:
+            raise param_error(f"side {body['side']} does not match orderType {body['orderType']}")
+    else:
+        side = body["side"]
+    backend = _backend(request)
+    order = backend.create(merchant, _order_fields(world, body, side, family))
+    if side == SELL:
+        world.chain.watch(order.address, lambda tx, o=order: _deposit_seen(backend, o, tx))
+    return _ok(request, {"orderNo": order.order_no, "payUrl": _pay_url(request, order.order_no)},
+               "trade-create.response")
+
+
+def _deposit_seen(backend: AlchemyBackend, order, tx) -> None:
+    """Coin sent to a sell order's deposit address (by a simulation or the admin chain API)."""
+    if order.transfer is None and order.status(backend.world.clock.now()) == model.SELL_CREATED:
+        order.transfer = tx
+        backend.refresh(order)
+
+
+async def trade_create(request: web.Request) -> web.Response:
+    return await _create(request, "trade-create.request", "trade")
+
+
+async def order_create(request: web.Request) -> web.Response:
+    return await _create(request, "order-create.request", "order")
+
+
+async def query_trade(request: web.Request) -> web.Response:
+    merchant = authenticate(request, None)
+    query = dict(request.query)
+    _world(request).contracts(PROVIDER_NAME).check_request("query-trade.request", query)
+    order = _backend(request).find(merchant["app_id"], order_no=query.get("orderNo"),
+                                   merchant_order_no=query.get("merchantOrderNo"), side=query["side"])
+    return _ok(request, query_data(order, _world(request).clock.now()), "query-trade.response")
+
+
+async def order_detail(request: web.Request) -> web.Response:
+    merchant = authenticate(request, None)
+    query = dict(request.query)
+    _world(request).contracts(PROVIDER_NAME).check_request("order-detail.request", query)
+    order = _backend(request).find(merchant["app_id"], order_no=query["orderNo"])
+    data = query_data(order, _world(request).clock.now(), legacy_words=True)
+    return _ok(request, data, "order-detail.response")
+
+
+async def pay_page(request: web.Request) -> web.Response:
+    """The payUrl target: a plain page naming the order and how to move it on in the sandbox."""
+    order = _backend(request).get(request.match_info["order_no"])
+    status = order.status(_world(request).clock.now())
+    verbs = "pay, pay_fail, transfer" if order.side == BUY else "deposit, payout, payout_success"
+    text = (f"Alchemy Pay sandbox - order {order.order_no} ({order.side}) - status {status}\n"
+            f"Drive it with POST /_sandbox/simulate/alchemypay/<verb> {{\"order\": \"{order.order_no}\"}}"
+            f" (verbs: {verbs}, ...)\n")
+    return web.Response(text=text, content_type="text/plain")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post(f"{V4}/trade/create", trade_create)
+    app.router.add_get(f"{V4}/query/trade", query_trade)
+    app.router.add_post(f"{V4}/order/create", order_create)
+    app.router.add_get(f"{V4}/order/detail", order_detail)
+    app.router.add_get("/pay/{order_no}", pay_page)

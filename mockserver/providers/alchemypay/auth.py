@@ -1,0 +1,136 @@
+"""Alchemy Pay signatures: API request signing (v4 and legacy) and webhook signing.
+
+Pure functions only (no aiohttp, no world), so tests and the docs example can reason about them.
+
+Formulas:
+- v4 request sign [D]: ``base64(HMAC-SHA256(appSecret, timestamp + METHOD + requestPath + bodyString))``.
+  requestPath is the path with its query parameters sorted by name, empty ones dropped; bodyString
+  is "" for GET.
+  [A] bodyString serialization: the body parameters, empty values (null, "", {} and []) dropped and
+  keys sorted ascending at every depth, as compact JSON (no spaces, "/" not escaped, non-ASCII
+  kept as UTF-8). The sandbox re-serialises the parsed body this way before comparing, so a client
+  that sends its body unsorted but signs the sorted form (seen in public PHP clients) passes, and
+  so does one that escapes non-ASCII as \\uXXXX (PHP's json_encode default).
+  [A] query values are compared decoded (not percent-encoded), as the docs' examples show them.
+- legacy sign [D, older API pages; C, still sent by public clients on v4 paths]:
+  ``hex(SHA1(appId + appSecret + timestamp))``, lowercase.
+- webhook ``signature`` (deprecated) [D/C]: ``hex(SHA1(appId + appSecret + appId + orderNo + crypto +
+  network + address))`` — i.e. getMerSign(appId, appSecret, appId+orderNo+crypto+network+address).
+- webhook ``newSignature`` [D]: ``base64(HMAC-SHA256(appSecret, timestamp + "POST" + callbackPath +
+  bodyString))``, bodyString = the webhook body without signature/newSignature, empty values dropped,
+  serialized as above [A]. [A] callbackPath = the callbackUrl's path plus its query (sorted, empty
+  dropped) when it has one.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+SIGNATURE_FIELDS = ("signature", "newSignature")
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, (dict, list)) and not value)
+
+
+def drop_empty(value: Any) -> Any:
+    """Remove empty values at every depth (a container emptied by that is dropped too)."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            cleaned = drop_empty(item)
+            if not _is_empty(cleaned):
+                out[key] = cleaned
+        return out
+    if isinstance(value, list):
+        return [drop_empty(item) for item in value if not _is_empty(drop_empty(item))]
+    return value
+
+
+def _dump(value: Any, ascii_only: bool) -> str:
+    if isinstance(value, Mapping):
+        parts = [_dump(str(k), ascii_only) + ":" + _dump(value[k], ascii_only) for k in sorted(value)]
+        return "{" + ",".join(parts) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(v, ascii_only) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        # keeps the number as the client wrote it ("10.50" stays 10.50)
+        return str(value)
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=ascii_only)
+
+
+def body_string(body: Any, *, ascii_only: bool = False) -> str:
+    """The signed form of a JSON body: empty values dropped, keys sorted, compact JSON."""
+    if body is None:
+        return ""
+    cleaned = drop_empty(body)
+    if _is_empty(cleaned):
+        return ""
+    return _dump(cleaned, ascii_only)
+
+
+def request_path(path: str, query: Iterable[tuple[str, str]] = ()) -> str:
+    """Path plus its non-empty query parameters sorted by name (values as given)."""
+    pairs = sorted((k, v) for k, v in query if v not in (None, ""))
+    if not pairs:
+        return path
+    return path + "?" + "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def v4_sign(secret: str, timestamp: str, method: str, path_with_query: str, body: str) -> str:
+    message = f"{timestamp}{method.upper()}{path_with_query}{body}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def legacy_sign(app_id: str, secret: str, timestamp: str) -> str:
+    return hashlib.sha1(f"{app_id}{secret}{timestamp}".encode()).hexdigest()
+
+
+def verify_request_sign(
+    *,
+    app_id: str,
+    secret: str,
+    timestamp: str,
+    method: str,
+    path: str,
+    query: Iterable[tuple[str, str]],
+    body: Any,
+    sign: str,
+    allow_legacy: bool,
+) -> str | None:
+    """Which scheme the sign matches ("v4" or "legacy"), or None when it matches neither."""
+    signed_path = request_path(path, query)
+    bodies = {""} if method.upper() == "GET" else {body_string(body), body_string(body, ascii_only=True)}
+    for candidate in bodies:
+        if hmac.compare_digest(v4_sign(secret, timestamp, method, signed_path, candidate), sign):
+            return "v4"
+    if allow_legacy and hmac.compare_digest(legacy_sign(app_id, secret, timestamp), sign):
+        return "legacy"
+    return None
+
+
+def callback_path(url: str) -> str:
+    parts = urlsplit(url)
+    return request_path(parts.path or "/", parse_qsl(parts.query, keep_blank_values=True))
+
+
+def webhook_signature(app_id: str, secret: str, order_no: str, crypto: str, network: str, address: str) -> str:
+    message = f"{app_id}{secret}{app_id}{order_no}{crypto}{network}{address}"
+    return hashlib.sha1(message.encode()).hexdigest()
+
+
+def webhook_new_signature(secret: str, timestamp: str, callback_url: str, payload: Mapping[str, Any]) -> str:
+    unsigned = {k: v for k, v in payload.items() if k not in SIGNATURE_FIELDS}
+    return v4_sign(secret, timestamp, "POST", callback_path(callback_url), body_string(unsigned))

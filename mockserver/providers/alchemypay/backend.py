@@ -1,0 +1,142 @@
+"""Alchemy Pay state for one World: merchants, orders, and the webhooks their changes cause.
+
+Statuses are derived (model.Order.status); `refresh` compares the derived status with what was
+last announced and sends the webhook the docs name for the change, so any caller — a simulation,
+an expiry timer, a confirmation on the chain — may call it any number of times.
+
+Webhook delivery [D]: one send by default; a merchant with ``webhook_retries: true`` gets the
+documented schedule (5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, each after the previous attempt)
+for on-ramp webhooks only. Ack: HTTP 200 whose body contains "success" in any case ([A] for "any
+case"). Where the order has no callbackUrl the merchant's configured ``webhook_url`` is used [A].
+[A] A retry resends the same body and ``timestamp`` header (the signatures cover the first send).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from mockserver.core.durations import parse_duration
+from mockserver.core.webhooks import RetryPolicy
+
+from . import model, webhooks
+from .errors import duplicate, not_found
+from .model import BUY, Order
+
+PROVIDER_NAME = "alchemypay"
+ON_RAMP_RETRIES = RetryPolicy.minutes(5, 15, 30, 60, 120, 240, 480)   # [D]
+NO_RETRIES = RetryPolicy()
+
+
+def ack_success(status: int, body: bytes) -> bool:
+    return status == 200 and b"success" in body.lower()
+
+
+def to_ms(moment) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+class AlchemyBackend:
+    def __init__(self, world, merchants: list[dict], options: dict):
+        self.world = world
+        self.merchants = merchants
+        self.options = dict(options or {})
+        self.orders: dict[str, Order] = {}
+        self._merchant_orders: dict[tuple[str, str, str], str] = {}
+        self.sell_expiry = parse_duration(self.options.get("sell_expiry", model.DEFAULT_SELL_EXPIRY))
+
+    # ---- merchants -------------------------------------------------------------
+    def merchant(self, app_id: str) -> dict | None:
+        return next((m for m in self.merchants if m.get("app_id") == app_id), None)
+
+    def secret_of(self, app_id: str) -> str:
+        merchant = self.merchant(app_id)
+        return merchant["app_secret"] if merchant else ""
+
+    def setting(self, merchant: dict, key: str, default: Any = None) -> Any:
+        """A merchant's setting, else the provider option, else the default."""
+        if key in merchant:
+            return merchant[key]
+        return self.options.get(key, default)
+
+    # ---- orders ----------------------------------------------------------------
+    def new_order_no(self) -> str:
+        while True:  # 19 digits, like Alchemy's order numbers
+            candidate = str(self.world.rng.randrange(10**18, 10**19))
+            if candidate not in self.orders:
+                return candidate
+
+    def create(self, merchant: dict, fields: dict[str, Any]) -> Order:
+        app_id = merchant["app_id"]
+        key = (app_id, fields["side"], fields["merchant_order_no"])
+        if key in self._merchant_orders:
+            raise duplicate()
+        now = self.world.clock.now()
+        quote = model.quote(fields["side"], fields["crypto"], fields["network"], fields["fiat"], fields["amount"])
+        lifetime = model.PAY_URL_LIFETIME if fields["side"] == BUY else self.sell_expiry
+        order = Order(order_no=self.new_order_no(), app_id=app_id, created_at=now,
+                      expires_at=now + lifetime, **fields, **quote)
+        self.orders[order.order_no] = order
+        self._merchant_orders[key] = order.order_no
+        self.world.scheduler.schedule(order.expires_at, lambda: self.refresh(order),
+                                      label=f"alchemypay order {order.order_no} lapses")
+        self.refresh(order)
+        return order
+
+    def find(self, app_id: str, *, order_no: str | None = None, merchant_order_no: str | None = None,
+             side: str | None = None) -> Order:
+        order = None
+        if order_no:
+            order = self.orders.get(order_no)
+        elif merchant_order_no:
+            sides = [side] if side else [model.BUY, model.SELL]
+            for s in sides:
+                number = self._merchant_orders.get((app_id, s, merchant_order_no))
+                if number:
+                    order = self.orders[number]
+                    break
+        if order is None or order.app_id != app_id or (side and order.side != side):
+            raise not_found()
+        return order
+
+    def get(self, order_no: str) -> Order:
+        order = self.orders.get(str(order_no))
+        if order is None:
+            raise not_found(f"order {order_no} does not exist")
+        return order
+
+    # ---- transitions -----------------------------------------------------------
+    def refresh(self, order: Order) -> str:
+        """Announce the order's derived status if it changed since the last announcement."""
+        status = order.status(self.world.clock.now())
+        if order.announced and order.announced[-1] == status:
+            return status
+        order.announced.append(status)
+        self.world.journal.record("alchemypay.status", PROVIDER_NAME, order=order.order_no,
+                                  side=order.side, status=status)
+        if order.side != BUY or status in model.ON_RAMP_WEBHOOK_STATUSES:
+            self.notify(order, status)
+        return status
+
+    def notify(self, order: Order, status: str):
+        merchant = self.merchant(order.app_id) or {}
+        secret = merchant.get("app_secret", "")
+        url = order.callback_url or merchant.get("webhook_url") or None
+        timestamp = to_ms(self.world.clock.now())
+        order_for_sign = order
+        if not order.callback_url and url:
+            order_for_sign = _with_callback(order, url)
+        body = webhooks.payload(order_for_sign, status, secret, timestamp)
+        contract = "webhook.on-ramp" if order.side == BUY else "webhook.off-ramp"
+        self.world.contracts(PROVIDER_NAME).audit(contract, body)
+        retries = order.side == BUY and bool(self.setting(merchant, "webhook_retries", False))
+        side = "on-ramp" if order.side == BUY else "off-ramp"
+        return self.world.outbox.enqueue(
+            provider=PROVIDER_NAME, event=f"{side}.{status}", url=url, body=webhooks.encode(body),
+            headers={"timestamp": timestamp}, policy=ON_RAMP_RETRIES if retries else NO_RETRIES,
+            ack=ack_success, ref=order.order_no, merchant=order.app_id,
+            timeout=float(self.setting(merchant, "webhook_timeout", 10.0)))
+
+
+def _with_callback(order: Order, url: str) -> Order:
+    """A view of the order whose callbackUrl is `url` (newSignature covers the path posted to)."""
+    return replace(order, callback_url=url)

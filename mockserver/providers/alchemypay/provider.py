@@ -1,0 +1,82 @@
+"""The Provider the core mounts for Alchemy Pay ramp."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from ...core.http import provider_middleware
+from ..base import Provider
+from . import api, auth
+from .backend import PROVIDER_NAME, AlchemyBackend
+from .errors import render_error
+from .simulate import SIMULATIONS
+
+
+class AlchemyPayProvider(Provider):
+    name = PROVIDER_NAME
+    title = "Alchemy Pay Ramp"
+    prefix = api.PREFIX
+    api_base = api.PREFIX
+    real_base_url = "https://openapi-test.alchemypay.org"
+    simulations = SIMULATIONS
+
+    def default_merchants(self) -> list[dict]:
+        # shaped like real credentials: 16-char appId and appSecret
+        return [{"app_id": "sbx7alc0d3k9q2mp", "app_secret": "T5wQ8nY2rK4hS6jD",
+                 "webhook_url": None, "webhook_timeout": 10.0, "webhook_retries": False,
+                 "strict_sign": False}]
+
+    def create_backend(self, world, merchants: list[dict], options: dict) -> AlchemyBackend:
+        return AlchemyBackend(world, merchants, options)
+
+    def build_app(self, world) -> web.Application:
+        app = web.Application(middlewares=[provider_middleware(PROVIDER_NAME, render_error)])
+        api.add_routes(app)
+        return app
+
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
+                       now: datetime | None = None) -> tuple[dict[str, str], bytes]:
+        """v4 signing as the docs describe it; the body sent is exactly the bodyString signed."""
+        moment = now or datetime.now(timezone.utc)
+        timestamp = str(int(moment.timestamp() * 1000))
+        base, _, query = path.partition("?")
+        signed_path = auth.request_path(base, parse_qsl(query, keep_blank_values=True))
+        body = "" if method.upper() == "GET" or json_body is None else auth.body_string(json_body)
+        sign = auth.v4_sign(merchant["app_secret"], timestamp, method, signed_path, body)
+        headers = {"appId": merchant["app_id"], "timestamp": timestamp, "sign": sign}
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers, body.encode()
+
+    def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
+        """SHA1 ``signature`` always; ``newSignature`` too when the merchant's webhook_url is known."""
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return False
+        if not isinstance(payload, dict):
+            return False
+        secret = merchant.get("app_secret", "")
+        expected = auth.webhook_signature(
+            str(payload.get("appId", "")), secret, str(payload.get("orderNo", "")),
+            str(payload.get("crypto", "")), str(payload.get("network", "")), str(payload.get("address", "")))
+        if payload.get("appId") != merchant.get("app_id") or payload.get("signature") != expected:
+            return False
+        url = merchant.get("webhook_url")
+        if not url:
+            return True
+        timestamp = next((v for k, v in headers.items() if k.lower() == "timestamp"), "")
+        return payload.get("newSignature") == auth.webhook_new_signature(secret, timestamp, url, payload)
+
+    def describe(self, merchant: dict, origin: str) -> dict:
+        return {**super().describe(merchant, origin),
+                "credentials": {"appId": merchant.get("app_id"), "appSecret": merchant.get("app_secret")},
+                "auth": "headers appId, timestamp (13-digit ms), sign = base64(HMAC-SHA256(appSecret, "
+                        "timestamp + METHOD + path?sortedQuery + sortedCompactJsonBody))"}
+
+
+PROVIDER = AlchemyPayProvider()

@@ -1,0 +1,174 @@
+"""Admin verbs: what the end user, the card processor and the chain do to an Alchemy Pay order.
+
+``POST /_sandbox/simulate/alchemypay/<verb>`` with ``{"order": "<orderNo>"}`` (``orderNo`` and
+``invoice`` are accepted as the key too). Every verb answers the order as query/trade shows it.
+
+On-ramp (BUY): pay (fiat paid -> PAY_SUCCESS), pay_fail {returnCode?, returnMsg?} (-> PAY_FAIL),
+transfer (crypto sent on the simulated chain -> TRANSFER, FINISHED at 1 confirmation),
+confirm (mine the transfer now), risk_control, cancel, refund (-> REFUNDED), timeout/expire
+(the payment window lapses now -> CANCEL; order/detail says TIMEOUT).
+Off-ramp (SELL): deposit {amount?} (user sends coin -> "2"), payout ("3"), payout_success ("4"),
+payout_fail {reason?} ("5"), refund ("6", after a failed payout), timeout/expire ("7").
+``state`` answers the order without changing it.
+[A] Default failure codes: pay_fail returnCode "20001", returnMsg "Declined by 3-D Secure" (the
+message in the docs' PAY_FAIL sample); payout_fail reason "Bank account rejected the transfer".
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from mockserver.core.errors import BadRequest, Conflict
+
+from . import model
+from .backend import AlchemyBackend
+from .model import BUY, SELL, Order
+from .webhooks import query_data
+
+
+def _order(backend: AlchemyBackend, params: dict) -> Order:
+    number = params.get("order") or params.get("orderNo") or params.get("invoice")
+    if not number:
+        raise BadRequest('params must name the order: {"order": "<orderNo>"}')
+    return backend.get(str(number))
+
+
+def _require(order: Order, backend: AlchemyBackend, side: str, *allowed: str) -> None:
+    if order.side != side:
+        raise Conflict(f"order {order.order_no} is a {order.side} order; this verb is for {side} orders")
+    status = order.status(backend.world.clock.now())
+    if status not in allowed:
+        raise Conflict(f"order {order.order_no} is {status}; this verb needs {' or '.join(allowed)}")
+
+
+def _answer(backend: AlchemyBackend, order: Order) -> dict:
+    backend.refresh(order)
+    now = backend.world.clock.now()
+    return {**query_data(order, now), "legacyStatus": order.legacy_status(now)}
+
+
+def _now(backend: AlchemyBackend):
+    return backend.world.clock.now()
+
+
+async def pay(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, BUY, model.PENDING)
+    order.paid_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def pay_fail(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, BUY, model.PENDING)
+    order.pay_failed_at = _now(backend)
+    order.fail_code = str(params.get("returnCode", "20001"))
+    order.fail_msg = str(params.get("returnMsg", "Declined by 3-D Secure"))
+    return _answer(backend, order)
+
+
+async def transfer(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, BUY, model.PAY_SUCCESS)
+    tx = world.chain.send(model.NETWORKS[order.network], order.address, order.crypto_quantity)
+    order.transfer = tx
+    world.chain.when_confirmed(tx, model.FINISH_CONFIRMATIONS, lambda _tx: backend.refresh(order))
+    if params.get("confirm"):
+        world.chain.confirm_now(tx, model.FINISH_CONFIRMATIONS)
+    return _answer(backend, order)
+
+
+async def confirm(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, BUY, model.TRANSFER)
+    world.chain.confirm_now(order.transfer, model.FINISH_CONFIRMATIONS)
+    return _answer(backend, order)
+
+
+async def risk_control(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, BUY, model.PENDING, model.PAY_SUCCESS)
+    order.risk_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def cancel(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    if order.side == BUY:
+        _require(order, backend, BUY, model.PENDING)
+    else:
+        _require(order, backend, SELL, model.SELL_CREATED)
+    order.cancelled_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def refund(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    if order.side == BUY:
+        _require(order, backend, BUY, model.PAY_SUCCESS, model.RISK_CONTROL)
+    else:
+        _require(order, backend, SELL, model.SELL_COIN_RECEIVED, model.SELL_PAYOUT_FAILED)
+    order.refunded_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def timeout(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    if order.side == BUY:
+        _require(order, backend, BUY, model.PENDING)
+    else:
+        _require(order, backend, SELL, model.SELL_CREATED)
+    order.expires_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def deposit(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, SELL, model.SELL_CREATED)
+    try:
+        amount = Decimal(str(params.get("amount", order.amount)))
+    except (InvalidOperation, ValueError):
+        raise BadRequest("amount must be a decimal number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise BadRequest("amount must be positive")
+    order.transfer = world.chain.send(model.NETWORKS[order.network], order.address, amount)
+    return _answer(backend, order)
+
+
+async def payout(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, SELL, model.SELL_COIN_RECEIVED)
+    order.payout_started_at = _now(backend)
+    order.payout_account = {"name": world.faker.name(),
+                            "account": "******" + f"{world.rng.randrange(10**4):04d}", "card": ""}
+    return _answer(backend, order)
+
+
+async def payout_success(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, SELL, model.SELL_PAYOUT_STARTED)
+    order.payout_done_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def payout_fail(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, SELL, model.SELL_PAYOUT_STARTED)
+    order.payout_failed_at = _now(backend)
+    order.fail_reason = str(params.get("reason", "Bank account rejected the transfer"))
+    return _answer(backend, order)
+
+
+async def state(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    now = _now(backend)
+    return {**query_data(order, now), "legacyStatus": order.legacy_status(now)}
+
+
+SIMULATIONS: dict[str, Any] = {
+    "pay": pay, "pay_fail": pay_fail, "transfer": transfer, "confirm": confirm,
+    "risk_control": risk_control, "cancel": cancel, "refund": refund,
+    "timeout": timeout, "expire": timeout,
+    "deposit": deposit, "payout": payout, "payout_success": payout_success, "payout_fail": payout_fail,
+    "state": state,
+}

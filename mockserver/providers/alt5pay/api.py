@@ -1,0 +1,168 @@
+"""ALT 5 Pay's HTTP API, paths as on https://api.digitalpaydev.com [D].
+
+Every success is HTTP 200 `{"status":"success","data":...}` (the provider's WooCommerce plugin
+treats any other status as a failure); every error is `{"status":"error","message":...}`.
+Responses are printed as a Node server prints JSON (numbers in JavaScript form).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from ...core.errors import BadRequest, NotFound
+from ...core.http import WORLD
+from . import jsjson, pricing
+from .assets import ASSETS, CURRENCIES
+from .errors import COULD_NOT_CREATE
+from .gate import authenticate_request
+from .model import Alt5Backend, Payment, stamp_iso, stamp_space
+from .pages import invoice_page
+
+PROVIDER = "alt5pay"
+routes = web.RouteTableDef()
+
+
+def respond(world, contract: str, data: Any) -> web.Response:
+    payload = {"status": "success", "data": data}
+    world.contracts(PROVIDER).audit(contract, payload)
+    return web.Response(text=jsjson.dumps(payload), status=200, content_type="application/json")
+
+
+def _all(body: dict) -> bool:
+    return body.get("all") is True
+
+
+def _transactions(world, payments: list[Payment], body: dict, missing: str) -> web.Response:
+    """Latest transaction (object), or all of them newest first (array) when `all` is true."""
+    now = world.clock.now()
+    ordered = sorted(payments, key=lambda p: p.transfer.seen_at, reverse=True)
+    if _all(body):
+        return respond(world, "transactions.response", [p.view(now) for p in ordered])
+    if not ordered:
+        raise NotFound(missing)
+    return respond(world, "transactions.response", ordered[0].view(now))
+
+
+async def _create_wallet(request: web.Request, asset_path: str) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "wallet-create.request")
+    asset = ASSETS.get(asset_path)
+    if asset is None:
+        raise NotFound(COULD_NOT_CREATE, headers={"X-Sandbox-Reason": f"unknown asset {asset_path!r}"})
+    if not asset.sandbox:
+        raise BadRequest(COULD_NOT_CREATE, headers={"X-Sandbox-Reason": f"{asset_path} has no sandbox (docs: 'Sandbox NA')"})
+    wallet = backend.create_wallet(merchant, asset, body["ref_id"], body.get("currency", "USD"),
+                                   body.get("url") or None)
+    data = {"ref_id": wallet.ref_id, "price": wallet.price, "address": wallet.address,
+            "coin": asset.coin, "expires": stamp_space(wallet.expires_at)}
+    if wallet.tag:
+        data["tag"] = wallet.tag
+    return respond(world, "wallet-create.response", data)
+
+
+@routes.post("/usr/wallet/{asset}/create")
+async def create_wallet(request: web.Request) -> web.Response:
+    return await _create_wallet(request, request.match_info["asset"])
+
+
+@routes.post("/usr/wallet/erc20/{token}/create")
+async def create_erc20_wallet(request: web.Request) -> web.Response:
+    return await _create_wallet(request, "erc20/" + request.match_info["token"])
+
+
+@routes.post("/usr/wallet/transactions")
+async def transactions_by_address(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "transactions.request")
+    wallet = backend.wallets.get(body["address"])
+    if wallet is None or wallet.merchant_id != merchant["merchant_id"]:
+        raise NotFound("Address Not Found")
+    return _transactions(world, wallet.payments, body, "No Transactions Found")
+
+
+@routes.post("/usr/wallet/transactionsbytx")
+async def transactions_by_txid(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "transactionsbytx.request")
+    payment = backend.payments.get(body["txid"])
+    if payment is None or payment.wallet.merchant_id != merchant["merchant_id"]:
+        raise NotFound("Transaction Not Found")
+    return _transactions(world, [payment], body, "Transaction Not Found")
+
+
+@routes.post("/usr/wallet/transactionsbyref")
+async def transactions_by_ref(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "transactionsbyref.request")
+    wallets = backend.wallets_for_ref(merchant["merchant_id"], body["ref_id"])
+    if not wallets:
+        raise NotFound("Reference Not Found")
+    return _transactions(world, [p for w in wallets for p in w.payments], body, "No Transactions Found")
+
+
+@routes.post("/usr/wallet/addressbyref")
+async def address_by_ref(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "addressbyref.request")
+    wallets = backend.wallets_for_ref(merchant["merchant_id"], body["ref_id"])
+    if not wallets:
+        raise NotFound("Reference Not Found")
+    return respond(world, "addressbyref.response", [
+        {"address": w.address, "tag": w.tag, "coin": w.asset.coin, "date": stamp_iso(w.created_at)}
+        for w in wallets])
+
+
+@routes.post("/usr/price")
+async def price(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "price.request")
+    coin, currency = body["coin"].upper(), body.get("currency", "USD")
+    if coin not in pricing.USD_PRICES:
+        raise BadRequest("Invalid Coin")
+    now = world.clock.now()
+    return respond(world, "price.response", {
+        "price": format(pricing.price(coin, currency, now), "f"), "coin": coin,
+        "date_time": stamp_space(now), "currency": currency})
+
+
+@routes.post("/usr/invoice/create")
+async def create_invoice(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "invoice-create.request")
+    total = Decimal(str(body["total_amount"]))
+    if not total.is_finite() or total <= 0:
+        raise BadRequest("total_amount must be a positive amount")
+    currency = body.get("currency", "USD")
+    invoice = backend.create_invoice(merchant, body["ref_id"], total, currency, body.get("url"), body)
+    origin = world.public_url or str(request.url.origin())
+    data = {"invoice_id": invoice.invoice_id,
+            "invoice_url": f"{origin}/{PROVIDER}/payinvoice/?inv={invoice.invoice_id}",
+            "ref_id": invoice.ref_id}
+    if body.get("type") == "widget":
+        data["widget_url"] = f"{origin}/{PROVIDER}/widget/?inv={invoice.invoice_id}"
+    return respond(world, "invoice-create.response", data)
+
+
+@routes.post("/invoice/{invoice_id}")
+async def invoice_status(request: web.Request) -> web.Response:
+    """No authentication [C]: the WooCommerce plugin calls it with an empty body after an IPN."""
+    world = request.app[WORLD]
+    backend: Alt5Backend = world.backend(PROVIDER)
+    invoice = backend.invoices.get(request.match_info["invoice_id"])
+    if invoice is None:
+        raise NotFound("Invoice Not Found")
+    return respond(world, "invoice-status.response", invoice.view(world.clock.now()))
+
+
+@routes.post("/usr/balances")
+async def balances(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "balances.request")
+    return respond(world, "balances.response", backend.balances(merchant["merchant_id"]))
+
+
+@routes.get("/payinvoice/")
+@routes.get("/widget/")
+async def pay_invoice_page(request: web.Request) -> web.Response:
+    world = request.app[WORLD]
+    invoice = world.backend(PROVIDER).invoices.get(request.query.get("inv", ""))
+    if invoice is None:
+        raise NotFound("Invoice Not Found")
+    return web.Response(text=invoice_page(invoice, world.clock.now()), content_type="text/html")
+
+
+__all__ = ["routes", "CURRENCIES"]

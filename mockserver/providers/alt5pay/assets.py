@@ -1,0 +1,64 @@
+"""The assets ALT 5 Pay creates deposit addresses for, as its API spells them.
+
+`path` is the `{asset}` part of `POST /usr/wallet/{asset}/create` (the ERC-20 tokens use two path
+segments). The docs list a sandbox (testnet) endpoint for every asset except `erc20/usdt` and
+`erc20/shib` ("USDT Sandbox NA", "SHIB Sandbox NA"): those answer "Could Not Create Address".
+
+Assumptions ([A], also in contracts/alt5pay/*.json as x-assumption):
+- confirmations needed before a payment turns `Paid` are ours, per network (`confirmations`);
+- the IPN `network` word is `testnet`, or `goerli` for the Ethereum assets (the docs' sandbox
+  table names Goerli as the Ethereum sandbox chain and its IPN sample shows `"network":"testnet"`);
+- fees follow the docs' `/usr/fees` sample: 2 % on most coins, 2.5 % on ETH, 2 % + 15 on ERC-20.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: str                   # as in the URL
+    coin: str                   # as in `coin` fields
+    chain: str                  # core chain network name
+    confirmations: int          # [A] needed for Paid
+    sandbox: bool = True        # False: the docs say "Sandbox NA"
+    ipn_network: str = "testnet"
+    fee_group: str = "main"     # key of the /usr/fees sample: main | eth | erc
+
+
+ASSETS: dict[str, Asset] = {a.path: a for a in (
+    Asset("btc", "BTC", "btc", 2),
+    Asset("bch", "BCH", "bch", 6),
+    Asset("eth", "ETH", "eth", 12, ipn_network="goerli", fee_group="eth"),
+    Asset("ltc", "LTC", "ltc", 6),
+    Asset("doge", "DOGE", "doge", 6),
+    Asset("xrp", "XRP", "xrp", 1),
+    Asset("sol", "SOL", "sol", 1),
+    Asset("bnb", "BNB", "bsc", 15),
+    Asset("dash", "DASH", "dash", 6),
+    Asset("ada", "ADA", "ada", 10),
+    Asset("avax", "AVAX", "avax", 12),
+    Asset("matic_poly", "MATIC", "polygon", 30),
+    Asset("usdt_tron", "USDT", "tron", 19),
+    Asset("erc20/usdc", "USDC", "eth", 12, ipn_network="goerli", fee_group="erc"),
+    Asset("erc20/usdt", "USDT", "eth", 12, sandbox=False, ipn_network="goerli", fee_group="erc"),
+    Asset("erc20/shib", "SHIB", "eth", 12, sandbox=False, ipn_network="goerli", fee_group="erc"),
+)}
+
+# The docs' /usr/fees sample: percent of the fiat total plus a fixed fee in the same currency.
+FEES: dict[str, tuple[Decimal, Decimal]] = {
+    "main": (Decimal("2"), Decimal("0")),
+    "erc": (Decimal("2"), Decimal("15")),
+    "eth": (Decimal("2.5"), Decimal("0")),
+}
+
+CURRENCIES = ("USD", "CAD", "EUR")
+
+
+def asset_for_coin(coin: str) -> Asset | None:
+    """The sandbox-enabled asset whose coin word is `coin` (USDT -> the TRC-20 one)."""
+    for asset in ASSETS.values():
+        if asset.coin == coin.upper() and asset.sandbox:
+            return asset
+    return None

@@ -1,0 +1,168 @@
+"""ALT 5 Pay request authentication and IPN signing, as pure functions.
+
+Request headers [D]: `apikey`, `merchant_id`, `authentication` =
+`base64(apikey + ":" + hex(HMAC-SHA512(key=secret, msg=bodyString)))`.
+bodyString [D/C] = every body key as `k=v`, joined by `&`, in the order the keys appear in the
+JSON text (the docs put `url` second, public Node clients put it last: the order of the body is
+the order signed). Values are raw: strings unescaped and not URL-encoded, numbers exactly as
+written in the JSON text (`10.50` stays `10.50`), booleans `true`/`false`, nested objects and
+arrays as compact JSON (JavaScript style: `/` and non-ASCII not escaped, numbers as written).
+
+Assumptions ([A], also in contracts/alt5pay/error.json):
+- `null` values are signed as `null` (what JavaScript's template strings print);
+- a nested value may also be signed the way PHP's default `json_encode` prints it (`\\/` and
+  `\\uXXXX`), since PHP integrations build the bodyString with it;
+- replay protection: a request whose timestamp is more than `TIMESTAMP_TOLERANCE` seconds away
+  from the (virtual) clock is refused, and so is an exact replay (same timestamp, nonce and
+  signature). A nonce repeated with another timestamp is accepted: the provider's WooCommerce
+  plugin derives nonce = timestamp/1000 and so repeats it for about 16 minutes.
+
+IPN [D]: header `signature` = hex HMAC-SHA512(key=secret, msg=raw body).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from typing import Any
+
+TIMESTAMP_TOLERANCE = 300       # seconds either side of the clock [A]
+
+
+class JsonNumber(str):
+    """A JSON number kept as the literal text the client wrote (`10.50`, `1e3`, `-0`)."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_body(raw: bytes) -> dict:
+    """Parse a request body keeping key order and the literal text of every number.
+
+    Raises ValueError for anything but a JSON object.
+    """
+    text = raw.decode("utf-8") if raw.strip() else "{}"
+    value = json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber,
+                       parse_constant=_reject_constant)
+    if not isinstance(value, dict):
+        raise ValueError("the body must be a JSON object")
+    return value
+
+
+def _nested(value: Any, php: bool) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, JsonNumber):
+        return str(value)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=php)
+        return text.replace("/", "\\/") if php else text
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_nested(str(k), php)}:{_nested(v, php)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_nested(v, php) for v in value) + "]"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    raise TypeError(f"cannot render {type(value).__name__}")
+
+
+def render_value(value: Any, php: bool = False) -> str:
+    """One bodyString value: raw text for strings and numbers, JSON for the rest."""
+    if isinstance(value, (dict, list)):
+        return _nested(value, php)
+    if isinstance(value, str):          # JsonNumber included: its literal text
+        return str(value)
+    return _nested(value, php)
+
+
+def body_string(body: dict, php: bool = False) -> str:
+    return "&".join(f"{key}={render_value(value, php)}" for key, value in body.items())
+
+
+def candidate_body_strings(body: dict) -> list[str]:
+    """The bodyStrings a genuine client may have signed for this body (JS style first)."""
+    first = body_string(body)
+    second = body_string(body, php=True)
+    return [first] if second == first else [first, second]
+
+
+def hmac_hex(secret: str, message: str | bytes) -> str:
+    data = message.encode("utf-8") if isinstance(message, str) else message
+    return hmac.new(secret.encode("utf-8"), data, hashlib.sha512).hexdigest()
+
+
+def authentication_header(apikey: str, secret: str, body_str: str) -> str:
+    """What a client puts in the `authentication` header."""
+    token = f"{apikey}:{hmac_hex(secret, body_str)}"
+    return base64.b64encode(token.encode("utf-8")).decode("ascii")
+
+
+def decode_authentication(header: str) -> tuple[str, str] | None:
+    """(apikey, hex digest) from an `authentication` header, or None when it is not one."""
+    try:
+        decoded = base64.b64decode(header.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    apikey, sep, digest = decoded.rpartition(":")
+    if not sep or not apikey or not digest:
+        return None
+    return apikey, digest
+
+
+def signature_matches(secret: str, digest: str, body: dict) -> bool:
+    digest = digest.lower()
+    return any(hmac.compare_digest(hmac_hex(secret, s), digest) for s in candidate_body_strings(body))
+
+
+def ipn_signature(secret: str, raw_body: bytes) -> str:
+    """The IPN `signature` header: hex HMAC-SHA512 of the exact bytes posted."""
+    return hmac_hex(secret, raw_body)
+
+
+def timestamp_value(body: dict) -> int | None:
+    """The body's `timestamp` in seconds, or None when missing or not an integer."""
+    raw = body.get("timestamp")
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        return int(str(raw))
+    except ValueError:
+        return None
+
+
+class ReplayGuard:
+    """Remembers (timestamp, nonce, signature) triples inside the tolerance window."""
+
+    def __init__(self, tolerance: int = TIMESTAMP_TOLERANCE):
+        self.tolerance = tolerance
+        self._seen: dict[tuple[str, str, str], int] = {}
+
+    def fresh(self, timestamp: int, now: int) -> bool:
+        return abs(now - timestamp) <= self.tolerance
+
+    def seen(self, key: tuple[str, str, str]) -> bool:
+        return key in self._seen
+
+    def remember(self, key: tuple[str, str, str], timestamp: int, now: int) -> None:
+        if len(self._seen) >= 512:
+            self._prune(now)
+        self._seen[key] = timestamp
+
+    def _prune(self, now: int) -> None:
+        # Triples older than the window can no longer pass the timestamp check anyway.
+        stale = [k for k, ts in self._seen.items() if now - ts > self.tolerance]
+        for key in stale:
+            del self._seen[key]
+
+
+def sign_request(apikey: str, secret: str, merchant_id: str, raw_body: bytes) -> dict[str, str]:
+    """Headers a client sends with the JSON text `raw_body` (signed in its own key order)."""
+    return {"apikey": apikey, "merchant_id": merchant_id,
+            "authentication": authentication_header(apikey, secret, body_string(parse_body(raw_body)))}

@@ -1,0 +1,50 @@
+"""The small interface the core mounts. One instance per provider: `PROVIDER` in its package.
+
+A provider is moto-shaped: a backend object holds its state (built from the World and the
+merchant settings, rebuilt on reset), and a sub-application serves its HTTP API in its own shapes.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from ..core.world import World
+
+Simulation = Callable[["World", Any, dict], Awaitable[dict]]
+
+
+class Provider:
+    name: str = ""
+    title: str = ""
+    prefix: str = ""            # where the sub-application is mounted, e.g. "/cryptopayment"
+    api_base: str = ""          # what a client uses as its base URL path, e.g. "/cryptopayment/api/v1"
+    real_base_url: str = ""     # the base URL this stands in for
+    simulations: dict[str, Simulation] = {}
+
+    def default_merchants(self) -> list[dict]:
+        """Fake credentials shaped like the real ones, plus webhook settings."""
+        raise NotImplementedError
+
+    def create_backend(self, world: "World", merchants: list[dict], options: dict) -> Any:
+        """State for one World. The backend keeps `merchants` (a list of dicts) as `.merchants`."""
+        raise NotImplementedError
+
+    def build_app(self, world: "World") -> web.Application:
+        raise NotImplementedError
+
+    def client_request(self, merchant: dict, method: str, path: str,
+                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+        """Headers and body bytes a real client would send (auth, signature). `path` is relative
+        to api_base, with its query string."""
+        raise NotImplementedError
+
+    def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
+        """What a merchant's handler does to check an incoming webhook is genuine."""
+        raise NotImplementedError
+
+    def describe(self, merchant: dict, origin: str) -> dict:
+        """For the startup banner and GET /_sandbox/providers."""
+        return {"title": self.title, "base_url": origin + self.api_base,
+                "replaces": self.real_base_url}

@@ -1,0 +1,162 @@
+"""Invoices, withdrawals and balances in CryptoPayment.center's own vocabulary.
+
+Facts are stored (transfers, confirmations via the chain, a forced expiry); statuses are derived
+from them and the clock each time they are read, so advancing the clock is all it takes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from ...core.chain import Transfer
+
+if TYPE_CHECKING:
+    from ...core.world import World
+
+
+@dataclass(frozen=True)
+class NetworkInfo:
+    code: str            # the provider's network word
+    chain: str           # the simulated chain it lives on
+    coin: str
+    label: str
+    balance_key: str     # key in GET /balances and `coin` in POST /withdrawals
+    confirmations: int
+    decimals: int
+
+
+NETWORKS: dict[str, NetworkInfo] = {n.code: n for n in (
+    NetworkInfo("btc", "btc", "BTC", "Bitcoin (BTC)", "BTC", 2, 8),
+    NetworkInfo("ltc", "ltc", "LTC", "Litecoin (LTC)", "LTC", 6, 8),
+    NetworkInfo("eth", "eth", "ETH", "Ethereum (ETH)", "ETH", 12, 8),
+    NetworkInfo("trc20", "tron", "USDT", "USDT (TRC20)", "USDT-TRC20", 19, 2),
+    NetworkInfo("bep20", "bsc", "USDT", "USDT (BEP20)", "USDT-BEP20", 15, 2),
+)}
+BY_BALANCE_KEY = {n.balance_key: n for n in NETWORKS.values()}
+
+# [D] withdrawal minimum and network fee per coin.
+WITHDRAWAL_RULES: dict[str, tuple[Decimal, Decimal]] = {
+    "BTC": (Decimal("0.0005"), Decimal("0.00005")),
+    "LTC": (Decimal("0.01"), Decimal("0.001")),
+    "ETH": (Decimal("0.005"), Decimal("0.001")),
+    "USDT-TRC20": (Decimal("5"), Decimal("1")),
+    "USDT-BEP20": (Decimal("5"), Decimal("0.5")),
+}
+REVIEW_OVER_USD = Decimal("500")
+DEFAULT_PRICES = {"BTC": Decimal("60000"), "LTC": Decimal("80"), "ETH": Decimal("3000"), "USDT": Decimal("1")}
+EXPIRY = timedelta(minutes=30)
+
+
+def quantize(amount: Decimal, decimals: int) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Invoice:
+    id: str
+    merchant: dict
+    network: NetworkInfo
+    amount_usd: Decimal
+    amount_crypto: Decimal
+    address: str
+    created_at: datetime
+    expires_at: datetime
+    order_id: str | None = None
+    metadata: dict | None = None
+    expired_by_hand: datetime | None = None
+    transfers: list[Transfer] = field(default_factory=list)        # on time
+    late_transfers: list[Transfer] = field(default_factory=list)   # after expiry: recorded only
+    confirmed_at: datetime | None = None                           # set once, payment.confirmed sent
+    credited: Decimal = Decimal(0)                                 # how much reached the balance
+
+    def expiry_instant(self) -> datetime:
+        return min(self.expires_at, self.expired_by_hand) if self.expired_by_hand else self.expires_at
+
+    def paid_amount(self) -> Decimal:
+        return sum((t.amount for t in self.transfers), Decimal(0))
+
+    def confirmed_amount(self, now: datetime) -> Decimal:
+        need = self.network.confirmations
+        return sum((t.amount for t in self.transfers if t.confirmations(now) >= need), Decimal(0))
+
+    def status(self, now: datetime) -> str:
+        if self.confirmed_at is not None or self.confirmed_amount(now) >= self.amount_crypto:
+            return "confirmed"
+        if self.paid_amount() >= self.amount_crypto:
+            return "confirming"      # fully paid in time: expiry no longer applies
+        if now >= self.expiry_instant():
+            return "expired"
+        return "pending"
+
+    def confirmations_received(self, now: datetime) -> int:
+        if not self.transfers:
+            return 0
+        return min(min(t.confirmations(now) for t in self.transfers), self.network.confirmations)
+
+    def txid(self) -> str | None:
+        return self.transfers[-1].txid if self.transfers else None
+
+
+@dataclass
+class Withdrawal:
+    id: str
+    merchant: dict
+    coin: str
+    amount: Decimal
+    fee: Decimal
+    address: str
+    amount_usd: Decimal
+    created_at: datetime
+    status: str                       # pending_review | processing | completed | rejected
+    requires_review: bool
+    txid: str | None = None
+    completed_at: datetime | None = None
+
+
+class Backend:
+    def __init__(self, world: "World", merchants: list[dict], options: dict):
+        self.world = world
+        self.merchants = merchants
+        self.prices = {**DEFAULT_PRICES, **{k: Decimal(str(v)) for k, v in (options.get("prices") or {}).items()}}
+        self.expiry = timedelta(minutes=float(options.get("expiry_minutes", 30)))
+        self.invoices: dict[str, Invoice] = {}
+        self.withdrawals: dict[str, Withdrawal] = {}
+        self.invoices_by_merchant: dict[str, list[Invoice]] = {}
+        # Balances kept as a ledger, moved at the moment of each fact, so a read is O(coins).
+        self.available: dict[tuple[str, str], Decimal] = {}
+        self.confirming: dict[str, Invoice] = {}
+
+    def merchant_index(self) -> dict[str, dict]:
+        return {str(m["api_key"]): m for m in self.merchants}
+
+    def merchant_balance(self, merchant: dict, key: str) -> Decimal:
+        return self.available.get((merchant["api_key"], key), Decimal(0))
+
+    def credit(self, merchant: dict, key: str, amount: Decimal) -> None:
+        slot = (merchant["api_key"], key)
+        self.available[slot] = self.available.get(slot, Decimal(0)) + amount
+
+    def pending_balances(self, merchant: dict) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for inv in self.confirming.values():
+            if inv.merchant["api_key"] == merchant["api_key"]:
+                key = inv.network.balance_key
+                out[key] = out.get(key, Decimal(0)) + inv.paid_amount()
+        return out
+
+    def usd_value(self, coin: str, amount: Decimal) -> Decimal:
+        return amount * self.prices[BY_BALANCE_KEY[coin].coin]
+
+    def new_invoice(self, merchant: dict, network: NetworkInfo, amount_usd: Decimal,
+                    order_id: str | None, metadata: Any) -> Invoice:
+        now = self.world.clock.now()
+        amount_crypto = quantize(amount_usd / self.prices[network.coin], network.decimals)
+        invoice = Invoice(
+            id=self.world.new_uuid(), merchant=merchant, network=network, amount_usd=amount_usd,
+            amount_crypto=amount_crypto, address=self.world.chain.new_address(network.chain),
+            created_at=now, expires_at=now + self.expiry, order_id=order_id, metadata=metadata)
+        self.invoices[invoice.id] = invoice
+        self.invoices_by_merchant.setdefault(merchant["api_key"], []).append(invoice)
+        return invoice

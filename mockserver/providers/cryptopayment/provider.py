@@ -1,0 +1,66 @@
+"""The Provider the core mounts for CryptoPayment.center."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ...core.http import provider_middleware
+from ..base import Provider
+from . import api, auth
+from .errors import render_error
+from .model import Backend
+from .simulations import SIMULATIONS
+
+
+class CryptoPayment(Provider):
+    name = "cryptopayment"
+    title = "CryptoPayment.center"
+    prefix = "/cryptopayment"
+    api_base = "/cryptopayment/api/v1"
+    real_base_url = "https://cryptopayment.center/api/v1"
+    simulations = SIMULATIONS
+
+    def default_merchants(self) -> list[dict]:
+        # Fake, shaped like the dashboard's: pk_/sk_ pair and a base64 APP_KEY.
+        return [{
+            "api_key": "pk_sandbox_4f3c2a1b9d8e7f60",
+            "api_secret": "sk_sandbox_9a8b7c6d5e4f3a2b1c0d",
+            "app_key": "c2FuZGJveC1hcHAta2V5LWZvci13ZWJob29rcy0wMDE=",
+            "webhook_url": None,
+            "webhook_timeout": 10,
+        }]
+
+    def create_backend(self, world, merchants: list[dict], options: dict) -> Backend:
+        return Backend(world, merchants, options)
+
+    def build_app(self, world) -> web.Application:
+        app = web.Application(middlewares=[provider_middleware(self.name, render_error)])
+        app.add_routes(api.routes)
+        return app
+
+    def client_request(self, merchant: dict, method: str, path: str,
+                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+        headers = {"Authorization": f"Bearer {merchant['api_key']}:{merchant['api_secret']}"}
+        if json_body is None:
+            return headers, b""
+        headers["Content-Type"] = "application/json"
+        return headers, json.dumps(json_body).encode()
+
+    def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return False
+        return isinstance(payload, dict) and auth.verify_webhook(merchant["app_key"], payload)
+
+    def describe(self, merchant: dict, origin: str) -> dict:
+        return {**super().describe(merchant, origin), "credentials": {
+            "Authorization": f"Bearer {merchant.get('api_key')}:{merchant.get('api_secret')}",
+            "APP_KEY (webhook signatures)": merchant.get("app_key"),
+            "webhook_url": merchant.get("webhook_url") or "(not set: PATCH /_sandbox/providers/cryptopayment/merchant)",
+        }}
+
+
+PROVIDER = CryptoPayment()

@@ -1,0 +1,100 @@
+"""Admin verbs: what the outside world does to an invoice (POST /_sandbox/simulate/cryptopayment/<verb>)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from ...core.errors import BadRequest, Conflict, NotFound
+from . import lifecycle
+from .views import invoice_view, withdrawal_view
+
+if TYPE_CHECKING:
+    from ...core.world import World
+    from .model import Backend, Invoice
+
+KINDS = ("exact", "partial", "over", "late")
+
+
+def _invoice(backend: "Backend", params: dict) -> "Invoice":
+    invoice = backend.invoices.get(str(params.get("invoice", "")))
+    if invoice is None:
+        raise NotFound("unknown invoice; pass {\"invoice\": \"<id>\"}")
+    return invoice
+
+
+def _decimal(value, name: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise BadRequest(f"{name} must be a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise BadRequest(f"{name} must be a positive number")
+    return amount
+
+
+def amount_for(invoice: "Invoice", params: dict) -> Decimal:
+    """amount wins; else fraction of amount_crypto; else by kind (partial = half, over = +50%)."""
+    if params.get("amount") is not None:
+        return _decimal(params["amount"], "amount")
+    kind = params.get("kind", "exact")
+    if kind not in KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
+    default = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5"}[kind]
+    fraction = _decimal(params.get("fraction", default), "fraction")
+    return (invoice.amount_crypto * fraction).quantize(Decimal(1).scaleb(-invoice.network.decimals))
+
+
+async def pay(world: "World", backend: "Backend", params: dict) -> dict:
+    invoice = _invoice(backend, params)
+    amount = amount_for(invoice, params)
+    if params.get("kind") == "late" and world.clock.now() < invoice.expiry_instant():
+        # a late payment is one made after expiry: let the clock (and all that is due) get there
+        await world.scheduler.run_until(invoice.expiry_instant() + timedelta(minutes=1))
+    tx = world.chain.send(invoice.network.chain, invoice.address, amount)
+    await world.scheduler.settle()
+    return {"transfer": tx.to_dict(world.clock.now()), "invoice": invoice_view(invoice, world.clock.now()),
+            "late": tx in invoice.late_transfers}
+
+
+async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
+    invoice = _invoice(backend, params)
+    if not invoice.transfers:
+        raise Conflict("nothing to confirm: the invoice has no on-time transfer")
+    for tx in invoice.transfers:
+        world.chain.confirm_now(tx, invoice.network.confirmations)
+    await world.scheduler.settle()
+    return {"invoice": invoice_view(invoice, world.clock.now())}
+
+
+async def expire(world: "World", backend: "Backend", params: dict) -> dict:
+    invoice = _invoice(backend, params)
+    now = world.clock.now()
+    if invoice.status(now) in ("confirming", "confirmed"):
+        raise Conflict(f"invoice is {invoice.status(now)}: a paid invoice does not expire")
+    if invoice.status(now) != "expired":
+        invoice.expired_by_hand = now
+        lifecycle.on_expiry_due(world, invoice)
+    return {"invoice": invoice_view(invoice, now)}
+
+
+async def _review(world: "World", backend: "Backend", params: dict, approve: bool) -> dict:
+    withdrawal = backend.withdrawals.get(str(params.get("withdrawal", "")))
+    if withdrawal is None:
+        raise NotFound("unknown withdrawal; pass {\"withdrawal\": \"<id>\"}")
+    if withdrawal.status != "pending_review":
+        raise Conflict(f"withdrawal is {withdrawal.status}, not pending_review")
+    lifecycle.review_withdrawal(world, backend, withdrawal, approve)
+    return {"withdrawal": withdrawal_view(withdrawal)}
+
+
+async def approve_withdrawal(world, backend, params):
+    return await _review(world, backend, params, True)
+
+
+async def reject_withdrawal(world, backend, params):
+    return await _review(world, backend, params, False)
+
+
+SIMULATIONS = {"pay": pay, "confirm": confirm, "expire": expire,
+               "approve_withdrawal": approve_withdrawal, "reject_withdrawal": reject_withdrawal}

@@ -1,0 +1,122 @@
+"""HTTP access to a sandbox: its admin API and a provider's API, the only ways the runner drives it.
+
+In-process and `--server URL` runs use this same client; only the base URL differs.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from yarl import URL
+
+ADMIN = "/_sandbox"
+
+
+class SandboxUnavailable(Exception):
+    """The sandbox could not be reached or answered the admin API with an error."""
+
+
+@dataclass
+class Exchange:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def text(self, limit: int = 600) -> str:
+        text = self.body.decode("utf-8", "replace")
+        return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _compact(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class SandboxClient:
+    def __init__(self, base_url: str, session: aiohttp.ClientSession):
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+
+    async def send(self, method: str, url: str, *, body: bytes | None = None,
+                   headers: dict[str, str] | None = None) -> Exchange:
+        try:
+            # encoded=True: the path goes out byte for byte as the client signed it
+            async with self.session.request(method, URL(url, encoded=True), data=body, headers=headers,
+                                            allow_redirects=False) as resp:
+                return Exchange(resp.status, dict(resp.headers), await resp.read())
+        except (aiohttp.ClientError, OSError) as exc:
+            raise SandboxUnavailable(f"{method} {url}: {type(exc).__name__}: {exc}") from None
+
+    async def admin(self, method: str, path: str, payload: Any = None, *,
+                    query: dict | None = None, ok: tuple[int, ...] = ()) -> Exchange:
+        url = f"{self.base_url}{ADMIN}{path}" + (f"?{urlencode(query)}" if query else "")
+        body = None if payload is None else _compact(payload)
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        exchange = await self.send(method, url, body=body, headers=headers)
+        if exchange.status >= 400 and exchange.status not in ok:
+            raise SandboxUnavailable(f"{method} {ADMIN}{path} -> {exchange.status}: {exchange.text()}")
+        return exchange
+
+    # Admin API ------------------------------------------------------------------------------
+    async def health(self) -> dict:
+        return (await self.admin("GET", "/health")).json()
+
+    async def reset(self, seed: int | None = None, start: str | None = None) -> dict:
+        payload = {k: v for k, v in (("seed", seed), ("start", start)) if v is not None}
+        return (await self.admin("POST", "/reset", payload)).json()
+
+    async def providers(self) -> dict:
+        return (await self.admin("GET", "/providers")).json()
+
+    async def update_merchant(self, provider: str, index: int, settings: dict) -> dict:
+        return (await self.admin("PATCH", f"/providers/{provider}/merchant", settings,
+                                 query={"index": index})).json()
+
+    async def advance(self, by: str | float) -> dict:
+        return (await self.admin("POST", "/clock/advance", {"by": by})).json()
+
+    async def run_until_quiet(self) -> dict:
+        return (await self.admin("POST", "/clock/run", {})).json()
+
+    async def clock(self) -> dict:
+        return (await self.admin("GET", "/clock")).json()
+
+    async def simulate(self, provider: str, action: str, params: dict) -> Exchange:
+        """Answers are returned as they come (a refusal is something a scenario may expect)."""
+        return await self.admin("POST", f"/simulate/{provider}/{action}", params, ok=tuple(range(400, 500)))
+
+    async def deliveries(self, provider: str | None = None) -> list[dict]:
+        return (await self.admin("GET", "/deliveries", query={"provider": provider} if provider else None)).json()
+
+    async def redeliver(self, delivery_id: str) -> dict:
+        return (await self.admin("POST", f"/deliveries/{delivery_id}/redeliver")).json()
+
+    async def journal(self, limit: int | None = None) -> list[dict]:
+        return (await self.admin("GET", "/journal", query={"limit": limit} if limit else None)).json()
+
+    async def journal_export(self) -> str:
+        return (await self.admin("GET", "/journal/export")).body.decode("utf-8")
+
+    # Provider API ---------------------------------------------------------------------------
+    async def call(self, provider, merchant: dict, method: str, path: str, *, json_body: Any = None,
+                   query: dict | None = None, headers: dict | None = None, auth: bool = True) -> Exchange:
+        """A request as the provider's real client sends it (signed by its `client_request`)."""
+        if query:
+            path += ("&" if "?" in path else "?") + urlencode(query, doseq=True)
+        if auth:
+            sent_headers, body = provider.client_request(merchant, method, path, json_body)
+            sent_headers = dict(sent_headers)
+        else:
+            body = b"" if json_body is None else _compact(json_body)
+            sent_headers = {"Content-Type": "application/json"} if json_body is not None else {}
+        sent_headers.update(headers or {})
+        url = f"{self.base_url}{provider.api_base}{path}"
+        return await self.send(method, url, body=body or None, headers=sent_headers)

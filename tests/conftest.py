@@ -1,0 +1,95 @@
+"""Shared fixtures: a sandbox app on a fixed seed and start instant, and a real loopback receiver.
+
+Every test that builds the app is checked at teardown: nothing the sandbox emitted (responses,
+webhooks) may have broken its own contracts.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from mockserver.app import build_app
+from mockserver.config import SandboxConfig
+from mockserver.core.http import WORLD
+
+START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(seed=1234, start=START)
+
+
+@pytest.fixture
+def app(sandbox_config):
+    application = build_app(sandbox_config)
+    yield application
+    violations = application[WORLD].self_violations
+    assert not violations, f"the sandbox broke its own contracts: {violations}"
+
+
+@pytest.fixture
+def world(app):
+    return app[WORLD]
+
+
+@pytest.fixture
+async def client(aiohttp_client, app):
+    return await aiohttp_client(app)
+
+
+class Receiver:
+    """A merchant's webhook endpoint on 127.0.0.1 that answers as scripted, attempt by attempt.
+
+    replies: ints (HTTP status), "timeout" (hold the request longer than the sandbox waits),
+    "reset" (drop the connection), or (status, body) tuples; the last reply repeats.
+    """
+
+    def __init__(self, replies=(200,), hold_seconds: float = 1.0):
+        self.replies = list(replies)
+        self.hold_seconds = hold_seconds
+        self.requests: list[dict] = []
+        self.server: TestServer | None = None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        self.requests.append({"headers": dict(request.headers), "body": body, "path": request.path_qs})
+        reply = self.replies[min(len(self.requests), len(self.replies)) - 1]
+        if reply == "timeout":
+            await asyncio.sleep(self.hold_seconds)  # the receiver is slow; the sandbox gives up first
+            return web.Response(status=200)
+        if reply == "reset":
+            request.transport.close()
+            return web.Response(status=200)
+        status, text = reply if isinstance(reply, tuple) else (reply, "OK")
+        return web.Response(status=status, text=text)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/webhook"))
+
+    def json(self, index: int = -1):
+        import json
+        return json.loads(self.requests[index]["body"])
+
+
+@pytest.fixture
+async def receiver():
+    made: list[Receiver] = []
+
+    async def start(replies=(200,), hold_seconds: float = 1.0) -> Receiver:
+        rec = Receiver(replies, hold_seconds)
+        app = web.Application()
+        app.router.add_route("POST", "/{tail:.*}", rec.handle)
+        rec.server = TestServer(app, host="127.0.0.1")
+        await rec.server.start_server()
+        made.append(rec)
+        return rec
+
+    yield start
+    for rec in made:
+        await rec.server.close()
