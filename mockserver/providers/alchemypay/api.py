@@ -11,6 +11,7 @@ Assumptions:
 - [A] The 5-minute window is measured against the sandbox's (virtual) clock; the setting
   ``timestamp_window`` (merchant or provider option: a duration, or "off") changes it.
 - [A] ``access-token`` (login-free token) is not required.
+- [A] Empty values ("" / null) in a body or query count as absent (they are not signed either).
 - [A] Checks run in this order: JSON body, appId, timestamp, sign, then the request contract,
   so an unsigned bad request is refused as unsigned.
 - [A] A buy order made through order/create without ``address`` gets a made-up user wallet; a
@@ -148,6 +149,7 @@ async def _create(request: web.Request, contract: str, family: str) -> web.Respo
     world = _world(request)
     body = await _body(request)
     merchant = authenticate(request, body)
+    body = auth.drop_empty(body)     # empty values count as absent, as in the signature [A]
     world.contracts(PROVIDER_NAME).check_request(contract, body)
     if family == "order":
         side = model.ORDER_TYPES[str(body["orderType"])]
@@ -180,7 +182,7 @@ async def order_create(request: web.Request) -> web.Response:
 
 async def query_trade(request: web.Request) -> web.Response:
     merchant = authenticate(request, None)
-    query = dict(request.query)
+    query = auth.drop_empty(dict(request.query))
     _world(request).contracts(PROVIDER_NAME).check_request("query-trade.request", query)
     order = _backend(request).find(merchant["app_id"], order_no=query.get("orderNo"),
                                    merchant_order_no=query.get("merchantOrderNo"), side=query["side"])
@@ -189,7 +191,7 @@ async def query_trade(request: web.Request) -> web.Response:
 
 async def order_detail(request: web.Request) -> web.Response:
     merchant = authenticate(request, None)
-    query = dict(request.query)
+    query = auth.drop_empty(dict(request.query))
     _world(request).contracts(PROVIDER_NAME).check_request("order-detail.request", query)
     order = _backend(request).find(merchant["app_id"], order_no=query["orderNo"])
     data = query_data(order, _world(request).clock.now(), legacy_words=True)

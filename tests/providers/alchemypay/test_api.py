@@ -1,0 +1,188 @@
+"""Alchemy Pay API: create/query through the real HTTP app, signed the way clients sign."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from alchemypay_helpers import (APP_ID, SECRET, V4, buy_body, get, hmac_b64, legacy_headers, ms, post, sell_body,
+                      sorted_body, v4_headers)
+
+
+async def create(client, world, body, path=f"{V4}/trade/create"):
+    resp = await post(client, world, path, body)
+    data = await resp.json()
+    assert resp.status == 200, data
+    return data
+
+
+async def test_buy_order_created_and_queried_by_both_numbers(client, world):
+    data = await create(client, world, buy_body())
+    assert data["success"] is True and data["returnCode"] == "0000" and data["returnMsg"] == "SUCCESS"
+    assert set(data) == {"success", "returnCode", "returnMsg", "extend", "data", "traceId"}
+    order_no = data["data"]["orderNo"]
+    assert order_no.isdigit() and len(order_no) == 19
+    assert data["data"]["payUrl"].endswith(f"/alchemypay/pay/{order_no}")
+
+    by_no = await (await get(client, world, f"{V4}/query/trade", {"orderNo": order_no, "side": "BUY"})).json()
+    by_merchant = await (await get(client, world, f"{V4}/query/trade",
+                                   {"merchantOrderNo": "ORD-1", "side": "BUY"})).json()
+    assert by_no["data"]["orderNo"] == by_merchant["data"]["orderNo"] == order_no
+    order = by_no["data"]
+    assert order["status"] == "PENDING" and order["side"] == "BUY"
+    assert order["amount"] == "100.00000000" and order["fiat"] == "USD" and order["network"] == "TRX"
+    assert order["address"] == "TKBSr2wessawfsBra9p7opSyRGfuXrrT"
+
+    page = await client.get(f"/alchemypay/pay/{order_no}")
+    assert page.status == 200 and order_no in await page.text()
+
+
+async def test_sell_order_gets_a_deposit_address(client, world):
+    data = await create(client, world, sell_body())
+    order_no = data["data"]["orderNo"]
+    resp = await get(client, world, f"{V4}/query/trade", {"orderNo": order_no, "side": "SELL"})
+    order = (await resp.json())["data"]
+    assert order["status"] == "1" and order["side"] == "SELL"
+    assert order["address"].startswith("T") and len(order["address"]) == 34    # a TRON address
+    assert order["cryptoAmount"] == "100.00000000"
+
+
+async def test_order_create_and_detail_use_order_type_and_legacy_words(client, world):
+    body = buy_body(orderType="4", side=None, depositType=None, address=None,
+                    extendParams={"cookie": "abc", "channelCookie": ""})
+    data = await create(client, world, body, path=f"{V4}/order/create")
+    order_no = data["data"]["orderNo"]
+    detail = await (await get(client, world, f"{V4}/order/detail", {"orderNo": order_no})).json()
+    assert detail["data"]["status"] == "NEW" and detail["data"]["side"] == "BUY"
+    assert detail["data"]["address"]                              # a made-up wallet
+    trade = await (await get(client, world, f"{V4}/query/trade", {"orderNo": order_no, "side": "BUY"})).json()
+    assert trade["data"]["status"] == "PENDING"
+
+    sell = await create(client, world, sell_body(orderType=6, side=None, merchantOrderNo="S-9"),
+                        path=f"{V4}/order/create")
+    detail = await (await get(client, world, f"{V4}/order/detail", {"orderNo": sell["data"]["orderNo"]})).json()
+    assert detail["data"]["side"] == "SELL" and detail["data"]["status"] == "1"
+
+
+async def test_unsorted_body_signed_sorted_is_accepted(client, world):
+    """PHP clients send their body as built and sign the sorted, empty-dropped form."""
+    body = buy_body(merchantOrderNo="ORD-PHP", memo="")
+    raw = json.dumps(body, separators=(", ", ": ")).encode()     # unsorted, spaced, with empties
+    resp = await post(client, world, f"{V4}/trade/create", body, raw=raw)
+    assert resp.status == 200, await resp.text()
+
+
+async def test_lowercase_appid_header_and_legacy_sha1_sign(client, world):
+    path = f"{V4}/trade/create"
+    body = buy_body(merchantOrderNo="ORD-LOW")
+    headers = v4_headers(ms(world), "POST", path, body=body, header_name="appid")
+    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=headers)
+    assert resp.status == 200, await resp.text()
+
+    headers = legacy_headers(ms(world))
+    resp = await client.post("/alchemypay" + path, data=sorted_body(buy_body(merchantOrderNo="ORD-SHA1")),
+                             headers=headers)
+    assert resp.status == 200, await resp.text()
+
+
+async def test_strict_setting_refuses_the_legacy_sign(client, world):
+    resp = await client.patch("/_sandbox/providers/alchemypay/merchant", json={"strict_sign": True})
+    assert resp.status == 200
+    headers = legacy_headers(ms(world))
+    resp = await client.post(f"/alchemypay{V4}/trade/create", data=sorted_body(buy_body()), headers=headers)
+    data = await resp.json()
+    assert resp.status == 401 and data["returnCode"] == "81003" and data["success"] is False
+    ok = await post(client, world, f"{V4}/trade/create", buy_body())      # v4 still works
+    assert ok.status == 200
+
+
+async def assert_refused(resp, status: int, code: str):
+    data = await resp.json()
+    assert resp.status == status, data
+    assert data["success"] is False and data["returnCode"] == code and data["data"] is None
+    assert data["returnMsg"] and "traceId" in data
+    return data
+
+
+async def test_auth_failures_in_the_provider_shape_and_nothing_created(client, world):
+    path, body = f"{V4}/trade/create", buy_body()
+    url = "/alchemypay" + path
+    good = v4_headers(ms(world), "POST", path, body=body)
+    await assert_refused(await client.post(url, data=sorted_body(body), headers={**good, "appId": "nosuchapp0000000"}),
+                         401, "81001")
+    await assert_refused(await client.post(url, data=sorted_body(body), headers={**good, "sign": good["sign"][:-2] + "A="}),
+                         401, "81003")
+    wrong_secret = v4_headers(ms(world), "POST", path, body=body, secret="x" * 16)
+    await assert_refused(await client.post(url, data=sorted_body(body), headers=wrong_secret), 401, "81003")
+    stale_ts = str(int(world.clock.now().timestamp() * 1000) - 5 * 60 * 1000 - 1)
+    stale = v4_headers(stale_ts, "POST", path, body=body)
+    await assert_refused(await client.post(url, data=sorted_body(body), headers=stale), 401, "81002")
+    await assert_refused(await client.post(url, data=sorted_body(body), headers={**good, "timestamp": "12345"}),
+                         401, "81002")
+    no_sign = {k: v for k, v in good.items() if k != "sign"}
+    await assert_refused(await client.post(url, data=sorted_body(body), headers=no_sign), 401, "81003")
+    # a body changed after signing
+    await assert_refused(await client.post(url, data=sorted_body({**body, "amount": "1000"}), headers=good),
+                         401, "81003")
+    assert world.backend("alchemypay").orders == {}
+
+
+async def test_timestamp_just_inside_the_window_is_accepted(client, world):
+    ts = str(int(world.clock.now().timestamp() * 1000) - 5 * 60 * 1000)
+    path, body = f"{V4}/trade/create", buy_body()
+    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=v4_headers(ts, "POST", path, body=body))
+    assert resp.status == 200
+
+
+async def test_bad_input_is_a_4xx_in_the_provider_shape_and_changes_nothing(client, world):
+    path = f"{V4}/trade/create"
+    url = "/alchemypay" + path
+    ts = ms(world)
+    # malformed JSON (signed over the raw text, so only the JSON is wrong)
+    raw = '{"side": "BUY",'
+    headers = {"appId": APP_ID, "timestamp": ts, "sign": hmac_b64(SECRET, ts + "POST" + path + raw)}
+    await assert_refused(await client.post(url, data=raw, headers=headers), 400, "10001")
+    # a JSON array
+    await assert_refused(await client.post(url, data="[1]", headers=headers), 400, "10001")
+    # contract: missing address on BUY, bad side, bad amount, bad callbackUrl
+    for body in (buy_body(address=None), buy_body(side="HOLD"), buy_body(amount="-5"),
+                 buy_body(amount="ten"), buy_body(callbackUrl="ftp://x"), buy_body(fiatCurrency=12)):
+        resp = await post(client, world, path, body)
+        data = await assert_refused(resp, 422, "10001")
+        assert "X-Sandbox-Contract-Violation" in resp.headers, data
+    # unsupported crypto / network / fiat
+    for body in (buy_body(cryptoCurrency="NOPE"), buy_body(network="NOWHERE"), buy_body(fiatCurrency="XXX")):
+        await assert_refused(await post(client, world, path, body), 400, "10002")
+    # amount that does not cover the fees
+    await assert_refused(await post(client, world, path, buy_body(amount="0.5")), 400, "10001")
+    # order/create: side contradicting orderType
+    await assert_refused(await post(client, world, f"{V4}/order/create", buy_body(orderType="6")), 400, "10001")
+    assert world.backend("alchemypay").orders == {}
+    # duplicate merchantOrderNo
+    await create(client, world, buy_body())
+    await assert_refused(await post(client, world, path, buy_body()), 409, "10005")
+    assert len(world.backend("alchemypay").orders) == 1
+
+
+async def test_query_errors(client, world):
+    q = f"{V4}/query/trade"
+    await assert_refused(await get(client, world, q, {"orderNo": "1234567890123456789", "side": "BUY"}), 404, "10004")
+    await assert_refused(await get(client, world, q, {"side": "BUY"}), 422, "10001")
+    await assert_refused(await get(client, world, q, {"orderNo": "1", "side": "MAYBE"}), 422, "10001")
+    await assert_refused(await get(client, world, f"{V4}/order/detail", {}), 422, "10001")
+    order_no = (await create(client, world, buy_body()))["data"]["orderNo"]
+    # the right order, the wrong side
+    await assert_refused(await get(client, world, q, {"orderNo": order_no, "side": "SELL"}), 404, "10004")
+    # unknown route and wrong method keep the shape
+    resp = await client.get("/alchemypay/open/api/v4/merchant/nothing")
+    await assert_refused(resp, 404, "10004")
+    resp = await client.get(f"/alchemypay{V4}/trade/create")
+    assert resp.status == 405 and (await resp.json())["success"] is False
+
+
+async def test_timestamp_window_can_be_turned_off(client, world):
+    await client.patch("/_sandbox/providers/alchemypay/merchant", json={"timestamp_window": "off"})
+    await client.post("/_sandbox/clock/advance", json={"by": "6h"})
+    ts = str(int((world.clock.now() - timedelta(hours=6)).timestamp() * 1000))
+    path, body = f"{V4}/trade/create", buy_body()
+    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=v4_headers(ts, "POST", path, body=body))
+    assert resp.status == 200
