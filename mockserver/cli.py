@@ -15,7 +15,7 @@ from .config import ConfigError, SandboxConfig
 
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
-    for key in ("host", "port", "seed", "clock", "speed", "public_url"):
+    for key in ("host", "port", "seed", "clock", "speed", "public_url", "self_check"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, value)
@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--clock", choices=["virtual", "realtime"], help="clock mode (default virtual)")
     serve.add_argument("--speed", type=float, help="realtime speed factor")
     serve.add_argument("--start", help="virtual start instant, ISO 8601")
+    serve.add_argument("--self-check", dest="self_check", action="store_true", default=None,
+                       help="validate every response and webhook against the contracts too")
     serve.add_argument("--public-url", dest="public_url", help="origin used in checkout URLs")
     serve.set_defaults(func=cmd_serve)
     contracts = sub.add_parser("contracts", help="list contracts or validate JSON files against one")

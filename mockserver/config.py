@@ -10,6 +10,7 @@ start: 2025-01-15T10:00:00Z  # virtual start instant (default: wall clock at sta
 public_url: http://127.0.0.1:8080   # origin used in checkout/invoice URLs (default: the request's)
 allow_external_webhooks: false      # deliver only to loopback unless set
 journal_size: 10000
+self_check: false            # also validate every response/webhook the sandbox emits (the test suite does)
 providers:
   cryptopayment:
     merchants:
@@ -45,6 +46,7 @@ class SandboxConfig:
     public_url: str | None = None
     allow_external_webhooks: bool = False
     journal_size: int = 10_000
+    self_check: bool = False       # validate the sandbox's own responses and webhooks too
     providers: dict[str, dict] = field(default_factory=dict)
 
     def resolved_seed(self) -> int:

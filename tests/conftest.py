@@ -21,7 +21,7 @@ START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
-    return SandboxConfig(seed=1234, start=START)
+    return SandboxConfig(seed=1234, start=START, self_check=True)
 
 
 @pytest.fixture

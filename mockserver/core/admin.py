@@ -246,6 +246,20 @@ async def violations(request: web.Request) -> web.Response:
 @routes.post("/_sandbox/reset")
 async def reset(request: web.Request) -> web.Response:
     world = _world(request)
+    body = await read_json(request, required=False)
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object: optional seed (integer), start (ISO 8601)")
+    # optional: a scenario replays from its own seed and start instant (kept for later resets)
+    seed, start = body.get("seed"), body.get("start")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise BadRequest("seed must be an integer")
+    if start is not None:
+        try:
+            start = utc(datetime.fromisoformat(str(start).replace("Z", "+00:00")))
+        except ValueError:
+            raise BadRequest("start must be an ISO 8601 instant") from None
+    world.seed = world.seed if seed is None else seed
+    world.start = world.start if start is None else start
     await world.reset()
     return json_response({"status": "reset", "seed": world.seed, "clock": world.clock.describe()})
 

@@ -91,9 +91,10 @@ class ContractSet:
 class BoundContracts:
     """A provider's ContractSet as one World sees it: its own output's violations go to `report`."""
 
-    def __init__(self, contracts: ContractSet, report: Callable[[Violation], None]):
+    def __init__(self, contracts: ContractSet, report: Callable[[Violation], None], enabled: bool = True):
         self.contracts = contracts
         self.report = report
+        self.audit_enabled = enabled
         self.validate = contracts.validate
         self.check_request = contracts.check_request
 
@@ -101,7 +102,10 @@ class BoundContracts:
         return name in self.contracts
 
     def audit(self, name: str, instance: Any) -> list[Violation]:
-        """Validate the sandbox's own output (response or webhook); report, never raise."""
+        """Validate the sandbox's own output (response or webhook); report, never raise.
+        Off unless the World runs with self_check: it costs more than the request itself."""
+        if not self.audit_enabled:
+            return []
         violations = self.contracts.validate(name, instance)
         for v in violations:
             self.report(v)

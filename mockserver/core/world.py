@@ -24,7 +24,7 @@ class World:
     def __init__(self, *, providers: dict[str, "Provider"], settings: dict[str, dict],
                  seed: int, start: datetime | None = None, clock_mode: str = "virtual",
                  speed: float = 1.0, journal_size: int = 10_000, allow_external_webhooks: bool = False,
-                 public_url: str | None = None):
+                 public_url: str | None = None, self_check: bool = False):
         self.providers = providers
         self.settings = settings
         self.seed = seed
@@ -34,8 +34,10 @@ class World:
         self.journal_size = journal_size
         self.allow_external_webhooks = allow_external_webhooks
         self.public_url = public_url
+        self.self_check = self_check
         self.self_violations: list[dict] = []
-        self._contracts = {name: load_contracts(name) for name in providers}
+        self._contracts = {name: BoundContracts(load_contracts(name), self._report_violation, enabled=self_check)
+                           for name in providers}
         self._driver: asyncio.Task | None = None
         self.outbox: Outbox | None = None
         self._build()
@@ -72,7 +74,7 @@ class World:
         return self.backends[provider]
 
     def contracts(self, provider: str) -> BoundContracts:
-        return BoundContracts(self._contracts[provider], self._report_violation)
+        return self._contracts[provider]
 
     def _report_violation(self, violation: Violation) -> None:
         entry = violation.as_dict()

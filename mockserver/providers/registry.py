@@ -8,6 +8,7 @@ from .base import Provider
 PROVIDER_MODULES = [
     "mockserver.providers.cryptopayment",
     "mockserver.providers.alchemypay",
+    "mockserver.providers.alt5pay",
 ]
 
 

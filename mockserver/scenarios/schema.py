@@ -86,7 +86,7 @@ STEP_DEFS = {
         "description": "params of the provider's `state` simulation, plus `json`"}),
     "resend": _step("resend", {
         "type": "object", "additionalProperties": False,
-        "properties": {**_WEBHOOK_FILTER, "tamper": {"enum": ["signature", "body"]}}},
+        "properties": {**_WEBHOOK_FILTER, "tamper": {"const": "signature"}}},
         expect={"anyOf": [{"enum": ["acknowledged", "rejected"]},
                           {"type": "object", "required": ["status"], "additionalProperties": False,
                            "properties": {"status": {"anyOf": [

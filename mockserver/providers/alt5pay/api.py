@@ -14,7 +14,7 @@ from aiohttp import web
 from ...core.errors import BadRequest, NotFound
 from ...core.http import WORLD
 from . import jsjson, pricing
-from .assets import ASSETS, CURRENCIES
+from .assets import ASSETS
 from .errors import COULD_NOT_CREATE
 from .gate import authenticate_request
 from .model import Alt5Backend, Payment, stamp_iso, stamp_space
@@ -164,5 +164,3 @@ async def pay_invoice_page(request: web.Request) -> web.Response:
         raise NotFound("Invoice Not Found")
     return web.Response(text=invoice_page(invoice, world.clock.now()), content_type="text/html")
 
-
-__all__ = ["routes", "CURRENCIES"]

@@ -28,8 +28,8 @@ from .assets import ASSETS, FEES, Asset
 from .auth import ReplayGuard
 
 if TYPE_CHECKING:
-    from mockserver.core.chain import Transfer
-    from mockserver.core.world import World
+    from ...core.chain import Transfer
+    from ...core.world import World
 
 AMOUNT_PLACES = Decimal("0.00000001")
 

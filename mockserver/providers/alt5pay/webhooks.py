@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mockserver.core.webhooks import RetryPolicy, ack_http_200
+from ...core.webhooks import RetryPolicy, ack_http_200
 
 from . import jsjson
 from .auth import ipn_signature
 
 if TYPE_CHECKING:
-    from mockserver.core.world import World
+    from ...core.world import World
 
     from .model import Alt5Backend, Payment
 

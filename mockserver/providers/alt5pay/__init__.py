@@ -1,0 +1,29 @@
+"""ALT 5 Pay (sandbox https://api.digitalpaydev.com), mounted at /alt5pay.
+
+Documented [D]: HMAC auth headers apikey / merchant_id / authentication =
+base64(apikey:hex(HMAC-SHA512(secret, bodyString))); deposit addresses per asset
+(/usr/wallet/{asset}/create) with a price quote and `expires`; transaction status by address,
+txid or ref_id (`all` for every one); addresses by ref_id; price; invoices; balances; IPNs signed
+with hex(HMAC-SHA512(secret, raw body)) and re-posted after 1, 2, 4, 8, 20, 40, 80, 160, 320, 640
+and 1280 minutes until HTTP 200. Seen in public integration code [C]: the WooCommerce plugin's
+bodyString rules, its unauthenticated POST /invoice/{id} status call and its "200 or failure"
+rule; Node clients signing `url` last and verifying IPNs against JSON.stringify(req.body).
+
+Sandbox assumptions [A], each also written where it is implemented and as "x-assumption" in
+contracts/alt5pay/:
+- HTTP statuses of errors: 401 auth, 400 bad input (422 for a contract violation), 404 unknown
+  ids/routes; every auth failure says "Access Invalid" (errors.py, error.json);
+- timestamp window 300 s, measured from the newest timestamp the API key has used (option
+  `timestamp_reference: clock` measures from the sandbox clock instead); exact replays refused;
+  millisecond timestamps refused; repeated nonces with new timestamps accepted (auth.py, gate.py);
+- null signed as `null`; nested values may also be signed PHP-style (auth.py);
+- confirmations per asset, IPN network words, fees (assets.py);
+- prices: fixed reference prices, FX and a deterministic daily swing (pricing.py);
+- address quote lifetime 60 min, late payments re-priced, Payment/Reused, invoice statuses
+  (model.py); IPN on Pending and Paid, retry reading, URL choice (webhooks.py);
+- balances key spelled `blalance` as in the docs' sample (model.py, balances.response.json);
+- credentials' shapes (provider.py).
+"""
+from .provider import PROVIDER
+
+__all__ = ["PROVIDER"]

@@ -1,0 +1,150 @@
+"""Admin verbs (POST /_sandbox/simulate/alt5pay/<verb>): what the payer and the chain do.
+
+pay      {address | ref_id | invoice, amount (coins) | fiat | fraction, asset (invoices; btc),
+          source_address?}   a transfer to the address; an invoice is paid through its address
+          for `asset` (created on first use). fraction/default: that share of what is still due.
+confirm  {txid | address | ref_id | invoice, confirmations?}   mine until the required count.
+expire   {address | ref_id | invoice}   the quote expires now (later payments are "late").
+state    {address | ref_id | invoice | txid}   the object as the API shows it.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from ...core.errors import BadRequest, Conflict, NotFound
+from .assets import ASSETS
+from . import pricing
+from .model import crypto_for_fiat
+
+if TYPE_CHECKING:
+    from ...core.world import World
+    from .model import Alt5Backend, Invoice, WalletAddress
+
+
+def _positive(value, name: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise BadRequest(f"{name} must be a number") from None
+    if not number.is_finite() or number <= 0:
+        raise BadRequest(f"{name} must be a positive number")
+    return number
+
+
+def _count(value) -> int:
+    if isinstance(value, bool) or not str(value).isdigit() or int(str(value)) > 1_000_000:
+        raise BadRequest("confirmations must be a non-negative integer")
+    return int(str(value))
+
+
+def _invoice(backend: "Alt5Backend", params: dict) -> "Invoice | None":
+    if "invoice" not in params:
+        return None
+    invoice = backend.invoices.get(str(params["invoice"]))
+    if invoice is None:
+        raise NotFound(f"unknown invoice {params['invoice']!r}")
+    return invoice
+
+
+def _wallets(backend: "Alt5Backend", params: dict) -> list["WalletAddress"]:
+    invoice = _invoice(backend, params)
+    if invoice is not None:
+        return list(invoice.wallets.values())
+    if "address" in params:
+        wallet = backend.wallets.get(str(params["address"]))
+        if wallet is None:
+            raise NotFound(f"unknown address {params['address']!r}")
+        return [wallet]
+    if "ref_id" in params:
+        wallets = [w for w in backend.wallets.values() if w.ref_id == str(params["ref_id"])]
+        if not wallets:
+            raise NotFound(f"no address for ref_id {params['ref_id']!r}")
+        return wallets
+    raise BadRequest('pass {"address": ...}, {"ref_id": ...} or {"invoice": ...}')
+
+
+def _view(world: "World", backend: "Alt5Backend", wallet: "WalletAddress") -> dict:
+    now = world.clock.now()
+    out = {"address": wallet.address, "ref_id": wallet.ref_id, "coin": wallet.asset.coin,
+           "price": str(wallet.price), "currency": wallet.currency,
+           "expires": wallet.expires_at.isoformat(), "expired": now > wallet.expires_at,
+           "transactions": [p.view(now) for p in wallet.payments]}
+    if wallet.invoice_id:
+        out["invoice"] = backend.invoices[wallet.invoice_id].view(now)
+    return out
+
+
+async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
+    invoice = _invoice(backend, params)
+    if invoice is not None:
+        asset = ASSETS.get(str(params.get("asset", "btc")))
+        if asset is None or not asset.sandbox:
+            raise BadRequest(f"asset must be one of {', '.join(a for a, v in ASSETS.items() if v.sandbox)}")
+        wallet = backend.invoice_wallet(invoice, asset)
+    else:
+        wallets = _wallets(backend, params)
+        wallet = wallets[-1]
+    price = wallet.price if world.clock.now() <= wallet.expires_at else None
+    if params.get("amount") is not None:
+        amount = _positive(params["amount"], "amount")
+    elif params.get("fiat") is not None:
+        quote = price or pricing.price(wallet.asset.coin, wallet.currency, world.clock.now())
+        amount = crypto_for_fiat(_positive(params["fiat"], "fiat"), quote)
+    elif invoice is not None:
+        due = invoice.amount_due()
+        if due <= 0:
+            raise Conflict("the invoice is fully paid; pass amount or fiat to overpay")
+        fraction = _positive(params.get("fraction", 1), "fraction")
+        quote = price or pricing.price(wallet.asset.coin, wallet.currency, world.clock.now())
+        amount = crypto_for_fiat(due * fraction, quote)
+    else:
+        raise BadRequest("an address has no amount due: pass amount (coins) or fiat")
+    tx = world.chain.send(wallet.asset.chain, wallet.address, amount,
+                          source_address=params.get("source_address"))
+    await world.scheduler.settle()
+    return {"txid": tx.txid, "amount": str(amount), **_view(world, backend, wallet)}
+
+
+async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
+    if "txid" in params:
+        payment = backend.payments.get(str(params["txid"]))
+        if payment is None:
+            raise NotFound(f"unknown txid {params['txid']!r}")
+        payments, wallets = [payment], [payment.wallet]
+    else:
+        wallets = _wallets(backend, params)
+        payments = [p for w in wallets for p in w.payments]
+    if not payments:
+        raise Conflict("nothing to confirm: no payment yet")
+    for payment in payments:
+        needed = _count(params.get("confirmations", payment.wallet.asset.confirmations))
+        world.chain.confirm_now(payment.transfer, needed)
+    await world.scheduler.settle()
+    return {"wallets": [_view(world, backend, w) for w in wallets]}
+
+
+async def expire(world: "World", backend: "Alt5Backend", params: dict) -> dict:
+    now = world.clock.now()
+    wallets = _wallets(backend, params)
+    for wallet in wallets:
+        wallet.expires_at = min(wallet.expires_at, now)
+    return {"wallets": [_view(world, backend, w) for w in wallets]}
+
+
+async def state(world: "World", backend: "Alt5Backend", params: dict) -> dict:
+    if "txid" in params:
+        payment = backend.payments.get(str(params["txid"]))
+        if payment is None:
+            raise NotFound(f"unknown txid {params['txid']!r}")
+        return payment.view(world.clock.now())
+    invoice = _invoice(backend, params)
+    if invoice is not None:
+        return {**invoice.view(world.clock.now()),
+                "wallets": [_view(world, backend, w) for w in invoice.wallets.values()]}
+    wallets = _wallets(backend, params)
+    return _view(world, backend, wallets[-1]) if len(wallets) == 1 else {
+        "wallets": [_view(world, backend, w) for w in wallets]}
+
+
+SIMULATIONS = {"pay": pay, "confirm": confirm, "expire": expire, "state": state}

@@ -1,0 +1,51 @@
+"""`mockserver run FILE_OR_DIR...`: run scenarios, print each step, optionally write JUnit XML."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from .report import summary, write_junit
+from .runner import load_all, run_all
+from .schema import SCHEMA
+
+
+def add_run_command(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="run YAML scenarios (in-process on the virtual clock, or --server URL)",
+                         description="Run scenario files; exit code 0 only when every scenario passed.")
+    run.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", help="scenario files or folders of *.yaml")
+    run.add_argument("--server", metavar="URL", help="a running sandbox (default: start one in-process)")
+    run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
+    run.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
+    run.add_argument("-q", "--quiet", action="store_true", help="one line per passing scenario")
+    run.add_argument("--schema", action="store_true", help="print the scenario file JSON Schema and exit")
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.schema:
+        print(json.dumps(SCHEMA, indent=2))
+        return 0
+    if not args.paths:
+        print("mockserver run: name at least one scenario file or folder", file=sys.stderr)
+        return 2
+    scenarios, broken = load_all(args.paths, args.tag)
+    for result in broken:
+        print(result.text(), flush=True)
+
+    def show(result) -> None:
+        print(result.text(verbose=not args.quiet), flush=True)
+
+    results = asyncio.run(run_all(scenarios, server=args.server, on_result=show)) if scenarios else []
+    everything = broken + results
+    if not everything:
+        print("no scenarios found" + (f" with tag(s) {', '.join(args.tag)}" if args.tag else ""), file=sys.stderr)
+        return 2
+    print(summary(everything))
+    if args.junit:
+        write_junit(everything, args.junit)
+        print(f"JUnit report: {args.junit}")
+    if broken:
+        return 2
+    return 0 if all(r.ok for r in results) else 1

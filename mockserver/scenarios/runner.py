@@ -1,0 +1,196 @@
+"""Run scenarios against a sandbox reached over HTTP: started in-process on 127.0.0.1:0, or a
+running one (`--server URL`). Both go through the same SandboxClient, so they behave the same.
+
+Per scenario: start the built-in receiver (if used), reset the sandbox to the scenario's seed and
+start instant, point the merchant's webhook settings at the target, then run the steps in order;
+the first failing step stops the scenario and the journal around it is attached.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import aiohttp
+from aiohttp import web
+
+from .client import SandboxClient, SandboxUnavailable
+from .loader import DEFAULT_SEED, DEFAULT_START, Scenario, ScenarioLoadError, discover, load_file
+from .receiver import Receiver
+from .report import ScenarioResult, StepResult
+from .steps import VERBS, Context, StepFailed
+
+JOURNAL_AROUND = 12
+
+
+class InProcessSandbox:
+    """The sandbox app on 127.0.0.1:0 in the caller's event loop, on the virtual clock."""
+
+    def __init__(self, config: Any = None):
+        self.config = config
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> str:
+        from mockserver.app import build_app
+        from mockserver.config import SandboxConfig
+        config = self.config or SandboxConfig.from_mapping(
+            {"port": 0, "seed": DEFAULT_SEED, "start": DEFAULT_START, "clock": "virtual"})
+        self._runner = web.AppRunner(build_app(config), access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def client_session() -> aiohttp.ClientSession:
+    # trust_env=False: never route loopback traffic through a proxy from the environment
+    return aiohttp.ClientSession(trust_env=False, timeout=aiohttp.ClientTimeout(total=300))
+
+
+def pick_merchant(merchants: list[dict], which: Any) -> tuple[int, dict]:
+    """By index, or by any credential/id value equal to `which`."""
+    if not merchants:
+        raise StepFailed("the provider has no sandbox merchant")
+    if which is None:
+        return 0, merchants[0]
+    if isinstance(which, int):
+        if which >= len(merchants):
+            raise StepFailed(f"merchant {which}: only {len(merchants)} merchant(s)")
+        return which, merchants[which]
+    for index, merchant in enumerate(merchants):
+        if which in [str(v) for v in merchant.values() if isinstance(v, (str, int))]:
+            return index, merchant
+    raise StepFailed(f"no merchant with id or key {which!r}")
+
+
+def _journal_line(entry: dict) -> str:
+    skip = {"seq", "at", "kind", "provider", "latency_ms"}
+    rest = " ".join(f"{k}={v}" for k, v in entry.items() if k not in skip)
+    return f"#{entry.get('seq')} {entry.get('at', '')[11:19]} {entry.get('kind')} {entry.get('provider', '')} {rest}".rstrip()
+
+
+async def run_scenario(scenario: Scenario, client: SandboxClient) -> ScenarioResult:
+    from mockserver.providers.registry import load_providers
+    result = ScenarioResult(file=scenario.file, name=scenario.name, provider=scenario.provider,
+                            line=scenario.line)
+    started = time.perf_counter()
+    provider = load_providers().get(scenario.provider)
+    if provider is None:
+        result.error = f"{scenario.file}:{scenario.line}: unknown provider {scenario.provider!r}"
+        return result
+    receiver: Receiver | None = None
+    holder: dict = {}
+    try:
+        if scenario.webhook_url == "builtin":
+            verifier = None
+            if scenario.receiver.get("verify_signature"):
+                def verifier(headers: dict, body: bytes) -> bool:
+                    return bool(provider.verify_webhook(holder["merchant"], headers, body))
+            receiver = Receiver(scenario.receiver.get("replies"), verifier)
+            webhook_url = await receiver.start(f"/webhooks/{provider.name}")
+        else:
+            webhook_url = scenario.webhook_url
+        await client.reset(scenario.seed, scenario.start.isoformat())
+        merchants = (await client.providers())[provider.name]["merchants"]
+        index, _ = pick_merchant(merchants, scenario.merchant)
+        merchant = await client.update_merchant(provider.name, index, {
+            "webhook_url": webhook_url, "webhook_timeout": scenario.webhook_timeout})
+        holder["merchant"] = merchant
+        ctx = Context(scenario=scenario, client=client, provider=provider, merchant=merchant,
+                      webhook_url=webhook_url, receiver=receiver, start=scenario.start,
+                      variables={"scenario_start": scenario.start.isoformat(), "webhook_url": webhook_url,
+                                 "api_base": client.base_url + provider.api_base})
+    except (SandboxUnavailable, StepFailed) as exc:
+        result.error = f"{scenario.file}:{scenario.line}: cannot set up the scenario: {exc}"
+        if receiver is not None:
+            await receiver.close()
+        result.seconds = time.perf_counter() - started
+        return result
+    try:
+        for position, step in enumerate(scenario.steps):
+            outcome = StepResult(step.index, step.label(), step.line, ok=True)
+            result.steps.append(outcome)
+            try:
+                outcome.summary = await VERBS[step.verb](ctx, step)
+            except StepFailed as exc:
+                outcome.ok, outcome.problem, outcome.expected, outcome.got = False, exc.problem, exc.expected, exc.got
+            except SandboxUnavailable as exc:
+                outcome.ok, outcome.problem = False, f"sandbox: {exc}"
+            except Exception as exc:  # noqa: BLE001 - a provider hook or runner bug: report, never a traceback
+                outcome.ok, outcome.problem = False, f"internal error: {type(exc).__name__}: {exc}"
+            if not outcome.ok:
+                try:
+                    outcome.journal = [_journal_line(e) for e in await client.journal(limit=JOURNAL_AROUND)]
+                except SandboxUnavailable:
+                    outcome.journal = ["(journal unavailable)"]
+                result.skipped_steps = len(scenario.steps) - position - 1
+                break
+    finally:
+        if receiver is not None:
+            await receiver.close()
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def load_all(paths: Iterable[str | Path], tags: Iterable[str] = ()) -> tuple[list[Scenario], list[ScenarioResult]]:
+    """Scenarios from files/dirs, and a failed result per file that would not load."""
+    wanted = set(tags)
+    scenarios: list[Scenario] = []
+    broken: list[ScenarioResult] = []
+    try:
+        files = discover(paths)
+    except ScenarioLoadError as exc:
+        return [], [ScenarioResult(file=exc.file, name=Path(exc.file).name, provider="", error=str(exc))]
+    for path in files:
+        try:
+            loaded = load_file(path)
+        except ScenarioLoadError as exc:
+            broken.append(ScenarioResult(file=str(path), name=path.name, provider=_guess_provider(path),
+                                         line=exc.line or 1, error=str(exc)))
+            continue
+        scenarios.extend(s for s in loaded if not wanted or wanted & set(s.tags))
+    return scenarios, broken
+
+
+def _guess_provider(path: Path) -> str:
+    return path.parent.name if path.parent.name else "unknown"
+
+
+async def run_all(scenarios: list[Scenario], server: str | None = None,
+                  on_result: Any = None) -> list[ScenarioResult]:
+    """Run scenarios one after another; start an in-process sandbox unless `server` is given."""
+    sandbox = None
+    results: list[ScenarioResult] = []
+    async with client_session() as session:
+        try:
+            if server is None:
+                sandbox = InProcessSandbox()
+                base = await sandbox.start()
+            else:
+                base = server
+            client = SandboxClient(base, session)
+            try:
+                await client.health()
+            except SandboxUnavailable as exc:
+                for s in scenarios:
+                    results.append(ScenarioResult(file=s.file, name=s.name, provider=s.provider,
+                                                  line=s.line, error=f"sandbox unavailable: {exc}"))
+                    if on_result is not None:
+                        on_result(results[-1])
+                return results
+            for scenario in scenarios:
+                result = await run_scenario(scenario, client)
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+        finally:
+            if sandbox is not None:
+                await sandbox.close()
+    return results
