@@ -52,6 +52,9 @@ class Step:
             if arg.get("tamper"):
                 bits.append(f"tampered {arg['tamper']}")
             return " ".join([self.verb, *bits])
+        if isinstance(arg, dict):  # simulations: their raw params, placeholders unexpanded
+            params = arg if self.verb != "expect_state" else {k: v for k, v in arg.items() if k != "json"}
+            return " ".join([self.verb, *(f"{k}={v}" for k, v in params.items())])
         return self.verb
 
 
