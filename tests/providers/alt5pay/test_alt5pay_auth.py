@@ -1,0 +1,199 @@
+"""Authentication as ALT 5 Pay documents it, and as its public clients really sign."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from alt5pay_helpers import M1, M2, NODE, authentication, headers_for, node_eval
+
+CREATE = "/alt5pay/usr/wallet/btc/create"
+
+
+def now_ts(world) -> int:
+    return int(world.clock.now().timestamp())
+
+
+async def post(client, path, raw: bytes | str, headers):
+    resp = await client.post(path, data=raw.encode() if isinstance(raw, str) else raw, headers=headers)
+    return resp.status, resp.headers, await resp.json()
+
+
+async def test_docs_order_url_second_verifies(client, world):
+    ts = now_ts(world)
+    raw = (f'{{"ref_id":"mk1231sa11","url":"https://yourwebhookurl.com","timestamp":{ts},'
+           f'"nonce":900288,"currency":"USD"}}')
+    # The docs' own example string, keys in body order.
+    body_string = f"ref_id=mk1231sa11&url=https://yourwebhookurl.com&timestamp={ts}&nonce=900288&currency=USD"
+    status, _, body = await post(client, CREATE, raw, headers_for(M1, body_string))
+    assert status == 200, body
+    assert body["status"] == "success" and body["data"]["ref_id"] == "mk1231sa11"
+
+
+async def test_node_order_url_last_verifies(client, world):
+    ts = now_ts(world)
+    raw = f'{{"ref_id":"n-1","timestamp":{ts},"nonce":4242,"currency":"CAD","url":"https://shop.example/ipn?a=1&b=2"}}'
+    body_string = f"ref_id=n-1&timestamp={ts}&nonce=4242&currency=CAD&url=https://shop.example/ipn?a=1&b=2"
+    status, _, body = await post(client, CREATE, raw, headers_for(M1, body_string))
+    assert status == 200, body
+    # The same body signed in the docs' order must NOT verify: the order signed is the body's.
+    other = f"ref_id=n-1&url=https://shop.example/ipn?a=1&b=2&timestamp={ts}&nonce=4243&currency=CAD"
+    raw2 = raw.replace("4242", "4243")
+    status, headers, body = await post(client, CREATE, raw2, headers_for(M1, other))
+    assert (status, body) == (401, {"status": "error", "message": "Access Invalid"})
+    assert "signature" in headers["X-Sandbox-Reason"] or "HMAC" in headers["X-Sandbox-Reason"]
+
+
+async def test_woocommerce_pretty_body_numbers_as_written(client, world):
+    """Pretty-printed JSON; bodyString with nested compact JSON, `false`, numbers as written."""
+    ts = now_ts(world)
+    nonce = ts // 1000
+    raw = f"""{{
+    "contact": {{"email": "ana@example.com", "firstname": "Ana", "postal_zip": "H2X/1Y4"}},
+    "ref_id": "WC-1001",
+    "items": [{{"item": "Café crème", "cost": 10.50, "quantity": 1}}],
+    "total_amount": 10.50,
+    "currency": "USD",
+    "due_date": "2025-01-20",
+    "sendemail": false,
+    "url": "https://shop.example/?wc-api=alt5pay",
+    "timestamp": {ts},
+    "nonce": {nonce}
+}}"""
+    body_string = ('contact={"email":"ana@example.com","firstname":"Ana","postal_zip":"H2X/1Y4"}'
+                   '&ref_id=WC-1001&items=[{"item":"Café crème","cost":10.50,"quantity":1}]'
+                   '&total_amount=10.50&currency=USD&due_date=2025-01-20&sendemail=false'
+                   f'&url=https://shop.example/?wc-api=alt5pay&timestamp={ts}&nonce={nonce}')
+    status, _, body = await post(client, "/alt5pay/usr/invoice/create", raw, headers_for(M1, body_string))
+    assert status == 200, body
+    assert body["data"]["ref_id"] == "WC-1001"
+    # The plugin repeats its nonce (timestamp/1000) for ~16 minutes: a new timestamp is fine.
+    world.clock.advance(__import__("datetime").timedelta(seconds=7))
+    ts2 = ts + 7
+    raw2 = raw.replace(f'"timestamp": {ts}', f'"timestamp": {ts2}')
+    status, _, body = await post(client, "/alt5pay/usr/invoice/create", raw2,
+                                 headers_for(M1, body_string.replace(f"timestamp={ts}", f"timestamp={ts2}")))
+    assert status == 200, body
+
+
+async def test_reformatted_number_does_not_verify(client, world):
+    ts = now_ts(world)
+    raw = f'{{"ref_id":"r","total_amount":10.50,"timestamp":{ts},"nonce":7}}'
+    status, _, _ = await post(client, "/alt5pay/usr/invoice/create", raw,
+                              headers_for(M1, f"ref_id=r&total_amount=10.5&timestamp={ts}&nonce=7"))
+    assert status == 401
+
+
+@pytest.mark.parametrize("case", ["wrong_key", "wrong_merchant", "bad_signature", "unknown_key",
+                                  "missing_header", "not_base64", "no_timestamp", "millis"])
+async def test_rejections_use_the_error_shape_and_change_nothing(client, world, case):
+    ts = now_ts(world)
+    body = {"ref_id": "rej-1", "timestamp": ts, "nonce": 11}
+    if case == "no_timestamp":
+        del body["timestamp"]
+    if case == "millis":
+        body["timestamp"] = ts * 1000
+    raw = json.dumps(body, separators=(",", ":"))
+    bs = "&".join(f"{k}={v}" for k, v in body.items())
+    headers = headers_for(M1, bs)
+    if case == "wrong_key":         # a well-formed header made with another merchant's secret
+        headers["authentication"] = authentication({**M1, "secret": M2["secret"]}, bs)
+    elif case == "wrong_merchant":
+        headers["merchant_id"] = M2["merchant_id"]
+    elif case == "bad_signature":
+        headers["authentication"] = authentication(M1, bs + "x")
+    elif case == "unknown_key":
+        headers["apikey"] = "0" * 40
+    elif case == "missing_header":
+        del headers["merchant_id"]
+    elif case == "not_base64":
+        headers["authentication"] = "%%%not-base64%%%"
+    status, resp_headers, payload = await post(client, CREATE, raw, headers)
+    assert status == 401
+    assert payload == {"status": "error", "message": "Access Invalid"}
+    assert resp_headers["X-Sandbox-Reason"]
+    assert world.backend("alt5pay").wallets == {}
+
+
+async def test_replay_is_refused_but_not_a_repeated_nonce(client, world):
+    ts = now_ts(world)
+    raw = f'{{"ref_id":"rp","timestamp":{ts},"nonce":5}}'
+    headers = headers_for(M1, f"ref_id=rp&timestamp={ts}&nonce=5")
+    assert (await post(client, CREATE, raw, headers))[0] == 200
+    status, resp_headers, payload = await post(client, CREATE, raw, headers)
+    assert (status, payload["message"]) == (401, "Access Invalid")
+    assert "replay" in resp_headers["X-Sandbox-Reason"]
+    assert len(world.backend("alt5pay").wallets) == 1
+    # Same nonce, next second: a new request.
+    raw2 = f'{{"ref_id":"rp","timestamp":{ts + 1},"nonce":5}}'
+    assert (await post(client, CREATE, raw2, headers_for(M1, f"ref_id=rp&timestamp={ts + 1}&nonce=5")))[0] == 200
+
+
+async def test_stale_timestamp_is_refused(client, world):
+    ts = now_ts(world)
+    fresh = f'{{"ref_id":"s","timestamp":{ts},"nonce":1}}'
+    assert (await post(client, CREATE, fresh, headers_for(M1, f"ref_id=s&timestamp={ts}&nonce=1")))[0] == 200
+    old = ts - 301
+    raw = f'{{"ref_id":"s","timestamp":{old},"nonce":2}}'
+    status, resp_headers, payload = await post(client, CREATE, raw, headers_for(M1, f"ref_id=s&timestamp={old}&nonce=2"))
+    assert (status, payload["message"]) == (401, "Access Invalid")
+    assert "older" in resp_headers["X-Sandbox-Reason"]
+    within = ts - 299
+    raw = f'{{"ref_id":"s","timestamp":{within},"nonce":3}}'
+    assert (await post(client, CREATE, raw, headers_for(M1, f"ref_id=s&timestamp={within}&nonce=3")))[0] == 200
+
+
+async def test_clock_reference_window(client, world):
+    backend = world.backend("alt5pay")
+    backend.timestamp_reference = "clock"
+    ts = now_ts(world)
+    for offset, expected in ((-301, 401), (301, 401), (-300, 200), (300, 200)):
+        raw = f'{{"ref_id":"c","timestamp":{ts + offset},"nonce":9}}'
+        status, _, _ = await post(client, CREATE, raw, headers_for(M1, f"ref_id=c&timestamp={ts + offset}&nonce=9"))
+        assert status == expected, offset
+
+
+@pytest.mark.parametrize("raw,status", [
+    (b"{not json", 400), (b"[1,2]", 400), (b"\xff\xfe", 400), (b'{"a":NaN}', 400)])
+async def test_malformed_bodies_are_400_in_provider_shape(client, raw, status):
+    resp = await client.post(CREATE, data=raw, headers={"apikey": M1["apikey"]})
+    assert resp.status == status
+    assert (await resp.json())["status"] == "error"
+
+
+async def test_contract_violation_is_4xx_and_changes_nothing(client, world):
+    ts = now_ts(world)
+    raw = f'{{"ref_id":"","timestamp":{ts},"nonce":1,"currency":"GBP"}}'
+    status, headers, payload = await post(client, CREATE, raw,
+                                          headers_for(M1, f"ref_id=&timestamp={ts}&nonce=1&currency=GBP"))
+    assert status == 422 and payload["status"] == "error"
+    assert "X-Sandbox-Contract-Violation" in headers
+    assert world.backend("alt5pay").wallets == {}
+    # Not remembered as seen: the corrected request with the same nonce passes.
+    raw = f'{{"ref_id":"ok","timestamp":{ts},"nonce":1}}'
+    assert (await post(client, CREATE, raw, headers_for(M1, f"ref_id=ok&timestamp={ts}&nonce=1")))[0] == 200
+
+
+async def test_unknown_route_and_method_use_provider_shape(client):
+    resp = await client.post("/alt5pay/usr/nothing")
+    assert resp.status == 404 and (await resp.json())["status"] == "error"
+    resp = await client.get("/alt5pay/usr/price")
+    assert resp.status == 405 and (await resp.json())["status"] == "error"
+
+
+@pytest.mark.skipif(not NODE, reason="node not installed")
+async def test_a_node_crypto_client_signature_verifies(client, world):
+    """The Node client shape: Object.entries -> k=v, JSON.stringify for objects, createHmac."""
+    ts = now_ts(world)
+    script = f"""
+const crypto = require('crypto');
+const body = {{ref_id: 'node-∆', items: [{{item: 'x/y', cost: 2.5}}], all: false, timestamp: {ts}, nonce: 77,
+  url: 'https://h.example/ipn'}};
+const bodyString = Object.entries(body).map(([k, v]) => `${{k}}=${{typeof v === 'object' ? JSON.stringify(v) : v}}`).join('&');
+const digest = crypto.createHmac('sha512', '{M1["secret"]}').update(bodyString).digest('hex');
+process.stdout.write(JSON.stringify({{raw: JSON.stringify(body),
+  auth: Buffer.from('{M1["apikey"]}:' + digest).toString('base64')}}));
+"""
+    out = json.loads(node_eval(script))
+    headers = {"apikey": M1["apikey"], "merchant_id": M1["merchant_id"], "authentication": out["auth"]}
+    status, _, body = await post(client, CREATE, out["raw"], headers)
+    assert status == 200, body
