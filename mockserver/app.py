@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .config import SandboxConfig
-from .core import admin
+from .core import admin, inbox
 from .core.http import WORLD
 from .core.world import World
 from .providers.registry import load_providers
@@ -29,6 +29,7 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     app = web.Application(client_max_size=MAX_BODY, middlewares=[admin.admin_middleware()])
     app[WORLD] = world
     app.add_routes(admin.routes)
+    app.add_routes(inbox.routes)
     for provider in world.providers.values():
         sub = provider.build_app(world)
         sub[WORLD] = world

@@ -55,6 +55,7 @@ class World:
         if previous is not None:
             self.outbox._session = previous._session  # keep the connection pool across resets
         self.backends: dict[str, Any] = {}
+        self.inboxes: dict[str, list[dict]] = {}
         for name, provider in self.providers.items():
             settings = self.settings.get(name, {})
             self.backends[name] = provider.create_backend(
