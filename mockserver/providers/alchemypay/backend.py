@@ -38,7 +38,7 @@ def to_ms(moment) -> str:
 class AlchemyBackend:
     def __init__(self, world, merchants: list[dict], options: dict):
         self.world = world
-        self.merchants = merchants
+        self.merchants = [dict(m) for m in merchants]   # a reset brings back the configured settings
         self.options = dict(options or {})
         self.orders: dict[str, Order] = {}
         self._merchant_orders: dict[tuple[str, str, str], str] = {}

@@ -9,7 +9,10 @@ confirm (mine the transfer now), risk_control, cancel, refund (-> REFUNDED), tim
 (the payment window lapses now -> CANCEL; order/detail says TIMEOUT).
 Off-ramp (SELL): deposit {amount?} (user sends coin -> "2"), payout ("3"), payout_success ("4"),
 payout_fail {reason?} ("5"), refund ("6", after a failed payout), timeout/expire ("7").
-``state`` answers the order without changing it.
+``state`` answers the order without changing it. ``settings`` {index?, webhook_retries?,
+strict_sign?, timestamp_window?} changes a merchant's settings (what the PATCH merchant admin
+route does, reachable from scenarios), e.g. ``{"timestamp_window": "off"}`` for a story whose
+client clock is the wall clock while the sandbox's is pinned.
 [A] Default failure codes: pay_fail returnCode "20001", returnMsg "Declined by 3-D Secure" (the
 message in the docs' PAY_FAIL sample); payout_fail reason "Bank account rejected the transfer".
 """
@@ -165,10 +168,28 @@ async def state(world, backend: AlchemyBackend, params: dict) -> dict:
     return {**query_data(order, now), "legacyStatus": order.legacy_status(now)}
 
 
+SETTINGS = {"webhook_retries": bool, "strict_sign": bool, "timestamp_window": str}
+
+
+async def settings(world, backend: AlchemyBackend, params: dict) -> dict:
+    index = params.get("index", 0)
+    if not isinstance(index, int) or not 0 <= index < len(backend.merchants):
+        raise BadRequest(f"index must be a merchant index below {len(backend.merchants)}")
+    changes = {k: v for k, v in params.items() if k != "index"}
+    unknown = sorted(set(changes) - set(SETTINGS))
+    if unknown or not changes:
+        raise BadRequest(f"settings takes {', '.join(sorted(SETTINGS))} (got {', '.join(unknown) or 'nothing'})")
+    for key, value in changes.items():
+        if not isinstance(value, SETTINGS[key]):
+            raise BadRequest(f"{key} must be a {SETTINGS[key].__name__}")
+    backend.merchants[index].update(changes)
+    return {k: v for k, v in backend.merchants[index].items() if k != "app_secret"}
+
+
 SIMULATIONS: dict[str, Any] = {
     "pay": pay, "pay_fail": pay_fail, "transfer": transfer, "confirm": confirm,
     "risk_control": risk_control, "cancel": cancel, "refund": refund,
     "timeout": timeout, "expire": timeout,
     "deposit": deposit, "payout": payout, "payout_success": payout_success, "payout_fail": payout_fail,
-    "state": state,
+    "state": state, "settings": settings,
 }

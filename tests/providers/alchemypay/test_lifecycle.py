@@ -210,3 +210,15 @@ async def test_simulation_refusals(client, world):
     await simulate(client, "pay", expect=409, order=order_no)        # a BUY verb on a SELL order
     await simulate(client, "deposit", expect=400, order=order_no, amount="lots")
     assert (await simulate(client, "state", order=order_no))["status"] == "1"
+
+
+async def test_settings_verb_changes_only_known_merchant_settings(client, world):
+    changed = await simulate(client, "settings", webhook_retries=True, strict_sign=True)
+    assert changed["webhook_retries"] is True and "app_secret" not in changed
+    await simulate(client, "settings", expect=400, app_secret="stolen")
+    await simulate(client, "settings", expect=400, webhook_retries="yes")
+    await simulate(client, "settings", expect=400, index=5, strict_sign=False)
+    await simulate(client, "settings", expect=400)
+    assert world.backend("alchemypay").merchants[0]["app_secret"] == "T5wQ8nY2rK4hS6jD"
+    await client.post("/_sandbox/reset", json={})
+    assert world.backend("alchemypay").merchants[0].get("webhook_retries") is False   # reset restores config
