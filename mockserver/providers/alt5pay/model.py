@@ -179,7 +179,7 @@ class Alt5Backend:
         if tx.txid in self.payments:        # idempotent: a transfer is one payment
             return
         now = self.world.clock.now()
-        on_time = tx.seen_at <= wallet.expires_at
+        on_time = tx.seen_at < wallet.expires_at
         price = wallet.price if on_time else pricing.price(wallet.asset.coin, wallet.currency, now)
         payment = Payment(transfer=tx, wallet=wallet, price=price,
                           type="Reused" if wallet.payments else "Payment")

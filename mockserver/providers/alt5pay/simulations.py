@@ -68,7 +68,7 @@ def _view(world: "World", backend: "Alt5Backend", wallet: "WalletAddress") -> di
     now = world.clock.now()
     out = {"address": wallet.address, "ref_id": wallet.ref_id, "coin": wallet.asset.coin,
            "price": str(wallet.price), "currency": wallet.currency,
-           "expires": wallet.expires_at.isoformat(), "expired": now > wallet.expires_at,
+           "expires": wallet.expires_at.isoformat(), "expired": now >= wallet.expires_at,
            "transactions": [p.view(now) for p in wallet.payments]}
     if wallet.invoice_id:
         out["invoice"] = backend.invoices[wallet.invoice_id].view(now)
@@ -85,7 +85,7 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     else:
         wallets = _wallets(backend, params)
         wallet = wallets[-1]
-    price = wallet.price if world.clock.now() <= wallet.expires_at else None
+    price = wallet.price if world.clock.now() < wallet.expires_at else None
     if params.get("amount") is not None:
         amount = _positive(params["amount"], "amount")
     elif params.get("fiat") is not None:

@@ -1,0 +1,162 @@
+"""IPN bytes and delivery: JSON.stringify-stable body, signature, the 11-retry schedule."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from alt5pay_helpers import M1, NODE, cryptojs_hmac_sha512_hex, node_eval
+
+GAPS = [1, 2, 4, 8, 20, 40, 80, 160, 320, 640, 1280]
+
+
+def js_number(x) -> str:
+    """Number::toString as ECMA-262 §6.1.6.1.20 spells it, written independently for the test."""
+    if isinstance(x, int):
+        return str(x)
+    if x == 0:
+        return "0"
+    sign, x = ("-", -x) if x < 0 else ("", x)
+    mantissa, _, exp = f"{x:.17e}".partition("e")
+    # shortest round-tripping digits
+    for places in range(1, 18):
+        digits = f"{x:.{places - 1}e}"
+        if float(digits) == x:
+            mantissa, _, exp = digits.partition("e")
+            break
+    s = mantissa.replace(".", "").rstrip("0") or "0"
+    k, n = len(s), int(exp) + 1
+    if k <= n <= 21:
+        return sign + s + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + s[:n] + "." + s[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + s
+    e = n - 1
+    return sign + (s if k == 1 else s[0] + "." + s[1:]) + "e" + ("+" if e > 0 else "-") + str(abs(e))
+
+
+def js_stringify(value) -> str:
+    """JSON.stringify(value) for what JSON.parse returns (Python's json gives the same tree)."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return js_number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(js_stringify(v) for v in value) + "]"
+    return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + js_stringify(v) for k, v in value.items()) + "}"
+
+
+@pytest.mark.parametrize("x,expected", [(50.0, "50"), (0.0006, "0.0006"), (1e-7, "1e-7"), (1e21, "1e+21"),
+                                        (123456789012345680000.0, "123456789012345680000"), (0.1 + 0.2, "0.30000000000000004")])
+def test_the_test_js_number_is_right(x, expected):
+    assert js_number(x) == expected
+
+
+@pytest.mark.parametrize("value", ["50", "0.00000982", "0.000001", "1E-7", "43250.00", "1E+21", "123.4500",
+                                   "98765432.12345678", "-0.5", "0"])
+def test_server_js_number_matches_the_spec(value):
+    from decimal import Decimal
+
+    from mockserver.providers.alt5pay.jsjson import js_number as server
+    assert server(Decimal(value)) == js_number(float(Decimal(value)))
+
+
+@pytest.fixture
+async def hook(receiver, admin):
+    async def make(replies=(200,)):
+        rec = await receiver(replies)
+        await admin("/providers/alt5pay/merchant", {"webhook_url": rec.url, "webhook_timeout": 0.3}, method="PATCH")
+        return rec
+    return make
+
+
+async def paid_address(api, admin, asset="btc", ref="ipn-1", amount="0.00123", currency="USD"):
+    _, a = await api(f"/usr/wallet/{asset}/create", {"ref_id": ref, "currency": currency})
+    _, p = await admin("/simulate/alt5pay/pay", {"address": a["data"]["address"], "amount": amount})
+    return a["data"], p
+
+
+async def test_ipn_body_is_its_own_javascript_reserialisation(api, admin, hook):
+    rec = await hook()
+    await paid_address(api, admin, ref="Café-ü-1", amount="50")          # a round amount: 50, not 50.0
+    await paid_address(api, admin, asset="usdt_tron", ref="日本-2", amount="12.5", currency="EUR")
+    await admin("/clock/run", {})
+    assert len(rec.requests) == 4
+    for request in rec.requests:
+        raw = request["body"]
+        assert js_stringify(json.loads(raw)).encode() == raw
+        assert b" " not in raw.replace(b"Caf\xc3\xa9", b"")                # compact
+        assert "Café-ü-1".encode() in raw or "日本-2".encode() in raw       # not \u-escaped
+        assert b".0," not in raw
+        assert request["headers"]["signature"] == cryptojs_hmac_sha512_hex(M1["secret"], raw)
+
+
+@pytest.mark.skipif(not NODE, reason="node not installed")
+async def test_node_handler_verifies_against_json_stringify(api, admin, hook):
+    """What public Node handlers do: HMAC of JSON.stringify(req.body) must equal the header."""
+    rec = await hook()
+    await paid_address(api, admin, ref="node-é", amount="0.5")
+    await admin("/clock/run", {})
+    requests = [{"raw": r["body"].decode(), "sig": r["headers"]["signature"]} for r in rec.requests]
+    script = f"""
+const crypto = require('crypto');
+let input = ''; process.stdin.on('data', d => input += d).on('end', () => {{
+  const out = JSON.parse(input).map(({{raw, sig}}) => {{
+    const body = JSON.parse(raw);                       // what express.json() hands the handler
+    const again = JSON.stringify(body);
+    const mine = crypto.createHmac('sha512', '{M1["secret"]}').update(again).digest('hex');
+    return {{same: again === raw, ok: mine === sig, paid: body.status === 'Paid'}};
+  }});
+  process.stdout.write(JSON.stringify(out));
+}});"""
+    out = json.loads(node_eval(script, json.dumps(requests).encode()))
+    assert out == [{"same": True, "ok": True, "paid": False}, {"same": True, "ok": True, "paid": True}]
+
+
+async def test_receiver_that_never_answers_200_gets_eleven_retries(api, admin, hook, world):
+    rec = await hook([500])
+    await paid_address(api, admin, asset="sol", ref="retry-all", amount="1")   # sol: Paid after 1 block
+    await admin("/clock/run", {})
+    _, deliveries = await admin("/deliveries?provider=alt5pay", method="GET")
+    first = next(d for d in deliveries if d["event"] == "ipn.pending")
+    assert first["status"] == "exhausted" and first["attempt_count"] == 12
+    times = [datetime.fromisoformat(a["at"]) for a in first["attempts"]]
+    assert [(b - a) / timedelta(minutes=1) for a, b in zip(times, times[1:])] == GAPS
+    assert (times[-1] - times[0]) == timedelta(minutes=2555)
+    assert all(a["status"] == 500 and not a["acknowledged"] for a in first["attempts"])
+    assert len(rec.requests) == 24                     # Pending and Paid, 12 posts each
+    assert len({r["body"] for r in rec.requests}) == 2  # a retry re-posts the same bytes
+
+
+@pytest.mark.parametrize("replies,attempts", [([500, 503, 404, 200], 4), ([201, 200], 2), (["reset", 200], 2)])
+async def test_receiver_recovering_midway_stops_the_retries(api, admin, hook, replies, attempts):
+    rec = await hook(replies)
+    await paid_address(api, admin, asset="btc", ref="recover", amount="0.01")  # Paid at +20m, after these retries
+    await admin("/clock/run", {})
+    _, deliveries = await admin("/deliveries?provider=alt5pay&event=ipn.pending", method="GET")
+    assert deliveries[0]["status"] == "delivered"
+    assert deliveries[0]["attempt_count"] == attempts
+    gaps = [1, 2, 4][: attempts - 1]
+    times = [datetime.fromisoformat(a["at"]) for a in deliveries[0]["attempts"]]
+    assert [(b - a) / timedelta(minutes=1) for a, b in zip(times, times[1:])] == gaps
+
+
+async def test_no_webhook_url_is_recorded_not_crashed(api, admin, world):
+    _, a = await api("/usr/wallet/btc/create", {"ref_id": "nourl"})
+    status, _ = await admin("/simulate/alt5pay/pay", {"address": a["data"]["address"], "amount": "0.1"})
+    assert status == 200
+    _, deliveries = await admin("/deliveries?provider=alt5pay", method="GET")
+    assert deliveries[0]["attempts"][0]["error"] == "no webhook URL configured"
+
+
+async def test_verify_webhook_hook(api, admin, hook, world):
+    rec = await hook()
+    await paid_address(api, admin)
+    provider = world.providers["alt5pay"]
+    merchant = world.backend("alt5pay").merchants[0]
+    request = rec.requests[0]
+    assert provider.verify_webhook(merchant, request["headers"], request["body"])
+    assert not provider.verify_webhook(merchant, request["headers"], request["body"].replace(b"BTC", b"ETH"))
