@@ -1,0 +1,102 @@
+"""The command line as a user runs it: a real process, a real port, a real config file."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CONFIG = """
+seed: 99
+clock: virtual
+start: 2025-03-01T12:00:00Z
+providers:
+  cryptopayment:
+    merchants:
+      - api_key: pk_from_config
+        api_secret: sk_from_config
+        webhook_url: http://127.0.0.1:9/hook
+"""
+
+
+def _start(*args: str) -> tuple[subprocess.Popen, list[str]]:
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:  # the banner ends with the admin API line
+        lines.append(line.rstrip())
+        if "Admin API" in line:
+            break
+    return proc, lines
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as resp:  # loopback only
+        return json.loads(resp.read())
+
+
+def test_serve_port_zero_with_config_prints_base_urls_and_credentials(tmp_path: Path):
+    cfg = tmp_path / "sandbox.yaml"
+    cfg.write_text(CONFIG)
+    proc, lines = _start("--port", "0", "--config", str(cfg))
+    try:
+        banner = "\n".join(lines)
+        assert "seed 99" in banner and "2025-03-01T12:00:00+00:00" in banner
+        origin = banner.split(" on ", 1)[1].split()[0]
+        assert origin.startswith("http://127.0.0.1:") and not origin.endswith(":0")
+        assert f"{origin}/cryptopayment/api/v1" in banner
+        assert "Bearer pk_from_config:sk_from_config" in banner
+        health = _get(origin + "/_sandbox/health")
+        assert health["seed"] == 99 and health["clock"]["mode"] == "virtual"
+        merchants = _get(origin + "/_sandbox/providers")["cryptopayment"]["merchants"]
+        assert merchants[0]["webhook_url"] == "http://127.0.0.1:9/hook"
+        assert merchants[0]["app_key"]  # filled in from the provider's default merchant
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_seed_flag_overrides_config_and_makes_ids_deterministic(tmp_path: Path):
+    cfg = tmp_path / "sandbox.yaml"
+    cfg.write_text(CONFIG)
+    proc, lines = _start("--port", "0", "--config", str(cfg), "--seed", "7")
+    try:
+        assert "seed 7" in lines[0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("colour: blue\n", "unknown config keys: colour"),
+    ("clock: sideways\n", "clock must be virtual or realtime"),
+    ("start: yesterday\n", "start is not an ISO 8601 instant"),
+    ("- just\n- a list\n", "config must be a mapping"),
+])
+def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path, text: str, message: str):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(text)
+    done = subprocess.run([sys.executable, "-m", "mockserver.cli", "serve", "--config", str(cfg)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_contracts_command_validates_documents(tmp_path: Path):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"network": "trc20", "amount_usd": 50.00, "order_id": "ORD-1"}))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"network": "doge", "amount_usd": 0.5}))
+    run = lambda *a: subprocess.run([sys.executable, "-m", "mockserver.cli", "contracts", *a],
+                                    capture_output=True, text=True, timeout=30)
+    listed = run("cryptopayment")
+    assert listed.returncode == 0 and "invoice-create.request" in listed.stdout.split()
+    ok = run("cryptopayment", "invoice-create.request", str(good))
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    failed = run("cryptopayment", "invoice-create.request", str(bad))
+    assert failed.returncode == 1
+    assert "/network" in failed.stdout and "#/properties/network/enum" in failed.stdout
+    assert run("nosuchprovider").returncode == 2
