@@ -82,7 +82,8 @@ async def get_invoice(request: web.Request) -> web.Response:
 async def list_invoices(request: web.Request) -> web.Response:
     world, backend, merchant = _context(request)
     raw = request.query.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    # isascii: str.isdigit() accepts "²", which int() refuses
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
         raise Unprocessable("page must be a positive integer")
     page = int(raw)
     mine = backend.invoices_by_merchant.get(merchant["api_key"], [])
