@@ -74,7 +74,9 @@ class AlchemyPayProvider(Provider):
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin),
-                "credentials": {"appId": merchant.get("app_id"), "appSecret": merchant.get("app_secret")},
+                "credentials": {"appId": merchant.get("app_id"), "appSecret": merchant.get("app_secret"),
+                                "webhook_url": merchant.get("webhook_url") or "(orders' callbackUrl; default: "
+                                               "PATCH /_sandbox/providers/alchemypay/merchant)"},
                 "auth": "headers appId, timestamp (13-digit ms), sign = base64(HMAC-SHA256(appSecret, "
                         "timestamp + METHOD + path?sortedQuery + sortedCompactJsonBody))"}
 
