@@ -5,6 +5,7 @@ import hmac
 import itertools
 import secrets
 import time
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -53,17 +54,17 @@ class Alt5Pay(Provider):
         app.add_routes(api.routes)
         return app
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
+                       now: datetime | None = None) -> tuple[dict[str, str], bytes]:
         """What a Node client does: JSON.stringify the body, sign its keys in that order.
 
-        timestamp/nonce are added when the body lacks them; the timestamp is the client's own
-        (wall) clock, as for a real client.
+        timestamp/nonce are added when the body lacks them; the timestamp is `now` when the caller
+        knows the sandbox's clock, else the client's own wall clock, as for a real client.
         """
         if path.startswith("/invoice/"):    # the status page call takes no auth and no body
             return {"Content-Type": "application/json"}, b""
         body = dict(json_body or {})
-        body.setdefault("timestamp", int(time.time()))
+        body.setdefault("timestamp", int(now.timestamp()) if now else int(time.time()))
         body.setdefault("nonce", next(_nonces) % 1_000_000)
         raw = jsjson.dumps_bytes(body)
         headers = sign_request(merchant["apikey"], merchant["secret"], merchant["merchant_id"], raw)
