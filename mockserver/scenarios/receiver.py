@@ -36,12 +36,13 @@ class Reply:
             return cls(timeout=True)
         if raw == "reset":
             return cls(reset=True)
-        body = raw.get("body", b"")
+        body, headers = raw.get("body", b""), dict(raw.get("headers", {}))
         if isinstance(body, (dict, list)):
             body = json.dumps(body, separators=(",", ":")).encode()
+            headers.setdefault("Content-Type", "application/json")
         elif isinstance(body, str):
             body = body.encode()
-        return cls(status=int(raw.get("status", 200)), body=body, headers=dict(raw.get("headers", {})),
+        return cls(status=int(raw.get("status", 200)), body=body, headers=headers,
                    slow=parse_duration(raw["slow"]).total_seconds() if "slow" in raw else 0.0,
                    timeout=bool(raw.get("timeout")), reset=bool(raw.get("reset")))
 
