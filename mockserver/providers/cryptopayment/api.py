@@ -117,7 +117,7 @@ async def create_withdrawal(request: web.Request) -> web.Response:
     minimum, fee = WITHDRAWAL_RULES[coin]
     if amount < minimum:
         raise Unprocessable(f"Minimum withdrawal for {coin} is {minimum}")
-    if not ADDRESS_SHAPES[coin].match(address):
+    if not ADDRESS_SHAPES[coin].fullmatch(address):  # `$` alone would let "...\n" through
         raise Unprocessable(f"Invalid {coin} address")
     if amount > backend.merchant_balance(merchant, coin):
         raise Unprocessable(f"Insufficient {coin} balance")
