@@ -11,6 +11,7 @@ Assumptions:
 - [A] The 5-minute window is measured against the sandbox's (virtual) clock; the setting
   ``timestamp_window`` (merchant or provider option: a duration, or "off") changes it.
 - [A] ``access-token`` (login-free token) is not required.
+- [A] A body nested deeper than 16 levels is a parameter error.
 - [A] Empty values ("" / null) in a body or query count as absent (they are not signed either).
 - [A] Checks run in this order: JSON body, appId, timestamp, sign, then the request contract,
   so an unsigned bad request is refused as unsigned.
@@ -38,6 +39,7 @@ from .webhooks import query_data
 PREFIX = "/alchemypay"
 V4 = "/open/api/v4/merchant"
 DEFAULT_WINDOW_MS = 5 * 60 * 1000   # [D] "valid within 5 minutes"
+MAX_DEPTH = 16                      # [A] deeper bodies are refused before any recursive work
 
 
 def _world(request: web.Request):
@@ -55,6 +57,8 @@ async def _body(request: web.Request) -> Any:
     body = parse_json(raw) if raw.strip() else {}
     if not isinstance(body, dict):
         raise param_error("the body must be a JSON object")
+    if auth.depth(body, MAX_DEPTH) > MAX_DEPTH:
+        raise param_error(f"the body is nested deeper than {MAX_DEPTH} levels")
     return body
 
 

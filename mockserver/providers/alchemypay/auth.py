@@ -48,8 +48,23 @@ def drop_empty(value: Any) -> Any:
                 out[key] = cleaned
         return out
     if isinstance(value, list):
-        return [drop_empty(item) for item in value if not _is_empty(drop_empty(item))]
+        cleaned_items = (drop_empty(item) for item in value)
+        return [item for item in cleaned_items if not _is_empty(item)]
     return value
+
+
+def depth(value: Any, limit: int) -> int:
+    """Nesting depth of a JSON value, counted no further than `limit` + 1 (iteratively)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _dump(value: Any, ascii_only: bool) -> str:

@@ -143,6 +143,12 @@ async def test_bad_input_is_a_4xx_in_the_provider_shape_and_changes_nothing(clie
     await assert_refused(await client.post(url, data=raw, headers=headers), 400, "10001")
     # a JSON array
     await assert_refused(await client.post(url, data="[1]", headers=headers), 400, "10001")
+    # a body nested absurdly deep (refused before any recursive work)
+    deep = '{"side":"BUY","x":' + "[" * 900 + "]" * 900 + "}"
+    headers = {"appId": APP_ID, "timestamp": ts, "sign": hmac_b64(SECRET, ts + "POST" + path + deep)}
+    await assert_refused(await client.post(url, data=deep, headers=headers), 400, "10001")
+    # an absurd amount
+    await assert_refused(await post(client, world, path, buy_body(amount="1" * 40)), 400, "10001")
     # contract: missing address on BUY, bad side, bad amount, bad callbackUrl
     for body in (buy_body(address=None), buy_body(side="HOLD"), buy_body(amount="-5"),
                  buy_body(amount="ten"), buy_body(callbackUrl="ftp://x"), buy_body(fiatCurrency=12)):
