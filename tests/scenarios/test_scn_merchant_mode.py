@@ -5,8 +5,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mockserver.scenarios.loader import load_file
-from mockserver.scenarios.runner import run_all
+from mockserver.scenarios.runner import load_all, run_all
 
 from scenario_helpers import signature_ok
 
@@ -37,7 +36,7 @@ class Merchant:
         return web.Response(text="OK")
 
 
-async def _run(merchant: Merchant, monkeypatch, timeout="2s"):
+async def _run(merchant: Merchant, monkeypatch, timeout="2s", paths=(SCENARIO,)):
     app = web.Application()
     app.router.add_post("/webhooks/cryptopayment", merchant.handle)
     runner = web.AppRunner(app, access_log=None)
@@ -48,10 +47,12 @@ async def _run(merchant: Merchant, monkeypatch, timeout="2s"):
     monkeypatch.setenv("WEBHOOK_URL", f"http://127.0.0.1:{port}/webhooks/cryptopayment")
     monkeypatch.setenv("WEBHOOK_TIMEOUT", timeout)
     try:
-        [result] = await run_all(load_file(SCENARIO))
+        scenarios, broken = load_all(paths, tags=["merchant"])
+        assert not broken
+        results = await run_all(scenarios)
     finally:
         await runner.cleanup()
-    return result
+    return results[0] if len(results) == 1 else results
 
 
 async def test_correct_handler_passes(monkeypatch):
@@ -76,3 +77,10 @@ async def test_handler_slower_than_the_timeout_is_caught(monkeypatch):
     step = result.failed_step
     assert step.index == 3 and "delivery is pending, expected delivered" in step.problem
     assert "'answers': ['timeout']" in step.got
+
+
+async def test_whole_merchant_library_against_a_real_handler(monkeypatch):
+    merchant = Merchant()
+    results = await _run(merchant, monkeypatch, paths=(SCENARIO.parent,))
+    assert len(results) >= 7 and all(r.ok for r in results), "\n".join(r.text() for r in results)
+    assert 400 in merchant.answers and merchant.answers.count(200) >= 10
