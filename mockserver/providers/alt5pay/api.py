@@ -21,6 +21,7 @@ from .model import Alt5Backend, Payment, stamp_iso, stamp_space
 from .pages import invoice_page
 
 PROVIDER = "alt5pay"
+MAX_TOTAL = Decimal("1e12")     # [A] beyond any real invoice; keeps totals exact as JS numbers
 routes = web.RouteTableDef()
 
 
@@ -125,7 +126,7 @@ async def price(request: web.Request) -> web.Response:
 async def create_invoice(request: web.Request) -> web.Response:
     world, backend, merchant, body = await authenticate_request(request, "invoice-create.request")
     total = Decimal(str(body["total_amount"]))
-    if not total.is_finite() or total <= 0:
+    if not total.is_finite() or total <= 0 or total > MAX_TOTAL:
         raise BadRequest("total_amount must be a positive amount")
     currency = body.get("currency", "USD")
     invoice = backend.create_invoice(merchant, body["ref_id"], total, currency, body.get("url"), body)

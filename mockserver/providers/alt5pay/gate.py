@@ -79,8 +79,11 @@ async def authenticate_request(request: web.Request, contract: str) -> tuple[Any
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("Invalid JSON Body") from None
     now = int(world.clock.now().timestamp())
-    merchant, key, timestamp = check_credentials(backend, request.headers, body, now)
-    checked = plain(body)
+    try:
+        merchant, key, timestamp = check_credentials(backend, request.headers, body, now)
+        checked = plain(body)
+    except RecursionError:      # absurdly deep nesting: bad input, not a crash
+        raise BadRequest("Invalid JSON Body") from None
     world.contracts(PROVIDER).check_request(contract, checked)
     apikey = merchant["apikey"]
     backend.latest_timestamp[apikey] = max(timestamp, backend.latest_timestamp.get(apikey, timestamp))

@@ -27,9 +27,12 @@ def _positive(value, name: str) -> Decimal:
         number = Decimal(str(value))
     except InvalidOperation:
         raise BadRequest(f"{name} must be a number") from None
-    if not number.is_finite() or number <= 0:
-        raise BadRequest(f"{name} must be a positive number")
+    if not number.is_finite() or number <= 0 or number > MAX_AMOUNT:
+        raise BadRequest(f"{name} must be a positive number up to {MAX_AMOUNT}")
     return number
+
+
+MAX_AMOUNT = Decimal("1e12")
 
 
 def _count(value) -> int:
@@ -100,8 +103,10 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
         amount = crypto_for_fiat(due * fraction, quote)
     else:
         raise BadRequest("an address has no amount due: pass amount (coins) or fiat")
-    tx = world.chain.send(wallet.asset.chain, wallet.address, amount,
-                          source_address=params.get("source_address"))
+    source = params.get("source_address")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise BadRequest("source_address must be a non-empty string")
+    tx = world.chain.send(wallet.asset.chain, wallet.address, amount, source_address=source)
     await world.scheduler.settle()
     return {"txid": tx.txid, "amount": str(amount), **_view(world, backend, wallet)}
 

@@ -83,4 +83,13 @@ class IpnSender:
             url=payment.wallet.url or merchant.get("webhook_url") or None, body=body,
             headers={"signature": ipn_signature(str(merchant.get("secret", "")), body)},
             policy=IPN_RETRY_POLICY, ack=ack_http_200, ref=payment.wallet.ref_id,
-            merchant=merchant.get("merchant_id"), timeout=float(merchant.get("webhook_timeout", 10)))
+            merchant=merchant.get("merchant_id"), timeout=_timeout(merchant))
+
+
+def _timeout(merchant: dict) -> float:
+    """The merchant's per-attempt timeout in seconds; a bad setting falls back to 10 s."""
+    try:
+        value = float(merchant.get("webhook_timeout", 10))
+    except (TypeError, ValueError):
+        return 10.0
+    return value if 0 < value <= 300 else 10.0

@@ -45,9 +45,11 @@ def js_value(value) -> str:
         return "true"
     if value is False:
         return "false"
+    if value is None:
+        return "null"
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return str(int(value))
     return str(value)
 

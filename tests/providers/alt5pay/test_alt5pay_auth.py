@@ -197,3 +197,36 @@ process.stdout.write(JSON.stringify({{raw: JSON.stringify(body),
     headers = {"apikey": M1["apikey"], "merchant_id": M1["merchant_id"], "authentication": out["auth"]}
     status, _, body = await post(client, CREATE, out["raw"], headers)
     assert status == 200, body
+
+
+ENDPOINTS = ["/usr/wallet/btc/create", "/usr/wallet/transactions", "/usr/wallet/transactionsbytx",
+             "/usr/wallet/transactionsbyref", "/usr/wallet/addressbyref", "/usr/price",
+             "/usr/invoice/create", "/usr/balances"]
+BAD_BODIES = [
+    {"ref_id": 5, "address": 5, "txid": 5, "coin": 5, "total_amount": [], "all": "yes"},
+    {"ref_id": {"a": [1, None]}, "address": None, "txid": [], "coin": None, "currency": "XXX", "all": 1},
+    {"ref_id": "x" * 5000, "total_amount": "1e13", "currency": "usd"},
+    {"total_amount": 1e300, "ref_id": "big", "coin": "BTC", "address": "a", "txid": "t", "currency": 5},
+]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("bad", range(len(BAD_BODIES)))
+async def test_bad_input_is_4xx_in_provider_shape_everywhere(api, world, path, bad):
+    status, body = await api(path, BAD_BODIES[bad])
+    if path == "/usr/balances":
+        assert status == 200        # balances takes no parameters: extra keys are ignored
+        return
+    assert 400 <= status < 500, (path, body)
+    assert body["status"] == "error" and body["message"]
+    backend = world.backend("alt5pay")
+    assert backend.wallets == {} and backend.invoices == {}
+
+
+async def test_absurdly_deep_json_is_400(client, world):
+    ts = now_ts(world)
+    deep = "[" * 900 + "]" * 900
+    raw = f'{{"ref_id":"d","x":{deep},"timestamp":{ts},"nonce":1}}'
+    resp = await client.post(CREATE, data=raw, headers=headers_for(M1, f"ref_id=d&x={deep}&timestamp={ts}&nonce=1"))
+    assert 400 <= resp.status < 500
+    assert (await resp.json())["status"] == "error"

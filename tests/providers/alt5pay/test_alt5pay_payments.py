@@ -185,3 +185,15 @@ async def test_address_payment_needs_an_amount(api, admin):
     _, a = await api("/usr/wallet/btc/create", {"ref_id": "na"})
     status, body = await admin("/simulate/alt5pay/pay", {"address": a["data"]["address"]})
     assert status == 400
+
+
+@pytest.mark.parametrize("extra", [{"source_address": 7}, {"source_address": ""}, {"amount": "1e13"},
+                                   {"amount": [1]}, {"asset": "erc20/usdt", "invoice": None}])
+async def test_more_bad_simulation_params(api, admin, world, extra):
+    _, a = await api("/usr/wallet/btc/create", {"ref_id": "bp"})
+    params = {"address": a["data"]["address"], "amount": "0.1", **extra}
+    if "invoice" in extra:
+        params = {"invoice": await invoice(api), "asset": "erc20/usdt"}
+    status, _ = await admin("/simulate/alt5pay/pay", params)
+    assert 400 <= status < 500
+    assert world.backend("alt5pay").payments == {}
