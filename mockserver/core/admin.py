@@ -88,6 +88,8 @@ async def advance(request: web.Request) -> web.Response:
             target = world.clock.now() + parse_duration(body.get("by", request.query.get("by", "0s")))
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
+        except OverflowError:  # now + by is past year 9999
+            raise BadRequest("the clock cannot go past year 9999") from None
     ran = await world.scheduler.run_until(target)
     world.journal.record("clock.advance", None, to=world.clock.now().isoformat(), events=ran)
     return json_response({**_clock_view(world), "events_run": ran})
@@ -99,8 +101,12 @@ async def run_until_quiet(request: web.Request) -> web.Response:
     body = await read_json(request, required=False)
     try:
         horizon = parse_duration((body or {}).get("horizon", "30d")) if isinstance(body, dict) else None
+        if horizon is not None:
+            world.clock.now() + horizon  # noqa: B018 - raises OverflowError past year 9999
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
+    except OverflowError:
+        raise BadRequest("horizon reaches past year 9999") from None
     if horizon is None:
         raise BadRequest("body must be a JSON object")
     ran = await world.scheduler.run_until_quiet(horizon)

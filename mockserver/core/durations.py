@@ -17,10 +17,10 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError(f"negative duration: {value!r}")
-        return timedelta(seconds=value)
+        return _seconds(value, value)
     text = str(value).strip().replace(" ", "").lower()
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return timedelta(seconds=float(text))
+        return _seconds(float(text), value)
     pos, seconds = 0, 0.0
     for match in _PART.finditer(text):
         if match.start() != pos:
@@ -29,7 +29,14 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
         pos = match.end()
     if pos != len(text) or not text:
         raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 5m, 1h30m, 2d)")
-    return timedelta(seconds=seconds)
+    return _seconds(seconds, value)
+
+
+def _seconds(seconds: float, given: object) -> timedelta:
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:  # beyond timedelta's ~2.7 million years: bad input, not a crash
+        raise ValueError(f"duration out of range: {given!r}") from None
 
 
 def format_duration(delta: timedelta) -> str:
