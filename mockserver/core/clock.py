@@ -31,6 +31,13 @@ class Clock:
         elapsed = (time.monotonic() - self._wall_anchor) * self.speed
         return self._virtual + timedelta(seconds=elapsed)
 
+    @staticmethod
+    def wall_now() -> datetime:
+        """The real time, which a merchant's client signs its requests with. Only request-freshness
+        windows (a client's timestamp against now) use it: after `advance`, virtual time runs ahead
+        of every real client's clock, and a provider checking freshness compares with real time."""
+        return datetime.now(timezone.utc)
+
     def set(self, moment: datetime) -> None:
         """Move to `moment` (never backwards)."""
         moment = utc(moment)

@@ -5,10 +5,11 @@ Called by public clients [C]: POST /open/api/v4/merchant/order/create (orderType
 sell), GET /open/api/v4/merchant/order/detail?orderNo=.
 
 Authentication on every call: headers appId (or appid — header names are case-insensitive),
-timestamp (13-digit ms, at most 5 minutes from the sandbox clock) and sign (v4 HMAC, or the legacy
+timestamp (13-digit ms, at most 5 minutes from real time) and sign (v4 HMAC, or the legacy
 SHA1 that production clients still send, unless the merchant/option ``strict_sign`` is true).
 Assumptions:
-- [A] The 5-minute window is measured against the sandbox's (virtual) clock; the setting
+- The 5-minute window is measured against real (wall-clock) time, which clients sign with, not
+  the virtual clock (that runs ahead after an advance); the setting
   ``timestamp_window`` (merchant or provider option: a duration, or "off") changes it.
 - [A] ``access-token`` (login-free token) is not required.
 - [A] A body nested deeper than 16 levels is a parameter error.
@@ -85,7 +86,7 @@ def authenticate(request: web.Request, body: Any) -> dict:
     if not (timestamp.isdigit() and len(timestamp) == 13):
         raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
     window = _window_ms(backend, merchant)
-    now_ms = int(_world(request).clock.now().timestamp() * 1000)
+    now_ms = int(_world(request).clock.wall_now().timestamp() * 1000)  # clients sign with real time
     if window is not None and abs(now_ms - int(timestamp)) > window:
         raise auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)")
     if not sign:

@@ -43,7 +43,7 @@ def legacy_headers(ts: str, *, app_id: str = APP_ID, secret: str = SECRET) -> di
 
 
 def ms(world) -> str:
-    return str(int(world.clock.now().timestamp() * 1000))
+    return str(int(world.clock.wall_now().timestamp() * 1000))
 
 
 async def post(client, world, path: str, body: dict, *, raw: bytes | None = None, **kw):

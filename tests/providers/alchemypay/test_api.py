@@ -113,7 +113,7 @@ async def test_auth_failures_in_the_provider_shape_and_nothing_created(client, w
                          401, "81003")
     wrong_secret = v4_headers(ms(world), "POST", path, body=body, secret="x" * 16)
     await assert_refused(await client.post(url, data=sorted_body(body), headers=wrong_secret), 401, "81003")
-    stale_ts = str(int(world.clock.now().timestamp() * 1000) - 5 * 60 * 1000 - 1)
+    stale_ts = str(int(world.clock.wall_now().timestamp() * 1000) - 5 * 60 * 1000 - 1)
     stale = v4_headers(stale_ts, "POST", path, body=body)
     await assert_refused(await client.post(url, data=sorted_body(body), headers=stale), 401, "81002")
     await assert_refused(await client.post(url, data=sorted_body(body), headers={**good, "timestamp": "12345"}),
@@ -127,7 +127,8 @@ async def test_auth_failures_in_the_provider_shape_and_nothing_created(client, w
 
 
 async def test_timestamp_just_inside_the_window_is_accepted(client, world):
-    ts = str(int(world.clock.now().timestamp() * 1000) - 5 * 60 * 1000)
+    # real time moves between signing and checking, so "just inside" keeps a 2-second margin
+    ts = str(int(world.clock.wall_now().timestamp() * 1000) - 5 * 60 * 1000 + 2000)
     path, body = f"{V4}/trade/create", buy_body()
     resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=v4_headers(ts, "POST", path, body=body))
     assert resp.status == 200
@@ -188,7 +189,7 @@ async def test_query_errors(client, world):
 async def test_timestamp_window_can_be_turned_off(client, world):
     await client.patch("/_sandbox/providers/alchemypay/merchant", json={"timestamp_window": "off"})
     await client.post("/_sandbox/clock/advance", json={"by": "6h"})
-    ts = str(int((world.clock.now() - timedelta(hours=6)).timestamp() * 1000))
+    ts = str(int((world.clock.wall_now() - timedelta(hours=6)).timestamp() * 1000))
     path, body = f"{V4}/trade/create", buy_body()
     resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=v4_headers(ts, "POST", path, body=body))
     assert resp.status == 200
