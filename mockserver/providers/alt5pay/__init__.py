@@ -13,8 +13,8 @@ Sandbox assumptions [A], each also written where it is implemented and as "x-ass
 contracts/alt5pay/:
 - HTTP statuses of errors: 401 auth, 400 bad input (422 for a contract violation), 404 unknown
   ids/routes; every auth failure says "Access Invalid" (errors.py, error.json);
-- timestamp window 300 s, measured from the newest timestamp the API key has used (option
-  `timestamp_reference: clock` measures from the sandbox clock instead); exact replays refused;
+- timestamp window +-300 s of real time (not the virtual clock: clients sign with their wall
+  clock, and the virtual clock runs ahead after an advance); exact replays refused;
   millisecond timestamps refused; repeated nonces with new timestamps accepted (auth.py, gate.py);
 - null signed as `null`; nested values may also be signed PHP-style (auth.py);
 - confirmations per asset, IPN network words, fees (assets.py);

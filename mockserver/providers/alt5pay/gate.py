@@ -57,13 +57,10 @@ def check_credentials(backend: Alt5Backend, headers, body: dict, now: int) -> tu
     if timestamp > MAX_SECONDS_TIMESTAMP:
         raise access_invalid("timestamp is in milliseconds; ALT 5 Pay wants seconds")
     guard = backend.replay
-    if backend.timestamp_reference == "clock":
-        if not guard.fresh(timestamp, now):
-            raise access_invalid(f"timestamp more than {guard.tolerance}s from the sandbox clock")
-    else:
-        latest = backend.latest_timestamp.get(apikey)
-        if latest is not None and timestamp < latest - guard.tolerance:
-            raise access_invalid(f"timestamp more than {guard.tolerance}s older than this key's latest request")
+    # [A] the window is measured against real time, which clients sign with (not the virtual
+    # clock, which runs ahead after an advance)
+    if not guard.fresh(timestamp, now):
+        raise access_invalid(f"timestamp more than {guard.tolerance}s from real time")
     key = (str(timestamp), str(body["nonce"]), decoded[1].lower())
     if guard.seen(key):
         raise access_invalid("replayed request: same timestamp, nonce and signature as an earlier one")
@@ -78,16 +75,12 @@ async def authenticate_request(request: web.Request, contract: str) -> tuple[Any
         body = parse_body(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("Invalid JSON Body") from None
-    now = int(world.clock.now().timestamp())
+    now = int(world.clock.wall_now().timestamp())
     try:
         merchant, key, timestamp = check_credentials(backend, request.headers, body, now)
         checked = plain(body)
     except RecursionError:      # absurdly deep nesting: bad input, not a crash
         raise BadRequest("Invalid JSON Body") from None
     world.contracts(PROVIDER).check_request(contract, checked)
-    apikey = merchant["apikey"]
-    backend.latest_timestamp[apikey] = max(timestamp, backend.latest_timestamp.get(apikey, timestamp))
-    # Forget triples by the same reference the window is measured from.
-    reference = now if backend.timestamp_reference == "clock" else backend.latest_timestamp[apikey]
-    backend.replay.remember(key, timestamp, reference)
+    backend.replay.remember(key, timestamp, now)
     return world, backend, merchant, checked

@@ -144,8 +144,6 @@ class Alt5Backend:
         self.options = options
         self.address_ttl = timedelta(minutes=float(options.get("address_ttl_minutes", 60)))
         self.replay = ReplayGuard(int(options.get("timestamp_tolerance", 300)))
-        self.timestamp_reference = options.get("timestamp_reference", "latest")
-        self.latest_timestamp: dict[str, int] = {}      # per apikey
         self.wallets: dict[str, WalletAddress] = {}
         self.payments: dict[str, Payment] = {}
         self.invoices: dict[str, Invoice] = {}

@@ -74,7 +74,7 @@ class Signer:
 
     def stamp(self, body: dict) -> dict:
         body = dict(body)
-        body.setdefault("timestamp", int(self.world.clock.now().timestamp()))
+        body.setdefault("timestamp", int(self.world.clock.wall_now().timestamp()))
         self.nonce += 1
         body.setdefault("nonce", self.nonce)
         return body
