@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 import uuid
 from datetime import datetime
@@ -58,8 +59,9 @@ class World:
         self.inboxes: dict[str, list[dict]] = {}
         for name, provider in self.providers.items():
             settings = self.settings.get(name, {})
+            # copies: settings changed at run time (PATCH merchant) must not outlive a reset
             self.backends[name] = provider.create_backend(
-                self, settings.get("merchants", []), settings.get("options", {}))
+                self, copy.deepcopy(settings.get("merchants", [])), copy.deepcopy(settings.get("options", {})))
 
     @property
     def faker(self) -> Faker:

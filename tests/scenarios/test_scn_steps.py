@@ -21,18 +21,15 @@ steps:
 """
 
 
-async def test_expect_state_uses_the_state_simulation(monkeypatch):
-    async def state(world, backend, params):  # what a provider's `state` verb returns: its API view
-        invoice = backend.invoices[params["invoice"]]
-        return {"status": invoice.status(world.clock.now()), "paid_amount": invoice.paid_amount()}
-    monkeypatch.setitem(PROVIDER.simulations, "state", state)
+async def test_expect_state_uses_the_state_simulation():
     [result] = await run_all(load_text(STATE, "state.yaml"))
     assert [s.ok for s in result.steps] == [True, True, True, False]
     assert result.steps[2].summary == "-> pending"
     assert "$.status: expected 'confirmed', got 'pending'" in result.steps[3].problem
 
 
-async def test_expect_state_without_the_simulation_says_so():
+async def test_expect_state_without_the_simulation_says_so(monkeypatch):
+    monkeypatch.delitem(PROVIDER.simulations, "state")
     [result] = await run_all(load_text(STATE, "state.yaml"))
     step = result.failed_step
     assert step.index == 3 and "state simulation answered 404" in step.problem

@@ -96,5 +96,10 @@ async def reject_withdrawal(world, backend, params):
     return await _review(world, backend, params, False)
 
 
-SIMULATIONS = {"pay": pay, "confirm": confirm, "expire": expire,
+async def state(world: "World", backend: "Backend", params: dict) -> dict:
+    """The provider's view of an invoice, without credentials (for scenario `expect_state`)."""
+    return invoice_view(_invoice(backend, params), world.clock.now())
+
+
+SIMULATIONS = {"pay": pay, "state": state, "confirm": confirm, "expire": expire,
                "approve_withdrawal": approve_withdrawal, "reject_withdrawal": reject_withdrawal}
