@@ -49,7 +49,10 @@ def on_confirmations(world: "World", backend: "Backend", invoice: "Invoice") -> 
 
 
 def on_expiry_due(world: "World", invoice: "Invoice") -> None:
-    if invoice.status(world.clock.now()) == "expired":
+    now = world.clock.now()
+    if invoice.expired_by_hand is not None and now > invoice.expired_by_hand:
+        return  # expired by hand earlier and journaled then; the old deadline is no second expiry
+    if invoice.status(now) == "expired":
         world.journal.record("invoice.expired", "cryptopayment", ref=invoice.id,
                              paid_amount=str(invoice.paid_amount()))
 
