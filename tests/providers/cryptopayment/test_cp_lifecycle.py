@@ -20,7 +20,7 @@ async def test_unpaid_invoice_expires_after_30_minutes_without_webhook(hooked):
     assert got["status"] == "expired" and got["paid_amount"] == 0
     await cp.run()
     assert rec.requests == [] and await cp.deliveries(ref=inv["id"]) == []
-    assert await cp.admin("GET", f"/journal?kind=invoice.expired&ref={inv['id']}")
+    assert len(await cp.admin("GET", f"/journal?kind=invoice.expired&ref={inv['id']}")) == 1
 
 
 async def test_partial_payment_stays_pending_then_top_up_confirms(hooked):
@@ -124,6 +124,7 @@ async def test_late_kind_moves_the_clock_past_expiry(hooked):
 async def test_expire_now(hooked):
     cp, rec = hooked
     inv = await cp.create("trc20", 50)
+    t0 = await cp.now()
     out = await cp.simulate("expire", invoice=inv["id"])
     assert out["invoice"]["status"] == "expired"
     assert (await cp.invoice(inv["id"]))["status"] == "expired"
@@ -131,6 +132,9 @@ async def test_expire_now(hooked):
     await cp.run()
     assert rec.requests == []
     assert (await cp.invoice(inv["id"]))["status"] == "expired"
+    # expired once, when forced; the original 30-minute deadline passing is not a second expiry
+    expired = await cp.admin("GET", f"/journal?kind=invoice.expired&ref={inv['id']}")
+    assert [e["at"] for e in expired] == [t0.isoformat()]
 
 
 async def test_expire_now_refuses_a_paid_invoice(hooked):
