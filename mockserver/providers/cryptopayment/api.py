@@ -33,7 +33,7 @@ routes = web.RouteTableDef()
 def _context(request: web.Request) -> tuple[Any, Backend, dict]:
     world = request.app[WORLD]
     backend: Backend = world.backend(PROVIDER)
-    merchant = authenticate(request, backend.merchant_index())
+    merchant = authenticate(request, backend.merchant_by_key)
     return world, backend, merchant
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Callable
 
 from aiohttp import web
 
 from ...core.errors import Unauthorized
 
 
-def authenticate(request: web.Request, merchants_by_key: dict[str, dict]) -> dict:
+def authenticate(request: web.Request, merchant_by_key: Callable[[str], dict | None]) -> dict:
     """`Authorization: Bearer {api_key}:{api_secret}` -> the merchant, or 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Missing or malformed Authorization header")
     api_key, sep, api_secret = token.strip().partition(":")
-    merchant = merchants_by_key.get(api_key)
+    merchant = merchant_by_key(api_key)
     if not sep or merchant is None or not hmac.compare_digest(
             api_secret.encode(), str(merchant["api_secret"]).encode()):
         raise Unauthorized("Invalid API credentials")

@@ -119,6 +119,7 @@ class Backend:
     def __init__(self, world: "World", merchants: list[dict], options: dict):
         self.world = world
         self.merchants = merchants
+        self._by_key: dict[str, dict] = {}
         self.prices = {**DEFAULT_PRICES, **{k: Decimal(str(v)) for k, v in (options.get("prices") or {}).items()}}
         self.expiry = timedelta(minutes=float(options.get("expiry_minutes", 30)))
         self.invoices: dict[str, Invoice] = {}
@@ -128,8 +129,13 @@ class Backend:
         self.available: dict[tuple[str, str], Decimal] = {}
         self.confirming: dict[str, Invoice] = {}
 
-    def merchant_index(self) -> dict[str, dict]:
-        return {str(m["api_key"]): m for m in self.merchants}
+    def merchant_by_key(self, api_key: str) -> dict | None:
+        """O(1); the index is rebuilt only when a lookup misses or a key was changed at run time."""
+        merchant = self._by_key.get(api_key)
+        if merchant is None or merchant.get("api_key") != api_key:
+            self._by_key = {str(m["api_key"]): m for m in self.merchants}
+            merchant = self._by_key.get(api_key)
+        return merchant
 
     def merchant_balance(self, merchant: dict, key: str) -> Decimal:
         return self.available.get((merchant["api_key"], key), Decimal(0))
