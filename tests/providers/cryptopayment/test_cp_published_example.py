@@ -59,7 +59,9 @@ async def test_published_example_via_stdlib_http(cp, client):
 
 @pytest.mark.skipif(importlib.util.find_spec("requests") is None,
                     reason="requests is not installed (pip install -e .[test])")
-async def test_published_example_verbatim_with_requests(cp, client):
+async def test_published_example_verbatim_with_requests(cp, client, monkeypatch):
+    for name in ("NO_PROXY", "no_proxy"):  # an environment proxy must not capture loopback calls
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
     base_url = str(client.make_url("/cryptopayment/api/v1"))
     namespace: dict = {}
     await asyncio.to_thread(exec, _example_source(base_url, cp.merchant), namespace)
