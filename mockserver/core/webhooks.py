@@ -44,10 +44,13 @@ class RetryPolicy:
     measured_from  - "previous": each delay counts from the previous attempt;
                      "first": each delay is an offset from the first attempt
     give_up_after  - no attempt is made later than first attempt + this
+    stop_after     - no attempt is scheduled after a failure that came this long or longer after
+                     the first attempt ("stops re-posting once N minutes have passed")
     """
     delays: tuple[timedelta, ...] = ()
     measured_from: str = "previous"
     give_up_after: timedelta | None = None
+    stop_after: timedelta | None = None
 
     @classmethod
     def minutes(cls, *minutes: float, **kw: Any) -> "RetryPolicy":
@@ -55,6 +58,8 @@ class RetryPolicy:
 
     def next_attempt_at(self, failed_attempts: int, first_at: datetime, last_at: datetime) -> datetime | None:
         if failed_attempts > len(self.delays):
+            return None
+        if self.stop_after is not None and last_at - first_at >= self.stop_after:
             return None
         delay = self.delays[failed_attempts - 1]
         at = (first_at if self.measured_from == "first" else last_at) + delay

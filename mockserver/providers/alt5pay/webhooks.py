@@ -15,16 +15,17 @@ Assumptions ([A], also in contracts/alt5pay/ipn.webhook.json):
 - an IPN is sent when a payment is first seen (`Pending`, confirmation "0") and when it reaches
   the asset's required confirmations (`Paid`); never twice for the same payment and status;
 - date_time is when the transfer was seen (the same instant transactions show);
-- the docs' retry rule "stops when 1280 minutes have passed since the initial post" cannot hold
-  together with the eleven listed delays (their sum is 2555 minutes); the sandbox makes all
-  eleven retries, each delay counted from the previous attempt, because only that reading uses
-  every delay the docs list. So a receiver that never answers 200 gets 12 posts, the last one
-  2555 minutes after the first;
+- the docs' two rules, eleven delays "between each re-post" and "stops re-posting when 1280
+  minutes have passed since the initial post", hold together when the stop rule is checked as an
+  attempt fails: the tenth retry fails at minute 1275 (< 1280), so the eleventh is scheduled 1280
+  minutes later, and after it fails (minute 2555) re-posting stops. A receiver that never answers
+  200 gets 12 posts, the last 2555 minutes after the first (RetryPolicy.stop_after);
 - the IPN goes to the address's `url` when one was given at creation, else to the merchant's
   webhook URL (sandbox merchant setting `webhook_url`).
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ...core.webhooks import RetryPolicy, ack_http_200
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     from .model import Alt5Backend, Payment
 
 RETRY_MINUTES = (1, 2, 4, 8, 20, 40, 80, 160, 320, 640, 1280)
-IPN_RETRY_POLICY = RetryPolicy.minutes(*RETRY_MINUTES, measured_from="previous")
+IPN_RETRY_POLICY = RetryPolicy.minutes(*RETRY_MINUTES, measured_from="previous",
+                                       stop_after=timedelta(minutes=1280))
 
 
 def ipn_payload(payment: "Payment", status: str, confirmations: int) -> dict:
