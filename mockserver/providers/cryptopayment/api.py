@@ -13,7 +13,7 @@ from . import lifecycle
 from .auth import authenticate
 from .checkout import checkout_page
 from .model import BY_BALANCE_KEY, NETWORKS, REVIEW_OVER_USD, WITHDRAWAL_RULES, Backend, Withdrawal
-from .views import invoice_view, withdrawal_view
+from .views import invoice_view, money, withdrawal_view
 
 PROVIDER = "cryptopayment"
 PER_PAGE = 20
@@ -104,7 +104,7 @@ async def list_invoices(request: web.Request) -> web.Response:
 async def balances(request: web.Request) -> web.Response:
     world, backend, merchant = _context(request)
     pending = backend.pending_balances(merchant)
-    out = {key: {"available": backend.merchant_balance(merchant, key), "pending": pending.get(key, Decimal(0))}
+    out = {key: {"available": money(backend.merchant_balance(merchant, key)), "pending": money(pending.get(key, Decimal(0)))}
            for key in BY_BALANCE_KEY}
     return _respond(world, "balances.response", {"success": True, "balances": out})
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,6 +14,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
+def money(amount: Decimal) -> float | int:
+    """As the docs show money: floats (50.00 -> 50.0), and a plain 0 for nothing paid yet."""
+    return 0 if amount == 0 else float(amount)
+
+
 def invoice_view(invoice: "Invoice", now: datetime) -> dict:
     return {
         "id": invoice.id,
@@ -21,10 +27,10 @@ def invoice_view(invoice: "Invoice", now: datetime) -> dict:
         "network": invoice.network.code,
         "network_label": invoice.network.label,
         "coin": invoice.network.coin,
-        "amount_usd": invoice.amount_usd,
-        "amount_crypto": invoice.amount_crypto,
+        "amount_usd": money(invoice.amount_usd),
+        "amount_crypto": money(invoice.amount_crypto),
         "address": invoice.address,
-        "paid_amount": invoice.paid_amount(),
+        "paid_amount": money(invoice.paid_amount()),
         "txid": invoice.txid(),
         "confirmations": {"received": invoice.confirmations_received(now),
                           "required": invoice.network.confirmations},
@@ -37,9 +43,9 @@ def withdrawal_view(w: "Withdrawal") -> dict:
     return {
         "id": w.id,
         "coin": w.coin,
-        "amount": w.amount,
-        "fee": w.fee,
-        "net_amount": w.amount - w.fee,
+        "amount": money(w.amount),
+        "fee": money(w.fee),
+        "net_amount": money(w.amount - w.fee),
         "address": w.address,
         "status": w.status,
         "requires_review": w.requires_review,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from ...core.http import dumps
 from ...core.webhooks import RetryPolicy, ack_http_200
 from .auth import webhook_signature
-from .views import iso
+from .views import iso, money
 
 if TYPE_CHECKING:
     from ...core.world import World
@@ -26,9 +26,9 @@ def payload(invoice: "Invoice", event: str, world: "World") -> dict:
         "status": invoice.status(now),
         "network": invoice.network.code,
         "coin": invoice.network.coin,
-        "amount_usd": invoice.amount_usd,
-        "amount_crypto": invoice.amount_crypto,
-        "paid_amount": invoice.paid_amount(),
+        "amount_usd": money(invoice.amount_usd),
+        "amount_crypto": money(invoice.amount_crypto),
+        "paid_amount": money(invoice.paid_amount()),
         "txid": invoice.txid(),
         "confirmations": invoice.confirmations_received(now),
         "address": invoice.address,
