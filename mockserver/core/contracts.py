@@ -38,6 +38,14 @@ class Violation:
                 "schema_path": self.schema_path, "instance_path": self.instance_path}
 
 
+MAX_MESSAGE = 300
+
+
+def _short(message: str) -> str:
+    """jsonschema quotes the offending value; a huge value must not make a huge error body."""
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "... (truncated)"
+
+
 class ContractSet:
     def __init__(self, provider: str, directory: Path):
         self.provider = provider
@@ -73,7 +81,7 @@ class ContractSet:
             return []
         ordered = [best_match(errors)] + [e for e in errors if e is not best_match(errors)]
         return [Violation(
-            contract=f"{self.provider}/{name}", message=e.message,
+            contract=f"{self.provider}/{name}", message=_short(e.message),
             schema_path="/" + "/".join(str(p) for p in e.absolute_schema_path),
             instance_path="/" + "/".join(str(p) for p in e.absolute_path)) for e in ordered]
 
