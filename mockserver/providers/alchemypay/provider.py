@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from ...core.clock import Clock
 from ...core.http import provider_middleware
 from ..base import Provider
 from . import api, auth
@@ -41,7 +42,7 @@ class AlchemyPayProvider(Provider):
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
                        now: datetime | None = None) -> tuple[dict[str, str], bytes]:
         """v4 signing as the docs describe it; the body sent is exactly the bodyString signed."""
-        moment = now or datetime.now(timezone.utc)
+        moment = now or Clock.wall_now()  # a real client signs with its wall clock
         timestamp = str(int(moment.timestamp() * 1000))
         base, _, query = path.partition("?")
         signed_path = auth.request_path(base, parse_qsl(query, keep_blank_values=True))

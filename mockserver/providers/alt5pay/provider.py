@@ -4,12 +4,12 @@ from __future__ import annotations
 import hmac
 import itertools
 import secrets
-import time
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
+from ...core.clock import Clock
 from ...core.http import provider_middleware
 from ..base import Provider
 from . import api, jsjson
@@ -64,7 +64,7 @@ class Alt5Pay(Provider):
         if path.startswith("/invoice/"):    # the status page call takes no auth and no body
             return {"Content-Type": "application/json"}, b""
         body = dict(json_body or {})
-        body.setdefault("timestamp", int(now.timestamp()) if now else int(time.time()))
+        body.setdefault("timestamp", int((now or Clock.wall_now()).timestamp()))
         body.setdefault("nonce", next(_nonces) % 1_000_000)
         raw = jsjson.dumps_bytes(body)
         headers = sign_request(merchant["apikey"], merchant["secret"], merchant["merchant_id"], raw)
