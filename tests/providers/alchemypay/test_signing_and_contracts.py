@@ -5,7 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from alchemypay_helpers import APP_ID, SECRET, V4, buy_body, hmac_b64, ms, sorted_body
+from alchemypay_helpers import APP_ID, SECRET, V4, buy_body, hmac_b64, sorted_body
 
 from mockserver.core.contracts import load_contracts
 from mockserver.providers.alchemypay import PROVIDER

@@ -133,7 +133,7 @@ async def test_receiver_that_never_answers_200_gets_eleven_retries(api, admin, h
 
 @pytest.mark.parametrize("replies,attempts", [([500, 503, 404, 200], 4), ([201, 200], 2), (["reset", 200], 2)])
 async def test_receiver_recovering_midway_stops_the_retries(api, admin, hook, replies, attempts):
-    rec = await hook(replies)
+    await hook(replies)
     await paid_address(api, admin, asset="btc", ref="recover", amount="0.01")  # Paid at +20m, after these retries
     await admin("/clock/run", {})
     _, deliveries = await admin("/deliveries?provider=alt5pay&event=ipn.pending", method="GET")
