@@ -25,8 +25,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_json(raw: bytes, *, parse_float: Callable[[str], Any] = Decimal, **kw: Any) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, floats as Decimal unless told otherwise."""
+MAX_EXPONENT = 1000  # no amount anywhere needs more; 1e999999 would only cost time and memory
+
+
+def bounded_decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def parse_json(raw: bytes, *, parse_float: Callable[[str], Any] = bounded_decimal, **kw: Any) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity, floats as Decimal of sane magnitude unless told otherwise."""
     try:
         text = raw.decode("utf-8")
         return json.loads(text, parse_float=parse_float, parse_constant=_reject_constant, **kw)
@@ -45,7 +55,11 @@ async def read_json(request: web.Request, *, required: bool = True, **kw: Any) -
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        return int(obj) if obj == obj.to_integral_value() and obj.as_tuple().exponent >= 0 else float(obj)
+        if not obj.is_finite() or abs(obj.adjusted()) > 300:
+            return str(obj)  # no JSON number can carry it faithfully; never Infinity
+        if obj.as_tuple().exponent >= 0:
+            return int(obj)
+        return float(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
