@@ -50,6 +50,23 @@ def _provider(request: web.Request, name: str):
     return world.providers[name]
 
 
+def _instant(value, name: str) -> datetime:
+    try:
+        return utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        raise BadRequest(f"{name} must be an ISO 8601 instant") from None
+
+
+def _later(world, duration, name: str) -> datetime:
+    """now + a duration, or a 400 in the admin shape (bad text, or past year 9999)."""
+    try:
+        return world.clock.now() + parse_duration(duration)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    except OverflowError:
+        raise BadRequest(f"{name} reaches past year 9999") from None
+
+
 def _clock_view(world) -> dict:
     nxt = world.scheduler.next_due()
     return {**world.clock.describe(), "start": world.start.isoformat() if world.start else None,
@@ -77,19 +94,11 @@ async def advance(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object like {\"by\": \"5m\"} or {\"to\": \"<ISO 8601>\"}")
     if "to" in body:
-        try:
-            target = utc(datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00")))
-        except ValueError:
-            raise BadRequest("'to' must be an ISO 8601 instant") from None
+        target = _instant(body["to"], "'to'")
         if target < world.clock.now():
             raise BadRequest("the clock does not go backwards")
     else:
-        try:
-            target = world.clock.now() + parse_duration(body.get("by", request.query.get("by", "0s")))
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
-        except OverflowError:  # now + by is past year 9999
-            raise BadRequest("the clock cannot go past year 9999") from None
+        target = _later(world, body.get("by", request.query.get("by", "0s")), "the clock")
     ran = await world.scheduler.run_until(target)
     world.journal.record("clock.advance", None, to=world.clock.now().isoformat(), events=ran)
     return json_response({**_clock_view(world), "events_run": ran})
@@ -99,16 +108,9 @@ async def advance(request: web.Request) -> web.Response:
 async def run_until_quiet(request: web.Request) -> web.Response:
     world = _world(request)
     body = await read_json(request, required=False)
-    try:
-        horizon = parse_duration((body or {}).get("horizon", "30d")) if isinstance(body, dict) else None
-        if horizon is not None:
-            world.clock.now() + horizon  # noqa: B018 - raises OverflowError past year 9999
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-    except OverflowError:
-        raise BadRequest("horizon reaches past year 9999") from None
-    if horizon is None:
+    if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
+    horizon = _later(world, body.get("horizon", "30d"), "horizon") - world.clock.now()
     ran = await world.scheduler.run_until_quiet(horizon)
     world.journal.record("clock.run", None, to=world.clock.now().isoformat(), events=ran)
     return json_response({**_clock_view(world), "events_run": ran})
@@ -260,10 +262,7 @@ async def reset(request: web.Request) -> web.Response:
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise BadRequest("seed must be an integer")
     if start is not None:
-        try:
-            start = utc(datetime.fromisoformat(str(start).replace("Z", "+00:00")))
-        except ValueError:
-            raise BadRequest("start must be an ISO 8601 instant") from None
+        start = _instant(start, "start")
     world.seed = world.seed if seed is None else seed
     world.start = world.start if start is None else start
     await world.reset()

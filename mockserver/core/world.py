@@ -113,7 +113,3 @@ class World:
         await self.stop_driver()
         if self.outbox is not None:
             await self.outbox.close()
-
-    def kick(self) -> None:
-        """Run what became due now in the background (never inside the caller's request)."""
-        asyncio.get_running_loop().create_task(self.scheduler.settle())
