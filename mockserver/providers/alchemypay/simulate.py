@@ -44,6 +44,11 @@ def _require(order: Order, backend: AlchemyBackend, side: str, *allowed: str) ->
         raise Conflict(f"order {order.order_no} is {status}; this verb needs {' or '.join(allowed)}")
 
 
+def _require_either(order: Order, backend: AlchemyBackend, *, buy: tuple[str, ...], sell: tuple[str, ...]) -> None:
+    """For verbs that apply to both sides, each with its own allowed statuses."""
+    _require(order, backend, order.side, *(buy if order.side == BUY else sell))
+
+
 def _answer(backend: AlchemyBackend, order: Order) -> dict:
     backend.refresh(order)
     now = backend.world.clock.now()
@@ -97,30 +102,22 @@ async def risk_control(world, backend: AlchemyBackend, params: dict) -> dict:
 
 async def cancel(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
-    if order.side == BUY:
-        _require(order, backend, BUY, model.PENDING)
-    else:
-        _require(order, backend, SELL, model.SELL_CREATED)
+    _require_either(order, backend, buy=(model.PENDING,), sell=(model.SELL_CREATED,))
     order.cancelled_at = _now(backend)
     return _answer(backend, order)
 
 
 async def refund(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
-    if order.side == BUY:
-        _require(order, backend, BUY, model.PAY_SUCCESS, model.RISK_CONTROL)
-    else:
-        _require(order, backend, SELL, model.SELL_COIN_RECEIVED, model.SELL_PAYOUT_FAILED)
+    _require_either(order, backend, buy=(model.PAY_SUCCESS, model.RISK_CONTROL),
+                    sell=(model.SELL_COIN_RECEIVED, model.SELL_PAYOUT_FAILED))
     order.refunded_at = _now(backend)
     return _answer(backend, order)
 
 
 async def timeout(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
-    if order.side == BUY:
-        _require(order, backend, BUY, model.PENDING)
-    else:
-        _require(order, backend, SELL, model.SELL_CREATED)
+    _require_either(order, backend, buy=(model.PENDING,), sell=(model.SELL_CREATED,))
     order.expires_at = _now(backend)
     return _answer(backend, order)
 
