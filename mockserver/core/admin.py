@@ -14,7 +14,7 @@ from .chain import network as chain_network
 from .clock import utc
 from .durations import format_duration, parse_duration
 from .errors import BadRequest, NotFound, SandboxError
-from .http import WORLD, json_response, provider_middleware, read_json
+from .http import WORLD, json_response, provider_middleware, query_int, read_json
 
 routes = web.RouteTableDef()
 
@@ -28,19 +28,6 @@ def render_admin_error(err: SandboxError) -> web.Response:
 
 def _world(request: web.Request):
     return request.app[WORLD]
-
-
-def _int(request: web.Request, name: str, default: int | None = None) -> int | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"query parameter {name} must be an integer") from None
-    if value < 0:
-        raise BadRequest(f"query parameter {name} must not be negative")
-    return value
 
 
 def _provider(request: web.Request, name: str):
@@ -132,7 +119,7 @@ async def providers(request: web.Request) -> web.Response:
 async def update_merchant(request: web.Request) -> web.Response:
     provider = _provider(request, request.match_info["provider"])
     backend = _world(request).backend(provider.name)
-    index = _int(request, "index", 0)
+    index = query_int(request, "index", 0)
     if index >= len(backend.merchants):
         raise NotFound(f"merchant index {index} out of range")
     body = await read_json(request)
@@ -204,7 +191,7 @@ async def deliveries(request: web.Request) -> web.Response:
     q = request.query
     found = world.outbox.list(provider=q.get("provider"), status=q.get("status"),
                               event=q.get("event"), ref=q.get("ref"))
-    limit = _int(request, "limit")
+    limit = query_int(request, "limit")
     if limit:
         found = found[-limit:]
     return json_response([d.to_dict() for d in found])
@@ -237,7 +224,7 @@ async def journal(request: web.Request) -> web.Response:
     q = request.query
     return json_response(world.journal.query(
         provider=q.get("provider"), kind=q.get("kind"), ref=q.get("ref"),
-        since=_int(request, "since", 0), limit=_int(request, "limit")))
+        since=query_int(request, "since", 0), limit=query_int(request, "limit")))
 
 
 @routes.get("/_sandbox/journal/export")

@@ -53,6 +53,20 @@ async def read_json(request: web.Request, *, required: bool = True, **kw: Any) -
     return parse_json(raw, **kw)
 
 
+def query_int(request: web.Request, name: str, default: int | None = None) -> int | None:
+    """A non-negative integer query parameter, or BadRequest naming it."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"query parameter {name} must be an integer") from None
+    if value < 0:
+        raise BadRequest(f"query parameter {name} must not be negative")
+    return value
+
+
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
         if not obj.is_finite() or abs(obj.adjusted()) > 300:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .errors import BadRequest
-from .http import WORLD, json_response
+from .http import WORLD, json_response, query_int
 
 routes = web.RouteTableDef()
 MAX_KEPT = 1000
@@ -18,16 +18,11 @@ def _inboxes(request: web.Request) -> dict[str, list[dict]]:
     return request.app[WORLD].inboxes
 
 
-def _count(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name, str(default))
-    if not raw.isdigit():
-        raise BadRequest(f"{name} must be a non-negative integer")
-    return int(raw)
-
-
 @routes.post("/_sandbox/inbox/{name}")
 async def receive(request: web.Request) -> web.Response:
-    fail, status = _count(request, "fail", 0), _count(request, "status", 500)
+    fail, status = query_int(request, "fail", 0), query_int(request, "status", 500)
+    if not 100 <= status <= 599:
+        raise BadRequest("query parameter status must be an HTTP status (100-599)")
     kept = _inboxes(request).setdefault(request.match_info["name"], [])
     body = await request.read()
     answer = status if len(kept) < fail else 200
