@@ -83,7 +83,7 @@ def authenticate(request: web.Request, body: Any) -> dict:
     merchant = backend.merchant(app_id) if app_id else None
     if merchant is None:
         raise auth_error(APP_ID_INVALID, "appId is missing or unknown" if app_id else "appId header is required")
-    if not (timestamp.isdigit() and len(timestamp) == 13):
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) == 13):  # "²".isdigit() too
         raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
     window = _window_ms(backend, merchant)
     now_ms = int(_world(request).clock.wall_now().timestamp() * 1000)  # clients sign with real time

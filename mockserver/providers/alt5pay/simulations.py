@@ -36,9 +36,10 @@ MAX_AMOUNT = Decimal("1e12")
 
 
 def _count(value) -> int:
-    if isinstance(value, bool) or not str(value).isdigit() or int(str(value)) > 1_000_000:
+    text = str(value)  # isascii: "²".isdigit() is true, but int() refuses it
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or int(text) > 1_000_000:
         raise BadRequest("confirmations must be a non-negative integer")
-    return int(str(value))
+    return int(text)
 
 
 def _invoice(backend: "Alt5Backend", params: dict) -> "Invoice | None":

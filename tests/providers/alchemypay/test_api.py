@@ -193,3 +193,18 @@ async def test_timestamp_window_can_be_turned_off(client, world):
     path, body = f"{V4}/trade/create", buy_body()
     resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=v4_headers(ts, "POST", path, body=body))
     assert resp.status == 200
+
+
+async def test_superscript_digit_timestamp_is_refused_not_a_crash(client):
+    # raw bytes: "²" (U+00B2) passes str.isdigit() but not int(); clients can send any header bytes
+    import asyncio
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
+    stamp = ("\u00b2" * 13).encode()
+    writer.write(b"GET /alchemypay/open/api/v4/merchant/query/trade?orderNo=1 HTTP/1.1\r\nHost: x\r\n"
+                 b"appId: " + APP_ID.encode() + b"\r\ntimestamp: " + stamp + b"\r\nsign: x\r\n"
+                 b"Connection: close\r\n\r\n")
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:80]
+    assert b'"returnCode": "81002"' in answer

@@ -197,3 +197,12 @@ async def test_more_bad_simulation_params(api, admin, world, extra):
     status, _ = await admin("/simulate/alt5pay/pay", params)
     assert 400 <= status < 500
     assert world.backend("alt5pay").payments == {}
+
+
+async def test_confirm_with_a_non_ascii_digit_count_is_400_and_changes_nothing(api, admin, hook):
+    _, created = await api("/usr/wallet/btc/create", {"ref_id": "sup-1"})
+    address = created["data"]["address"]
+    await admin("/simulate/alt5pay/pay", {"address": address, "amount": "0.001"})
+    status, body = await admin("/simulate/alt5pay/confirm", {"address": address, "confirmations": "\u00b2"})
+    assert status == 400 and "confirmations" in body["error"]["message"]
+    assert len(hook.requests) == 1  # still only the Pending IPN
