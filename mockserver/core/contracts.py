@@ -79,7 +79,8 @@ class ContractSet:
         errors = list(validator.iter_errors(instance))
         if not errors:
             return []
-        ordered = [best_match(errors)] + [e for e in errors if e is not best_match(errors)]
+        best = best_match(errors)
+        ordered = [best] + [e for e in errors if e is not best]
         return [Violation(
             contract=f"{self.provider}/{name}", message=_short(e.message),
             schema_path="/" + "/".join(str(p) for p in e.absolute_schema_path),
