@@ -47,4 +47,9 @@ def test_tamper_alters_signature_headers_and_fields_only():
     assert new_headers["Content-Type"] == "application/json"
     assert new_headers["X-HMAC"] != sig and len(new_headers["X-HMAC"]) == len(sig)
     assert all(c in "0123456789abcdef" for c in new_headers["X-HMAC"])
+    # padded base64: the decoded bytes change too, not only the unused bits before the '='
+    for raw in (bytes(32), bytes(31), bytes(33), b"\xff" * 32):
+        sig64 = base64.b64encode(raw).decode()
+        flipped = tamper_signature({"Sign": sig64}, b"")[0]["Sign"]
+        assert len(flipped) == len(sig64) and base64.b64decode(flipped) != raw
     assert tamper_signature({"Content-Type": "x"}, b"not json") == ({"Content-Type": "x"}, b"not json", [])
