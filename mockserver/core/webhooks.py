@@ -105,6 +105,7 @@ class Delivery:
     merchant: str | None = None
     timeout: float = 10.0
     signer: Signer | None = None
+    source_address: str | None = None   # the local address the POST leaves from (None: the OS picks)
     status: str = "pending"            # pending | delivered | exhausted
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: datetime | None = None
@@ -139,32 +140,46 @@ class Outbox:
         self.allow_external = allow_external
         self._deliveries: dict[str, Delivery] = {}
         self._ids = itertools.count(1)
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions: dict[str | None, aiohttp.ClientSession] = {}
 
     @property
     def clock(self):
         return self.scheduler.clock
 
-    async def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+    async def session(self, source_address: str | None = None) -> aiohttp.ClientSession:
+        """One connection pool per source address: a provider that calls from published IPs
+        (receivers allow-list them) sends from a chosen local address; on Linux all of
+        127.0.0.0/8 is local, so 127.0.0.2 can stand in for a provider's address."""
+        session = self._sessions.get(source_address)
+        if session is None or session.closed:
+            local_addr = (source_address, 0) if source_address else None
             # No proxies from the environment: deliveries go straight to the receiver.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=200, force_close=True), trust_env=False)
-        return self._session
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=200, force_close=True, local_addr=local_addr),
+                trust_env=False)
+            self._sessions[source_address] = session
+        return session
+
+    def adopt_sessions(self, previous: "Outbox") -> None:
+        """Keep the connection pools across a reset."""
+        self._sessions = previous._sessions
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        for session in self._sessions.values():
+            if not session.closed:
+                await session.close()
 
     def enqueue(self, *, provider: str, event: str, url: str | None, body: bytes,
                 headers: dict[str, str] | None = None, policy: RetryPolicy = RetryPolicy(),
                 ack: AckRule = ack_http_200, ref: str | None = None, merchant: str | None = None,
-                timeout: float = 10.0, signer: Signer | None = None) -> Delivery:
+                timeout: float = 10.0, signer: Signer | None = None,
+                source_address: str | None = None) -> Delivery:
         now = self.clock.now()
         delivery = Delivery(
             id=f"dlv_{next(self._ids):06d}", provider=provider, event=event, url=url, body=body,
             headers={"Content-Type": "application/json", **(headers or {})}, policy=policy, ack=ack,
-            created_at=now, ref=ref, merchant=merchant, timeout=timeout, signer=signer)
+            created_at=now, ref=ref, merchant=merchant, timeout=timeout, signer=signer,
+            source_address=source_address)
         self._deliveries[delivery.id] = delivery
         self.journal.record("webhook.enqueued", provider, delivery=delivery.id, event=event, ref=ref)
         self._schedule(delivery, now)
@@ -199,7 +214,7 @@ class Outbox:
         headers = dict(delivery.headers)
         if delivery.signer:
             headers.update(delivery.signer(delivery.body, at))
-        session = await self.session()
+        session = await self.session(delivery.source_address)
         try:
             timeout = aiohttp.ClientTimeout(total=delivery.timeout)
             async with session.post(delivery.url, data=delivery.body, headers=headers,

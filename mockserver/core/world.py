@@ -54,7 +54,7 @@ class World:
         previous = self.outbox
         self.outbox = Outbox(self.scheduler, self.journal, allow_external=self.allow_external_webhooks)
         if previous is not None:
-            self.outbox._session = previous._session  # keep the connection pool across resets
+            self.outbox.adopt_sessions(previous)
         self.backends: dict[str, Any] = {}
         self.inboxes: dict[str, list[dict]] = {}
         for name, provider in self.providers.items():
