@@ -2,8 +2,8 @@
 
 ``https://openapi-test.alchemypay.org`` becomes ``http://HOST:PORT/alchemypay``; paths, headers,
 signatures, the response wrapper, status words and webhook bodies are Alchemy's own.
-Modules: auth (signatures), model (orders, statuses, prices), backend (state, webhooks), api
-(HTTP), simulate (admin verbs), webhooks (payloads), errors (the error shape). Each states the
+Modules follow docs/architecture.md: auth (signatures), model (orders, statuses, prices), backend (state, webhooks), api
+(HTTP), views (order fields), simulate (admin verbs), webhooks (payloads), errors (the error shape). Each states the
 assumptions ([A]) it implements; docs/providers/alchemypay.md lists them all.
 
 Merchant settings (config or ``PATCH /_sandbox/providers/alchemypay/merchant``):

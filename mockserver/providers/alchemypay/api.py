@@ -35,7 +35,7 @@ from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import (APP_ID_INVALID, SIGN_ERROR, TIMESTAMP_INVALID, auth_error, not_supported,
                      param_error, trace_id, wrap)
 from .model import BUY, SELL
-from .webhooks import query_data
+from .views import query_data
 
 PREFIX = "/alchemypay"
 V4 = "/open/api/v4/merchant"

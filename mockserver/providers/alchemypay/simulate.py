@@ -26,7 +26,7 @@ from mockserver.core.errors import BadRequest, Conflict
 from . import model
 from .backend import AlchemyBackend
 from .model import BUY, SELL, Order
-from .webhooks import query_data
+from .views import query_data
 
 
 def _order(backend: AlchemyBackend, params: dict) -> Order:

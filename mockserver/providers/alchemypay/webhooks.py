@@ -1,4 +1,4 @@
-"""Order -> JSON: webhook payloads and the query endpoints' ``data`` objects.
+"""Webhook payloads: the order's fields (views.py) signed, and the bytes sent.
 
 Field names are the docs' own [D]. Off-ramp: where the docs' table and sample disagree
 (``cryptoacturalAmount``/``rampfee`` in the table, ``cryptoActualAmount``/``rampFee`` in the sample)
@@ -11,71 +11,11 @@ without its two signature fields and without empty values (see auth.py).
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from . import auth
-from .model import BUY, FINISHED, PAY_FAIL, Order, fmt2, fmt8, fmt_time
-
-ORDER_PAGE = "https://ramptest.alchemypay.org/#/sellOrder?sellOrderId={order_no}"  # [A] shape from the docs' sample
-
-
-def _tx(order: Order) -> tuple[str, str]:
-    if order.transfer is None:
-        return "", ""
-    return order.transfer.txid, fmt_time(order.transfer.seen_at)
-
-
-def on_ramp_fields(order: Order, status: str) -> dict[str, str]:
-    tx_hash, tx_time = _tx(order)
-    finished = status == FINISHED
-    fields = {
-        "appId": order.app_id, "orderNo": order.order_no, "email": order.email,
-        "merchantUid": order.merchant_uid,
-        "crypto": order.crypto, "cryptoPrice": fmt8(order.crypto_price),
-        "cryptoQuantity": fmt8(order.crypto_quantity) if order.paid_at else "",
-        "payType": "CREDIT_CARD", "fiat": order.fiat, "amount": fmt8(order.amount),
-        "payTime": fmt_time(order.paid_at or order.pay_failed_at),
-        "network": order.network, "address": order.address,
-        "txTime": tx_time if finished else "", "txHash": tx_hash if finished else "",
-        "status": status, "merchantOrderNo": order.merchant_order_no,
-        "networkFee": fmt8(order.network_fee), "rampFee": fmt8(order.ramp_fee), "rampFeeUnit": order.fiat,
-    }
-    if status == PAY_FAIL:
-        fields["returnCode"] = order.fail_code
-        fields["returnMsg"] = order.fail_msg
-    else:
-        fields["message"] = ""
-    if finished:
-        fields.update({
-            "fiatInUSD": fmt2(order.usd(order.amount)),
-            "rampFeeInUSD": fmt2(order.usd(order.ramp_fee)),
-            "cryptoNetworkFee": fmt8(order.crypto_network_fee),
-            "networkFeeInUSD": fmt2(order.usd(order.network_fee)),
-            "cryptoAmountInUSDT": str(order.crypto_in_usdt),
-        })
-    return fields
-
-
-def off_ramp_fields(order: Order, status: str) -> dict[str, str]:
-    tx_hash = order.transfer.txid if order.transfer is not None else ""
-    complete = fmt_time(order.transfer.seen_at) if order.transfer is not None else ""
-    account = order.payout_account
-    return {
-        "orderNo": order.order_no, "address": order.address,
-        "payTime": fmt_time(order.payout_started_at), "completeTime": complete,
-        "merchantOrderNo": order.merchant_order_no, "crypto": order.crypto, "network": order.network,
-        "cryptoPrice": fmt8(order.crypto_price), "cryptoAmount": fmt8(order.amount),
-        "fiatAmount": fmt8(order.fiat_amount), "appId": order.app_id, "fiat": order.fiat,
-        "txHash": tx_hash, "email": order.email, "status": status,
-        "orderAddress": ORDER_PAGE.format(order_no=order.order_no),
-        "cryptoActualAmount": fmt8(order.received_crypto) if order.transfer is not None else "",
-        "rampFee": fmt8(order.ramp_fee), "receiptTime": fmt_time(order.payout_done_at),
-        "paymentType": order.pay_way_code, "name": account.get("name", ""),
-        "account": account.get("account", ""), "card": account.get("card", ""),
-        "failReason": order.fail_reason,
-    }
-
+from .model import BUY, Order
+from .views import off_ramp_fields, on_ramp_fields
 
 def payload(order: Order, status: str, secret: str, timestamp: str) -> dict[str, str]:
     """The webhook body for `status`, both signatures included."""
@@ -89,18 +29,3 @@ def payload(order: Order, status: str, secret: str, timestamp: str) -> dict[str,
 def encode(body: dict[str, Any]) -> bytes:
     """The bytes sent: every field (empty ones too), keys sorted, compact JSON [A]."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def query_data(order: Order, now: datetime, *, legacy_words: bool = False) -> dict[str, str]:
-    """``data`` of query/trade (and order/detail with ``legacy_words``)."""
-    status = order.legacy_status(now) if legacy_words else order.status(now)
-    real_status = order.status(now)
-    if order.side == BUY:
-        fields = on_ramp_fields(order, real_status)
-        fields.pop("merchantUid", None)
-        fields["status"] = status
-    else:
-        fields = off_ramp_fields(order, real_status)
-        fields["status"] = status
-    fields.update({"side": order.side, "createTime": fmt_time(order.created_at), "alpha2": order.alpha2})
-    return fields

@@ -16,8 +16,10 @@ from ...core.http import WORLD
 from . import jsjson, pricing
 from .assets import ASSETS
 from .errors import COULD_NOT_CREATE
-from .gate import authenticate_request
-from .model import Alt5Backend, Payment, stamp_iso, stamp_space
+from .auth import authenticate_request
+from .backend import Alt5Backend
+from .model import Payment
+from .views import invoice_view, payment_view, stamp_iso, stamp_space
 from .pages import invoice_page
 
 PROVIDER = "alt5pay"
@@ -40,10 +42,10 @@ def _transactions(world, payments: list[Payment], body: dict, missing: str) -> w
     now = world.clock.now()
     ordered = sorted(payments, key=lambda p: p.transfer.seen_at, reverse=True)
     if _all(body):
-        return respond(world, "transactions.response", [p.view(now) for p in ordered])
+        return respond(world, "transactions.response", [payment_view(p, now) for p in ordered])
     if not ordered:
         raise NotFound(missing)
-    return respond(world, "transactions.response", ordered[0].view(now))
+    return respond(world, "transactions.response", payment_view(ordered[0], now))
 
 
 async def _create_wallet(request: web.Request, asset_path: str) -> web.Response:
@@ -147,7 +149,7 @@ async def invoice_status(request: web.Request) -> web.Response:
     invoice = backend.invoices.get(request.match_info["invoice_id"])
     if invoice is None:
         raise NotFound("Invoice Not Found")
-    return respond(world, "invoice-status.response", invoice.view(world.clock.now()))
+    return respond(world, "invoice-status.response", invoice_view(invoice, world.clock.now()))
 
 
 @routes.post("/usr/balances")

@@ -15,8 +15,8 @@ from ..base import Provider
 from . import api, jsjson
 from .auth import hmac_hex, sign_request
 from .errors import render_error
-from .model import Alt5Backend
-from .simulations import SIMULATIONS
+from .backend import Alt5Backend
+from .simulate import SIMULATIONS
 
 _nonces = itertools.count(secrets.randbelow(500_000))
 

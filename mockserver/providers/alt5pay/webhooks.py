@@ -36,7 +36,8 @@ from .auth import ipn_signature
 if TYPE_CHECKING:
     from ...core.world import World
 
-    from .model import Alt5Backend, Payment
+    from .backend import Alt5Backend
+    from .model import Payment
 
 RETRY_MINUTES = (1, 2, 4, 8, 20, 40, 80, 160, 320, 640, 1280)
 IPN_RETRY_POLICY = RetryPolicy.minutes(*RETRY_MINUTES, measured_from="previous",

@@ -9,10 +9,10 @@ from aiohttp import web
 
 from ...core.errors import NotFound, Unprocessable
 from ...core.http import WORLD, json_response, read_json
-from . import lifecycle
 from .auth import authenticate
-from .checkout import checkout_page
-from .model import BY_BALANCE_KEY, NETWORKS, REVIEW_OVER_USD, WITHDRAWAL_RULES, Backend, Withdrawal
+from .pages import checkout_page
+from .backend import Backend, open_invoice, start_withdrawal
+from .model import BY_BALANCE_KEY, NETWORKS, REVIEW_OVER_USD, WITHDRAWAL_RULES, Withdrawal
 from .views import invoice_view, money, withdrawal_view
 
 PROVIDER = "cryptopayment"
@@ -61,7 +61,7 @@ async def create_invoice(request: web.Request) -> web.Response:
     body = await _body(request, world, "invoice-create.request")
     invoice = backend.new_invoice(merchant, NETWORKS[body["network"]], Decimal(body["amount_usd"]),
                                   body.get("order_id"), body.get("metadata"))
-    lifecycle.open_invoice(world, backend, invoice)
+    open_invoice(world, backend, invoice)
     origin = world.public_url or str(request.url.origin())
     return _respond(world, "invoice-create.response", {
         "success": True,
@@ -129,7 +129,7 @@ async def create_withdrawal(request: web.Request) -> web.Response:
         status="pending_review" if review else "processing", requires_review=review)
     backend.withdrawals[withdrawal.id] = withdrawal
     backend.credit(merchant, coin, -amount)  # held at once, released if rejected
-    lifecycle.start_withdrawal(world, withdrawal)
+    start_withdrawal(world, withdrawal)
     return _respond(world, "withdrawal.response",
                     {"success": True, "withdrawal": withdrawal_view(withdrawal)}, status=201)
 

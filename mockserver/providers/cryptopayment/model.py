@@ -1,4 +1,4 @@
-"""Invoices, withdrawals and balances in CryptoPayment.center's own vocabulary.
+"""Invoices and withdrawals in CryptoPayment.center's own vocabulary.
 
 Facts are stored (transfers, confirmations via the chain, a forced expiry); statuses are derived
 from them and the clock each time they are read, so advancing the clock is all it takes.
@@ -8,12 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
 
 from ...core.chain import Transfer
-
-if TYPE_CHECKING:
-    from ...core.world import World
 
 
 @dataclass(frozen=True)
@@ -113,56 +109,3 @@ class Withdrawal:
     requires_review: bool
     txid: str | None = None
     completed_at: datetime | None = None
-
-
-class Backend:
-    def __init__(self, world: "World", merchants: list[dict], options: dict):
-        self.world = world
-        self.merchants = merchants
-        self._by_key: dict[str, dict] = {}
-        self.prices = {**DEFAULT_PRICES, **{k: Decimal(str(v)) for k, v in (options.get("prices") or {}).items()}}
-        self.expiry = timedelta(minutes=float(options.get("expiry_minutes", 30)))
-        self.invoices: dict[str, Invoice] = {}
-        self.withdrawals: dict[str, Withdrawal] = {}
-        self.invoices_by_merchant: dict[str, list[Invoice]] = {}
-        # Balances kept as a ledger, moved at the moment of each fact, so a read is O(coins).
-        self.available: dict[tuple[str, str], Decimal] = {}
-        self.confirming: dict[str, Invoice] = {}
-
-    def merchant_by_key(self, api_key: str) -> dict | None:
-        """O(1); the index is rebuilt only when a lookup misses or a key was changed at run time."""
-        merchant = self._by_key.get(api_key)
-        if merchant is None or merchant.get("api_key") != api_key:
-            self._by_key = {str(m["api_key"]): m for m in self.merchants}
-            merchant = self._by_key.get(api_key)
-        return merchant
-
-    def merchant_balance(self, merchant: dict, key: str) -> Decimal:
-        return self.available.get((merchant["api_key"], key), Decimal(0))
-
-    def credit(self, merchant: dict, key: str, amount: Decimal) -> None:
-        slot = (merchant["api_key"], key)
-        self.available[slot] = self.available.get(slot, Decimal(0)) + amount
-
-    def pending_balances(self, merchant: dict) -> dict[str, Decimal]:
-        out: dict[str, Decimal] = {}
-        for inv in self.confirming.values():
-            if inv.merchant["api_key"] == merchant["api_key"]:
-                key = inv.network.balance_key
-                out[key] = out.get(key, Decimal(0)) + inv.paid_amount()
-        return out
-
-    def usd_value(self, coin: str, amount: Decimal) -> Decimal:
-        return amount * self.prices[BY_BALANCE_KEY[coin].coin]
-
-    def new_invoice(self, merchant: dict, network: NetworkInfo, amount_usd: Decimal,
-                    order_id: str | None, metadata: Any) -> Invoice:
-        now = self.world.clock.now()
-        amount_crypto = quantize(amount_usd / self.prices[network.coin], network.decimals)
-        invoice = Invoice(
-            id=self.world.new_uuid(), merchant=merchant, network=network, amount_usd=amount_usd,
-            amount_crypto=amount_crypto, address=self.world.chain.new_address(network.chain),
-            created_at=now, expires_at=now + self.expiry, order_id=order_id, metadata=metadata)
-        self.invoices[invoice.id] = invoice
-        self.invoices_by_merchant.setdefault(merchant["api_key"], []).append(invoice)
-        return invoice

@@ -10,8 +10,8 @@ from ...core.http import provider_middleware
 from ..base import Provider
 from . import api, auth
 from .errors import render_error
-from .model import Backend
-from .simulations import SIMULATIONS
+from .backend import Backend
+from .simulate import SIMULATIONS
 
 
 class CryptoPayment(Provider):

@@ -6,12 +6,13 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.errors import BadRequest, Conflict, NotFound
-from . import lifecycle
+from .backend import on_expiry_due, review_withdrawal
 from .views import invoice_view, withdrawal_view
 
 if TYPE_CHECKING:
     from ...core.world import World
-    from .model import Backend, Invoice
+    from .backend import Backend
+    from .model import Invoice
 
 KINDS = ("exact", "partial", "over", "late")
 
@@ -74,7 +75,7 @@ async def expire(world: "World", backend: "Backend", params: dict) -> dict:
         raise Conflict(f"invoice is {invoice.status(now)}: a paid invoice does not expire")
     if invoice.status(now) != "expired":
         invoice.expired_by_hand = now
-        lifecycle.on_expiry_due(world, invoice)
+        on_expiry_due(world, invoice)
     return {"invoice": invoice_view(invoice, now)}
 
 
@@ -84,7 +85,7 @@ async def _review(world: "World", backend: "Backend", params: dict, approve: boo
         raise NotFound("unknown withdrawal; pass {\"withdrawal\": \"<id>\"}")
     if withdrawal.status != "pending_review":
         raise Conflict(f"withdrawal is {withdrawal.status}, not pending_review")
-    lifecycle.review_withdrawal(world, backend, withdrawal, approve)
+    review_withdrawal(world, backend, withdrawal, approve)
     return {"withdrawal": withdrawal_view(withdrawal)}
 
 

@@ -1,15 +1,74 @@
-"""What happens to an invoice as transfers arrive, blocks are mined and time passes."""
+"""CryptoPayment.center state for one World, and what happens to it as transfers arrive, blocks
+are mined and time passes.
+
+The Backend holds merchants, invoices, withdrawals and the balance ledger (moto style); the
+functions below are the lifecycle, called by the API, the chain and the scheduler.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ...core.chain import Transfer, network
 from . import webhooks
-from .model import BY_BALANCE_KEY
+from .model import BY_BALANCE_KEY, DEFAULT_PRICES, Invoice, NetworkInfo, Withdrawal, quantize
 
 if TYPE_CHECKING:
     from ...core.world import World
-    from .model import Backend, Invoice, Withdrawal
+
+
+class Backend:
+    def __init__(self, world: "World", merchants: list[dict], options: dict):
+        self.world = world
+        self.merchants = merchants
+        self._by_key: dict[str, dict] = {}
+        self.prices = {**DEFAULT_PRICES, **{k: Decimal(str(v)) for k, v in (options.get("prices") or {}).items()}}
+        self.expiry = timedelta(minutes=float(options.get("expiry_minutes", 30)))
+        self.invoices: dict[str, Invoice] = {}
+        self.withdrawals: dict[str, Withdrawal] = {}
+        self.invoices_by_merchant: dict[str, list[Invoice]] = {}
+        # Balances kept as a ledger, moved at the moment of each fact, so a read is O(coins).
+        self.available: dict[tuple[str, str], Decimal] = {}
+        self.confirming: dict[str, Invoice] = {}
+
+    def merchant_by_key(self, api_key: str) -> dict | None:
+        """O(1); the index is rebuilt only when a lookup misses or a key was changed at run time."""
+        merchant = self._by_key.get(api_key)
+        if merchant is None or merchant.get("api_key") != api_key:
+            self._by_key = {str(m["api_key"]): m for m in self.merchants}
+            merchant = self._by_key.get(api_key)
+        return merchant
+
+    def merchant_balance(self, merchant: dict, key: str) -> Decimal:
+        return self.available.get((merchant["api_key"], key), Decimal(0))
+
+    def credit(self, merchant: dict, key: str, amount: Decimal) -> None:
+        slot = (merchant["api_key"], key)
+        self.available[slot] = self.available.get(slot, Decimal(0)) + amount
+
+    def pending_balances(self, merchant: dict) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for inv in self.confirming.values():
+            if inv.merchant["api_key"] == merchant["api_key"]:
+                key = inv.network.balance_key
+                out[key] = out.get(key, Decimal(0)) + inv.paid_amount()
+        return out
+
+    def usd_value(self, coin: str, amount: Decimal) -> Decimal:
+        return amount * self.prices[BY_BALANCE_KEY[coin].coin]
+
+    def new_invoice(self, merchant: dict, network: NetworkInfo, amount_usd: Decimal,
+                    order_id: str | None, metadata: Any) -> Invoice:
+        now = self.world.clock.now()
+        amount_crypto = quantize(amount_usd / self.prices[network.coin], network.decimals)
+        invoice = Invoice(
+            id=self.world.new_uuid(), merchant=merchant, network=network, amount_usd=amount_usd,
+            amount_crypto=amount_crypto, address=self.world.chain.new_address(network.chain),
+            created_at=now, expires_at=now + self.expiry, order_id=order_id, metadata=metadata)
+        self.invoices[invoice.id] = invoice
+        self.invoices_by_merchant.setdefault(merchant["api_key"], []).append(invoice)
+        return invoice
 
 
 def open_invoice(world: "World", backend: "Backend", invoice: "Invoice") -> None:

@@ -16,10 +16,12 @@ from ...core.errors import BadRequest, Conflict, NotFound
 from .assets import ASSETS
 from . import pricing
 from .model import crypto_for_fiat
+from .views import invoice_view, payment_view
 
 if TYPE_CHECKING:
     from ...core.world import World
-    from .model import Alt5Backend, Invoice, WalletAddress
+    from .backend import Alt5Backend
+    from .model import Invoice, WalletAddress
 
 
 def _positive(value, name: str) -> Decimal:
@@ -73,9 +75,9 @@ def _view(world: "World", backend: "Alt5Backend", wallet: "WalletAddress") -> di
     out = {"address": wallet.address, "ref_id": wallet.ref_id, "coin": wallet.asset.coin,
            "price": str(wallet.price), "currency": wallet.currency,
            "expires": wallet.expires_at.isoformat(), "expired": now >= wallet.expires_at,
-           "transactions": [p.view(now) for p in wallet.payments]}
+           "transactions": [payment_view(p, now) for p in wallet.payments]}
     if wallet.invoice_id:
-        out["invoice"] = backend.invoices[wallet.invoice_id].view(now)
+        out["invoice"] = invoice_view(backend.invoices[wallet.invoice_id], now)
     return out
 
 
@@ -143,10 +145,10 @@ async def state(world: "World", backend: "Alt5Backend", params: dict) -> dict:
         payment = backend.payments.get(str(params["txid"]))
         if payment is None:
             raise NotFound(f"unknown txid {params['txid']!r}")
-        return payment.view(world.clock.now())
+        return payment_view(payment, world.clock.now())
     invoice = _invoice(backend, params)
     if invoice is not None:
-        return {**invoice.view(world.clock.now()),
+        return {**invoice_view(invoice, world.clock.now()),
                 "wallets": [_view(world, backend, w) for w in invoice.wallets.values()]}
     wallets = _wallets(backend, params)
     return _view(world, backend, wallets[-1]) if len(wallets) == 1 else {
