@@ -1,0 +1,142 @@
+"""What happens to payments and withdrawals as transfers arrive, blocks are mined, time passes,
+and the merchant or the admin API acts. Every change ends in `webhooks.*_changed`, which sends
+the object as the API shows it when what a merchant sees has changed."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from ...core.chain import Transfer
+from . import webhooks
+from .model import AML_DANGER_SCORE, Deposit
+
+if TYPE_CHECKING:
+    from ...core.world import World
+    from .model import Backend, Payment, Withdrawal
+
+CENT = Decimal("0.01")
+
+
+def fee_setting(merchant: dict, name: str) -> Decimal:
+    """[A] fees are merchant settings (`fee_fixed` per transfer, `fee_percent` of it); a value set
+    to junk through the admin API counts as 0 rather than breaking a webhook."""
+    try:
+        value = Decimal(str(merchant.get(name) or 0))
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() and 0 <= value <= 1_000_000 else Decimal(0)
+
+
+def open_payment(world: "World", backend: "Backend", payment: "Payment") -> None:
+    # a persistent (clientId) address serves one open payment at a time [D: Client ID]: earlier
+    # open payments on it are expired, and the address is watched only once
+    earlier = backend.address_payments.get(payment.address, [])
+    now = world.clock.now()
+    for old in earlier:
+        if old.is_open(now):
+            old.closed_at = now
+            webhooks.payment_changed(world, old)
+    if not earlier:
+        world.chain.watch(payment.address, lambda tx: on_transfer(world, backend, payment.address, tx))
+    backend.add_payment(payment)
+    world.scheduler.schedule(payment.expires_at, lambda: webhooks.payment_changed(world, payment),
+                             label=f"alppay expiry {payment.id}")
+    webhooks.payment_changed(world, payment)
+
+
+def on_transfer(world: "World", backend: "Backend", address: str, tx: Transfer) -> None:
+    now = world.clock.now()
+    payments = backend.address_payments.get(address, [])
+    payment = next((p for p in reversed(payments) if p.is_open(now)), None)
+    if payment is None:
+        if payments:
+            payments[-1].late.append(tx)
+        world.journal.record("payment.late", "alppay", ref=payments[-1].id if payments else None,
+                             txid=tx.txid, amount=str(tx.amount))
+        return
+    merchant = payment.merchant
+    percent = (tx.amount * fee_setting(merchant, "fee_percent") / 100).quantize(CENT, ROUND_HALF_UP)
+    danger = bool(tx.meta.get("danger"))
+    deposit = Deposit(transfer=tx, fixed_fee=fee_setting(merchant, "fee_fixed").quantize(CENT, ROUND_HALF_UP),
+                      percent_fee=percent,
+                      risk_score=AML_DANGER_SCORE if danger else int(tx.meta.get("risk_score", 0)),
+                      danger=danger, risk_checked_at=now)
+    payment.deposits.append(deposit)
+    world.chain.when_confirmed(tx, payment.asset.confirms,
+                               lambda _tx: on_confirmed(world, backend, payment, deposit))
+    webhooks.payment_changed(world, payment)
+
+
+def credit(backend: "Backend", payment: "Payment", deposit: Deposit) -> None:
+    """A confirmed, clean transfer reaches the balance once, net of fees [A]."""
+    if deposit.credited or deposit.danger:
+        return
+    deposit.credited = True
+    net = max(deposit.amount - deposit.fixed_fee - deposit.percent_fee, Decimal(0))
+    direct = payment.address if payment.address in backend.address_client else None
+    backend.credit(payment.merchant, payment.asset, net, direct)
+
+
+def on_confirmed(world: "World", backend: "Backend", payment: "Payment", deposit: Deposit) -> None:
+    credit(backend, payment, deposit)
+    webhooks.payment_changed(world, payment)
+
+
+def flag_danger(world: "World", backend: "Backend", payment: "Payment") -> None:
+    """The AML check calls the latest transfer dangerous: its funds are held (taken back if they
+    were credited already) [A]."""
+    deposit = payment.deposits[-1]
+    if deposit.credited:
+        net = max(deposit.amount - deposit.fixed_fee - deposit.percent_fee, Decimal(0))
+        direct = payment.address if payment.address in backend.address_client else None
+        backend.credit(payment.merchant, payment.asset, -net, direct)
+        deposit.credited = False
+    deposit.danger, deposit.risk_score = True, AML_DANGER_SCORE
+    deposit.risk_checked_at = world.clock.now()
+    webhooks.payment_changed(world, payment)
+
+
+def confirm_payment(world: "World", payment: "Payment") -> None:
+    payment.confirmed_at = world.clock.now()
+    webhooks.payment_changed(world, payment)
+
+
+def cancel_payment(world: "World", payment: "Payment") -> None:
+    payment.closed_at = world.clock.now()
+    webhooks.payment_changed(world, payment)
+
+
+# withdrawals ------------------------------------------------------------------------------------
+def open_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
+    hold(backend, withdrawal, -withdrawal.amount)
+    backend.add_withdrawal(withdrawal)
+    webhooks.withdrawal_changed(world, withdrawal)
+
+
+def hold(backend: "Backend", withdrawal: "Withdrawal", amount: Decimal) -> None:
+    """[A] the amount is held when the request is made and given back if it is cancelled."""
+    direct = withdrawal.address_from if withdrawal.client_id else None
+    backend.credit(withdrawal.merchant, withdrawal.asset, amount, direct)
+
+
+def _touch(world: "World", withdrawal: "Withdrawal", status: str) -> None:
+    withdrawal.status, withdrawal.updated_at = status, world.clock.now()
+    webhooks.withdrawal_changed(world, withdrawal)
+
+
+def approve_withdrawal(world: "World", withdrawal: "Withdrawal") -> None:
+    withdrawal.approved_at = world.clock.now()
+    _touch(world, withdrawal, "APPROVED")
+
+
+def complete_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
+    source = withdrawal.address_from or backend.hot_wallet(withdrawal.merchant, withdrawal.asset)
+    tx = world.chain.send(withdrawal.asset.chain, withdrawal.address_to, withdrawal.amount,
+                          source_address=source)
+    withdrawal.txn_id, withdrawal.received, withdrawal.address_from = tx.txid, withdrawal.amount, source
+    _touch(world, withdrawal, "COMPLETE")
+
+
+def cancel_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
+    hold(backend, withdrawal, withdrawal.amount)
+    _touch(world, withdrawal, "CANCELLED")

@@ -1,0 +1,76 @@
+"""The Provider the core mounts for ALPPAY."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ...core.http import provider_middleware
+from ..base import Provider
+from . import api, auth
+from .errors import render_error
+from .model import Backend
+from .simulate import SIMULATIONS
+
+
+class AlpPay(Provider):
+    name = "alppay"
+    title = "ALPPAY"
+    prefix = "/alppay"
+    api_base = "/alppay/v2"
+    real_base_url = "https://api.alppay.io/v2"
+    simulations = SIMULATIONS
+
+    def default_merchants(self) -> list[dict]:
+        # Fake, shaped like the docs' samples (ak_live_... API key, sk_live_... HMAC key).
+        return [{
+            "api_key": "ak_sandbox_7c1e4b9a2f6d8035",
+            "hmac_key": "sk_sandbox_3b8f0d6a9e2c4f1a",
+            # [D] the API refuses callers whose IP is not whitelisted; loopback is on the list so
+            # `make serve` works from the same machine. trusted_proxies: peers whose
+            # X-Forwarded-For is believed (none by default).
+            "ip_whitelist": ["127.0.0.1", "::1"],
+            "trusted_proxies": [],
+            "webhook_url": None,
+            "withdrawal_webhook_url": None,
+            "webhook_timeout": 10,
+            "payment_timeout": 9000,
+            "fee_fixed": "0.00",
+            "fee_percent": "0",
+            "profile": {"id": 1001, "name": "Sandbox Shop", "email": "merchant@example.com",
+                        "siteUrl": "https://shop.example.com", "logoUrl": "https://shop.example.com/logo.svg"},
+        }]
+
+    def create_backend(self, world, merchants: list[dict], options: dict) -> Backend:
+        return Backend(world, merchants, options)
+
+    def build_app(self, world) -> web.Application:
+        app = web.Application(middlewares=[provider_middleware(self.name, render_error)])
+        app.add_routes(api.routes)
+        return app
+
+    def client_request(self, merchant: dict, method: str, path: str,
+                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+        """As the docs' examples do: compact JSON in the given key order, signed byte for byte."""
+        headers = {"API-KEY": str(merchant["api_key"])}
+        if json_body is None:
+            return headers, b""
+        body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+        headers["Content-Type"] = "application/json"
+        headers["X-HMAC"] = auth.sign(str(merchant["hmac_key"]), body)
+        return headers, body
+
+    def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
+        return auth.verify_webhook(str(merchant["hmac_key"]), headers, body)
+
+    def describe(self, merchant: dict, origin: str) -> dict:
+        return {**super().describe(merchant, origin), "credentials": {
+            "API-KEY": merchant.get("api_key"),
+            "HMAC key (X-HMAC = hex HMAC-SHA256 of the raw body)": merchant.get("hmac_key"),
+            "ip_whitelist": merchant.get("ip_whitelist"),
+            "webhook_url": merchant.get("webhook_url") or "(not set: PATCH /_sandbox/providers/alppay/merchant)",
+        }}
+
+
+PROVIDER = AlpPay()

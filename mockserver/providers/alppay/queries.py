@@ -1,0 +1,135 @@
+"""The list endpoints' query parameters: parsed strictly, filtered and sorted as documented.
+
+[D] GET /payment: statuses, method ({asset}_{network}), search, txnIds, ids, invoices, sortField,
+sortOrder, page (from 1), limit (1-100, default 20). GET /withdrawal: txnIds, ids, invoices,
+statuses, page (from 0 - the docs differ from payments here, and so does the sandbox), limit.
+[A] list parameters are comma-separated, repeated, or both; `statuses` on payments matches either
+`status` or `displayStatus` (two doc versions disagree which); sortField is one of created_at,
+updated_at, amount, status (camelCase accepted too), default created_at; sortOrder asc|desc,
+default desc; an unknown value is a 422 naming the parameter; at most 100 values per list.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from ...core.errors import Unprocessable
+from .model import ASSETS, Payment, Withdrawal
+
+PAYMENT_WORDS = {"OPEN", "EXPIRED", "COMPLETED", "NEW", "OVERPAID", "UNDERPAID", "AML_CHECK_DANGER"}
+WITHDRAWAL_WORDS = {"OPEN", "APPROVED", "COMPLETE", "CANCELLED"}
+METHODS = {a.method: a for a in ASSETS.values()}
+SORT_FIELDS = {"created_at": "created_at", "createdAt": "created_at", "updated_at": "updated_at",
+               "updatedAt": "updated_at", "amount": "amount", "status": "status"}
+MAX_VALUES = 100
+MAX_TEXT = 255
+
+
+def _bad(name: str, why: str) -> Unprocessable:
+    return Unprocessable(f"query parameter {name} {why}", details={"field": name})
+
+
+def _list(request: web.Request, name: str) -> list[str] | None:
+    raw = request.query.getall(name, [])
+    if not raw:
+        return None
+    values = [v.strip() for item in raw for v in item.split(",") if v.strip()]
+    if len(values) > MAX_VALUES or any(len(v) > MAX_TEXT for v in values):
+        raise _bad(name, f"takes at most {MAX_VALUES} values of at most {MAX_TEXT} characters")
+    return values
+
+
+def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    # isascii: str.isdigit() accepts "²", which int() refuses
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not low <= int(raw) <= high:
+        raise _bad(name, f"must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def _words(request: web.Request, name: str, allowed: set[str]) -> set[str] | None:
+    values = _list(request, name)
+    if values is None:
+        return None
+    if not set(values) <= allowed:
+        raise _bad(name, f"takes only {', '.join(sorted(allowed))}")
+    return set(values)
+
+
+def payment_query(request: web.Request) -> dict[str, Any]:
+    method = request.query.get("method")
+    if method is not None and method not in METHODS:
+        raise _bad("method", f"must be one of {', '.join(sorted(METHODS))}")
+    sort_field = request.query.get("sortField", "created_at")
+    if sort_field not in SORT_FIELDS:
+        raise _bad("sortField", f"must be one of {', '.join(sorted(set(SORT_FIELDS.values())))}")
+    order = request.query.get("sortOrder", "desc")
+    if order.lower() not in ("asc", "desc"):
+        raise _bad("sortOrder", "must be asc or desc")
+    search = request.query.get("search")
+    if search is not None and len(search) > MAX_TEXT:
+        raise _bad("search", f"is longer than {MAX_TEXT} characters")
+    return {
+        "statuses": _words(request, "statuses", PAYMENT_WORDS), "method": method, "search": search or None,
+        "txnIds": _list(request, "txnIds"), "ids": _list(request, "ids"), "invoices": _list(request, "invoices"),
+        "sortField": SORT_FIELDS[sort_field], "desc": order.lower() == "desc",
+        "page": _int(request, "page", 1, 1, 1_000_000), "limit": _int(request, "limit", 20, 1, 100),
+    }
+
+
+def withdrawal_query(request: web.Request) -> dict[str, Any]:
+    return {
+        "statuses": _words(request, "statuses", WITHDRAWAL_WORDS), "txnIds": _list(request, "txnIds"),
+        "ids": _list(request, "ids"), "invoices": _list(request, "invoices"),
+        "page": _int(request, "page", 0, 0, 1_000_000), "limit": _int(request, "limit", 20, 1, 100),
+    }
+
+
+def _searchable(p: Payment) -> list[str]:
+    out = [p.address, p.client_id or "", p.invoice]
+    for d in p.deposits:
+        out += [d.transfer.source_address, d.transfer.txid]
+    return out
+
+
+def filter_payments(payments: list[Payment], q: dict, now: datetime) -> list[Payment]:
+    def keep(p: Payment) -> bool:
+        if q["statuses"] and not ({p.status(now), p.display_status(now)} & q["statuses"]):
+            return False
+        if q["method"] and p.asset.method != q["method"]:
+            return False
+        if q["ids"] and p.id not in q["ids"]:
+            return False
+        if q["invoices"] and p.invoice not in q["invoices"]:
+            return False
+        if q["txnIds"] and not {d.transfer.txid for d in p.deposits} & set(q["txnIds"]):
+            return False
+        if q["search"]:
+            needle = q["search"].lower()
+            return p.id == q["search"] or any(needle in s.lower() for s in _searchable(p))
+        return True
+
+    chosen = [p for p in payments if keep(p)]
+    key = {"created_at": lambda p: p.created_at, "updated_at": lambda p: p.updated_at,
+           "amount": lambda p: p.amount, "status": lambda p: p.status(now)}[q["sortField"]]
+    # stable sort: equal keys keep creation order either way
+    return sorted(chosen, key=key, reverse=q["desc"])
+
+
+def filter_withdrawals(withdrawals: list[Withdrawal], q: dict) -> list[Withdrawal]:
+    """[A] newest first."""
+    return [w for w in reversed(withdrawals)
+            if (not q["statuses"] or w.status in q["statuses"])
+            and (not q["ids"] or w.id in q["ids"])
+            and (not q["invoices"] or w.invoice in q["invoices"])
+            and (not q["txnIds"] or w.txn_id in q["txnIds"])]
+
+
+def page_of(items: list, index: int, limit: int) -> tuple[list, int]:
+    """Zero-based page index -> that page's items and the total."""
+    start = index * limit
+    return items[start:start + limit], len(items)

@@ -1,0 +1,164 @@
+"""Admin verbs: what the outside world does (POST /_sandbox/simulate/alppay/<verb>).
+
+pay        {payment | address, amount? | fraction? | kind: exact|partial|over, risk: clean|danger}
+           partial = half, over = +50 % unless amount/fraction says otherwise
+confirm    {payment}     every transfer of the payment gets its confirmations now
+expire     {payment}     the payment's deadline is now
+aml        {payment}     the AML check flags the latest transfer as dangerous
+approve_withdrawal / complete_withdrawal / cancel_withdrawal   {withdrawal}
+fund       {method: USDT_tron, amount}    credit the merchant's balance (a sandbox shortcut)
+balances   {}            the merchant's balances per method
+state      {payment} or {withdrawal}      the object as the API shows it (scenario expect_state)
+Each verb takes `merchant` (index, default 0) where a merchant is involved.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from ...core.errors import BadRequest, Conflict, NotFound
+from . import lifecycle
+from .model import ASSETS
+from .views import money, payment_view, withdrawal_view
+
+if TYPE_CHECKING:
+    from ...core.world import World
+    from .model import Backend, Payment, Withdrawal
+
+KINDS = {"exact": "1", "partial": "0.5", "over": "1.5"}
+METHODS = {a.method: a for a in ASSETS.values()}
+
+
+def _payment(backend: "Backend", params: dict) -> "Payment":
+    payment = backend.payments.get(str(params.get("payment", "")))
+    if payment is None:
+        raise NotFound("unknown payment; pass {\"payment\": \"<id>\"}")
+    return payment
+
+
+def _withdrawal(backend: "Backend", params: dict) -> "Withdrawal":
+    withdrawal = backend.withdrawals.get(str(params.get("withdrawal", "")))
+    if withdrawal is None:
+        raise NotFound("unknown withdrawal; pass {\"withdrawal\": \"<id>\"}")
+    return withdrawal
+
+
+def _merchant(backend: "Backend", params: dict) -> dict:
+    index = params.get("merchant", 0)
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(backend.merchants):
+        raise BadRequest("merchant must be the index of a sandbox merchant")
+    return backend.merchants[index]
+
+
+def _decimal(value, name: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise BadRequest(f"{name} must be a number") from None
+    if not amount.is_finite() or amount <= 0 or abs(amount.adjusted()) > 30:
+        raise BadRequest(f"{name} must be a positive number")
+    return amount
+
+
+async def pay(world: "World", backend: "Backend", params: dict) -> dict:
+    risk = params.get("risk", "clean")
+    if risk not in ("clean", "danger"):
+        raise BadRequest("risk must be clean or danger")
+    if params.get("address") is not None and params.get("payment") is None:
+        address = str(params["address"])
+        payments = backend.address_payments.get(address)
+        if not payments:
+            raise NotFound("no ALPPAY payment uses that address")
+        payment, amount = payments[-1], _decimal(params.get("amount"), "amount")
+    else:
+        payment = _payment(backend, params)
+        if params.get("amount") is not None:
+            amount = _decimal(params["amount"], "amount")
+        else:
+            kind = params.get("kind", "exact")
+            if kind not in KINDS:
+                raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
+            fraction = _decimal(params.get("fraction", KINDS[kind]), "fraction")
+            amount = (payment.amount * fraction).quantize(Decimal("0.01"))
+            if amount <= 0:
+                raise BadRequest("that fraction of the amount rounds to nothing")
+    meta = {"danger": risk == "danger", "risk_score": world.rng.randint(0, 20)}
+    tx = world.chain.send(payment.asset.chain, payment.address, amount, meta=meta)
+    await world.scheduler.settle()
+    return {"transfer": tx.to_dict(world.clock.now()), "txnId": tx.txid,
+            "payment": payment_view(payment, world.clock.now())}
+
+
+async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
+    payment = _payment(backend, params)
+    if not payment.deposits:
+        raise Conflict("nothing to confirm: the payment has no transfer")
+    for deposit in payment.deposits:
+        world.chain.confirm_now(deposit.transfer, payment.asset.confirms)
+    await world.scheduler.settle()
+    return {"payment": payment_view(payment, world.clock.now())}
+
+
+async def expire(world: "World", backend: "Backend", params: dict) -> dict:
+    payment = _payment(backend, params)
+    now = world.clock.now()
+    if payment.status(now) != "OPEN":
+        raise Conflict(f"payment is {payment.status(now)}, not OPEN")
+    lifecycle.cancel_payment(world, payment)
+    return {"payment": payment_view(payment, now)}
+
+
+async def aml(world: "World", backend: "Backend", params: dict) -> dict:
+    payment = _payment(backend, params)
+    if not payment.deposits:
+        raise Conflict("nothing to check: the payment has no transfer")
+    lifecycle.flag_danger(world, backend, payment)
+    return {"payment": payment_view(payment, world.clock.now())}
+
+
+async def _withdrawal_step(world, backend, params, allowed: tuple[str, ...], step) -> dict:
+    withdrawal = _withdrawal(backend, params)
+    if withdrawal.status not in allowed:
+        raise Conflict(f"withdrawal is {withdrawal.status}, not {' or '.join(allowed)}")
+    step(withdrawal)
+    return {"withdrawal": withdrawal_view(withdrawal)}
+
+
+async def approve_withdrawal(world, backend, params):
+    return await _withdrawal_step(world, backend, params, ("OPEN",),
+                                  lambda w: lifecycle.approve_withdrawal(world, w))
+
+
+async def complete_withdrawal(world, backend, params):
+    return await _withdrawal_step(world, backend, params, ("APPROVED",),
+                                  lambda w: lifecycle.complete_withdrawal(world, backend, w))
+
+
+async def cancel_withdrawal(world, backend, params):
+    return await _withdrawal_step(world, backend, params, ("OPEN", "APPROVED"),
+                                  lambda w: lifecycle.cancel_withdrawal(world, backend, w))
+
+
+async def fund(world: "World", backend: "Backend", params: dict) -> dict:
+    merchant = _merchant(backend, params)
+    asset = METHODS.get(str(params.get("method", "")))
+    if asset is None:
+        raise BadRequest(f"method must be one of {', '.join(sorted(METHODS))}")
+    backend.credit(merchant, asset, _decimal(params.get("amount"), "amount"))
+    return await balances(world, backend, params)
+
+
+async def balances(world: "World", backend: "Backend", params: dict) -> dict:
+    merchant = _merchant(backend, params)
+    return {method: money(backend.balance(merchant, asset)) for method, asset in sorted(METHODS.items())}
+
+
+async def state(world: "World", backend: "Backend", params: dict) -> dict:
+    if params.get("withdrawal") is not None:
+        return withdrawal_view(_withdrawal(backend, params))
+    return payment_view(_payment(backend, params), world.clock.now())
+
+
+SIMULATIONS = {"pay": pay, "confirm": confirm, "expire": expire, "aml": aml, "state": state,
+               "approve_withdrawal": approve_withdrawal, "complete_withdrawal": complete_withdrawal,
+               "cancel_withdrawal": cancel_withdrawal, "fund": fund, "balances": balances}
