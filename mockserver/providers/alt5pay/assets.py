@@ -4,8 +4,12 @@
 segments). The docs list a sandbox (testnet) endpoint for every asset except `erc20/usdt` and
 `erc20/shib` ("USDT Sandbox NA", "SHIB Sandbox NA"): those answer "Could Not Create Address".
 
+Confirmations needed before a payment turns `Paid`: BTC 6 comes from the docs' IPN sample
+(`"coin":"BTC"`, `"confirmation":"6"`, `"status":"Paid"`) [D sample]; no other coin has a sample
+with a confirmation count, so the others are the sandbox's, per network [A].
+
 Assumptions ([A], also in contracts/alt5pay/*.json as x-assumption):
-- confirmations needed before a payment turns `Paid` are ours, per network (`confirmations`);
+- confirmations for every coin but BTC (`confirmations`; see above);
 - the IPN `network` word is `testnet`, or `goerli` for the Ethereum assets (the docs' sandbox
   table names Goerli as the Ethereum sandbox chain and its IPN sample shows `"network":"testnet"`);
 - fees follow the docs' `/usr/fees` sample: 2 % on most coins, 2.5 % on ETH, 2 % + 15 on ERC-20.
@@ -21,14 +25,14 @@ class Asset:
     path: str                   # as in the URL
     coin: str                   # as in `coin` fields
     chain: str                  # core chain network name
-    confirmations: int          # [A] needed for Paid
+    confirmations: int          # needed for Paid: BTC [D sample], the rest [A]
     sandbox: bool = True        # False: the docs say "Sandbox NA"
     ipn_network: str = "testnet"
     fee_group: str = "main"     # key of the /usr/fees sample: main | eth | erc
 
 
 ASSETS: dict[str, Asset] = {a.path: a for a in (
-    Asset("btc", "BTC", "btc", 2),
+    Asset("btc", "BTC", "btc", 6),           # the docs' IPN sample: BTC Paid at "6"
     Asset("bch", "BCH", "bch", 6),
     Asset("eth", "ETH", "eth", 12, ipn_network="goerli", fee_group="eth"),
     Asset("ltc", "LTC", "ltc", 6),

@@ -1,4 +1,4 @@
-"""IPN bytes and delivery: JSON.stringify-stable body, signature, the 11-retry schedule."""
+"""IPN bytes and delivery: JSON.stringify-stable body, signature, when IPNs go out, the retry schedule."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from alt5pay_helpers import M1, NODE, cryptojs_hmac_sha512_hex, node_eval
 
-GAPS = [1, 2, 4, 8, 20, 40, 80, 160, 320, 640, 1280]
+GAPS = [1, 2, 4, 8, 20, 40, 80, 160, 320, 640, 1280]     # the docs' re-post delays, in minutes
 
 
 def js_number(x) -> str:
@@ -84,7 +84,7 @@ async def test_ipn_body_is_its_own_javascript_reserialisation(api, admin, hook):
     await paid_address(api, admin, ref="Café-ü-1", amount="50")          # a round amount: 50, not 50.0
     await paid_address(api, admin, asset="usdt_tron", ref="日本-2", amount="12.5", currency="EUR")
     await admin("/clock/run", {})
-    assert len(rec.requests) == 4
+    assert len(rec.requests) == 2                  # one Paid IPN per payment (no Pending by default)
     for request in rec.requests:
         raw = request["body"]
         assert js_stringify(json.loads(raw)).encode() == raw
@@ -113,30 +113,52 @@ let input = ''; process.stdin.on('data', d => input += d).on('end', () => {{
   process.stdout.write(JSON.stringify(out));
 }});"""
     out = json.loads(node_eval(script, json.dumps(requests).encode()))
-    assert out == [{"same": True, "ok": True, "paid": False}, {"same": True, "ok": True, "paid": True}]
+    assert out == [{"same": True, "ok": True, "paid": True}]
 
 
-async def test_receiver_that_never_answers_200_gets_eleven_retries(api, admin, hook, world):
+async def _never_200(api, admin, hook, ref):
     rec = await hook([500])
-    await paid_address(api, admin, asset="sol", ref="retry-all", amount="1")   # sol: Paid after 1 block
+    await paid_address(api, admin, asset="sol", ref=ref, amount="1")   # sol: Paid after 1 block
     await admin("/clock/run", {})
     _, deliveries = await admin("/deliveries?provider=alt5pay", method="GET")
-    first = next(d for d in deliveries if d["event"] == "ipn.pending")
-    assert first["status"] == "exhausted" and first["attempt_count"] == 12
-    times = [datetime.fromisoformat(a["at"]) for a in first["attempts"]]
+    assert [d["event"] for d in deliveries] == ["ipn.paid"]
+    times = [datetime.fromisoformat(a["at"]) for a in deliveries[0]["attempts"]]
+    return rec, deliveries[0], times
+
+
+async def test_retries_stop_once_1280_minutes_have_passed_since_the_first_post(api, admin, hook):
+    """Default: the docs' stop rule wins over the last listed delay: 11 posts, the last at minute 1275."""
+    rec, delivery, times = await _never_200(api, admin, hook, "retry-stop")
+    assert delivery["status"] == "exhausted" and delivery["attempt_count"] == 11
+    assert [(b - a) / timedelta(minutes=1) for a, b in zip(times, times[1:])] == GAPS[:10]
+    assert times[-1] - times[0] == timedelta(minutes=1275) < timedelta(minutes=1280)
+    assert all(a["status"] == 500 and not a["acknowledged"] for a in delivery["attempts"])
+    assert len(rec.requests) == 11
+    assert len({r["body"] for r in rec.requests}) == 1     # a retry re-posts the same bytes
+
+
+async def test_all_delays_setting_uses_the_eleventh_delay_too(api, admin, hook):
+    """Merchant setting ipn_schedule=all_delays: every listed delay, 12 posts, the last at minute 2555."""
+    await admin("/providers/alt5pay/merchant", {"ipn_schedule": "all_delays"}, method="PATCH")
+    rec, delivery, times = await _never_200(api, admin, hook, "retry-all")
+    assert delivery["status"] == "exhausted" and delivery["attempt_count"] == 12
     assert [(b - a) / timedelta(minutes=1) for a, b in zip(times, times[1:])] == GAPS
-    assert (times[-1] - times[0]) == timedelta(minutes=2555)
-    assert all(a["status"] == 500 and not a["acknowledged"] for a in first["attempts"])
-    assert len(rec.requests) == 24                     # Pending and Paid, 12 posts each
-    assert len({r["body"] for r in rec.requests}) == 2  # a retry re-posts the same bytes
+    assert times[-1] - times[0] == timedelta(minutes=2555)
+    assert len(rec.requests) == 12
+
+
+async def test_unknown_schedule_setting_falls_back_to_the_stop_rule(api, admin, hook):
+    await admin("/providers/alt5pay/merchant", {"ipn_schedule": ["nonsense"]}, method="PATCH")
+    _, delivery, _ = await _never_200(api, admin, hook, "retry-bad")
+    assert delivery["attempt_count"] == 11
 
 
 @pytest.mark.parametrize("replies,attempts", [([500, 503, 404, 200], 4), ([201, 200], 2), (["reset", 200], 2)])
 async def test_receiver_recovering_midway_stops_the_retries(api, admin, hook, replies, attempts):
     await hook(replies)
-    await paid_address(api, admin, asset="btc", ref="recover", amount="0.01")  # Paid at +20m, after these retries
+    await paid_address(api, admin, asset="sol", ref="recover", amount="0.01")
     await admin("/clock/run", {})
-    _, deliveries = await admin("/deliveries?provider=alt5pay&event=ipn.pending", method="GET")
+    _, deliveries = await admin("/deliveries?provider=alt5pay&event=ipn.paid", method="GET")
     assert deliveries[0]["status"] == "delivered"
     assert deliveries[0]["attempt_count"] == attempts
     gaps = [1, 2, 4][: attempts - 1]
@@ -144,10 +166,48 @@ async def test_receiver_recovering_midway_stops_the_retries(api, admin, hook, re
     assert [(b - a) / timedelta(minutes=1) for a, b in zip(times, times[1:])] == gaps
 
 
+async def test_no_ipn_until_the_status_change_is_confirmed_btc_at_six(api, admin, hook, world):
+    """[D] IPNs on every confirmed status change; the docs' sample shows BTC Paid at confirmation "6"."""
+    rec = await hook()
+    address, paid = await paid_address(api, admin, asset="btc", ref="conf-btc", amount="0.002")
+    seen = world.clock.now()
+    await admin("/clock/advance", {"by": "55m"})            # 5 blocks: still Pending, nothing sent
+    assert rec.requests == []
+    _, tx = await api("/usr/wallet/transactionsbytx", {"txid": paid["txid"]})
+    assert tx["data"]["status"] == "Pending"
+    await admin("/clock/advance", {"by": "10m"})            # the 6th block (minute 60)
+    assert len(rec.requests) == 1
+    ipn = rec.json(0)
+    assert (ipn["status"], ipn["confirmation"], ipn["coin"], ipn["network"]) == ("Paid", "6", "BTC", "testnet")
+    _, deliveries = await admin("/deliveries?provider=alt5pay", method="GET")
+    first = datetime.fromisoformat(deliveries[0]["attempts"][0]["at"])
+    assert first - seen == timedelta(minutes=60)
+
+
+async def test_pending_ipn_is_a_merchant_setting(api, admin, hook):
+    await admin("/providers/alt5pay/merchant", {"ipn_pending": True}, method="PATCH")
+    rec = await hook()
+    await paid_address(api, admin, asset="btc", ref="pend", amount="0.002")
+    assert [rec.json(i)["status"] for i in range(len(rec.requests))] == ["Pending"]
+    assert rec.json(0)["confirmation"] == "0"
+    await admin("/clock/run", {})
+    assert [rec.json(i)["status"] for i in range(len(rec.requests))] == ["Pending", "Paid"]
+
+
+async def test_every_payment_to_an_address_is_its_own_confirmed_change(api, admin, hook):
+    rec = await hook()
+    address, _ = await paid_address(api, admin, asset="sol", ref="twice", amount="1")
+    await admin("/simulate/alt5pay/pay", {"address": address["address"], "amount": "2"})
+    await admin("/clock/run", {})
+    assert sorted((rec.json(i)["type"], rec.json(i)["amount"]) for i in range(2)) == [("Payment", 1), ("Reused", 2)]
+    assert len(rec.requests) == 2
+
+
 async def test_no_webhook_url_is_recorded_not_crashed(api, admin, world):
-    _, a = await api("/usr/wallet/btc/create", {"ref_id": "nourl"})
+    _, a = await api("/usr/wallet/sol/create", {"ref_id": "nourl"})
     status, _ = await admin("/simulate/alt5pay/pay", {"address": a["data"]["address"], "amount": "0.1"})
     assert status == 200
+    await admin("/clock/run", {})
     _, deliveries = await admin("/deliveries?provider=alt5pay", method="GET")
     assert deliveries[0]["attempts"][0]["error"] == "no webhook URL configured"
 
@@ -155,6 +215,7 @@ async def test_no_webhook_url_is_recorded_not_crashed(api, admin, world):
 async def test_verify_webhook_hook(api, admin, hook, world):
     rec = await hook()
     await paid_address(api, admin)
+    await admin("/clock/run", {})
     provider = world.providers["alt5pay"]
     merchant = world.backend("alt5pay").merchants[0]
     request = rec.requests[0]

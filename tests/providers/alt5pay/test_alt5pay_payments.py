@@ -1,4 +1,4 @@
-"""Payments on the simulated chain: Pending -> Paid, partial/exact/over/late, and the IPNs they send."""
+"""Payments on the simulated chain: Pending -> Paid, partial/exact/over/late, and the IPN each sends once Paid."""
 from __future__ import annotations
 
 import json
@@ -42,32 +42,30 @@ async def test_address_payment_pending_then_paid_with_ipns(api, admin, hook, wor
     status, paid = await admin("/simulate/alt5pay/pay", {"address": address, "amount": "0.0015"})
     assert status == 200, paid
     txid = paid["txid"]
+    assert hook.requests == []                      # first seen: not a confirmed status change
+    seen_ms = str(int(world.clock.now().timestamp() * 1000))
+    _, tx = await api("/usr/wallet/transactions", {"address": address})
+    assert tx["data"]["status"] == "Pending" and tx["data"]["txid"] == txid
+
+    await advance(admin, "50m")                     # five blocks: 5 of 6 confirmations
+    assert hook.requests == []
+    await advance(admin, "10m")                     # sixth block: Paid, the IPN goes out
     assert len(hook.requests) == 1
     pending = check_ipn(hook.requests[0])
-    seen_ms = str(int(world.clock.now().timestamp() * 1000))
     assert pending == {
         "ref_id": "ord-1", "price": float(price), "amount": 0.0015,
         "total": float((Decimal("0.0015") * price).quantize(Decimal("0.01"))), "date_time": seen_ms,
         "transaction_id": txid, "coin": "BTC", "network": "testnet", "currency": "USD",
-        "confirmation": "0", "status": "Pending", "fee": pending["fee"],
+        "confirmation": "6", "status": "Paid", "fee": pending["fee"],
         "source_address": pending["source_address"], "type": "Payment"}
     assert Decimal(pending["fee"]) == (Decimal(str(pending["total"])) * 2 / 100).quantize(Decimal("0.01"))
-    _, tx = await api("/usr/wallet/transactions", {"address": address})
-    assert tx["data"]["status"] == "Pending" and tx["data"]["txid"] == txid
-
-    await advance(admin, "10m")                     # one block: 1 of 2 confirmations
-    assert len(hook.requests) == 1
-    await advance(admin, "10m")                     # second block: Paid
-    assert len(hook.requests) == 2
-    paid_ipn = check_ipn(hook.requests[1])
-    assert (paid_ipn["status"], paid_ipn["confirmation"], paid_ipn["date_time"]) == ("Paid", "2", seen_ms)
     _, tx = await api("/usr/wallet/transactions", {"address": address})
     assert tx["data"] == {"date_time": datetime.fromtimestamp(int(seen_ms) / 1000, timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%S.000Z"), "address": address, "status": "Paid", "payment_amount": 0.0015,
         "total_payment": pending["total"], "txid": txid, "price": float(price), "currency": "USD",
         "coin": "BTC", "source_address": pending["source_address"]}
     await advance(admin, "2h")                      # no further status change, no further IPN
-    assert len(hook.requests) == 2
+    assert len(hook.requests) == 1
     _, balances = await api("/usr/balances", {})
     assert {d["coin"]: d["blalance"] for d in balances["data"]}["BTC"] == 0.0015
 
@@ -86,7 +84,8 @@ async def test_lookups_by_txid_and_ref_with_all(api, admin, hook):
     assert [t["txid"] for t in every["data"]] == [p2["txid"], p1["txid"]]
     _, every = await api("/usr/wallet/transactions", {"address": address, "all": True})
     assert len(every["data"]) == 2
-    # The second payment to the same address is "Reused".
+    # The second payment to the same address is "Reused"; each sends its IPN once confirmed.
+    await admin("/clock/run", {})
     assert [json.loads(r["body"])["type"] for r in hook.requests] == ["Payment", "Reused"]
     status, missing = await api("/usr/wallet/transactionsbytx", {"txid": "f" * 64})
     assert (status, missing["status"]) == (404, "error")
@@ -105,6 +104,7 @@ async def test_late_payment_is_repriced(api, admin, hook):
     quoted = a["data"]["price"]
     await advance(admin, "61m")                     # past `expires`
     _, p = await admin("/simulate/alt5pay/pay", {"address": a["data"]["address"], "amount": "0.01"})
+    await admin("/simulate/alt5pay/confirm", {"txid": p["txid"]})
     ipn = check_ipn(hook.requests[0])
     assert ipn["price"] != quoted
     assert Decimal(str(ipn["total"])) == (Decimal("0.01") * Decimal(str(ipn["price"]))).quantize(Decimal("0.01"))
@@ -117,6 +117,7 @@ async def test_expire_simulation_makes_the_next_payment_late(api, admin, hook):
     _, out = await admin("/simulate/alt5pay/expire", {"address": address})
     assert out["wallets"][0]["expired"] is True
     await admin("/simulate/alt5pay/pay", {"address": address, "amount": "0.2"})
+    await admin("/simulate/alt5pay/confirm", {"address": address})
     ipn = check_ipn(hook.requests[0])
     assert ipn["price"] != a["data"]["price"] and ipn["network"] == "goerli"
 
@@ -127,6 +128,7 @@ async def test_url_given_at_creation_overrides_the_merchant_url(api, admin, hook
     _, b = await api("/usr/wallet/usdt_tron/create", {"ref_id": "m", "url": ""})
     await admin("/simulate/alt5pay/pay", {"address": a["data"]["address"], "amount": "25"})
     await admin("/simulate/alt5pay/pay", {"address": b["data"]["address"], "amount": "25"})
+    await admin("/clock/run", {})
     assert [json.loads(r["body"])["ref_id"] for r in own.requests] == ["u"]
     assert [json.loads(r["body"])["ref_id"] for r in hook.requests] == ["m"]
     assert json.loads(own.requests[0]["body"])["amount"] == 25       # JS form: 25, never 25.0
@@ -153,11 +155,11 @@ async def test_invoice_partial_then_exact(api, admin, hook, client):
     state = await status_of(client, inv)
     assert state["payment_status"] == "Partially Paid" and 40 <= state["paid_amount"] < 40.02
     await admin("/simulate/alt5pay/pay", {"invoice": inv})                   # the rest
-    await advance(admin, "30m")
+    await advance(admin, "60m")                                              # 6 BTC blocks
     state = await status_of(client, inv)
     assert state["payment_status"] == "Paid" and 100 <= state["paid_amount"] < 100.03
     statuses = [(json.loads(r["body"])["ref_id"], json.loads(r["body"])["status"]) for r in hook.requests]
-    assert statuses == [("INV-100", "Pending"), ("INV-100", "Paid"), ("INV-100", "Pending"), ("INV-100", "Paid")]
+    assert statuses == [("INV-100", "Paid"), ("INV-100", "Paid")]
 
 
 async def test_invoice_overpaid(api, admin, client, hook):
@@ -199,10 +201,11 @@ async def test_more_bad_simulation_params(api, admin, world, extra):
     assert world.backend("alt5pay").payments == {}
 
 
-async def test_confirm_with_a_non_ascii_digit_count_is_400_and_changes_nothing(api, admin, hook):
+async def test_confirm_with_a_non_ascii_digit_count_is_400_and_changes_nothing(api, admin, hook, world):
     _, created = await api("/usr/wallet/btc/create", {"ref_id": "sup-1"})
     address = created["data"]["address"]
     await admin("/simulate/alt5pay/pay", {"address": address, "amount": "0.001"})
     status, body = await admin("/simulate/alt5pay/confirm", {"address": address, "confirmations": "\u00b2"})
     assert status == 400 and "confirmations" in body["error"]["message"]
-    assert len(hook.requests) == 1  # still only the Pending IPN
+    assert hook.requests == []  # nothing confirmed, nothing sent
+    assert world.backend("alt5pay").wallets[address].payments[0].status(world.clock.now()) == "Pending"
