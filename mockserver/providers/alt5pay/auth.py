@@ -2,9 +2,17 @@
 
 Request headers [D]: `apikey`, `merchant_id`, `authentication` =
 `base64(apikey + ":" + hex(HMAC-SHA512(key=secret, msg=bodyString)))`.
-bodyString [D/C] = every body key as `k=v`, joined by `&`, in the order the keys appear in the
-JSON text (the docs put `url` second, public Node clients put it last: the order of the body is
-the order signed). Values are raw: strings unescaped and not URL-encoded, numbers exactly as
+bodyString [D/C] = every body key as `k=v`, joined by `&`. Two key orders verify:
+- the docs' order [D]: the docs sign `ref_id=mk1231sa11&timestamp=1588364168&nonce=900288` and say
+  that `url` and `currency`, when passed, "must be added as follows":
+  `ref_id=…&url=…&timestamp=…&nonce=…&currency=…`. That is a fixed place for each key, whatever
+  order the JSON body has; clients that build the string by hand follow it. For every endpoint the
+  sandbox takes the key order of the docs' own request sample (`DOCS_ORDER`); keys the sample
+  lacks follow, in body order [A];
+- the body's own key order [C]: public Node clients sign `Object.entries(body)`, so `url` comes
+  wherever it sits in their body (often last).
+The 401's X-Sandbox-Reason names both orders tried; an accepted request's journal entry
+(`alt5pay.auth`, field `signed`) says which one matched. Values are raw: strings unescaped and not URL-encoded, numbers exactly as
 written in the JSON text (`10.50` stays `10.50`), booleans `true`/`false`, nested objects and
 arrays as compact JSON (JavaScript style: `/` and non-ASCII not escaped, numbers as written).
 
@@ -96,11 +104,41 @@ def body_string(body: dict, php: bool = False) -> str:
     return "&".join(f"{key}={render_value(value, php)}" for key, value in body.items())
 
 
-def candidate_body_strings(body: dict) -> list[str]:
-    """The bodyStrings a genuine client may have signed for this body (JS style first)."""
-    first = body_string(body)
-    second = body_string(body, php=True)
-    return [first] if second == first else [first, second]
+# The key order of each endpoint's request sample in the docs [D] (what hand-built bodyStrings follow).
+DOCS_ORDER: dict[str, tuple[str, ...]] = {
+    "wallet-create.request": ("ref_id", "url", "timestamp", "nonce", "currency"),
+    "transactions.request": ("address", "all", "timestamp", "nonce"),
+    "transactionsbytx.request": ("txid", "all", "timestamp", "nonce"),
+    "transactionsbyref.request": ("ref_id", "all", "timestamp", "nonce"),
+    "addressbyref.request": ("ref_id", "timestamp", "nonce"),
+    "price.request": ("coin", "currency", "timestamp", "nonce"),
+    "invoice-create.request": ("contact", "ref_id", "items", "total_amount", "currency", "due_date",
+                               "sendemail", "url", "timestamp", "nonce"),
+    "balances.request": ("timestamp", "nonce"),
+    "fees.request": ("timestamp", "nonce"),
+    "merchant-transactions.request": ("timestamp", "nonce", "startDate", "endDate"),
+    "request-payment.request": ("currency", "type", "timestamp", "nonce"),
+    "payments.request": ("timestamp", "nonce", "startDate", "endDate"),
+}
+DEFAULT_DOCS_ORDER = ("ref_id", "url", "timestamp", "nonce", "currency")   # the docs' general example
+BODY_ORDER, DOCS = "body order", "docs order"
+
+
+def docs_ordered(body: dict, contract: str | None = None) -> dict:
+    """The body's keys in the docs' fixed order for `contract`; keys it does not name follow [A]."""
+    order = DOCS_ORDER.get(contract or "", DEFAULT_DOCS_ORDER)
+    known = [k for k in order if k in body]
+    return {**{k: body[k] for k in known}, **{k: v for k, v in body.items() if k not in order}}
+
+
+def candidate_body_strings(body: dict, contract: str | None = None) -> list[tuple[str, str]]:
+    """(label, bodyString) a genuine client may have signed: body order, then the docs' order;
+    nested values JS style first, then PHP style [A]. Duplicates are dropped."""
+    out: dict[str, str] = {}
+    for label, ordered in ((BODY_ORDER, body), (DOCS, docs_ordered(body, contract))):
+        for php in (False, True):
+            out.setdefault(body_string(ordered, php=php), label + (" (PHP json_encode nesting)" if php else ""))
+    return [(label, text) for text, label in out.items()]
 
 
 def hmac_hex(secret: str, message: str | bytes) -> str:
@@ -126,9 +164,29 @@ def decode_authentication(header: str) -> tuple[str, str] | None:
     return apikey, digest
 
 
-def signature_matches(secret: str, digest: str, body: dict) -> bool:
+def signature_matches(secret: str, digest: str, body: dict, contract: str | None = None) -> str | None:
+    """The label of the bodyString the digest signs (e.g. "docs order"), or None."""
     digest = digest.lower()
-    return any(hmac.compare_digest(hmac_hex(secret, s), digest) for s in candidate_body_strings(body))
+    for label, text in candidate_body_strings(body, contract):
+        if hmac.compare_digest(hmac_hex(secret, text), digest):
+            return label
+    return None
+
+
+def _keys_hint(body: dict) -> str:
+    """`ref_id,url,timestamp` with anything but plain printable ASCII escaped (a header value)."""
+    text = ",".join(json.dumps(str(k))[1:-1] for k in body)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def mismatch_hint(body: dict, contract: str | None) -> str:
+    docs = docs_ordered(body, contract)
+    tried = f"the body's key order ({_keys_hint(body)})"
+    if list(docs) != list(body):
+        tried += f" and the docs' fixed order ({_keys_hint(docs)})"
+    else:
+        tried += " (which is also the docs' fixed order)"
+    return f"HMAC-SHA512 of the bodyString does not match; tried {tried}"
 
 
 def ipn_signature(secret: str, raw_body: bytes) -> str:
@@ -198,8 +256,9 @@ def plain(value: Any) -> Any:
     return value
 
 
-def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int) -> tuple[dict, tuple, int]:
-    """The merchant, the replay key and the timestamp of a genuine request; else 401."""
+def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int,
+                      contract: str | None = None) -> tuple[dict, tuple, int, str]:
+    """The merchant, the replay key, the timestamp and the order signed of a genuine request; else 401."""
     apikey, merchant_id = headers.get("apikey", ""), headers.get("merchant_id", "")
     header = headers.get("authentication", "")
     if not apikey or not merchant_id or not header:
@@ -217,8 +276,9 @@ def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int) -> 
     timestamp = timestamp_value(body)
     if timestamp is None or "nonce" not in body:
         raise access_invalid("the body needs an integer timestamp (seconds) and a nonce")
-    if not signature_matches(str(merchant.get("secret", "")), decoded[1], body):
-        raise access_invalid("HMAC-SHA512 of the bodyString does not match")
+    signed = signature_matches(str(merchant.get("secret", "")), decoded[1], body, contract)
+    if signed is None:
+        raise access_invalid(mismatch_hint(body, contract))
     if timestamp > MAX_SECONDS_TIMESTAMP:
         raise access_invalid("timestamp is in milliseconds; ALT 5 Pay wants seconds")
     guard = backend.replay
@@ -229,7 +289,7 @@ def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int) -> 
     key = (str(timestamp), str(body["nonce"]), decoded[1].lower())
     if guard.seen(key):
         raise access_invalid("replayed request: same timestamp, nonce and signature as an earlier one")
-    return merchant, key, timestamp
+    return merchant, key, timestamp, signed
 
 
 async def authenticate_request(request: web.Request, contract: str) -> tuple[Any, "Alt5Backend", dict, dict]:
@@ -242,10 +302,12 @@ async def authenticate_request(request: web.Request, contract: str) -> tuple[Any
         raise BadRequest("Invalid JSON Body") from None
     now = int(world.clock.wall_now().timestamp())
     try:
-        merchant, key, timestamp = check_credentials(backend, request.headers, body, now)
+        merchant, key, timestamp, signed = check_credentials(backend, request.headers, body, now, contract)
         checked = plain(body)
     except RecursionError:      # absurdly deep nesting: bad input, not a crash
         raise BadRequest("Invalid JSON Body") from None
     world.contracts(PROVIDER).check_request(contract, checked)
     backend.replay.remember(key, timestamp, now)
+    world.journal.record("alt5pay.auth", PROVIDER, path=request.path, signed=signed,
+                         merchant=merchant.get("merchant_id"))
     return world, backend, merchant, checked

@@ -29,18 +29,65 @@ async def test_docs_order_url_second_verifies(client, world):
     assert body["status"] == "success" and body["data"]["ref_id"] == "mk1231sa11"
 
 
+def signed_orders(world) -> list[str]:
+    return [e["signed"] for e in world.journal.query(kind="alt5pay.auth")]
+
+
 async def test_node_order_url_last_verifies(client, world):
     ts = now_ts(world)
     raw = f'{{"ref_id":"n-1","timestamp":{ts},"nonce":4242,"currency":"CAD","url":"https://shop.example/ipn?a=1&b=2"}}'
     body_string = f"ref_id=n-1&timestamp={ts}&nonce=4242&currency=CAD&url=https://shop.example/ipn?a=1&b=2"
     status, _, body = await post(client, CREATE, raw, headers_for(M1, body_string))
     assert status == 200, body
-    # The same body signed in the docs' order must NOT verify: the order signed is the body's.
-    other = f"ref_id=n-1&url=https://shop.example/ipn?a=1&b=2&timestamp={ts}&nonce=4243&currency=CAD"
-    raw2 = raw.replace("4242", "4243")
-    status, headers, body = await post(client, CREATE, raw2, headers_for(M1, other))
+    assert signed_orders(world) == ["body order"]
+
+
+async def test_docs_fixed_order_verifies_whatever_the_json_order(client, world):
+    """[D] url second and currency last, as the docs place them, even when the JSON has them elsewhere."""
+    ts = now_ts(world)
+    raw = (f'{{"currency":"EUR","nonce":4243,"url":"https://shop.example/ipn?a=1&b=2",'
+           f'"timestamp":{ts},"ref_id":"d-1"}}')
+    docs = f"ref_id=d-1&url=https://shop.example/ipn?a=1&b=2&timestamp={ts}&nonce=4243&currency=EUR"
+    status, _, body = await post(client, CREATE, raw, headers_for(M1, docs))
+    assert status == 200, body
+    assert body["data"]["ref_id"] == "d-1"
+    # The same JSON signed in its own order verifies too (a Node client), recorded as such.
+    raw2 = raw.replace("4243", "4244")
+    own = f"currency=EUR&nonce=4244&url=https://shop.example/ipn?a=1&b=2&timestamp={ts}&ref_id=d-1"
+    status, _, body = await post(client, CREATE, raw2, headers_for(M1, own))
+    assert status == 200, body
+    assert signed_orders(world) == ["docs order", "body order"]
+
+
+async def test_docs_order_of_another_endpoint_sample(client, world):
+    """Each endpoint's own docs sample fixes its order: /usr/price signs coin, currency, timestamp, nonce."""
+    ts = now_ts(world)
+    raw = f'{{"timestamp":{ts},"nonce":77,"currency":"CAD","coin":"ETH"}}'
+    status, _, body = await post(client, "/alt5pay/usr/price", raw,
+                                 headers_for(M1, f"coin=ETH&currency=CAD&timestamp={ts}&nonce=77"))
+    assert status == 200, body
+    assert signed_orders(world) == ["docs order"]
+
+
+async def test_signature_in_neither_order_names_both_in_the_hint(client, world):
+    ts = now_ts(world)
+    raw = f'{{"ref_id":"x-1","timestamp":{ts},"nonce":5,"currency":"CAD","url":"https://h.example/i"}}'
+    wrong = f"url=https://h.example/i&ref_id=x-1&timestamp={ts}&nonce=5&currency=CAD"   # neither order
+    status, headers, body = await post(client, CREATE, raw, headers_for(M1, wrong))
     assert (status, body) == (401, {"status": "error", "message": "Access Invalid"})
-    assert "signature" in headers["X-Sandbox-Reason"] or "HMAC" in headers["X-Sandbox-Reason"]
+    reason = headers["X-Sandbox-Reason"]
+    assert "body's key order (ref_id,timestamp,nonce,currency,url)" in reason
+    assert "docs' fixed order (ref_id,url,timestamp,nonce,currency)" in reason
+    assert signed_orders(world) == [] and world.backend("alt5pay").wallets == {}
+
+
+async def test_hint_with_odd_keys_is_a_safe_header(client, world):
+    ts = now_ts(world)
+    raw = json.dumps({"ref_id": "o", "k\r\nX-Evil: 1": "v", "ключ": 1, "timestamp": ts, "nonce": 6},
+                     ensure_ascii=False, separators=(",", ":"))
+    status, headers, body = await post(client, CREATE, raw, headers_for(M1, "nope"))
+    assert status == 401 and "X-Evil" not in headers
+    assert "\\u043a" in headers["X-Sandbox-Reason"]
 
 
 async def test_woocommerce_pretty_body_numbers_as_written(client, world):
