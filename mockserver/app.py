@@ -5,6 +5,7 @@ from aiohttp import web
 
 from .config import SandboxConfig
 from .core import admin, inbox
+from .core.guard import GUARD, Guard, check_bind, guard_middleware
 from .core.http import WORLD
 from .core.world import World
 from .providers.registry import load_providers
@@ -25,9 +26,14 @@ def build_world(config: SandboxConfig) -> World:
 
 def build_app(config: SandboxConfig | None = None, world: World | None = None) -> web.Application:
     config = config or SandboxConfig()
+    check_bind(config)  # off loopback with no admin token: one is generated (config.admin_token)
     world = world or build_world(config)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[admin.admin_middleware()])
+    guard = Guard.from_config(config)
+    # the guard is outermost: Host allow-list on every route, token and JSON rules on /_sandbox/
+    app = web.Application(client_max_size=MAX_BODY,
+                          middlewares=[guard_middleware(guard), admin.admin_middleware()])
     app[WORLD] = world
+    app[GUARD] = guard
     app.add_routes(admin.routes)
     app.add_routes(inbox.routes)
     for provider in world.providers.values():

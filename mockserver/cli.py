@@ -5,26 +5,39 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
 from aiohttp import web
 
 from .config import ConfigError, SandboxConfig
+from .core.guard import is_loopback_host
 
 
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
-    for key in ("host", "port", "seed", "clock", "speed", "public_url", "self_check"):
+    for key in ("host", "port", "seed", "clock", "speed", "public_url", "self_check", "admin_token",
+                "header_timeout", "idle_timeout"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, value)
+    if cfg.admin_token is None and os.environ.get("SANDBOX_ADMIN_TOKEN"):
+        cfg.admin_token = os.environ["SANDBOX_ADMIN_TOKEN"]
+    if getattr(args, "allowed_hosts", None):
+        cfg.allowed_hosts = [*cfg.allowed_hosts, *args.allowed_hosts]
     if args.start:
         cfg = SandboxConfig.from_mapping({**cfg.__dict__, "start": args.start})
+    for key in ("header_timeout", "idle_timeout"):
+        if getattr(cfg, key) <= 0:
+            raise ConfigError(f"--{key.replace('_', '-')} must be a positive number of seconds")
+    if cfg.admin_token is not None and not str(cfg.admin_token).strip():
+        raise ConfigError("--admin-token must not be empty")
     return cfg
 
 
-def banner(app: web.Application, origin: str) -> str:
+def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token: str | None = None,
+           generated: bool = False) -> str:
     from .core.http import WORLD
     world = app[WORLD]
     lines = [f"provider-sandbox on {origin}  (seed {world.seed}, clock {world.clock.mode}, "
@@ -38,19 +51,29 @@ def banner(app: web.Application, origin: str) -> str:
             lines.append(f"  {'':<28} {key}: {value}")
         lines.append("")
     lines.append(f"  Admin API                    {origin}/_sandbox/health")
+    if not is_loopback_host(host):
+        lines.insert(1, f"  WARNING: listening on {host}, reachable from other machines; the admin API "
+                        f"needs the token below.")
+    if token:
+        how = "generated for this run" if generated else "from config/--admin-token/SANDBOX_ADMIN_TOKEN"
+        lines.append(f"  {'':<28} admin token ({how}): send 'Authorization: Bearer {token}' "
+                     f"or 'X-Sandbox-Token: {token}'")
     return "\n".join(lines)
 
 
 async def _serve(cfg: SandboxConfig) -> None:
     from .app import build_app
+    from .core.guard import check_bind, runner_for
+    generated = check_bind(cfg) is not None
     app = build_app(cfg)
-    runner = web.AppRunner(app, access_log=None)
+    runner = runner_for(app, cfg, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, cfg.host, cfg.port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
     host = cfg.host if ":" not in cfg.host else f"[{cfg.host}]"
-    print(banner(app, f"http://{host}:{port}"), flush=True)
+    print(banner(app, f"http://{host}:{port}", host=cfg.host, token=cfg.admin_token, generated=generated),
+          flush=True)
     try:
         await asyncio.Event().wait()
     finally:
@@ -118,6 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--self-check", dest="self_check", action="store_true", default=None,
                        help="validate every response and webhook against the contracts too")
     serve.add_argument("--public-url", dest="public_url", help="origin used in checkout URLs")
+    serve.add_argument("--admin-token", dest="admin_token",
+                       help="token every /_sandbox/ request must carry (Authorization: Bearer or "
+                            "X-Sandbox-Token); generated and printed when --host is not loopback; "
+                            "default from SANDBOX_ADMIN_TOKEN")
+    serve.add_argument("--allowed-host", dest="allowed_hosts", action="append", metavar="NAME",
+                       help="also serve requests whose Host is NAME ('.example.com' for subdomains); repeatable")
+    serve.add_argument("--header-timeout", dest="header_timeout", type=float,
+                       help="seconds a connection may take to send its request headers (default 10)")
+    serve.add_argument("--idle-timeout", dest="idle_timeout", type=float,
+                       help="seconds a kept-alive connection may stay idle (default 60)")
     serve.set_defaults(func=cmd_serve)
     contracts = sub.add_parser("contracts", help="list contracts or validate JSON files against one")
     contracts.add_argument("provider")

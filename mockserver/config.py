@@ -11,6 +11,19 @@ public_url: http://127.0.0.1:8080   # origin used in checkout/invoice URLs (defa
 allow_external_webhooks: false      # deliver only to loopback unless set
 journal_size: 10000
 self_check: false            # also validate every response/webhook the sandbox emits (the test suite does)
+admin_token: null            # required on every /_sandbox/ route when set; generated off loopback
+allowed_hosts: []            # Host names served besides loopback names, IP literals, the bound host
+                             #   and public_url's host (".example.com" = it and subdomains, "*" = any)
+header_timeout: 10           # seconds a connection may take to send a request's headers
+idle_timeout: 60             # seconds a kept-alive connection may sit idle
+retention:                   # bounded memory: finished things beyond these caps are forgotten
+  objects: 10000             #   per provider store (invoices, orders, payments...), oldest first
+  deliveries: 10000          #   finished webhook deliveries
+  transfers: 50000           #   chain transfers
+  inbox_names: 100           #   built-in inbox names (least recently posted go first)
+  inbox_per_name: 100        #   deliveries kept per inbox name
+  inbox_body_bytes: 65536    #   bytes kept of each inbox body (the real size is recorded)
+  journal_field_chars: 512   #   longest string kept in a journal entry
 providers:
   cryptopayment:
     merchants:
@@ -29,6 +42,7 @@ from typing import Any
 import yaml
 
 from .core.clock import utc
+from .core.retention import Retention
 
 
 class ConfigError(ValueError):
@@ -47,6 +61,11 @@ class SandboxConfig:
     allow_external_webhooks: bool = False
     journal_size: int = 10_000
     self_check: bool = False       # validate the sandbox's own responses and webhooks too
+    admin_token: str | None = None
+    allowed_hosts: list[str] = field(default_factory=list)
+    header_timeout: float = 10.0
+    idle_timeout: float = 60.0
+    retention: Retention = field(default_factory=Retention)
     providers: dict[str, dict] = field(default_factory=dict)
 
     def resolved_seed(self) -> int:
@@ -72,6 +91,20 @@ class SandboxConfig:
             cfg.start = utc(cfg.start)
         if cfg.clock not in ("virtual", "realtime"):
             raise ConfigError("clock must be virtual or realtime")
+        try:
+            cfg.retention = Retention.from_mapping(cfg.retention)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if cfg.admin_token is not None and (not isinstance(cfg.admin_token, str) or not cfg.admin_token.strip()):
+            raise ConfigError("admin_token must be a non-empty string")
+        if isinstance(cfg.allowed_hosts, str):
+            cfg.allowed_hosts = [h for h in cfg.allowed_hosts.split(",") if h.strip()]
+        if not isinstance(cfg.allowed_hosts, list) or not all(isinstance(h, str) for h in cfg.allowed_hosts):
+            raise ConfigError("allowed_hosts must be a list of host names")
+        for key in ("header_timeout", "idle_timeout"):
+            value = getattr(cfg, key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{key} must be a positive number of seconds")
         if not isinstance(cfg.providers, dict):
             raise ConfigError("providers must be a mapping of provider name to settings")
         return cfg

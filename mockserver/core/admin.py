@@ -14,6 +14,7 @@ from .chain import network as chain_network
 from .clock import utc
 from .durations import format_duration, parse_duration
 from .errors import BadRequest, NotFound, SandboxError
+from .guard import GUARD, mask_secrets
 from .http import WORLD, json_response, provider_middleware, query_int, read_json
 
 routes = web.RouteTableDef()
@@ -112,6 +113,9 @@ async def providers(request: web.Request) -> web.Response:
         backend = world.backend(name)
         out[name] = {**provider.describe(backend.merchants[0] if backend.merchants else {}, origin),
                      "merchants": backend.merchants, "simulations": sorted(provider.simulations)}
+    guard = request.app.get(GUARD)
+    if guard is not None and not guard.authorized(request):  # secrets only to the token holder
+        out = mask_secrets(out)
     return json_response(out)
 
 

@@ -5,6 +5,7 @@ In-process and `--server URL` runs use this same client; only the base URL diffe
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -59,7 +60,10 @@ class SandboxClient:
                     query: dict | None = None, ok: tuple[int, ...] = ()) -> Exchange:
         url = f"{self.base_url}{ADMIN}{path}" + (f"?{urlencode(query)}" if query else "")
         body = None if payload is None else _compact(payload)
-        headers = {"Content-Type": "application/json"} if body is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        token = os.environ.get("SANDBOX_ADMIN_TOKEN")
+        if token:  # a sandbox served off loopback (or with --admin-token) wants it on /_sandbox/
+            headers["X-Sandbox-Token"] = token
         exchange = await self.send(method, url, body=body, headers=headers)
         if exchange.status >= 400 and exchange.status not in ok:
             raise SandboxUnavailable(f"{method} {ADMIN}{path} -> {exchange.status}: {exchange.text()}")

@@ -138,7 +138,8 @@ async def test_admin_errors(client, world, name):
     method, path, body, status = ADMIN_ERRORS[name]
     before_clock = await now(client)
     before_merchant = dict(world.backend("cryptopayment").merchants[0])
-    kwargs = {"data": body} if isinstance(body, bytes) else ({"json": body} if body is not None else {})
+    kwargs = ({"data": body, "headers": {"Content-Type": "application/json"}} if isinstance(body, bytes)
+              else ({"json": body} if body is not None else {}))
     resp = await client.request(method, path, **kwargs)
     text = await resp.text()
     assert resp.status == status, text

@@ -205,7 +205,7 @@ async def test_superscript_digit_timestamp_is_refused_not_a_crash(client):
     import asyncio
     reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
     stamp = ("\u00b2" * 13).encode()
-    writer.write(b"GET /alchemypay/open/api/v4/merchant/query/trade?orderNo=1 HTTP/1.1\r\nHost: x\r\n"
+    writer.write(b"GET /alchemypay/open/api/v4/merchant/query/trade?orderNo=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                  b"appId: " + APP_ID.encode() + b"\r\ntimestamp: " + stamp + b"\r\nsign: x\r\n"
                  b"Connection: close\r\n\r\n")
     await writer.drain()

@@ -1,0 +1,96 @@
+"""Bounded memory: the retention settings, and a dict that forgets its oldest finished entries.
+
+Every store that grows with traffic is capped; a long-running sandbox under a steady load keeps
+a flat memory curve. Live objects (an unpaid invoice, a pending delivery) are never forgotten:
+only *finished* ones beyond the cap go, oldest first, so the newest `cap` stories stay queryable.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Callable, Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass
+class Retention:
+    objects: int = 10_000          # per provider store (invoices, orders, payments, withdrawals...)
+    deliveries: int = 10_000       # finished webhook deliveries kept by the outbox
+    transfers: int = 50_000        # chain transfers kept (with their per-address index)
+    inbox_names: int = 100         # built-in inbox: names kept (least recently posted evicted)
+    inbox_per_name: int = 100      # built-in inbox: deliveries kept per name (newest)
+    inbox_body_bytes: int = 65_536 # built-in inbox: bytes of each body kept (real size recorded)
+    journal_field_chars: int = 512 # journal: longest string kept in an entry (path, query...)
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> "Retention":
+        if data is None:
+            return cls()
+        if isinstance(data, Retention):
+            return data
+        if not isinstance(data, dict):
+            raise ValueError("retention must be a mapping, e.g. {objects: 10000}")
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown retention keys: {', '.join(sorted(map(str, unknown)))}")
+        for key, value in data.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"retention.{key} must be a positive integer")
+        return cls(**data)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class BoundedStore(dict, Generic[K, V]):
+    """A dict (insertion-ordered) holding at most `cap` entries once they are finished.
+
+    `finished(value)` says whether an entry may be forgotten; `on_evict(key, value)` lets the owner
+    drop its other references (indexes, chain watchers). Insertion past the cap sweeps from the
+    oldest entry, skipping live ones. If live entries at the head stop a sweep short, the next
+    sweep waits until the store has grown by a tenth of the cap, so a crowd of live objects never
+    makes every insert rescan them (amortised O(1) per insert).
+    """
+
+    def __init__(self, cap: int, finished: Callable[[V], bool] = lambda _v: True,
+                 on_evict: Callable[[K, V], Any] | None = None):
+        super().__init__()
+        self.cap = max(1, int(cap))
+        self.finished = finished
+        self.on_evict = on_evict
+        self.evicted = 0
+        self._next_sweep = self.cap + 1
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        if len(self) >= self._next_sweep:
+            self.sweep()
+
+    def sweep(self) -> int:
+        gone = []
+        excess = len(self) - self.cap
+        if excess > 0:
+            for key, value in dict.items(self):
+                if len(gone) >= excess:
+                    break
+                if self.finished(value):
+                    gone.append((key, value))
+        for key, value in gone:
+            super().pop(key, None)
+            if self.on_evict is not None:
+                self.on_evict(key, value)
+        self.evicted += len(gone)
+        if len(self) > self.cap:  # live entries held the line: wait for some growth
+            self._next_sweep = len(self) + max(1, self.cap // 10)
+        else:
+            self._next_sweep = self.cap + 1
+        return len(gone)
+
+
+def clip(value: Any, limit: int) -> Any:
+    """A string cut to `limit` characters with a marker naming the real length; others as is."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}...[{len(value) - limit} more chars]"
+    return value
