@@ -1,12 +1,26 @@
-"""Webhook payloads: the order's fields (views.py) signed, and the bytes sent.
+"""Webhook payloads, their ``timestamp`` header, and the acknowledgement rule.
 
-Field names are the docs' own [D]. Off-ramp: where the docs' table and sample disagree
-(``cryptoacturalAmount``/``rampfee`` in the table, ``cryptoActualAmount``/``rampFee`` in the sample)
-the sandbox uses the sample's spelling [A]. Every field is a string; a field with nothing to say
-is "" (the docs' samples do the same). FINISHED-only USD fields appear only on FINISHED; a PAY_FAIL
-carries returnCode/returnMsg and no ``message`` [D].
+Field names are the docs' own [D] (views.py builds them). FINISHED-only USD fields appear only on
+FINISHED; a PAY_FAIL carries returnCode/returnMsg and no ``message`` [D].
 [A] Webhook bodies go out as compact JSON with keys sorted; ``newSignature`` covers that body
-without its two signature fields and without empty values (see auth.py).
+without its two signature fields and without empty values (see auth.py), under the callbackUrl's
+path only [D].
+
+``timestamp`` header [D: 13-digit ms, "used for signature verification"]: receivers compare it
+with their own clock, so by default it is real time (``clock.wall_now()``), not the virtual clock
+that may have run hours ahead. Body fields that tell the story (payTime, txTime, completeTime,
+receiptTime) stay on the virtual clock. The merchant/option setting ``webhook_clock: virtual``
+puts the virtual clock in the header instead, so a journal replays byte for byte. newSignature is
+always computed with the header's value. [A] A retry resends the same bytes and header.
+
+Acknowledgement [D: "Retrying will stop once we receive an HTTP 200 response with a success
+message"]; the exact rule is [A]: the status is exactly 200, and the body (surrounding whitespace
+removed) is either
+  1. the word ``success`` in any case, bare or as a JSON string (``success``, ``SUCCESS``, ``"success"``), or
+  2. a JSON object whose ``success`` is ``true``, or in which one of ``result``, ``message``, ``msg``,
+     ``status``, ``code``, ``returnMsg`` is a string equal to ``success`` in any case.
+So ``{"success":false}``, ``{"message":"not success"}``, ``OK``, an empty body, or a 201/204 are not
+acknowledgements.
 """
 from __future__ import annotations
 
@@ -16,6 +30,10 @@ from typing import Any
 from . import auth
 from .model import BUY, Order
 from .views import off_ramp_fields, on_ramp_fields
+
+ACK_FIELDS = ("result", "message", "msg", "status", "code", "returnMsg")
+CLOCKS = ("wall", "virtual")
+
 
 def payload(order: Order, status: str, secret: str, timestamp: str) -> dict[str, str]:
     """The webhook body for `status`, both signatures included."""
@@ -29,3 +47,31 @@ def payload(order: Order, status: str, secret: str, timestamp: str) -> dict[str,
 def encode(body: dict[str, Any]) -> bytes:
     """The bytes sent: every field (empty ones too), keys sorted, compact JSON [A]."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def header_timestamp(world, clock_setting: Any) -> str:
+    """13-digit ms for the ``timestamp`` header: wall clock unless the setting says virtual."""
+    moment = world.clock.now() if str(clock_setting).strip().lower() == "virtual" else world.clock.wall_now()
+    return str(int(moment.timestamp() * 1000))
+
+
+def _is_success_word(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "success"
+
+
+def ack_success(status: int, body: bytes) -> bool:
+    """The acknowledgement rule above."""
+    if status != 200:
+        return False
+    text = body.decode("utf-8", "replace").strip()
+    if _is_success_word(text):
+        return True
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return False
+    if _is_success_word(parsed):
+        return True
+    if not isinstance(parsed, dict):
+        return False
+    return parsed.get("success") is True or any(_is_success_word(parsed.get(k)) for k in ACK_FIELDS)
