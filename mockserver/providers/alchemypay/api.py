@@ -1,8 +1,11 @@
-"""Alchemy Pay ramp HTTP API, mounted at /alchemypay (= https://openapi-test.alchemypay.org).
+"""Alchemy Pay ramp HTTP API (orders and tokens), mounted at /alchemypay (= https://openapi-test.alchemypay.org).
 
-Documented [D]: POST /open/api/v4/merchant/trade/create, GET /open/api/v4/merchant/query/trade.
-Called by public clients [C]: POST /open/api/v4/merchant/order/create (orderType "4" buy, "6"
-sell), GET /open/api/v4/merchant/order/detail?orderNo=.
+Documented [D]: POST /open/api/v4/merchant/getToken, POST /open/api/v4/merchant/trade/create
+(on-ramp only: "Pass value: BUY"; the Standard API "Only support On-Ramp"),
+GET /open/api/v4/merchant/query/trade. Called by public clients [C]:
+POST /open/api/v4/merchant/order/create (orderType "4" buy, "6" sell),
+GET /open/api/v4/merchant/order/detail?orderNo=. The quote and crypto/fiat queries are in
+catalog.py, the hosted ramp pages (the documented off-ramp) in pages.py.
 
 Authentication on every call: headers appId (or appid — header names are case-insensitive),
 timestamp (13-digit ms, at most 5 minutes from real time) and sign (v4 HMAC, or the legacy
@@ -11,11 +14,18 @@ Assumptions:
 - The 5-minute window is measured against real (wall-clock) time, which clients sign with, not
   the virtual clock (that runs ahead after an advance); the setting
   ``timestamp_window`` (merchant or provider option: a duration, or "off") changes it.
-- [A] ``access-token`` (login-free token) is not required.
+- ``access-token`` (tokens.py): mandatory on trade/create [D]; missing, unknown or expired ->
+  returnCode 81004 [A], HTTP 401. The Query Order page lists only appid/timestamp/sign, so
+  query/trade does not ask for it [D]. order/create and order/detail are called by public clients
+  without it [C]: accepted without, but a token that is sent must be valid [A].
+- trade/create with ``side: SELL`` is refused (10005) as the docs say SELL is not supported there;
+  the merchant/option setting ``api_sell: true`` turns on the sandbox extension that accepts it
+  [A, extension]. Off-ramp orders come from the hosted page /index/rampPageSell (pages.py) or
+  from order/create with orderType 6 [C].
 - [A] A body nested deeper than 16 levels is a parameter error.
 - [A] Empty values ("" / null) in a body or query count as absent (they are not signed either).
-- [A] Checks run in this order: JSON body, appId, timestamp, sign, then the request contract,
-  so an unsigned bad request is refused as unsigned.
+- [A] Checks run in this order: JSON body, appId, timestamp, sign, access-token, then the request
+  contract, so an unsigned bad request is refused as unsigned. A refused request changes nothing.
 - [A] A buy order made through order/create without ``address`` gets a made-up user wallet; a
   sell order always gets a fresh deposit address on the simulated chain. ``email`` defaults to a
   made-up one.
@@ -32,8 +42,8 @@ from mockserver.core.http import WORLD, json_response, parse_json
 
 from . import auth, model
 from .backend import PROVIDER_NAME, AlchemyBackend
-from .errors import (APP_ID_INVALID, SIGN_ERROR, TIMESTAMP_INVALID, auth_error, not_supported,
-                     param_error, trace_id, wrap)
+from .errors import (APP_ID_INVALID, SIGN_ERROR, TIMESTAMP_INVALID, TOKEN_INVALID, auth_error,
+                     not_supported, param_error, trace_id, wrap)
 from .model import BUY, SELL
 from .views import query_data
 
@@ -63,6 +73,16 @@ async def _body(request: web.Request) -> Any:
     return body
 
 
+def check_fresh(request: web.Request, merchant: dict, timestamp: str) -> None:
+    """13-digit ms within the merchant's window of real (wall-clock) time, else 81002."""
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) == 13):  # "²".isdigit() too
+        raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
+    window = _window_ms(_backend(request), merchant)
+    now_ms = int(_world(request).clock.wall_now().timestamp() * 1000)  # clients sign with real time
+    if window is not None and abs(now_ms - int(timestamp)) > window:
+        raise auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)")
+
+
 def _window_ms(backend: AlchemyBackend, merchant: dict) -> int | None:
     setting = backend.setting(merchant, "timestamp_window", None)
     if setting is None:
@@ -83,12 +103,7 @@ def authenticate(request: web.Request, body: Any) -> dict:
     merchant = backend.merchant(app_id) if app_id else None
     if merchant is None:
         raise auth_error(APP_ID_INVALID, "appId is missing or unknown" if app_id else "appId header is required")
-    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) == 13):  # "²".isdigit() too
-        raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
-    window = _window_ms(backend, merchant)
-    now_ms = int(_world(request).clock.wall_now().timestamp() * 1000)  # clients sign with real time
-    if window is not None and abs(now_ms - int(timestamp)) > window:
-        raise auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)")
+    check_fresh(request, merchant, timestamp)
     if not sign:
         raise auth_error(SIGN_ERROR, "sign header is required")
     path = request.path[len(PREFIX):] if request.path.startswith(PREFIX) else request.path
@@ -99,6 +114,18 @@ def authenticate(request: web.Request, body: Any) -> dict:
     if scheme is None:
         raise auth_error(SIGN_ERROR)
     return merchant
+
+
+def access_token(request: web.Request, merchant: dict, *, required: bool):
+    """The valid AccessToken of the ``access-token`` header; None when absent and not required."""
+    token = request.headers.get("access-token", "")
+    if not token and not required:
+        return None
+    found = _backend(request).tokens.valid(merchant["app_id"], token) if token else None
+    if found is None:
+        raise auth_error(TOKEN_INVALID, "access-token header is required" if not token else
+                         "access-token is invalid or expired")
+    return found
 
 
 def _ok(request: web.Request, data: Any, contract: str) -> web.Response:
@@ -118,20 +145,39 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
-def _order_fields(world, body: dict, side: str, family: str) -> dict[str, Any]:
-    crypto, network, fiat = body["cryptoCurrency"], body["network"], body["fiatCurrency"]
+def check_pair(crypto: str, network: str, fiat: str) -> None:
+    """10002 for a crypto, network or fiat the sandbox does not offer (see catalog.py)."""
     if crypto not in model.CRYPTO_USD:
-        raise not_supported(f"cryptoCurrency {crypto} is not supported")
+        raise not_supported(f"crypto {crypto} is not supported")
     if network not in model.NETWORKS:
         raise not_supported(f"network {network} is not supported")
     if fiat not in model.FIAT_PER_USD:
-        raise not_supported(f"fiatCurrency {fiat} is not supported")
-    amount = _amount(body["amount"])
-    chain_net = model.NETWORKS[network]
+        raise not_supported(f"fiat {fiat} is not supported")
+    if network not in model.CRYPTO_NETWORKS.get(crypto, ()):
+        raise not_supported(f"{crypto} is not supported on network {network}")
+
+
+def check_amount(side: str, crypto: str, network: str, fiat: str, value: Any) -> Decimal:
+    """The amount (BUY: fiat, SELL: crypto) as a Decimal within the sandbox's limits, else 10005."""
+    amount = _amount(value)
+    low, high = model.limits(side, crypto, fiat)
+    if not low <= amount <= high:
+        unit = fiat if side == BUY else crypto
+        raise param_error(f"amount must be between {low} and {high} {unit}")
     if side == BUY:
         quote = model.quote(BUY, crypto, network, fiat, amount)
         if amount - quote["ramp_fee"] - quote["network_fee"] <= 0:
             raise param_error("amount is below the minimum (it does not cover the fees)")
+    return amount
+
+
+def order_fields(world, body: dict, side: str, family: str, email: str = "") -> dict[str, Any]:
+    """Checked order fields from an API body (or a ramp page's query, mapped to API names)."""
+    crypto, network, fiat = body["cryptoCurrency"], body["network"], body["fiatCurrency"]
+    check_pair(crypto, network, fiat)
+    amount = check_amount(side, crypto, network, fiat, body["amount"])
+    chain_net = model.NETWORKS[network]
+    if side == BUY:
         address = body.get("address") or world.chain.new_address(chain_net)
     else:
         address = world.chain.new_address(chain_net)
@@ -139,7 +185,8 @@ def _order_fields(world, body: dict, side: str, family: str) -> dict[str, Any]:
         "side": side, "merchant_order_no": body["merchantOrderNo"], "crypto": crypto, "network": network,
         "fiat": fiat, "amount": amount, "address": address, "pay_way_code": str(body.get("payWayCode", "")),
         "alpha2": body.get("alpha2", ""), "callback_url": body.get("callbackUrl", ""),
-        "redirect_url": body.get("redirectUrl", ""), "email": body.get("email") or world.faker.email(),
+        "redirect_url": body.get("redirectUrl", ""),
+        "email": email or body.get("email") or world.faker.email(),
         "merchant_uid": str(body.get("merchantUid") or body.get("userAccountId") or ""),
         "request": body, "api_family": family,
     }
@@ -154,20 +201,42 @@ async def _create(request: web.Request, contract: str, family: str) -> web.Respo
     world = _world(request)
     body = await _body(request)
     merchant = authenticate(request, body)
+    token = access_token(request, merchant, required=family == "trade")
     body = auth.drop_empty(body)     # empty values count as absent, as in the signature [A]
     world.contracts(PROVIDER_NAME).check_request(contract, body)
+    backend = _backend(request)
     if family == "order":
         side = model.ORDER_TYPES[str(body["orderType"])]
         if body.get("side") and body["side"] != side:
             raise param_error(f"side {body['side']} does not match orderType {body['orderType']}")
     else:
         side = body["side"]
-    backend = _backend(request)
-    order = backend.create(merchant, _order_fields(world, body, side, family))
-    if side == SELL:
-        world.chain.watch(order.address, lambda tx, o=order: _deposit_seen(backend, o, tx))
+        if side == SELL and not backend.setting(merchant, "api_sell", False):
+            raise param_error("side SELL is not supported by trade/create (on-ramp only); "
+                              "off-ramp orders start on the hosted page /index/rampPageSell")
+    backend.check_new(merchant, side, body["merchantOrderNo"])
+    email = token.email if token is not None else ""
+    order = create_order(backend, merchant, order_fields(world, body, side, family, email))
     return _ok(request, {"orderNo": order.order_no, "payUrl": _pay_url(request, order.order_no)},
                "trade-create.response")
+
+
+def create_order(backend: AlchemyBackend, merchant: dict, fields: dict[str, Any]):
+    """Store the order (a sell order also watches its deposit address)."""
+    order = backend.create(merchant, fields)
+    if order.side == SELL:
+        backend.world.chain.watch(order.address, lambda tx, o=order: _deposit_seen(backend, o, tx))
+    return order
+
+
+async def get_token(request: web.Request) -> web.Response:
+    body = await _body(request)
+    merchant = authenticate(request, body)
+    body = auth.drop_empty(body)
+    _world(request).contracts(PROVIDER_NAME).check_request("get-token.request", body)
+    issued = _backend(request).tokens.issue(merchant["app_id"], email=str(body.get("email", "")),
+                                            uid=str(body.get("uid", "")))
+    return _ok(request, issued.answer(), "get-token.response")
 
 
 def _deposit_seen(backend: AlchemyBackend, order, tx) -> None:
@@ -186,7 +255,7 @@ async def order_create(request: web.Request) -> web.Response:
 
 
 async def query_trade(request: web.Request) -> web.Response:
-    merchant = authenticate(request, None)
+    merchant = authenticate(request, None)     # no access-token: the Query Order page lists none [D]
     query = auth.drop_empty(dict(request.query))
     _world(request).contracts(PROVIDER_NAME).check_request("query-trade.request", query)
     order = _backend(request).find(merchant["app_id"], order_no=query.get("orderNo"),
@@ -196,6 +265,7 @@ async def query_trade(request: web.Request) -> web.Response:
 
 async def order_detail(request: web.Request) -> web.Response:
     merchant = authenticate(request, None)
+    access_token(request, merchant, required=False)
     query = auth.drop_empty(dict(request.query))
     _world(request).contracts(PROVIDER_NAME).check_request("order-detail.request", query)
     order = _backend(request).find(merchant["app_id"], order_no=query["orderNo"])
@@ -203,20 +273,9 @@ async def order_detail(request: web.Request) -> web.Response:
     return _ok(request, data, "order-detail.response")
 
 
-async def pay_page(request: web.Request) -> web.Response:
-    """The payUrl target: a plain page naming the order and how to move it on in the sandbox."""
-    order = _backend(request).get(request.match_info["order_no"])
-    status = order.status(_world(request).clock.now())
-    verbs = "pay, pay_fail, transfer" if order.side == BUY else "deposit, payout, payout_success"
-    text = (f"Alchemy Pay sandbox - order {order.order_no} ({order.side}) - status {status}\n"
-            f"Drive it with POST /_sandbox/simulate/alchemypay/<verb> {{\"order\": \"{order.order_no}\"}}"
-            f" (verbs: {verbs}, ...)\n")
-    return web.Response(text=text, content_type="text/plain")
-
-
 def add_routes(app: web.Application) -> None:
+    app.router.add_post(f"{V4}/getToken", get_token)
     app.router.add_post(f"{V4}/trade/create", trade_create)
     app.router.add_get(f"{V4}/query/trade", query_trade)
     app.router.add_post(f"{V4}/order/create", order_create)
     app.router.add_get(f"{V4}/order/detail", order_detail)
-    app.router.add_get("/pay/{order_no}", pay_page)

@@ -18,8 +18,12 @@ Formulas:
   network + address))`` — i.e. getMerSign(appId, appSecret, appId+orderNo+crypto+network+address).
 - webhook ``newSignature`` [D]: ``base64(HMAC-SHA256(appSecret, timestamp + "POST" + callbackPath +
   bodyString))``, bodyString = the webhook body without signature/newSignature, empty values dropped,
-  serialized as above [A]. [A] callbackPath = the callbackUrl's path plus its query (sorted, empty
-  dropped) when it has one.
+  serialized as above [A]. callbackPath = the callbackUrl's path only, no domain and no query
+  string [D: the docs' example signs ``1700549311596POST/onRamp/callback{...}``].
+- hosted ramp page sign [D, "Ramp Signature Description"]: ``base64(HMAC-SHA256(appSecret,
+  timestamp + "GET" + "/index/rampPageBuy|Sell" + "?" + query))``, query = every parameter but
+  ``sign``, empty ones dropped, sorted by name, ``k=v`` joined by ``&`` with the values decoded (not
+  percent-encoded), as the docs' example string shows.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ import hmac
 import json
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 SIGNATURE_FIELDS = ("signature", "newSignature")
 
@@ -137,8 +141,14 @@ def verify_request_sign(
 
 
 def callback_path(url: str) -> str:
-    parts = urlsplit(url)
-    return request_path(parts.path or "/", parse_qsl(parts.query, keep_blank_values=True))
+    """The path newSignature covers: the callbackUrl's path, without domain or query [D]."""
+    return urlsplit(url).path or "/"
+
+
+def ramp_page_sign(secret: str, timestamp: str, page_path: str, query: Iterable[tuple[str, str]]) -> str:
+    """The hosted ramp page's ``sign`` over its query (``sign`` itself left out)."""
+    pairs = [(k, v) for k, v in query if k != "sign"]
+    return v4_sign(secret, timestamp, "GET", request_path(page_path, pairs), "")
 
 
 def webhook_signature(app_id: str, secret: str, order_no: str, crypto: str, network: str, address: str) -> str:

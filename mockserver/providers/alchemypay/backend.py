@@ -6,8 +6,8 @@ an expiry timer, a confirmation on the chain — may call it any number of times
 
 Webhook delivery [D]: one send by default; a merchant with ``webhook_retries: true`` gets the
 documented schedule (5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, each after the previous attempt)
-for on-ramp webhooks only. Ack: HTTP 200 whose body contains "success" in any case ([A] for "any
-case"). Where the order has no callbackUrl the merchant's configured ``webhook_url`` is used [A].
+for on-ramp webhooks only. Ack rule and header clock: webhooks.py. Where the order has no
+callbackUrl the merchant's configured ``webhook_url`` is used [A].
 [A] A retry resends the same body and ``timestamp`` header (the signatures cover the first send).
 """
 from __future__ import annotations
@@ -21,18 +21,14 @@ from mockserver.core.webhooks import RetryPolicy
 from . import model, webhooks
 from .errors import duplicate, not_found
 from .model import BUY, Order
+from .tokens import TokenBook
 
 PROVIDER_NAME = "alchemypay"
 ON_RAMP_RETRIES = RetryPolicy.minutes(5, 15, 30, 60, 120, 240, 480)   # [D]
 NO_RETRIES = RetryPolicy()
 
 
-def ack_success(status: int, body: bytes) -> bool:
-    return status == 200 and b"success" in body.lower()
-
-
-def to_ms(moment) -> str:
-    return str(int(moment.timestamp() * 1000))
+ack_success = webhooks.ack_success
 
 
 class AlchemyBackend:
@@ -41,6 +37,7 @@ class AlchemyBackend:
         self.merchants = [dict(m) for m in merchants]   # a reset brings back the configured settings
         self.options = dict(options or {})
         self.orders: dict[str, Order] = {}
+        self.tokens = TokenBook(world)
         self._merchant_orders: dict[tuple[str, str, str], str] = {}
         self.sell_expiry = parse_duration(self.options.get("sell_expiry", model.DEFAULT_SELL_EXPIRY))
 
@@ -65,11 +62,19 @@ class AlchemyBackend:
             if candidate not in self.orders:
                 return candidate
 
+    def check_new(self, merchant: dict, side: str, merchant_order_no: str) -> None:
+        """10006 when this merchantOrderNo is already used for this side (checked before any work)."""
+        if (merchant["app_id"], side, merchant_order_no) in self._merchant_orders:
+            raise duplicate()
+
+    def existing(self, app_id: str, side: str, merchant_order_no: str) -> Order | None:
+        number = self._merchant_orders.get((app_id, side, merchant_order_no))
+        return self.orders[number] if number else None
+
     def create(self, merchant: dict, fields: dict[str, Any]) -> Order:
         app_id = merchant["app_id"]
         key = (app_id, fields["side"], fields["merchant_order_no"])
-        if key in self._merchant_orders:
-            raise duplicate()
+        self.check_new(merchant, fields["side"], fields["merchant_order_no"])
         now = self.world.clock.now()
         quote = model.quote(fields["side"], fields["crypto"], fields["network"], fields["fiat"], fields["amount"])
         lifetime = model.PAY_URL_LIFETIME if fields["side"] == BUY else self.sell_expiry
@@ -121,7 +126,7 @@ class AlchemyBackend:
         merchant = self.merchant(order.app_id) or {}
         secret = merchant.get("app_secret", "")
         url = order.callback_url or merchant.get("webhook_url") or None
-        timestamp = to_ms(self.world.clock.now())
+        timestamp = webhooks.header_timestamp(self.world, self.setting(merchant, "webhook_clock", "wall"))
         order_for_sign = order
         if not order.callback_url and url:
             order_for_sign = _with_callback(order, url)

@@ -1,7 +1,8 @@
 """Ramp orders in Alchemy Pay's own vocabulary: facts stored, statuses derived.
 
-On-ramp (side BUY) statuses [D]: PENDING, PAY_SUCCESS, PAY_FAIL, TRANSFER, FINISHED, CANCEL,
-RISK_CONTROL, REFUNDED; webhooks only for PAY_SUCCESS, PAY_FAIL and FINISHED [D].
+On-ramp (side BUY) statuses [D, "Order Status List"]: PENDING, PAY_SUCCESS, PAY_FAIL, TRANSFER,
+INTERIM_PAY_FAIL (a payment attempt failed, the user may still pay), CANCEL, FINISHED,
+RISK_CONTROL, REFUNDED, INVALID_ADDRESS; webhooks only for PAY_SUCCESS, PAY_FAIL and FINISHED [D].
 Off-ramp (side SELL) status codes [D]: "1" created, "2" user sent coin, "3" fiat payout started,
 "4" payout success, "5" payout failed, "6" refund success, "7" order expired; each sends a webhook.
 
@@ -13,6 +14,10 @@ Assumptions:
   order cancelled by that lapse; every other word is the same.
 - [A] An off-ramp order expires ("7") when no coin arrives within 30 minutes (option ``sell_expiry``).
 - [A] FINISHED comes when the crypto transfer has 1 confirmation on the simulated chain.
+- [A] INTERIM_PAY_FAIL: a failed attempt on a PENDING order; paying afterwards still works, and the
+  24-hour lapse still cancels it. INVALID_ADDRESS: the crypto could not be sent to the order's
+  address after the fiat was paid (PAY_SUCCESS); a refund may follow. Neither sends a webhook.
+- [A] Order limits: 10 to 10,000 USD worth per order (see ``limits``).
 - [A] Prices, fee rates and number formats below are sandbox values: crypto prices in USD, fiat
   rates per USD, a 3.99 % ramp fee (on-ramp) / 1.75 % (off-ramp), a flat network fee per network in
   USD; fiat and crypto amounts as 8-decimal strings, USD figures 2 decimals, cryptoAmountInUSDT 5.
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
 BUY, SELL = "BUY", "SELL"
@@ -29,7 +34,9 @@ BUY, SELL = "BUY", "SELL"
 PENDING, PAY_SUCCESS, PAY_FAIL = "PENDING", "PAY_SUCCESS", "PAY_FAIL"
 TRANSFER, FINISHED, CANCEL = "TRANSFER", "FINISHED", "CANCEL"
 RISK_CONTROL, REFUNDED = "RISK_CONTROL", "REFUNDED"
-ON_RAMP_STATUSES = (PENDING, PAY_SUCCESS, PAY_FAIL, TRANSFER, FINISHED, CANCEL, RISK_CONTROL, REFUNDED)
+INTERIM_PAY_FAIL, INVALID_ADDRESS = "INTERIM_PAY_FAIL", "INVALID_ADDRESS"
+ON_RAMP_STATUSES = (PENDING, PAY_SUCCESS, PAY_FAIL, TRANSFER, INTERIM_PAY_FAIL, CANCEL, FINISHED,
+                    RISK_CONTROL, REFUNDED, INVALID_ADDRESS)
 ON_RAMP_WEBHOOK_STATUSES = frozenset({PAY_SUCCESS, PAY_FAIL, FINISHED})
 
 SELL_CREATED, SELL_COIN_RECEIVED, SELL_PAYOUT_STARTED = "1", "2", "3"
@@ -56,21 +63,33 @@ FIAT_PER_USD = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "GBP": Decimal("0.7
                 "INR": Decimal("83"), "PHP": Decimal("56"), "AUD": Decimal("1.5"), "CAD": Decimal("1.36"),
                 "BRL": Decimal("5"), "NGN": Decimal("1500"), "KRW": Decimal("1350"), "TRY": Decimal("32"),
                 "MXN": Decimal("17"), "HKD": Decimal("7.8"), "SGD": Decimal("1.35")}
+# [A] which crypto the sandbox offers on which network (crypto/list shows these rows)
+CRYPTO_NETWORKS: dict[str, tuple[str, ...]] = {
+    "USDT": ("TRX", "TRON", "ETH", "BSC", "POLYGON", "MATIC", "SOL"),
+    "USDC": ("ETH", "BSC", "POLYGON", "MATIC", "SOL"),
+    "BTC": ("BTC",), "ETH": ("ETH", "BSC"), "BNB": ("BSC",), "TRX": ("TRX", "TRON"), "LTC": ("LTC",),
+    "SOL": ("SOL",), "MATIC": ("POLYGON", "MATIC"), "POL": ("POLYGON", "MATIC"), "AVAX": ("AVAX",),
+    "XRP": ("XRP",), "DOGE": ("DOGE",), "ADA": ("ADA",), "BCH": ("BCH",), "DASH": ("DASH",),
+}
 NETWORK_FEE_USD = {"ETH": Decimal("2.00"), "BTC": Decimal("1.50"), "TRX": Decimal("1.00"),
                    "TRON": Decimal("1.00")}
 DEFAULT_NETWORK_FEE_USD = Decimal("0.30")
 ON_RAMP_FEE_RATE = Decimal("0.0399")
 OFF_RAMP_FEE_RATE = Decimal("0.0175")
 
-EIGHT, TWO, FIVE = Decimal("0.00000001"), Decimal("0.01"), Decimal("0.00001")
+EIGHT, SIX, TWO, FIVE = Decimal("0.00000001"), Decimal("0.000001"), Decimal("0.01"), Decimal("0.00001")
 
 
 def fmt8(value: Decimal | None) -> str:
-    return "" if value is None else str(value.quantize(EIGHT, ROUND_HALF_UP))
+    return "" if value is None else format(value.quantize(EIGHT, ROUND_HALF_UP), "f")
+
+
+def fmt6(value: Decimal | None) -> str:
+    return "" if value is None else format(value.quantize(SIX, ROUND_HALF_UP), "f")
 
 
 def fmt2(value: Decimal | None) -> str:
-    return "" if value is None else str(value.quantize(TWO, ROUND_HALF_UP))
+    return "" if value is None else format(value.quantize(TWO, ROUND_HALF_UP), "f")
 
 
 def fmt_time(value: datetime | None) -> str:
@@ -108,6 +127,8 @@ class Order:
     pay_failed_at: datetime | None = None
     fail_code: str = ""
     fail_msg: str = ""
+    interim_failed_at: datetime | None = None
+    invalid_address_at: datetime | None = None
     risk_at: datetime | None = None
     cancelled_at: datetime | None = None
     refunded_at: datetime | None = None
@@ -133,12 +154,16 @@ class Order:
             return RISK_CONTROL
         if self.pay_failed_at:
             return PAY_FAIL
+        if self.invalid_address_at:
+            return INVALID_ADDRESS
         if self.transfer is not None:
             return FINISHED if self.transfer.confirmations(now) >= FINISH_CONFIRMATIONS else TRANSFER
         if self.paid_at:
             return PAY_SUCCESS
         if now >= self.expires_at:
             return CANCEL
+        if self.interim_failed_at:
+            return INTERIM_PAY_FAIL
         return PENDING
 
     def _sell_status(self, now: datetime) -> str:
@@ -172,8 +197,7 @@ class Order:
     @property
     def crypto_quantity(self) -> Decimal:
         """BUY: crypto the user receives (amount less fees, at the order's price)."""
-        net = self.amount - self.ramp_fee - self.network_fee
-        return (net / self.crypto_price).quantize(EIGHT, ROUND_DOWN)
+        return crypto_for(self.amount - self.ramp_fee - self.network_fee, self.crypto_price)
 
     @property
     def fiat_amount(self) -> Decimal:
@@ -190,6 +214,24 @@ class Order:
     @property
     def crypto_in_usdt(self) -> Decimal:
         return (self.crypto_quantity * CRYPTO_USD[self.crypto] / CRYPTO_USD["USDT"]).quantize(FIVE, ROUND_DOWN)
+
+
+def crypto_for(fiat_net: Decimal, price: Decimal) -> Decimal:
+    return (fiat_net / price).quantize(EIGHT, ROUND_DOWN)
+
+
+LIMIT_USD = (Decimal("10"), Decimal("10000"))   # [A] per order, in USD, both sides
+
+
+def limits(side: str, crypto: str, fiat: str) -> tuple[Decimal, Decimal]:
+    """[A] An order's amount bounds: BUY in the fiat, SELL in the crypto (what crypto/list and
+    fiat/list show as minPurchaseAmount/maxPurchaseAmount, minSellAmount/maxSellAmount, payMin/payMax)."""
+    low, high = LIMIT_USD
+    if side == BUY:
+        rate = FIAT_PER_USD[fiat]
+        return (low * rate).quantize(TWO, ROUND_HALF_UP), (high * rate).quantize(TWO, ROUND_HALF_UP)
+    price = CRYPTO_USD[crypto]
+    return (low / price).quantize(EIGHT, ROUND_UP), (high / price).quantize(EIGHT, ROUND_DOWN)
 
 
 def quote(side: str, crypto: str, network: str, fiat: str, amount: Decimal) -> dict[str, Decimal]:

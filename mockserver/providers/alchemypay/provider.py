@@ -11,7 +11,7 @@ from aiohttp import web
 from ...core.clock import Clock
 from ...core.http import provider_middleware
 from ..base import Provider
-from . import api, auth
+from . import api, auth, catalog, pages
 from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import render_error
 from .simulate import SIMULATIONS
@@ -37,6 +37,8 @@ class AlchemyPayProvider(Provider):
     def build_app(self, world) -> web.Application:
         app = web.Application(middlewares=[provider_middleware(PROVIDER_NAME, render_error)])
         api.add_routes(app)
+        catalog.add_routes(app)
+        pages.add_routes(app)
         return app
 
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
@@ -54,7 +56,8 @@ class AlchemyPayProvider(Provider):
         return headers, body.encode()
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
-        """SHA1 ``signature`` always; ``newSignature`` too when the merchant's webhook_url is known."""
+        """SHA1 ``signature`` always; ``newSignature`` too when the merchant's webhook_url is known
+        (over that URL's path only, with the request's ``timestamp`` header)."""
         try:
             payload = json.loads(body)
         except ValueError:

@@ -3,14 +3,20 @@
 ``POST /_sandbox/simulate/alchemypay/<verb>`` with ``{"order": "<orderNo>"}`` (``orderNo`` and
 ``invoice`` are accepted as the key too). Every verb answers the order as query/trade shows it.
 
-On-ramp (BUY): pay (fiat paid -> PAY_SUCCESS), pay_fail {returnCode?, returnMsg?} (-> PAY_FAIL),
+On-ramp (BUY): pay (fiat paid -> PAY_SUCCESS), interim_pay_fail (an attempt failed, the user may
+retry -> INTERIM_PAY_FAIL), pay_fail {returnCode?, returnMsg?} (-> PAY_FAIL),
 transfer (crypto sent on the simulated chain -> TRANSFER, FINISHED at 1 confirmation),
+invalid_address (the crypto cannot be sent to the order's address -> INVALID_ADDRESS),
 confirm (mine the transfer now), risk_control, cancel, refund (-> REFUNDED), timeout/expire
 (the payment window lapses now -> CANCEL; order/detail says TIMEOUT).
 Off-ramp (SELL): deposit {amount?} (user sends coin -> "2"), payout ("3"), payout_success ("4"),
 payout_fail {reason?} ("5"), refund ("6", after a failed payout), timeout/expire ("7").
-``state`` answers the order without changing it. ``settings`` {index?, webhook_retries?,
-strict_sign?, timestamp_window?} changes a merchant's settings (what the PATCH merchant admin
+``state`` answers the order without changing it. ``ramp_link`` {side: buy|sell, index?, crypto,
+network, fiat?, fiatAmount?/cryptoAmount?, merchantOrderNo?, callbackUrl?, ...} answers
+``{"url": "/index/rampPageSell?...&sign=...", "path": ..., "query": ...}``: the signed hosted-page link a merchant's backend
+builds (timestamp = real time), to open relative to /alchemypay (a sandbox helper, not an Alchemy
+API). ``settings`` {index?, webhook_retries?, strict_sign?, timestamp_window?, webhook_clock?,
+api_sell?} changes a merchant's settings (what the PATCH merchant admin
 route does, reachable from scenarios), e.g. ``{"timestamp_window": "off"}`` for a story whose
 client clock is the wall clock while the sandbox's is pinned.
 [A] Default failure codes: pay_fail returnCode "20001", returnMsg "Declined by 3-D Secure" (the
@@ -23,7 +29,7 @@ from typing import Any
 
 from mockserver.core.errors import BadRequest, Conflict
 
-from . import model
+from . import model, pages
 from .backend import AlchemyBackend
 from .model import BUY, SELL, Order
 from .views import query_data
@@ -61,14 +67,28 @@ def _now(backend: AlchemyBackend):
 
 async def pay(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
-    _require(order, backend, BUY, model.PENDING)
+    _require(order, backend, BUY, model.PENDING, model.INTERIM_PAY_FAIL)
     order.paid_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def interim_pay_fail(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, BUY, model.PENDING, model.INTERIM_PAY_FAIL)
+    order.interim_failed_at = _now(backend)
+    return _answer(backend, order)
+
+
+async def invalid_address(world, backend: AlchemyBackend, params: dict) -> dict:
+    order = _order(backend, params)
+    _require(order, backend, BUY, model.PAY_SUCCESS)
+    order.invalid_address_at = _now(backend)
     return _answer(backend, order)
 
 
 async def pay_fail(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
-    _require(order, backend, BUY, model.PENDING)
+    _require(order, backend, BUY, model.PENDING, model.INTERIM_PAY_FAIL)
     order.pay_failed_at = _now(backend)
     order.fail_code = str(params.get("returnCode", "20001"))
     order.fail_msg = str(params.get("returnMsg", "Declined by 3-D Secure"))
@@ -109,7 +129,7 @@ async def cancel(world, backend: AlchemyBackend, params: dict) -> dict:
 
 async def refund(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
-    _require_either(order, backend, buy=(model.PAY_SUCCESS, model.RISK_CONTROL),
+    _require_either(order, backend, buy=(model.PAY_SUCCESS, model.RISK_CONTROL, model.INVALID_ADDRESS),
                     sell=(model.SELL_COIN_RECEIVED, model.SELL_PAYOUT_FAILED))
     order.refunded_at = _now(backend)
     return _answer(backend, order)
@@ -117,7 +137,7 @@ async def refund(world, backend: AlchemyBackend, params: dict) -> dict:
 
 async def timeout(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
-    _require_either(order, backend, buy=(model.PENDING,), sell=(model.SELL_CREATED,))
+    _require_either(order, backend, buy=(model.PENDING, model.INTERIM_PAY_FAIL), sell=(model.SELL_CREATED,))
     order.expires_at = _now(backend)
     return _answer(backend, order)
 
@@ -165,7 +185,24 @@ async def state(world, backend: AlchemyBackend, params: dict) -> dict:
     return {**query_data(order, now), "legacyStatus": order.legacy_status(now)}
 
 
-SETTINGS = {"webhook_retries": bool, "strict_sign": bool, "timestamp_window": str}
+async def ramp_link(world, backend: AlchemyBackend, params: dict) -> dict:
+    side = {"buy": BUY, "sell": SELL}.get(str(params.get("side", "")).lower())
+    if side is None:
+        raise BadRequest('ramp_link needs side "buy" or "sell"')
+    index = params.get("index", 0)
+    if not isinstance(index, int) or not 0 <= index < len(backend.merchants):
+        raise BadRequest(f"index must be a merchant index below {len(backend.merchants)}")
+    fields = {k: v for k, v in params.items() if k not in ("side", "index")}
+    if any(isinstance(v, (dict, list)) for v in fields.values()):
+        raise BadRequest("ramp_link parameters must be plain values")
+    fields.setdefault("showTable", side.lower())
+    timestamp = str(int(world.clock.wall_now().timestamp() * 1000))
+    url = pages.signed_link(backend.merchants[index], side, fields, timestamp)
+    return {"url": url, "path": pages.PAGES[side], "query": url.partition("?")[2]}
+
+
+SETTINGS = {"webhook_retries": bool, "strict_sign": bool, "timestamp_window": str, "webhook_clock": str,
+            "api_sell": bool}
 
 
 async def settings(world, backend: AlchemyBackend, params: dict) -> dict:
@@ -179,14 +216,16 @@ async def settings(world, backend: AlchemyBackend, params: dict) -> dict:
     for key, value in changes.items():
         if not isinstance(value, SETTINGS[key]):
             raise BadRequest(f"{key} must be a {SETTINGS[key].__name__}")
+    if "webhook_clock" in changes and changes["webhook_clock"] not in ("wall", "virtual"):
+        raise BadRequest('webhook_clock must be "wall" or "virtual"')
     backend.merchants[index].update(changes)
     return {k: v for k, v in backend.merchants[index].items() if k != "app_secret"}
 
 
 SIMULATIONS: dict[str, Any] = {
-    "pay": pay, "pay_fail": pay_fail, "transfer": transfer, "confirm": confirm,
+    "pay": pay, "interim_pay_fail": interim_pay_fail, "invalid_address": invalid_address, "pay_fail": pay_fail, "transfer": transfer, "confirm": confirm,
     "risk_control": risk_control, "cancel": cancel, "refund": refund,
     "timeout": timeout, "expire": timeout,
     "deposit": deposit, "payout": payout, "payout_success": payout_success, "payout_fail": payout_fail,
-    "state": state, "settings": settings,
+    "state": state, "settings": settings, "ramp_link": ramp_link,
 }

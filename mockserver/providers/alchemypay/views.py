@@ -4,12 +4,15 @@ Field names are the docs' own [D]. Off-ramp: where the docs' table and sample di
 (``cryptoacturalAmount``/``rampfee`` in the table, ``cryptoActualAmount``/``rampFee`` in the sample)
 the sandbox uses the sample's spelling [A]. Every field is a string; a field with nothing to say
 is "" (the docs' samples do the same).
+``rawRampFee`` (in the docs' on-ramp sample and query sample, not in the field table): [A] the ramp
+fee before any merchant discount; the sandbox has no discounts, so it equals ``rampFee``, written
+with 6 decimals as in the sample ("69.060000").
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from .model import BUY, FINISHED, PAY_FAIL, Order, fmt2, fmt8, fmt_time
+from .model import BUY, FINISHED, PAY_FAIL, Order, fmt2, fmt6, fmt8, fmt_time
 
 ORDER_PAGE = "https://ramptest.alchemypay.org/#/sellOrder?sellOrderId={order_no}"  # [A] shape from the docs' sample
 
@@ -34,6 +37,7 @@ def on_ramp_fields(order: Order, status: str) -> dict[str, str]:
         "txTime": tx_time if finished else "", "txHash": tx_hash if finished else "",
         "status": status, "merchantOrderNo": order.merchant_order_no,
         "networkFee": fmt8(order.network_fee), "rampFee": fmt8(order.ramp_fee), "rampFeeUnit": order.fiat,
+        "rawRampFee": fmt6(order.ramp_fee),
     }
     if status == PAY_FAIL:
         fields["returnCode"] = order.fail_code
