@@ -46,8 +46,28 @@ def ms(world) -> str:
     return str(int(world.clock.wall_now().timestamp() * 1000))
 
 
-async def post(client, world, path: str, body: dict, *, raw: bytes | None = None, **kw):
+AUTO = object()
+USER_EMAIL = "buyer@example.com"
+
+
+async def get_token(client, world, email: str = USER_EMAIL, **kw) -> str:
+    """A login-free user token from POST getToken, as the docs' Create Order expects."""
+    body = {"email": email}
+    headers = v4_headers(ms(world), "POST", f"{V4}/getToken", body=body, **kw)
+    resp = await client.post(f"/alchemypay{V4}/getToken", data=sorted_body(body),
+                             headers={**headers, "Content-Type": "application/json"})
+    data = await resp.json()
+    assert resp.status == 200, data
+    return data["data"]["accessToken"]
+
+
+async def post(client, world, path: str, body: dict, *, raw: bytes | None = None, token=AUTO, **kw):
+    """A signed POST; trade/create also carries an access-token (token=None sends none)."""
     headers = v4_headers(ms(world), "POST", path, body=body, **kw)
+    if token is AUTO:
+        token = await get_token(client, world, **kw) if path.endswith("/trade/create") else None
+    if token:
+        headers["access-token"] = token
     data = raw if raw is not None else sorted_body(body).encode()
     return await client.post("/alchemypay" + path, data=data,
                              headers={**headers, "Content-Type": "application/json"})
@@ -86,3 +106,35 @@ def webhook_signature(payload: dict, secret: str = SECRET) -> str:
 def webhook_new_signature(payload: dict, timestamp: str, callback_path: str, secret: str = SECRET) -> str:
     unsigned = {k: v for k, v in payload.items() if k not in ("signature", "newSignature")}
     return hmac_b64(secret, timestamp + "POST" + callback_path + sorted_body(unsigned))
+
+
+PAGES = {"buy": "/index/rampPageBuy", "sell": "/index/rampPageSell"}
+
+
+def ramp_query(side: str, params: dict, ts: str, *, app_id: str = APP_ID, secret: str = SECRET) -> dict:
+    """A hosted ramp page's query as the docs sign it: timestamp + GET + page path + ? + sorted
+    non-empty parameters (decoded), HMAC-SHA256 with the appSecret, base64."""
+    query = {k: str(v) for k, v in params.items() if v not in (None, "")}
+    query.update(appId=app_id, timestamp=ts)
+    signed = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+    query["sign"] = hmac_b64(secret, ts + "GET" + PAGES[side] + "?" + signed)
+    return query
+
+
+async def open_page(client, world, side: str, path: str | None = None, **params):
+    query = ramp_query(side, params, ms(world))
+    return await client.get("/alchemypay" + (path or PAGES[side]), params=query)
+
+
+async def sell_on_page(client, world, body: dict) -> str:
+    """Open the off-ramp page for a sell_body()-shaped order; the orderNo, found as a merchant would
+    find it: query/trade by its merchantOrderNo."""
+    params = {"crypto": body["cryptoCurrency"], "network": body["network"], "fiat": body["fiatCurrency"],
+              "cryptoAmount": body["amount"], "merchantOrderNo": body["merchantOrderNo"],
+              "callbackUrl": body.get("callbackUrl"), "showTable": "sell"}
+    resp = await open_page(client, world, "sell", **params)
+    assert resp.status == 200, await resp.text()
+    found = await get(client, world, f"{V4}/query/trade", {"merchantOrderNo": body["merchantOrderNo"], "side": "SELL"})
+    data = await found.json()
+    assert found.status == 200, data
+    return data["data"]["orderNo"]

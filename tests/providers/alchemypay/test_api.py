@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from alchemypay_helpers import (APP_ID, SECRET, V4, buy_body, get, hmac_b64, legacy_headers, ms, post, sell_body,
-                      sorted_body, v4_headers)
+from alchemypay_helpers import (APP_ID, SECRET, V4, buy_body, get, get_token, hmac_b64, legacy_headers, ms, post,
+                                sell_body, sell_on_page, sorted_body, v4_headers)
 
 
 async def create(client, world, body, path=f"{V4}/trade/create"):
@@ -37,8 +37,7 @@ async def test_buy_order_created_and_queried_by_both_numbers(client, world):
 
 
 async def test_sell_order_gets_a_deposit_address(client, world):
-    data = await create(client, world, sell_body())
-    order_no = data["data"]["orderNo"]
+    order_no = await sell_on_page(client, world, sell_body())
     resp = await get(client, world, f"{V4}/query/trade", {"orderNo": order_no, "side": "SELL"})
     order = (await resp.json())["data"]
     assert order["status"] == "1" and order["side"] == "SELL"
@@ -74,11 +73,12 @@ async def test_unsorted_body_signed_sorted_is_accepted(client, world):
 async def test_lowercase_appid_header_and_legacy_sha1_sign(client, world):
     path = f"{V4}/trade/create"
     body = buy_body(merchantOrderNo="ORD-LOW")
+    token = await get_token(client, world)
     headers = v4_headers(ms(world), "POST", path, body=body, header_name="appid")
-    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=headers)
+    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers={**headers, "access-token": token})
     assert resp.status == 200, await resp.text()
 
-    headers = legacy_headers(ms(world))
+    headers = {**legacy_headers(ms(world)), "access-token": token}
     resp = await client.post("/alchemypay" + path, data=sorted_body(buy_body(merchantOrderNo="ORD-SHA1")),
                              headers=headers)
     assert resp.status == 200, await resp.text()
@@ -135,7 +135,8 @@ async def test_timestamp_just_inside_the_window_is_accepted(client, world):
     # real time moves between signing and checking, so "just inside" keeps a 2-second margin
     ts = str(int(world.clock.wall_now().timestamp() * 1000) - 5 * 60 * 1000 + 2000)
     path, body = f"{V4}/trade/create", buy_body()
-    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=v4_headers(ts, "POST", path, body=body))
+    headers = {**v4_headers(ts, "POST", path, body=body), "access-token": await get_token(client, world)}
+    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=headers)
     assert resp.status == 200
 
 
@@ -146,41 +147,41 @@ async def test_bad_input_is_a_4xx_in_the_provider_shape_and_changes_nothing(clie
     # malformed JSON (signed over the raw text, so only the JSON is wrong)
     raw = '{"side": "BUY",'
     headers = {"appId": APP_ID, "timestamp": ts, "sign": hmac_b64(SECRET, ts + "POST" + path + raw)}
-    await assert_refused(await client.post(url, data=raw, headers=headers), 400, "10001")
+    await assert_refused(await client.post(url, data=raw, headers=headers), 400, "10005")
     # a JSON array
-    await assert_refused(await client.post(url, data="[1]", headers=headers), 400, "10001")
+    await assert_refused(await client.post(url, data="[1]", headers=headers), 400, "10005")
     # a body nested absurdly deep (refused before any recursive work)
     deep = '{"side":"BUY","x":' + "[" * 900 + "]" * 900 + "}"
     headers = {"appId": APP_ID, "timestamp": ts, "sign": hmac_b64(SECRET, ts + "POST" + path + deep)}
-    await assert_refused(await client.post(url, data=deep, headers=headers), 400, "10001")
+    await assert_refused(await client.post(url, data=deep, headers=headers), 400, "10005")
     # an absurd amount
-    await assert_refused(await post(client, world, path, buy_body(amount="1" * 40)), 400, "10001")
+    await assert_refused(await post(client, world, path, buy_body(amount="1" * 40)), 400, "10005")
     # contract: missing address on BUY, bad side, bad amount, bad callbackUrl
     for body in (buy_body(address=None), buy_body(side="HOLD"), buy_body(amount="-5"),
                  buy_body(amount="ten"), buy_body(callbackUrl="ftp://x"), buy_body(fiatCurrency=12)):
         resp = await post(client, world, path, body)
-        data = await assert_refused(resp, 422, "10001")
+        data = await assert_refused(resp, 422, "10005")
         assert "X-Sandbox-Contract-Violation" in resp.headers, data
     # unsupported crypto / network / fiat
     for body in (buy_body(cryptoCurrency="NOPE"), buy_body(network="NOWHERE"), buy_body(fiatCurrency="XXX")):
         await assert_refused(await post(client, world, path, body), 400, "10002")
     # amount that does not cover the fees
-    await assert_refused(await post(client, world, path, buy_body(amount="0.5")), 400, "10001")
+    await assert_refused(await post(client, world, path, buy_body(amount="0.5")), 400, "10005")
     # order/create: side contradicting orderType
-    await assert_refused(await post(client, world, f"{V4}/order/create", buy_body(orderType="6")), 400, "10001")
+    await assert_refused(await post(client, world, f"{V4}/order/create", buy_body(orderType="6")), 400, "10005")
     assert world.backend("alchemypay").orders == {}
     # duplicate merchantOrderNo
     await create(client, world, buy_body())
-    await assert_refused(await post(client, world, path, buy_body()), 409, "10005")
+    await assert_refused(await post(client, world, path, buy_body()), 409, "10006")
     assert len(world.backend("alchemypay").orders) == 1
 
 
 async def test_query_errors(client, world):
     q = f"{V4}/query/trade"
     await assert_refused(await get(client, world, q, {"orderNo": "1234567890123456789", "side": "BUY"}), 404, "10004")
-    await assert_refused(await get(client, world, q, {"side": "BUY"}), 422, "10001")
-    await assert_refused(await get(client, world, q, {"orderNo": "1", "side": "MAYBE"}), 422, "10001")
-    await assert_refused(await get(client, world, f"{V4}/order/detail", {}), 422, "10001")
+    await assert_refused(await get(client, world, q, {"side": "BUY"}), 422, "10005")
+    await assert_refused(await get(client, world, q, {"orderNo": "1", "side": "MAYBE"}), 422, "10005")
+    await assert_refused(await get(client, world, f"{V4}/order/detail", {}), 422, "10005")
     order_no = (await create(client, world, buy_body()))["data"]["orderNo"]
     # the right order, the wrong side
     await assert_refused(await get(client, world, q, {"orderNo": order_no, "side": "SELL"}), 404, "10004")
@@ -196,7 +197,8 @@ async def test_timestamp_window_can_be_turned_off(client, world):
     await client.post("/_sandbox/clock/advance", json={"by": "6h"})
     ts = str(int((world.clock.wall_now() - timedelta(hours=6)).timestamp() * 1000))
     path, body = f"{V4}/trade/create", buy_body()
-    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=v4_headers(ts, "POST", path, body=body))
+    headers = {**v4_headers(ts, "POST", path, body=body), "access-token": await get_token(client, world)}
+    resp = await client.post("/alchemypay" + path, data=sorted_body(body), headers=headers)
     assert resp.status == 200
 
 
