@@ -6,6 +6,8 @@ Responses are printed as a Node server prints JSON (numbers in JavaScript form).
 """
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +16,13 @@ from aiohttp import web
 from ...core.errors import BadRequest, NotFound
 from ...core.http import WORLD
 from . import jsjson, pricing
-from .assets import ASSETS
+from .assets import ASSETS, FEES, asset_listing
 from .errors import COULD_NOT_CREATE
-from .auth import authenticate_request
+from .auth import authenticate_request, parse_body, plain
 from .backend import Alt5Backend
-from .model import Payment
-from .views import invoice_view, payment_view, stamp_iso, stamp_space
+from .model import FIAT, Payment
+from .views import (invoice_view, merchant_transaction_view, payment_view, settlement_view, stamp_iso,
+                    stamp_space)
 from .pages import invoice_page
 
 PROVIDER = "alt5pay"
@@ -167,3 +170,98 @@ async def pay_invoice_page(request: web.Request) -> web.Response:
         raise NotFound("Invoice Not Found")
     return web.Response(text=invoice_page(invoice, world.clock.now()), content_type="text/html")
 
+
+# -- account endpoints of the docs v2.10.10: fees, transactions, assets, payouts -------------------
+
+def _raw(world, contract: str, payload: dict) -> web.Response:
+    world.contracts(PROVIDER).audit(contract, payload)
+    return web.Response(text=jsjson.dumps(payload), status=200, content_type="application/json")
+
+
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        if _DAY.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise BadRequest(f"{name} must be a date YYYY-MM-DD")
+
+
+def _date_range(body: dict) -> tuple[date, date] | None:
+    """startDate/endDate, both or neither [D for /usr/payments; A for /usr/transactions]; inclusive [A]."""
+    start, end = body.get("startDate"), body.get("endDate")
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise BadRequest("startDate and endDate go together")
+    first, last = _day(start, "startDate"), _day(end, "endDate")
+    if first > last:
+        raise BadRequest("startDate is after endDate")
+    return first, last
+
+
+def _in_range(moment: datetime, span: tuple[date, date] | None) -> bool:
+    return span is None or span[0] <= moment.date() <= span[1]
+
+
+@routes.post("/usr/fees")
+async def fees(request: web.Request) -> web.Response:
+    """[D] The answer carries `fees` (not `data`), keys spelled as in the sample (`feeprecent`)."""
+    world, backend, merchant, body = await authenticate_request(request, "fees.request")
+    return _raw(world, "fees.response", {"status": "success", "fees": {
+        group: {"feeprecent": percent, "extrafee": fixed} for group, (percent, fixed) in FEES.items()}})
+
+
+@routes.post("/usr/transactions")
+async def merchant_transactions(request: web.Request) -> web.Response:
+    """Every payment to the merchant's addresses seen in the date range, newest first [A order]."""
+    world, backend, merchant, body = await authenticate_request(request, "merchant-transactions.request")
+    span = _date_range(body)
+    now = world.clock.now()
+    payments = sorted((p for p in backend.payments.values()
+                       if p.wallet.merchant_id == merchant["merchant_id"] and _in_range(p.transfer.seen_at, span)),
+                      key=lambda p: p.transfer.seen_at, reverse=True)
+    return respond(world, "merchant-transactions.response", [merchant_transaction_view(p, now) for p in payments])
+
+
+@routes.post("/assets")
+@routes.get("/assets")
+async def list_assets(request: web.Request) -> web.Response:
+    """No authentication [D: the docs list no headers]; POST with an optional body [D], GET too [A]."""
+    world = request.app[WORLD]
+    try:
+        body = parse_body(await request.read())
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadRequest("Invalid JSON Body") from None
+    world.contracts(PROVIDER).check_request("assets.request", plain(body))
+    return respond(world, "assets.response", asset_listing())
+
+
+@routes.post("/usr/request_payment")
+async def request_payment(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "request-payment.request")
+    currency, method = body["currency"], body.get("type")
+    if currency in FIAT:
+        method = method or "Wire"                                   # [A] the sample's method
+        if (method == "ACH" and currency != "USD") or (method == "e-Transfer" and currency != "CAD"):
+            raise BadRequest(f"{method} is not available for {currency}")
+    elif method is not None:
+        raise BadRequest("type is only for USD, CAD and EUR payouts")
+    settlement = backend.request_payment(merchant["merchant_id"], currency, method)
+    if settlement is None:
+        raise BadRequest("Insufficient Balance")
+    return respond(world, "request-payment.response", {
+        "amount": settlement.amount, "fee": settlement.fee, "currency": currency,
+        "type": settlement.payment_type})
+
+
+@routes.post("/usr/payments")
+async def settlement_payments(request: web.Request) -> web.Response:
+    world, backend, merchant, body = await authenticate_request(request, "payments.request")
+    span = _date_range(body)
+    done = [s for s in backend.settlements
+            if s.merchant_id == merchant["merchant_id"] and _in_range(s.created_at, span)]
+    return respond(world, "payments.response", [settlement_view(s) for s in reversed(done)])

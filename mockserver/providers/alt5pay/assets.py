@@ -66,3 +66,33 @@ def asset_for_coin(coin: str) -> Asset | None:
         if asset.coin == coin.upper() and asset.sandbox:
             return asset
     return None
+
+
+# GET/POST /assets [D]: name, asset_id, explorer_url, icon_url. The docs' sample lists Bitcoin (BTC)
+# and Bitcoin Cash (BCH) with blockexplorer.one testnet links and sandbox.digitalpaydev.com icons;
+# the other names, ids (the request_payment currency words), explorer and icon links follow that
+# pattern [A]. Only assets with a sandbox are listed [A].
+ASSET_LISTING: dict[str, tuple[str, str, str, str]] = {
+    # path: (name, asset_id, explorer chain/network, icon file)
+    "btc": ("Bitcoin", "BTC", "btc/testnet", "bitcoin"),
+    "bch": ("Bitcoin Cash", "BCH", "bch/testnet", "bitcoincash"),
+    "eth": ("Ethereum", "ETH", "eth/goerli", "ethereum"),
+    "ltc": ("Litecoin", "LTC", "ltc/testnet", "litecoin"),
+    "doge": ("Dogecoin", "DOGE", "doge/testnet", "dogecoin"),
+    "xrp": ("XRP", "XRP", "xrp/testnet", "xrp"),
+    "sol": ("Solana", "SOL", "solana/testnet", "solana"),
+    "bnb": ("BNB", "BNB", "bnb/testnet", "bnb"),
+    "dash": ("Dash", "DASH", "dash/testnet", "dash"),
+    "ada": ("Cardano", "ADA", "cardano/testnet", "cardano"),
+    "avax": ("Avalanche", "AVAX", "avalanche/testnet", "avalanche"),
+    "matic_poly": ("Polygon", "MATIC_POLY", "polygon/testnet", "polygon"),
+    "usdt_tron": ("Tether (TRC20)", "USDT_TRON", "tron/testnet", "tether"),
+    "erc20/usdc": ("USD Coin", "USDC", "eth/goerli", "usdcoin"),
+}
+
+
+def asset_listing() -> list[dict]:
+    return [{"name": name, "asset_id": asset_id,
+             "explorer_url": f"https://blockexplorer.one/{explorer}/tx/",
+             "icon_url": f"https://sandbox.digitalpaydev.com/assets/icons/{icon}.png"}
+            for path, (name, asset_id, explorer, icon) in ASSET_LISTING.items() if ASSETS[path].sandbox]

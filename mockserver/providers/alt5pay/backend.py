@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from . import pricing
 from .assets import ASSETS, Asset
 from .auth import ReplayGuard
-from .model import Invoice, Payment, WalletAddress
+from .model import FIAT, PAYOUT_FEES, Invoice, Payment, Settlement, WalletAddress
 
 if TYPE_CHECKING:
     from ...core.chain import Transfer
@@ -28,6 +28,8 @@ class Alt5Backend:
         self.wallets: dict[str, WalletAddress] = {}
         self.payments: dict[str, Payment] = {}
         self.invoices: dict[str, Invoice] = {}
+        self.settlements: list[Settlement] = []
+        self._paid_out: set[str] = set()        # txids whose settled amount went into a payout
         self.ipn = IpnSender(world, self)
 
     # -- merchants ---------------------------------------------------------------------------
@@ -99,3 +101,30 @@ class Alt5Backend:
             if payment.wallet.merchant_id == merchant_id and payment.status(now) == "Paid":
                 totals[payment.wallet.asset.coin] += payment.amount
         return [{"coin": coin, "blalance": amount} for coin, amount in totals.items()]
+
+    # -- settlement ----------------------------------------------------------------------------
+    def unsettled(self, merchant_id: str, currency: str) -> list[Payment]:
+        """Paid payments settled in `currency` and not yet paid out."""
+        now = self.world.clock.now()
+        return [p for p in self.payments.values()
+                if p.wallet.merchant_id == merchant_id and p.wallet.currency == currency
+                and p.txid not in self._paid_out and p.status(now) == "Paid"]
+
+    def request_payment(self, merchant_id: str, requested: str, method: str | None) -> Settlement | None:
+        """Pay out the whole settled balance (see model); None when there is nothing above the fee."""
+        currency = requested if requested in FIAT else "USD"
+        fee = PAYOUT_FEES[method] if method else Decimal("0")
+        payments = self.unsettled(merchant_id, currency)
+        amount = sum((p.settled_payment for p in payments), Decimal("0"))
+        if amount <= fee:
+            return None
+        settlement = Settlement(
+            merchant_id=merchant_id, amount=amount, fee=fee,
+            processing_fees=sum((p.settled_fee for p in payments), Decimal("0")), currency=currency,
+            payment_type=method or requested, requested=requested, created_at=self.world.clock.now(),
+            payments=payments)
+        self._paid_out.update(p.txid for p in payments)
+        self.settlements.append(settlement)
+        self.world.journal.record("alt5pay.payout", "alt5pay", merchant=merchant_id, currency=currency,
+                                  amount=str(amount), fee=str(fee), type=settlement.payment_type)
+        return settlement

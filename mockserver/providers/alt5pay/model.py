@@ -14,7 +14,12 @@ Assumptions ([A], also as x-assumption in contracts/alt5pay/):
 - an invoice is `Unpaid` before any Paid payment; `paid_amount` sums the fiat totals of its Paid
   payments, so an overpaid invoice shows paid_amount > total_amount; a payment after `due_date`
   still counts. Each invoice gets one address per asset it is paid in.
-- `ref_id` is scoped to the merchant; several addresses may share one (addressbyref lists them).
+- `ref_id` is scoped to the merchant; several addresses may share one (addressbyref lists them);
+- settlement (/usr/transactions, /usr/request_payment, /usr/payments): a Paid payment settles in
+  its address's fiat currency, `settled_fee` = total x percent / 100 + fixed, not rounded (the
+  docs' sample: total 1 ETH-paid, settled_fee 0.025, settled_payment ".975"); the IPN `fee` is the
+  same fee rounded to 2 decimals. A payout request pays out the whole unpaid settled balance of
+  one fiat currency (USD for a crypto payout), less a payout fee (see `PAYOUT_FEES`).
 """
 from __future__ import annotations
 
@@ -78,6 +83,42 @@ class Payment:
 
     def status(self, now: datetime) -> str:
         return "Paid" if self.confirmations(now) >= self.wallet.asset.confirmations else "Pending"
+
+    @property
+    def settled_fee(self) -> Decimal:
+        """The processing fee, unrounded, never more than the total [A]."""
+        percent, fixed = FEES[self.wallet.asset.fee_group]
+        return min(self.total, self.total * percent / 100 + fixed)
+
+    @property
+    def settled_payment(self) -> Decimal:
+        return self.total - self.settled_fee
+
+
+# [A] fee of a payout by method, in the payout's currency: the docs' request_payment sample shows
+# a Wire fee of 20; the sandbox charges the same for ACH and e-Transfer, and nothing for crypto.
+PAYOUT_FEES: dict[str, Decimal] = {"Wire": Decimal("20"), "ACH": Decimal("20"), "e-Transfer": Decimal("20")}
+FIAT = ("USD", "CAD", "EUR")
+# [D] request_payment currencies; the crypto ones pay out the USD balance in that coin [A].
+PAYOUT_CURRENCIES = FIAT + ("BTC", "BCH", "LTC", "ETH", "USDT", "USDC", "DASH", "XRP", "SOL", "USDT_TRON")
+
+
+@dataclass
+class Settlement:
+    """One payout of a merchant's settled balance (/usr/request_payment -> /usr/payments)."""
+    merchant_id: str
+    amount: Decimal             # the balance paid out, before the payout fee
+    fee: Decimal                # payout method fee (payment_type_fee)
+    processing_fees: Decimal    # the payments' own fees, already deducted (fee_amount)
+    currency: str               # the balance's currency
+    payment_type: str           # Wire | ACH | e-Transfer | a coin
+    requested: str              # the currency the merchant asked for
+    created_at: datetime
+    payments: list["Payment"] = field(default_factory=list)
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return self.amount - self.fee
 
 
 
