@@ -21,7 +21,8 @@ def build_world(config: SandboxConfig) -> World:
                  start=config.start, clock_mode=config.clock, speed=config.speed,
                  journal_size=config.journal_size,
                  allow_external_webhooks=config.allow_external_webhooks,
-                 public_url=config.public_url, self_check=config.self_check)
+                 public_url=config.public_url, self_check=config.self_check,
+                 retention=config.retention)
 
 
 def build_app(config: SandboxConfig | None = None, world: World | None = None) -> web.Application:

@@ -231,9 +231,27 @@ async def journal(request: web.Request) -> web.Response:
         since=query_int(request, "since", 0), limit=query_int(request, "limit")))
 
 
+EXPORT_CHUNK = 64 * 1024
+
+
 @routes.get("/_sandbox/journal/export")
-async def journal_export(request: web.Request) -> web.Response:
-    return web.Response(text=_world(request).journal.export(), content_type="application/x-ndjson")
+async def journal_export(request: web.Request) -> web.StreamResponse:
+    """Streamed (chunked) in ~64 KiB pieces: the whole export is never one string in memory."""
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson; charset=utf-8"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    buffer: list[str] = []
+    size = 0
+    for line in _world(request).journal.export_lines():
+        buffer.append(line)
+        size += len(line)
+        if size >= EXPORT_CHUNK:
+            await response.write("".join(buffer).encode("utf-8"))
+            buffer, size = [], 0
+    if buffer:
+        await response.write("".join(buffer).encode("utf-8"))
+    await response.write_eof()
+    return response
 
 
 @routes.get("/_sandbox/violations")

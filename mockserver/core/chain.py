@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from . import addresses as enc
+from .retention import BoundedStore
 from .scheduler import Scheduler
 
 
@@ -97,11 +98,12 @@ OnTransfer = Callable[[Transfer], Any]
 
 
 class Chain:
-    def __init__(self, scheduler: Scheduler, rng: random.Random):
+    def __init__(self, scheduler: Scheduler, rng: random.Random, *, max_transfers: int = 50_000):
         self.scheduler = scheduler
         self.rng = rng
         self._watchers: dict[str, list[OnTransfer]] = {}
-        self._transfers: dict[str, Transfer] = {}
+        # bounded (retention.transfers): the oldest transfers are forgotten, with their indexes
+        self._transfers: dict[str, Transfer] = BoundedStore(max_transfers, on_evict=self._drop_transfer)
         self._by_address: dict[str, list[Transfer]] = {}
         self._thresholds: dict[str, list[tuple[int, Callable[[Transfer], Any]]]] = {}
 
@@ -118,6 +120,24 @@ class Chain:
 
     def watch(self, address: str, on_transfer: OnTransfer) -> None:
         self._watchers.setdefault(address, []).append(on_transfer)
+
+    def _drop_transfer(self, txid: str, tx: Transfer) -> None:
+        self._thresholds.pop(txid, None)
+        listed = self._by_address.get(tx.address)
+        if listed is not None:
+            try:
+                listed.remove(tx)
+            except ValueError:
+                pass
+            if not listed:
+                del self._by_address[tx.address]
+
+    def forget(self, address: str) -> None:
+        """An owner forgot the object behind `address`: drop its watchers and its transfers."""
+        self._watchers.pop(address, None)
+        for tx in self._by_address.pop(address, ()):
+            self._transfers.pop(tx.txid, None)
+            self._thresholds.pop(tx.txid, None)
 
     def transfers_to(self, address: str) -> list[Transfer]:
         return list(self._by_address.get(address, ()))

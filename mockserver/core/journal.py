@@ -4,24 +4,43 @@ from __future__ import annotations
 import itertools
 import json
 from collections import deque
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
+
+from .retention import clip
 
 # Wall-clock measurements vary between runs; the export leaves them out so that a seeded
 # scenario replays to a byte-identical journal.
 NON_DETERMINISTIC = frozenset({"latency_ms"})
 
 
+def _clipped(value: Any, limit: int, depth: int = 0) -> Any:
+    """Strings cut to `limit` chars (with a marker), also inside small dicts/lists (violations)."""
+    if isinstance(value, str):
+        return clip(value, limit)
+    if depth < 3 and isinstance(value, dict):
+        return {k: _clipped(v, limit, depth + 1) for k, v in list(value.items())[:limit]}
+    if depth < 3 and isinstance(value, (list, tuple)):
+        return [_clipped(v, limit, depth + 1) for v in value[:limit]]
+    return value
+
+
 class Journal:
-    def __init__(self, now: Callable[[], Any], size: int = 10_000):
+    """At most `size` entries (oldest dropped), each string in them at most `field_chars` long:
+    a 8 KiB query string costs 512 characters here, not 8 KiB times the journal's length."""
+
+    def __init__(self, now: Callable[[], Any], size: int = 10_000, field_chars: int = 512):
         self._now = now
         self._entries: deque[dict] = deque(maxlen=size)
         self._seq = itertools.count(1)
+        self.field_chars = field_chars
 
     def record(self, kind: str, provider: str | None = None, **fields: Any) -> dict:
         entry = {"seq": next(self._seq), "at": self._now().isoformat(), "kind": kind}
         if provider:
             entry["provider"] = provider
-        entry.update({k: v for k, v in fields.items() if v is not None})
+        limit = self.field_chars
+        entry.update({k: (v if isinstance(v, (int, float, bool)) else _clipped(v, limit))
+                      for k, v in fields.items() if v is not None})
         self._entries.append(entry)
         return entry
 
@@ -43,13 +62,16 @@ class Journal:
     def last_seq(self) -> int:
         return self._entries[-1]["seq"] if self._entries else 0
 
+    def export_lines(self) -> Iterator[str]:
+        """One JSON line per entry (newline included), from a snapshot taken now: the journal may
+        grow while a slow reader streams the export."""
+        for entry in list(self._entries):
+            clean = {k: v for k, v in entry.items() if k not in NON_DETERMINISTIC}
+            yield json.dumps(clean, sort_keys=True, separators=(",", ":"), default=str) + "\n"
+
     def export(self) -> str:
         """JSON lines, sorted keys, wall-clock fields dropped: deterministic for a seeded story."""
-        lines = []
-        for entry in self._entries:
-            clean = {k: v for k, v in entry.items() if k not in NON_DETERMINISTIC}
-            lines.append(json.dumps(clean, sort_keys=True, separators=(",", ":"), default=str))
-        return "\n".join(lines) + ("\n" if lines else "")
+        return "".join(self.export_lines())
 
     def __len__(self) -> int:
         return len(self._entries)

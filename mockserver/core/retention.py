@@ -49,9 +49,9 @@ class BoundedStore(dict, Generic[K, V]):
 
     `finished(value)` says whether an entry may be forgotten; `on_evict(key, value)` lets the owner
     drop its other references (indexes, chain watchers). Insertion past the cap sweeps from the
-    oldest entry, skipping live ones. If live entries at the head stop a sweep short, the next
-    sweep waits until the store has grown by a tenth of the cap, so a crowd of live objects never
-    makes every insert rescan them (amortised O(1) per insert).
+    oldest entry, skipping live ones. If live entries stop a sweep short, the next sweep waits
+    until the excess over the cap has doubled (at least a tenth of the cap), so a crowd of live
+    objects never makes every insert rescan them (amortised O(1) per insert).
     """
 
     def __init__(self, cap: int, finished: Callable[[V], bool] = lambda _v: True,
@@ -82,8 +82,8 @@ class BoundedStore(dict, Generic[K, V]):
             if self.on_evict is not None:
                 self.on_evict(key, value)
         self.evicted += len(gone)
-        if len(self) > self.cap:  # live entries held the line: wait for some growth
-            self._next_sweep = len(self) + max(1, self.cap // 10)
+        if len(self) > self.cap:  # live entries held the line: wait until the excess doubles
+            self._next_sweep = len(self) + max(1, self.cap // 10, len(self) - self.cap)
         else:
             self._next_sweep = self.cap + 1
         return len(gone)

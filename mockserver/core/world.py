@@ -13,7 +13,9 @@ from faker import Faker
 from .chain import Chain
 from .clock import Clock
 from .contracts import BoundContracts, Violation, load_contracts
+from .inbox import Inboxes
 from .journal import Journal
+from .retention import Retention
 from .scheduler import Event, Scheduler
 from .webhooks import Outbox
 
@@ -25,8 +27,10 @@ class World:
     def __init__(self, *, providers: dict[str, "Provider"], settings: dict[str, dict],
                  seed: int, start: datetime | None = None, clock_mode: str = "virtual",
                  speed: float = 1.0, journal_size: int = 10_000, allow_external_webhooks: bool = False,
-                 public_url: str | None = None, self_check: bool = False):
+                 public_url: str | None = None, self_check: bool = False,
+                 retention: Retention | None = None):
         self.providers = providers
+        self.retention = retention or Retention()
         self.settings = settings
         self.seed = seed
         self.start = start
@@ -48,15 +52,15 @@ class World:
         self.start = self.clock.now() if self.start is None else self.start
         self.rng = random.Random(self.seed)
         self._faker: Faker | None = None
-        self.journal = Journal(self.clock.now, self.journal_size)
+        self.journal = Journal(self.clock.now, self.journal_size, self.retention.journal_field_chars)
         self.scheduler = Scheduler(self.clock, on_error=self._on_event_error)
-        self.chain = Chain(self.scheduler, self.rng)
+        self.chain = Chain(self.scheduler, self.rng, max_transfers=self.retention.transfers)
         previous = self.outbox
         self.outbox = Outbox(self.scheduler, self.journal, allow_external=self.allow_external_webhooks)
         if previous is not None:
             self.outbox.adopt_sessions(previous)
         self.backends: dict[str, Any] = {}
-        self.inboxes: dict[str, list[dict]] = {}
+        self.inboxes = Inboxes(self.retention)
         for name, provider in self.providers.items():
             settings = self.settings.get(name, {})
             # copies: settings changed at run time (PATCH merchant) must not outlive a reset
