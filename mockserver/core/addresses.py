@@ -1,10 +1,12 @@
 """Address encoders for the simulated chains: real checksums, testnet shapes.
 
-bech32 (BIP-173), CashAddr (BCH), Base58Check (Bitcoin and Ripple alphabets). Written out here
+bech32 (BIP-173), CashAddr (BCH), Base58Check (Bitcoin and Ripple alphabets), TON user-friendly
+(base64url with CRC16-XMODEM). Written out here
 because they are a few lines each and no well-kept pure-Python package covers all of them.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -85,3 +87,22 @@ def base58check(version: bytes, payload: bytes, alphabet: str = _B58) -> str:
 
 def ripple_address(account_id: bytes) -> str:
     return base58check(b"\x00", account_id, _B58_RIPPLE)
+
+
+def _crc16_xmodem(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def ton_address(account_hash: bytes, workchain: int = 0, *, bounceable: bool = False,
+                testnet: bool = True) -> str:
+    """TON user-friendly address: tag, workchain, 32-byte account id, CRC16-XMODEM, base64url.
+    Testnet non-bounceable (how wallets show deposit addresses) starts with "0Q"."""
+    tag = (0x11 if bounceable else 0x51) | (0x80 if testnet else 0)
+    raw = bytes([tag, workchain & 0xFF]) + account_hash
+    return base64.urlsafe_b64encode(raw + _crc16_xmodem(raw).to_bytes(2, "big")).decode()

@@ -47,6 +47,7 @@ for _net in (
     Network("polygon", timedelta(seconds=2), _evm, evm=True, aliases=("matic", "poly")),
     Network("avax", timedelta(seconds=2), _evm, evm=True, aliases=("avalanche", "avaxc")),
     Network("tron", timedelta(seconds=3), lambda r: enc.base58check(b"\x41", _rand(r, 20)), aliases=("trc20", "trx")),
+    Network("ton", timedelta(seconds=5), lambda r: enc.ton_address(_rand(r, 32)), aliases=("toncoin",)),
     Network("sol", timedelta(seconds=1), lambda r: enc.base58(b"\x01" + _rand(r, 31)), aliases=("solana",)),
     Network("xrp", timedelta(seconds=4), lambda r: enc.ripple_address(_rand(r, 20)), aliases=("ripple",)),
     Network("ada", timedelta(seconds=20), lambda r: enc.bech32_encode("addr_test", enc._convertbits(b"\x60" + _rand(r, 28), 8, 5)), aliases=("cardano",)),
