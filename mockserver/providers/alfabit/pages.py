@@ -1,0 +1,82 @@
+"""The hosted invoice page (`invoicePublicUrl`) and the `requisitesQrCode` image.
+
+[A] The QR image is an SVG placeholder showing the requisites as text, not a scannable code:
+the sandbox carries no QR encoder, and no client reads the image.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from aiohttp import web
+
+from ...core.errors import NotFound
+from ...core.http import WORLD
+from .api import UID
+from .model import NAME, WITHDRAW
+
+routes = web.RouteTableDef()
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>AlfaBit Pay invoice {uid} (sandbox)</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
+code{{word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}}button{{margin:.3rem .3rem 0 0;padding:.5rem 1rem}}
+.sandbox{{border:2px dashed #c80;padding:1rem;margin-top:2rem}}</style></head>
+<body>
+<h1>{title}</h1>
+<p>{public_comment}</p>
+<p>Send <strong>{amount}</strong> ({network}) to</p>
+<p><code id="requisites">{requisites}</code></p>{memo}
+<p>Status: <strong id="status">{status}</strong> &middot; received: {fact} {asset}</p>
+<p>Expires at {expires}</p>
+<div class="sandbox"><p><strong>Sandbox</strong>: simulate the payer.</p>
+<button data-kind="exact">Pay exact</button><button data-kind="partial">Pay half</button>
+<button data-kind="over">Overpay</button><button id="confirm">Confirm now</button>
+<pre id="result"></pre></div>
+<script>
+async function call(action, body) {{
+  const r = await fetch('/_sandbox/simulate/alfabit/' + action,
+    {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify(body)}});
+  document.getElementById('result').textContent = JSON.stringify(await r.json(), null, 2);
+  setTimeout(() => location.reload(), 800);
+}}
+document.querySelectorAll('button[data-kind]').forEach(b =>
+  b.onclick = () => call('pay', {{order: '{uid}', kind: b.dataset.kind, amount: {open_amount}}}));
+document.getElementById('confirm').onclick = () => call('confirm', {{order: '{uid}'}});
+</script></body></html>
+"""
+QR = """<svg xmlns="http://www.w3.org/2000/svg" width="320" height="80" viewBox="0 0 320 80">
+<rect width="320" height="80" fill="#fff" stroke="#000"/>
+<text x="8" y="30" font-family="monospace" font-size="10">sandbox QR placeholder</text>
+<text x="8" y="55" font-family="monospace" font-size="8">{text}</text></svg>"""
+
+
+def _invoice(request: web.Request):
+    world = request.app[WORLD]
+    uid = request.match_info["uid"]
+    order = world.backend(NAME).orders.get(uid) if UID.fullmatch(uid) else None
+    if order is None or order.type == WITHDRAW:
+        raise NotFound("Order not found")
+    return world, order
+
+
+@routes.get("/invoice/{uid}")
+async def invoice_page(request: web.Request) -> web.Response:
+    world, order = _invoice(request)
+    asset = order.currency_in.asset
+    due = f"{order.amount_in_expected} {asset}" if order.amount_in_expected else f"any amount of {asset}"
+    html = PAGE.format(
+        uid=escape(order.uid), title=escape(f"Pay {due}"), public_comment=escape(order.public_comment or ""),
+        amount=escape(due), network=escape(order.currency_in.network or ""),
+        requisites=escape(order.requisites or "(requisites are being issued)"),
+        memo=f"<p>Memo (required): <code>{escape(order.memo)}</code></p>" if order.memo else "",
+        status=escape(order.status(world.clock.now())), fact=order.amount_in_fact(), asset=escape(asset),
+        expires=escape(str(order.expires_at)),
+        open_amount="null" if order.amount_in_expected else "1")
+    return web.Response(text=html, content_type="text/html")
+
+
+@routes.get("/qr-code/{uid}")
+async def qr_code(request: web.Request) -> web.Response:
+    _, order = _invoice(request)
+    text = escape(order.requisites or "") + (f" memo {escape(order.memo)}" if order.memo else "")
+    return web.Response(text=QR.format(text=text), content_type="image/svg+xml")

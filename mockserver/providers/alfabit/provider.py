@@ -1,0 +1,81 @@
+"""The Provider the core mounts for AlfaBit Pay."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ...core.http import provider_middleware
+from ..base import Provider
+from . import api, pages
+from .auth import verify_signature
+from .errors import render_error
+from .model import NAME, Backend
+from .simulate import SIMULATIONS
+from .views import CALLBACK_IPS
+from .webhooks import DEFAULT_SOURCE
+
+
+class AlfaBitPay(Provider):
+    name = NAME
+    title = "AlfaBit Pay"
+    prefix = "/alfabit"
+    api_base = "/alfabit"
+    real_base_url = "https://pay.alfabit.org"
+    simulations = SIMULATIONS
+
+    def default_merchants(self) -> list[dict]:
+        # [A] fake, shaped plausibly: the dashboard's API key (opaque), merchant uid/id/name as orders show them
+        return [{
+            "api_key": "afb_sbx_7Qm2vX9kLp4Rt8Wz3Yc6Nf1Hd5Jg0Bs2",
+            "merchant_uid": "5d0c3f2e-8b1a-4c7e-9f3a-2b6d8e1c4a70",
+            "merchant_id": "1042",
+            "merchant_name": "SandboxMerchant",
+            "webhook_url": None,                     # the dashboard's Callback URL
+            "webhook_timeout": 10,
+            "callback_source_address": DEFAULT_SOURCE,
+            "callback_forwarded_for": None,
+            "withdrawals_enabled": True,
+        }]
+
+    def create_backend(self, world, merchants: list[dict], options: dict) -> Backend:
+        return Backend(world, merchants, options)
+
+    def build_app(self, world) -> web.Application:
+        app = web.Application(middlewares=[provider_middleware(self.name, render_error)])
+        app.add_routes(api.routes)
+        app.add_routes(pages.routes)
+        return app
+
+    def client_request(self, merchant: dict, method: str, path: str,
+                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+        """What the public clients send: `x-api-key` and a JSON body, nothing else."""
+        headers = {"x-api-key": str(merchant["api_key"])}
+        if json_body is None:
+            return headers, b""
+        headers["Content-Type"] = "application/json"
+        return headers, json.dumps(json_body).encode()
+
+    def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
+        """The signature [A]; and, when a proxy passed on X-Forwarded-For, a published source IP [D].
+        (The peer address itself is the receiver's to check: see the scenario receiver's allow_sources.)"""
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return False
+        if not isinstance(payload, dict) or not verify_signature(str(merchant.get("api_key", "")), payload):
+            return False
+        forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), None)
+        return forwarded is None or forwarded.split(",")[0].strip() in CALLBACK_IPS
+
+    def describe(self, merchant: dict, origin: str) -> dict:
+        return {**super().describe(merchant, origin), "credentials": {
+            "x-api-key": merchant.get("api_key"),
+            "callback_url": merchant.get("webhook_url") or "(orders' callbackUrl, or PATCH /_sandbox/providers/alfabit/merchant)",
+            "callbacks_from": f"{merchant.get('callback_source_address') or 'any local address'} "
+                              f"(stands in for {', '.join(CALLBACK_IPS)})",
+        }}
+
+
+PROVIDER = AlfaBitPay()

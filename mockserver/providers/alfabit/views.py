@@ -1,0 +1,103 @@
+"""AlfaBit Pay's JSON shapes: the order object exactly as the published sample, and the rest.
+
+Amounts are strings (Decimal, no exponent, no trailing zeros: "850", "849.48966"); instants are
+ISO 8601 in UTC with milliseconds and `Z` ("2025-04-09T11:54:33.609Z"), as in the sample.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .model import CURRENCIES, INTERNAL, INVOICE, WITHDRAW
+
+if TYPE_CHECKING:
+    from .model import Backend, Order
+
+CALLBACK_IPS = ("18.194.211.115", "3.70.205.120", "3.250.143.116", "185.252.146.25")  # [D]
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def amount(value: Decimal) -> str:
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
+    """Every field of the sample, in the sample's order; `requisitesMemoTag` [C] beside them."""
+    merchant, status = order.merchant, order.status(now)
+    is_withdraw, has_invoice_page = order.type == WITHDRAW, order.type != WITHDRAW
+    blocked = status in ("invoiceCheckBlocked", "withdrawBlocked")
+    page = f"{order.origin}/alfabit/invoice/{order.uid}"
+    return {
+        "netCommission": amount(order.fee) if is_withdraw else None,
+        "comment": order.comment,
+        "publicComment": order.public_comment,
+        "merchantUid": merchant.get("merchant_uid"),
+        "merchantName": merchant.get("merchant_name"),
+        "merchantId": str(merchant.get("merchant_id")),
+        "type": order.type,
+        "status": status,
+        "invoiceCurrencyCode": order.invoice_asset if order.type == INVOICE else None,
+        "currencyInCode": order.currency_in.code,
+        "currencyOutCode": order.currency_out.code,
+        "invoiceAmount": amount(order.invoice_amount),
+        "amountInExpected": amount(order.amount_in_expected),
+        "amountInFact": amount(order.amount_in_fact()),
+        "amountOutExpected": amount(backend.amount_out_expected(order)),
+        "amountOutFact": amount(order.amount_out_fact),
+        "hedgeRate": amount(order.hedge_rate),
+        "isDone": order.is_done(now),
+        "apiMode": "api",
+        "risk": "100" if blocked else "0",                       # [A] the AML score
+        "requisites": order.requisites,
+        "requisitesIn": None if is_withdraw else order.requisites,
+        "requisitesMemoTag": order.memo,
+        "billingTag": None,
+        "requisitesQrCode": (f"{order.origin}/alfabit/qr-code/{order.uid}"
+                             if has_invoice_page and order.requisites else None),
+        "assetInCode": order.currency_in.asset,
+        "assetOutCode": order.currency_out.asset,
+        "networkInCode": order.currency_in.network,
+        "networkOutCode": order.currency_out.network,
+        "balanceAfter": amount(order.balance_after),
+        "callbackUrl": order.callback_url,
+        "invoicePublicUrl": page if has_invoice_page else None,
+        "txId": order.tx_id(),
+        "expirationTime": iso(order.expires_at),
+        "isImPayed": False,
+        "isBayerPaysService": order.buyer_pays,
+        "serviceFeeCurrencyCode": None,
+        "netFeeCurrencyCode": INTERNAL if is_withdraw else None,
+        "id": order.id,
+        "uid": order.uid,
+        "createdAt": iso(order.created_at),
+        "updatedAt": iso(order.updated_at or order.created_at),
+        "deletedAt": None,
+        "paymentTiming": order.payment_timing(),
+        "amountValidity": order.amount_validity(),
+    }
+
+
+def currency_view(code: str) -> dict:
+    c = CURRENCIES[code]
+    return {"publicCode": c.code, "publicName": c.name, "assetCode": c.asset, "networkCode": c.network,
+            "isInternal": c.internal, "currencyType": "internal" if c.internal else "crypto"}
+
+
+def merchant_view(merchant: dict) -> dict:
+    return {"uid": merchant.get("merchant_uid"), "id": str(merchant.get("merchant_id")),
+            "name": merchant.get("merchant_name"), "callbackUrl": merchant.get("webhook_url"),
+            "callbackIps": list(CALLBACK_IPS)}
+
+
+def ok(data) -> dict:
+    """The documented wrapper of every success."""
+    return {"message": "ok", "data": data}
