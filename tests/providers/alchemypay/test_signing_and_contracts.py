@@ -75,10 +75,13 @@ def test_every_contract_has_its_examples_valid_and_names_its_assumptions():
     contracts = load_contracts("alchemypay")
     assert {"trade-create.request", "order-create.request", "trade-create.response", "query-trade.request",
             "query-trade.response", "order-detail.request", "order-detail.response", "error",
-            "webhook.on-ramp", "webhook.off-ramp"} <= set(contracts.names())
+            "webhook.on-ramp", "webhook.off-ramp", "get-token.request", "get-token.response", "quote.request",
+            "quote.response", "crypto-list.request", "crypto-list.response", "fiat-list.request", "fiat-list.response",
+            "ramp-page-buy.request", "ramp-page-sell.request"} <= set(contracts.names())
     for name in contracts.names():
         for example in contracts.schemas[name].get("examples", []):
             assert contracts.validate(name, example) == [], name
     text = json.dumps(contracts.schemas)
-    for assumption in ("81001", "newSignature's bodyString", "NEW", "TIMEOUT", "access-token"):
+    for assumption in ("81001", "newSignature's bodyString", "NEW", "TIMEOUT", "access-token", "81004",
+                       "webhook_clock", "api_sell", "rawRampFee", "Opening a correctly signed page"):
         assert assumption in text
