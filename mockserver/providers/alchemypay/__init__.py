@@ -2,15 +2,20 @@
 
 ``https://openapi-test.alchemypay.org`` becomes ``http://HOST:PORT/alchemypay``; paths, headers,
 signatures, the response wrapper, status words and webhook bodies are Alchemy's own.
-Modules follow docs/architecture.md: auth (signatures), model (orders, statuses, prices), backend (state, webhooks), api
-(HTTP), views (order fields), simulate (admin verbs), webhooks (payloads), errors (the error shape). Each states the
-assumptions ([A]) it implements; docs/providers/alchemypay.md lists them all.
+Modules follow docs/architecture.md: auth (signatures), model (orders, statuses, prices, pairs, limits), backend
+(state, webhooks), api (orders and tokens over HTTP), catalog (quote, crypto and fiat queries), pages (the hosted ramp
+pages, where the off-ramp starts, and the payUrl page), tokens (login-free access tokens), views (order fields),
+simulate (admin verbs), webhooks (payloads, header clock, ack rule), errors (the error shape). Each states the
+assumptions ([A]) it implements; docs/providers/alchemypay.md lists them all, in a table "documented behaviour ->
+sandbox behaviour -> source".
 
 Merchant settings (config or ``PATCH /_sandbox/providers/alchemypay/merchant``):
 ``webhook_url`` (used when an order has no callbackUrl), ``webhook_timeout`` (seconds),
 ``webhook_retries`` (true = the documented on-ramp retry schedule; default one send),
 ``strict_sign`` (true = refuse the legacy SHA1 header sign), ``timestamp_window`` ("5m" default,
-or "off"). Provider options: the same keys as defaults, plus ``sell_expiry`` ("30m").
+or "off"), ``webhook_clock`` ("wall" default: the webhook ``timestamp`` header is real time; "virtual"
+for replay-exact journals), ``api_sell`` (true = the sandbox extension letting trade/create take
+SELL). Provider options: the same keys as defaults, plus ``sell_expiry`` ("30m").
 """
 from .provider import PROVIDER
 
