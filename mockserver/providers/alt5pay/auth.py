@@ -21,7 +21,7 @@ Assumptions ([A], also in contracts/alt5pay/error.json):
 - a nested value may also be signed the way PHP's default `json_encode` prints it (`\\/` and
   `\\uXXXX`), since PHP integrations build the bodyString with it;
 - replay protection: a request whose timestamp is more than `TIMESTAMP_TOLERANCE` seconds away
-  from the (virtual) clock is refused, and so is an exact replay (same timestamp, nonce and
+  from real time (`clock.wall_now()`) is refused, and so is an exact replay (same timestamp, nonce and
   signature). A nonce repeated with another timestamp is accepted: the provider's WooCommerce
   plugin derives nonce = timestamp/1000 and so repeats it for about 16 minutes.
 
