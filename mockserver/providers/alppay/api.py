@@ -13,9 +13,10 @@ from aiohttp import web
 
 from ...core.errors import BadRequest, NotFound, Unprocessable
 from ...core.http import WORLD, json_response, parse_json
-from . import lifecycle
+from . import backend as lifecycle
 from .auth import authenticate
-from .model import ASSETS, DEFAULT_TIMEOUT, Backend, Payment, Withdrawal
+from .backend import Backend
+from .model import ASSETS, DEFAULT_TIMEOUT, Payment, Withdrawal
 from .pages import payment_page
 from .queries import filter_payments, filter_withdrawals, page_of, payment_query, withdrawal_query
 from .views import payment_view, withdrawal_view

@@ -1,4 +1,4 @@
-"""Payments, withdrawals and balances in ALPPAY's own vocabulary (the backend object, moto style).
+"""Payments and withdrawals in ALPPAY's own vocabulary (no World: the Backend holds them).
 
 Facts are stored (transfers with their confirmations on the chain, an AML verdict, a merchant's
 confirm/cancel, a forced expiry); `status` and `displayStatus` are derived from them and the clock
@@ -9,12 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from ...core.chain import Transfer
-
-if TYPE_CHECKING:
-    from ...core.world import World
 
 
 @dataclass(frozen=True)
@@ -161,74 +157,3 @@ class Withdrawal:
     txn_id: str = ""
     received: Decimal = Decimal(0)
     approved_at: datetime | None = None
-
-
-class Backend:
-    def __init__(self, world: "World", merchants: list[dict], options: dict):
-        self.world = world
-        self.merchants = merchants
-        self.options = options
-        self.payments: dict[str, Payment] = {}
-        self.payment_order: list[Payment] = []
-        self.withdrawals: dict[str, Withdrawal] = {}
-        self.withdrawal_order: list[Withdrawal] = []
-        # (merchant key, clientId, short, network) -> persistent deposit address
-        self.client_addresses: dict[tuple[str, str, str, str], str] = {}
-        self.address_client: dict[str, tuple[str, str]] = {}      # address -> (merchant key, clientId)
-        self.address_payments: dict[str, list[Payment]] = {}
-        # balances: (merchant key, short, network) -> available; per source address for withdraw-direct
-        self.balances: dict[tuple[str, str, str], Decimal] = {}
-        self.address_balances: dict[str, Decimal] = {}
-        self.hot_wallets: dict[tuple[str, str], str] = {}         # (merchant key, chain) -> address
-        for merchant in merchants:
-            for method, amount in (merchant.get("balances") or {}).items():
-                short, _, network = str(method).partition("_")
-                if (short, network) in ASSETS:
-                    self.credit(merchant, ASSETS[(short, network)], Decimal(str(amount)))
-
-    def merchant_by_key(self, api_key: str) -> dict | None:
-        for merchant in self.merchants:   # a handful of merchants; keys may change at run time
-            if str(merchant.get("api_key")) == api_key:
-                return merchant
-        return None
-
-    # balances ---------------------------------------------------------------------------------
-    def balance(self, merchant: dict, asset: Asset) -> Decimal:
-        return self.balances.get((merchant["api_key"], asset.short, asset.network), Decimal(0))
-
-    def credit(self, merchant: dict, asset: Asset, amount: Decimal, address: str | None = None) -> None:
-        key = (merchant["api_key"], asset.short, asset.network)
-        self.balances[key] = self.balances.get(key, Decimal(0)) + amount
-        if address is not None:
-            self.address_balances[address] = self.address_balances.get(address, Decimal(0)) + amount
-
-    def hot_wallet(self, merchant: dict, asset: Asset) -> str:
-        """The merchant's own wallet withdrawals leave from (created on first use)."""
-        key = (merchant["api_key"], asset.chain)
-        if key not in self.hot_wallets:
-            self.hot_wallets[key] = self.world.chain.new_address(asset.chain)
-        return self.hot_wallets[key]
-
-    # payments ---------------------------------------------------------------------------------
-    def deposit_address(self, merchant: dict, asset: Asset, client_id: str | None) -> str:
-        """A fresh address, or the persistent one of this clientId [D: Client ID]."""
-        if client_id is None:
-            return self.world.chain.new_address(asset.chain)
-        key = (merchant["api_key"], client_id, asset.short, asset.network)
-        if key not in self.client_addresses:
-            address = self.world.chain.new_address(asset.chain)
-            self.client_addresses[key] = address
-            self.address_client[address] = (merchant["api_key"], client_id)
-        return self.client_addresses[key]
-
-    def add_payment(self, payment: Payment) -> None:
-        self.payments[payment.id] = payment
-        self.payment_order.append(payment)
-        self.address_payments.setdefault(payment.address, []).append(payment)
-
-    def mine(self, merchant: dict) -> list[Payment]:
-        return [p for p in self.payment_order if p.merchant is merchant]
-
-    def add_withdrawal(self, withdrawal: Withdrawal) -> None:
-        self.withdrawals[withdrawal.id] = withdrawal
-        self.withdrawal_order.append(withdrawal)

@@ -10,7 +10,7 @@ from ...core.http import provider_middleware
 from ..base import Provider
 from . import api, auth
 from .errors import render_error
-from .model import Backend
+from .backend import Backend
 from .simulate import SIMULATIONS
 
 

@@ -17,13 +17,14 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.errors import BadRequest, Conflict, NotFound
-from . import lifecycle
+from . import backend as lifecycle
 from .model import ASSETS
 from .views import money, payment_view, withdrawal_view
 
 if TYPE_CHECKING:
     from ...core.world import World
-    from .model import Backend, Payment, Withdrawal
+    from .backend import Backend
+    from .model import Payment, Withdrawal
 
 KINDS = {"exact": "1", "partial": "0.5", "over": "1.5"}
 METHODS = {a.method: a for a in ASSETS.values()}
