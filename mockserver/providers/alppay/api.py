@@ -19,7 +19,7 @@ from .backend import Backend
 from .model import ASSETS, DEFAULT_TIMEOUT, Payment, Withdrawal
 from .pages import payment_page
 from .queries import filter_payments, filter_withdrawals, page_of, payment_query, withdrawal_query
-from .views import payment_view, withdrawal_view
+from .views import money, payment_view, withdrawal_view
 
 PROVIDER = "alppay"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -202,7 +202,7 @@ async def create_withdrawal(request: web.Request) -> web.Response:
     now = world.clock.now()
     withdrawal = Withdrawal(
         id=world.new_uuid(), merchant=merchant, amount=amount,
-        amount_text=f"{amount:f}" if transfer_all else body["amount"], asset=asset,
+        amount_text=money(amount) if transfer_all else body["amount"], asset=asset,
         address_to=body["addressTo"], dest_tag=body.get("destTag"), customer=_customer(body),
         invoice=body.get("invoice") or "", address_from=address_from or "", client_id=client_id,
         transfer_all=transfer_all, created_at=now, updated_at=now)
