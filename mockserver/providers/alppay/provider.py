@@ -40,6 +40,23 @@ class AlpPay(Provider):
             "fee_percent": "0",
             "profile": {"id": 1001, "name": "Sandbox Shop", "email": "merchant@example.com",
                         "siteUrl": "https://shop.example.com", "logoUrl": "https://shop.example.com/logo.svg"},
+        }, {
+            # A second merchant whose servers sit behind a local reverse proxy: only its office
+            # network is whitelisted, and X-Forwarded-For is believed from loopback. Calls from
+            # 127.0.0.1 without the header (the proxy itself) or forwarded for any other address
+            # get the 403 a non-whitelisted caller gets (scenarios/alppay/caller_not_whitelisted).
+            "api_key": "ak_sandbox_5e0d92c4a81f7b36",
+            "hmac_key": "sk_sandbox_d47a0c9e2b6f8135",
+            "ip_whitelist": ["198.51.100.0/24"],
+            "trusted_proxies": ["127.0.0.1", "::1"],
+            "webhook_url": None,
+            "withdrawal_webhook_url": None,
+            "webhook_timeout": 10,
+            "payment_timeout": 9000,
+            "fee_fixed": "0.00",
+            "fee_percent": "0",
+            "profile": {"id": 1002, "name": "Proxied Shop", "email": "ops@proxied.example.com",
+                        "siteUrl": "https://proxied.example.com", "logoUrl": ""},
         }]
 
     def create_backend(self, world, merchants: list[dict], options: dict) -> Backend:
