@@ -50,6 +50,10 @@ Sandbox assumptions [A] (also "x-assumption" in contracts/alppay/ and docs/provi
 - webhooks: retried after 1, 5, 15, 60, 240 min; also sent when a new transfer is seen; withdrawal
   webhooks go to withdrawal_webhook_url if set, else webhook_url; compact JSON body.
 - paymentRedirectUrl is the sandbox's hosted page /alppay/payment-invoice?id=...
+- merchant settings beyond the whitelist: webhook_url, withdrawal_webhook_url, webhook_timeout,
+  payment_timeout, fee_fixed, fee_percent, profile (the `merchant` object), balances (opening
+  balances from the config, e.g. {"USDT_tron": "100"}); a second default merchant whitelists only
+  198.51.100.0/24 behind a trusted loopback proxy.
 """
 from .provider import PROVIDER
 

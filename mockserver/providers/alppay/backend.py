@@ -34,11 +34,16 @@ class Backend:
         self.balances: dict[tuple[str, str, str], Decimal] = {}
         self.address_balances: dict[str, Decimal] = {}
         self.hot_wallets: dict[tuple[str, str], str] = {}         # (merchant key, chain) -> address
-        for merchant in merchants:
-            for method, amount in (merchant.get("balances") or {}).items():
+        for merchant in merchants:   # opening balances from the config: {"USDT_tron": "100"}
+            opening = merchant.get("balances")
+            for method, amount in (opening.items() if isinstance(opening, dict) else ()):
                 short, _, network = str(method).partition("_")
-                if (short, network) in ASSETS:
-                    self.credit(merchant, ASSETS[(short, network)], Decimal(str(amount)))
+                try:
+                    value = Decimal(str(amount))
+                except InvalidOperation:
+                    continue
+                if (short, network) in ASSETS and value.is_finite() and value > 0:
+                    self.credit(merchant, ASSETS[(short, network)], value)
 
     def merchant_by_key(self, api_key: str) -> dict | None:
         for merchant in self.merchants:   # a handful of merchants; keys may change at run time

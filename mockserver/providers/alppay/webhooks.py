@@ -45,14 +45,13 @@ def _enqueue(world: "World", merchant: dict, event: str, url, body: dict, contra
 def payment_changed(world: "World", payment: "Payment") -> None:
     """Send the payment's webhook if what a merchant sees changed since the last one."""
     now = world.clock.now()
-    view = payment_view(payment, now)
-    key = (view["status"], view["displayStatus"], view["totalReceivedAmount"], len(view["transactions"]))
+    key = (payment.status(now), payment.display_status(now), payment.received(), len(payment.deposits))
     if key == payment.last_sent:
         return
-    if payment.last_sent is not None:
+    if payment.last_sent is not None:   # creation keeps createdAt == updatedAt
         payment.updated_at = now
-        view["updatedAt"] = payment_view(payment, now)["updatedAt"]
     payment.last_sent = key
+    view = payment_view(payment, now)
     merchant = payment.merchant
     _enqueue(world, merchant, f"payment.{view['displayStatus']}", merchant.get("webhook_url"), view,
              "payment.webhook", payment.id)
