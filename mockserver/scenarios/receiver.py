@@ -3,6 +3,9 @@
 Replies go per request, the last one repeating: a status code, `timeout` (hold the request until
 the sandbox gives up), `reset` (drop the connection), or {status, body, headers, slow}. In
 `verify_signature` mode it acts as a correct merchant: 400 to a bad signature, 200 otherwise.
+With `allow_sources` it acts like a merchant that allow-lists a provider's callback addresses:
+a request from any other source gets 403 before anything else (the source is the peer address,
+or the first address of `source_header`, e.g. X-Forwarded-For, for a handler behind a proxy).
 """
 from __future__ import annotations
 
@@ -62,6 +65,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     reply: str
+    source: str | None = None          # the peer address (or the source_header's first address)
 
     def json(self) -> Any:
         try:
@@ -71,9 +75,12 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, replies: list | None = None, verifier: Verifier | None = None):
+    def __init__(self, replies: list | None = None, verifier: Verifier | None = None,
+                 allow_sources: list[str] | None = None, source_header: str | None = None):
         self.replies = [Reply.parse(r) for r in (replies or [])] or [Reply()]
         self.verifier = verifier
+        self.allow_sources = set(allow_sources) if allow_sources else None
+        self.source_header = source_header
         self.received: list[Received] = []
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -108,13 +115,18 @@ class Receiver:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         headers = {k: v for k, v in request.headers.items()}
-        if self.verifier is not None:
+        source = request.remote
+        if self.source_header and request.headers.get(self.source_header):
+            source = request.headers[self.source_header].split(",")[0].strip()
+        if self.allow_sources is not None and source not in self.allow_sources:
+            reply = Reply(status=403, body=b"Forbidden: source address not allow-listed")
+        elif self.verifier is not None:
             ok = self.verifier(headers, body)
             reply = Reply(status=200, body=b"OK") if ok else Reply(status=400, body=b"Invalid signature")
         else:
             reply = self._reply_for(len(self.received))
         self.received.append(Received(len(self.received) + 1, request.method, request.path, headers, body,
-                                      reply.describe()))
+                                      reply.describe(), source))
         if reply.timeout:
             await self._hold(HOLD_LIMIT)
             return web.Response(status=504)

@@ -93,7 +93,9 @@ async def run_scenario(scenario: Scenario, client: SandboxClient) -> ScenarioRes
             if scenario.receiver.get("verify_signature"):
                 def verifier(headers: dict, body: bytes) -> bool:
                     return bool(provider.verify_webhook(holder["merchant"], headers, body))
-            receiver = Receiver(scenario.receiver.get("replies"), verifier)
+            receiver = Receiver(scenario.receiver.get("replies"), verifier,
+                                allow_sources=scenario.receiver.get("allow_sources"),
+                                source_header=scenario.receiver.get("source_header"))
             webhook_url = await receiver.start(f"/webhooks/{provider.name}")
         else:
             webhook_url = scenario.webhook_url

@@ -115,7 +115,11 @@ SCHEMA = {
         "tags": {"type": "array", "items": {"type": "string"}},
         "receiver": {"type": "object", "additionalProperties": False, "properties": {
             "replies": {"type": "array", "items": _REPLY},
-            "verify_signature": {"type": "boolean"}}},
+            "verify_signature": {"type": "boolean"},
+            "allow_sources": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1},
+                              "description": "answer 403 to requests from any other source address"},
+            "source_header": {"type": "string", "minLength": 1,
+                              "description": "take the source from this header (e.g. X-Forwarded-For), as behind a proxy"}}},
         "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
     },
     "$defs": {
