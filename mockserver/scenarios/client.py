@@ -47,14 +47,24 @@ class SandboxClient:
         self.session = session
 
     async def send(self, method: str, url: str, *, body: bytes | None = None,
-                   headers: dict[str, str] | None = None) -> Exchange:
+                   headers: dict[str, str] | None = None, source: str | None = None) -> Exchange:
+        """`source`: the local address to call from (e.g. 127.0.0.3, a second loopback caller for
+        IP allow-list stories); a connection of its own, closed after the request."""
+        session = self.session
+        if source:
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(local_addr=(source, 0), force_close=True),
+                trust_env=False, timeout=self.session.timeout)
         try:
             # encoded=True: the path goes out byte for byte as the client signed it
-            async with self.session.request(method, URL(url, encoded=True), data=body, headers=headers,
-                                            allow_redirects=False) as resp:
+            async with session.request(method, URL(url, encoded=True), data=body, headers=headers,
+                                       allow_redirects=False) as resp:
                 return Exchange(resp.status, dict(resp.headers), await resp.read())
         except (aiohttp.ClientError, OSError) as exc:
             raise SandboxUnavailable(f"{method} {url}: {type(exc).__name__}: {exc}") from None
+        finally:
+            if source:
+                await session.close()
 
     async def admin(self, method: str, path: str, payload: Any = None, *,
                     query: dict | None = None, ok: tuple[int, ...] = ()) -> Exchange:
@@ -111,7 +121,8 @@ class SandboxClient:
 
     # Provider API ---------------------------------------------------------------------------
     async def call(self, provider, merchant: dict, method: str, path: str, *, json_body: Any = None,
-                   query: dict | None = None, headers: dict | None = None, auth: bool = True) -> Exchange:
+                   query: dict | None = None, headers: dict | None = None, auth: bool = True,
+                   source: str | None = None) -> Exchange:
         """A request as the provider's real client sends it (signed by its `client_request`)."""
         if query:
             path += ("&" if "?" in path else "?") + urlencode(query, doseq=True)
@@ -123,4 +134,4 @@ class SandboxClient:
             sent_headers = {"Content-Type": "application/json"} if json_body is not None else {}
         sent_headers.update(headers or {})
         url = f"{self.base_url}{provider.api_base}{path}"
-        return await self.send(method, url, body=body or None, headers=sent_headers)
+        return await self.send(method, url, body=body or None, headers=sent_headers, source=source)

@@ -101,7 +101,7 @@ async def call(ctx: Context, step: Step) -> str:
     exchange = await ctx.client.call(
         ctx.provider, merchant, method.upper(), path.strip(), json_body=ctx.values(step.options.get("json")),
         query=ctx.values(step.options.get("query")), headers=ctx.values(step.options.get("headers")),
-        auth=step.options.get("auth", True))
+        auth=step.options.get("auth", True), source=ctx.values(step.options.get("source")))
     _check_response(step, exchange, ctx.values(step.options.get("expect") or {}), range(100, 500))
     _save(ctx, step, exchange.json())
     return f"-> {exchange.status}"
