@@ -13,6 +13,7 @@ from ...core.errors import NotFound
 from ...core.http import WORLD
 from .api import UID
 from .model import NAME, WITHDRAW
+from .views import iso
 
 routes = web.RouteTableDef()
 
@@ -70,7 +71,7 @@ async def invoice_page(request: web.Request) -> web.Response:
         requisites=escape(order.requisites or "(requisites are being issued)"),
         memo=f"<p>Memo (required): <code>{escape(order.memo)}</code></p>" if order.memo else "",
         status=escape(order.status(world.clock.now())), fact=order.amount_in_fact(), asset=escape(asset),
-        expires=escape(str(order.expires_at)),
+        expires=escape(iso(order.expires_at) or "-"),
         open_amount="null" if order.amount_in_expected else "1")
     return web.Response(text=html, content_type="text/html")
 
