@@ -48,44 +48,45 @@ class BoundedStore(dict, Generic[K, V]):
     """A dict (insertion-ordered) holding at most `cap` entries once they are finished.
 
     `finished(value)` says whether an entry may be forgotten; `on_evict(key, value)` lets the owner
-    drop its other references (indexes, chain watchers). Insertion past the cap sweeps from the
-    oldest entry, skipping live ones. If live entries stop a sweep short, the next sweep waits
-    until the excess over the cap has doubled (at least a tenth of the cap), so a crowd of live
-    objects never makes every insert rescan them (amortised O(1) per insert).
+    drop its other references (indexes, chain watchers). An insert past the cap sweeps from the
+    oldest entry, evicting finished ones until the store is back at the cap and skipping at most
+    `max_skip` live ones, so an insert costs O(evicted + max_skip) however many objects are live
+    (each entry is evicted once: amortised O(max_skip)). Objects created first finish first in
+    every provider (fixed lifetimes), so live entries rarely sit at the head for long; while more
+    than `max_skip` of them do, the store holds more than `cap` until they finish.
     """
 
     def __init__(self, cap: int, finished: Callable[[V], bool] = lambda _v: True,
-                 on_evict: Callable[[K, V], Any] | None = None):
+                 on_evict: Callable[[K, V], Any] | None = None, max_skip: int = 64):
         super().__init__()
         self.cap = max(1, int(cap))
         self.finished = finished
         self.on_evict = on_evict
+        self.max_skip = max_skip
         self.evicted = 0
-        self._next_sweep = self.cap + 1
 
     def __setitem__(self, key: K, value: V) -> None:
         super().__setitem__(key, value)
-        if len(self) >= self._next_sweep:
+        if len(self) > self.cap:
             self.sweep()
 
     def sweep(self) -> int:
-        gone = []
         excess = len(self) - self.cap
-        if excess > 0:
-            for key, value in dict.items(self):
-                if len(gone) >= excess:
-                    break
-                if self.finished(value):
-                    gone.append((key, value))
+        if excess <= 0:
+            return 0
+        gone, skipped = [], 0
+        for key, value in dict.items(self):
+            if len(gone) >= excess or skipped > self.max_skip:
+                break
+            if self.finished(value):
+                gone.append((key, value))
+            else:
+                skipped += 1
         for key, value in gone:
             super().pop(key, None)
             if self.on_evict is not None:
                 self.on_evict(key, value)
         self.evicted += len(gone)
-        if len(self) > self.cap:  # live entries held the line: wait until the excess doubles
-            self._next_sweep = len(self) + max(1, self.cap // 10, len(self) - self.cap)
-        else:
-            self._next_sweep = self.cap + 1
         return len(gone)
 
 

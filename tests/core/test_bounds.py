@@ -141,13 +141,23 @@ def test_bounded_store_forgets_finished_entries_oldest_first_never_live_ones():
     assert evicted == [0, 1, 2, 5, 6, 7, 8] and list(store) == [3, 4, 9, 10, 11]
 
 
-def test_bounded_store_with_only_live_entries_grows_but_does_not_rescan_every_insert():
+def test_bounded_store_with_only_live_entries_grows_but_each_insert_looks_at_few():
     calls = []
-    store = BoundedStore(100, finished=lambda v: calls.append(v) or False)
-    for i in range(1000):
+    store = BoundedStore(100, finished=lambda v: calls.append(v) or False, max_skip=8)
+    for i in range(5000):
         store[i] = i
-    assert len(store) == 1000
-    assert len(calls) < 1000 * 5  # amortised: sweeps grow apart, not one full scan per insert
+    assert len(store) == 5000
+    assert len(calls) <= 4900 * 9  # never a full scan per insert: at most max_skip + 1 looks
+
+
+def test_bounded_store_catches_up_once_a_live_crowd_finishes():
+    done = set()
+    store = BoundedStore(3, finished=lambda v: v in done)
+    for i in range(9):
+        store[i] = i
+    done.update(range(9))
+    store[9] = 9
+    assert list(store) == [7, 8, 9]
 
 
 def test_retention_settings_are_validated():

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from mockserver.core.durations import parse_duration
+from mockserver.core.retention import BoundedStore
 from mockserver.core.webhooks import RetryPolicy
 
 from . import model, webhooks
@@ -26,6 +27,9 @@ from .tokens import TokenBook
 PROVIDER_NAME = "alchemypay"
 ON_RAMP_RETRIES = RetryPolicy.minutes(5, 15, 30, 60, 120, 240, 480)   # [D]
 NO_RETRIES = RetryPolicy()
+# statuses after which nothing more happens to an order: only these are forgotten past the cap
+FINISHED_STATUSES = frozenset({model.FINISHED, model.CANCEL, model.REFUNDED, model.SELL_PAYOUT_SUCCESS,
+                               model.SELL_REFUNDED, model.SELL_EXPIRED})
 
 
 ack_success = webhooks.ack_success
@@ -36,10 +40,20 @@ class AlchemyBackend:
         self.world = world
         self.merchants = [dict(m) for m in merchants]   # a reset brings back the configured settings
         self.options = dict(options or {})
-        self.orders: dict[str, Order] = {}
+        # bounded (world.retention.objects): finished orders beyond the cap go, oldest first
+        self.orders: dict[str, Order] = BoundedStore(
+            world.retention.objects, lambda o: o.status(world.clock.now()) in FINISHED_STATUSES,
+            self._forget_order)
         self.tokens = TokenBook(world)
         self._merchant_orders: dict[tuple[str, str, str], str] = {}
         self.sell_expiry = parse_duration(self.options.get("sell_expiry", model.DEFAULT_SELL_EXPIRY))
+
+    def _forget_order(self, order_no: str, order: Order) -> None:
+        for key in [(order.app_id, order.side, order.merchant_order_no)]:
+            if self._merchant_orders.get(key) == order_no:
+                del self._merchant_orders[key]
+        if order.side == model.SELL and getattr(order, "address", None):
+            self.world.chain.forget(order.address)
 
     # ---- merchants -------------------------------------------------------------
     def merchant(self, app_id: str) -> dict | None:

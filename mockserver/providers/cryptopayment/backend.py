@@ -11,11 +11,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ...core.chain import Transfer, network
+from ...core.retention import BoundedStore
 from . import webhooks
 from .model import BY_BALANCE_KEY, DEFAULT_PRICES, Invoice, NetworkInfo, Withdrawal, quantize
 
 if TYPE_CHECKING:
     from ...core.world import World
+
+FINISHED_INVOICE = ("confirmed", "expired")
+FINISHED_WITHDRAWAL = ("completed", "rejected")
 
 
 class Backend:
@@ -25,12 +29,25 @@ class Backend:
         self._by_key: dict[str, dict] = {}
         self.prices = {**DEFAULT_PRICES, **{k: Decimal(str(v)) for k, v in (options.get("prices") or {}).items()}}
         self.expiry = timedelta(minutes=float(options.get("expiry_minutes", 30)))
-        self.invoices: dict[str, Invoice] = {}
-        self.withdrawals: dict[str, Withdrawal] = {}
+        # bounded (retention.objects): finished invoices/withdrawals beyond the cap go, oldest first
+        cap = world.retention.objects
+        self.invoices: dict[str, Invoice] = BoundedStore(
+            cap, lambda inv: inv.status(world.clock.now()) in FINISHED_INVOICE, self._forget_invoice)
+        self.withdrawals: dict[str, Withdrawal] = BoundedStore(cap, lambda w: w.status in FINISHED_WITHDRAWAL)
         self.invoices_by_merchant: dict[str, list[Invoice]] = {}
         # Balances kept as a ledger, moved at the moment of each fact, so a read is O(coins).
         self.available: dict[tuple[str, str], Decimal] = {}
         self.confirming: dict[str, Invoice] = {}
+
+    def _forget_invoice(self, _id: str, invoice: Invoice) -> None:
+        """Evicted from `invoices`: drop the other references (list, confirming, chain watcher)."""
+        mine = self.invoices_by_merchant.get(invoice.merchant["api_key"], [])
+        for i, candidate in enumerate(mine):  # oldest first, so this stops near the front
+            if candidate is invoice:
+                del mine[i]
+                break
+        self.confirming.pop(invoice.id, None)
+        self.world.chain.forget(invoice.address)
 
     def merchant_by_key(self, api_key: str) -> dict | None:
         """O(1); the index is rebuilt only when a lookup misses or a key was changed at run time."""
