@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test bench lint clean
+.PHONY: serve test bench soak lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/create_invoice.py $(ARGS)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
+# memory curve only: make soak SOAK_ARGS="--rounds 60000 --every 5000" (or --unbounded to compare)
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
