@@ -119,6 +119,10 @@ def provider_middleware(provider: str, render_error: ErrorRenderer, *, journal: 
             world.journal.record(
                 "api", provider, method=request.method, path=request.path_qs,
                 status=response.status, violation=violation)
+        if journal:
+            # What this call caused (a webhook, a status change due now) happens now, not at the
+            # next admin call; the answer does not wait for it, as a real provider's does not.
+            world.scheduler.kick()
         return response
 
     return middleware

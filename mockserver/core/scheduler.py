@@ -1,8 +1,19 @@
-"""Due events on the World's clock, run in (time, seq) order.
+"""Due events on the World's clock, run in (time, seq) order by one driver.
 
 A waiting retry, an expiry or a confirmation threshold costs one heap entry: no task, no lock.
-Events due at the same instant run concurrently (one webhook POST must not wait for another's
-timeout); the clock moves on only when all of them have finished.
+
+Moving the clock is serialised without a lock: every caller (an advance, a settle after a
+simulation, a kick after a provider API call, the realtime driver) only raises the *target*
+instant and waits until the one driver task has brought the clock there. Concurrent advances
+therefore add up exactly (21 advances of 10 m move the clock 210 m), and a caller that only
+reads state never waits for anyone.
+
+Work that takes real time (a webhook POST) runs as a task beside the driver, not inside it:
+`spawn(coro, until=...)` says how far the clock may move while the task is out (a webhook attempt
+can change the future only from its next retry time on), so the clock keeps running other
+objects' events while one receiver is slow, and the schedule stays exact. A plain coroutine
+callback holds the clock at its own instant until it finishes, so events due at one instant run
+concurrently and the clock moves on only when all of them are done.
 """
 from __future__ import annotations
 
@@ -34,6 +45,16 @@ class Event:
         self.cancelled = True
 
 
+@dataclass(eq=False)
+class Outstanding:
+    """Work running beside the driver: started at a virtual instant; while it runs the clock may
+    not reach `until` (None: it may move freely)."""
+    task: asyncio.Task
+    started_at: datetime
+    until: datetime | None
+    label: str = ""
+
+
 class Scheduler:
     # Guard against a callback that keeps rescheduling itself at the same instant forever.
     MAX_EVENTS_PER_RUN = 1_000_000
@@ -42,11 +63,15 @@ class Scheduler:
         self.clock = clock
         self._heap: list[Event] = []
         self._seq = itertools.count()
-        self._lock = asyncio.Lock()
+        self._target: datetime | None = None
+        self._driver: asyncio.Task | None = None
+        self._outstanding: set[Outstanding] = set()
+        self._progress: asyncio.Event | None = None
         self._changed: asyncio.Event | None = None
         self.on_error = on_error
         self.events_run = 0
 
+    # -- the heap ---------------------------------------------------------------------------
     def schedule(self, at: datetime, callback: Callback, label: str = "") -> Event:
         at = max(at, self.clock.now()) if self.clock.mode == "virtual" else at
         event = Event(at, next(self._seq), callback, label)
@@ -70,43 +95,121 @@ class Scheduler:
     def __len__(self) -> int:
         return sum(1 for e in self._heap if not e.cancelled)
 
-    async def _run_batch(self, batch: list[Event]) -> None:
-        async def run(event: Event) -> None:
-            try:
-                result = event.callback()
-                if inspect.isawaitable(result):
-                    await result
-            except Exception as exc:  # one broken event must not stop the world
-                log.exception("scheduled event %s failed", event.label)
-                if self.on_error:
-                    self.on_error(event, exc)
-        self.events_run += len(batch)
-        if len(batch) == 1:
-            await run(batch[0])
+    @property
+    def target(self) -> datetime:
+        """The furthest instant anyone has asked the clock to reach."""
+        now = self.clock.now()
+        return now if self._target is None or self._target < now else self._target
+
+    # -- work beside the driver ---------------------------------------------------------------
+    def spawn(self, coro: Awaitable[Any], *, until: datetime | None, label: str = "") -> asyncio.Task:
+        """Run `coro` as a task; the clock will not reach `until` before it has finished."""
+        task = asyncio.ensure_future(coro)
+        item = Outstanding(task, self.clock.now(), until, label)
+        self._outstanding.add(item)
+        task.add_done_callback(lambda t, item=item: self._finished(item))
+        return task
+
+    def _finished(self, item: Outstanding) -> None:
+        self._outstanding.discard(item)
+        if not item.task.cancelled() and item.task.exception() is not None:
+            self._report(Event(item.started_at, -1, lambda: None, item.label), item.task.exception())
+        self._notify()
+
+    def _report(self, event: Event, exc: BaseException) -> None:
+        log.error("scheduled event %s failed: %r", event.label, exc)
+        if self.on_error:
+            self.on_error(event, exc)
+
+    # -- the driver ---------------------------------------------------------------------------
+    def _notify(self) -> None:
+        if self._progress is not None:
+            self._progress.set()
+
+    def kick(self, until: datetime | None = None) -> None:
+        """Ask the clock to reach `until` (default: run what is due now); returns at once."""
+        until = self.clock.now() if until is None else until
+        if self._target is None or until > self._target:
+            self._target = until
+        if self._driver is None or self._driver.done():
+            self._driver = asyncio.get_running_loop().create_task(self._drive())
         else:
-            await asyncio.gather(*(run(e) for e in batch))
+            self._notify()
+
+    def _blocking(self, step: datetime) -> list[asyncio.Task]:
+        return [o.task for o in self._outstanding if o.until is not None and o.until <= step]
+
+    def _launch(self, event: Event) -> None:
+        try:
+            result = event.callback()
+        except Exception as exc:  # one broken event must not stop the world
+            self._report(event, exc)
+            return
+        if inspect.isawaitable(result):
+            item = Outstanding(asyncio.ensure_future(result), event.at, event.at, event.label)
+            self._outstanding.add(item)
+            item.task.add_done_callback(lambda t, item=item: self._finished(item))
+
+    async def _drive(self) -> None:
+        ran = 0
+        while True:
+            target = self.target
+            due = self.next_due()
+            step = due if due is not None and due <= target else target
+            blocking = self._blocking(step)
+            if blocking:
+                await asyncio.wait(blocking, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            if due is None or due > target or ran > self.MAX_EVENTS_PER_RUN:
+                self.clock.set(target)
+                self._notify()
+                raised = self._target is not None and self._target > target
+                due = self.next_due()
+                if not raised and (due is None or due > target or ran > self.MAX_EVENTS_PER_RUN):
+                    self._driver = None
+                    return
+                continue
+            self.clock.set(due)
+            batch = []
+            while self._heap and self._heap[0].at == due:
+                event = heapq.heappop(self._heap)
+                if not event.cancelled:
+                    batch.append(event)
+            ran += len(batch)
+            self.events_run += len(batch)
+            for event in batch:
+                self._launch(event)
+            self._notify()
+            await asyncio.sleep(0)  # let the tasks just launched start, in order
+
+    def _reached(self, until: datetime, earlier: set[Outstanding]) -> bool:
+        if self.clock.now() < until:
+            return False
+        # Wait for the work this run started, not for a slow receiver someone else is waiting
+        # on (that one holds the clock only if its retry time is near, through `until`).
+        if any(o.started_at <= until and o not in earlier for o in self._outstanding):
+            return False
+        due = self.next_due()
+        return due is None or due > until or self._driver is None
 
     async def run_until(self, until: datetime) -> int:
-        """Run every event due at or before `until`, then leave the clock at `until`."""
-        async with self._lock:
-            count = 0
-            while True:
-                due = self.next_due()
-                if due is None or due > until or count > self.MAX_EVENTS_PER_RUN:
-                    break
-                self.clock.set(due)
-                batch = []
-                while self._heap and self._heap[0].at == due:
-                    event = heapq.heappop(self._heap)
-                    if not event.cancelled:
-                        batch.append(event)
-                count += len(batch)
-                await self._run_batch(batch)
-            self.clock.set(until)
-            return count
+        """Bring the clock to `until`, running every event due on the way, and wait for the work
+        those events started (webhook attempts) to finish. Returns how many events ran."""
+        before = self.events_run
+        earlier = set(self._outstanding)
+        if self._progress is None:
+            self._progress = asyncio.Event()
+        self.kick(until)
+        while not self._reached(until, earlier):
+            self._progress.clear()
+            if self._driver is None and self.clock.now() < until:
+                self.kick(until)
+            await self._progress.wait()
+        return self.events_run - before
 
     async def advance(self, delta: timedelta) -> int:
-        return await self.run_until(self.clock.now() + delta)
+        """Move `delta` beyond every advance already asked for: concurrent advances add up."""
+        return await self.run_until(self.target + delta)
 
     async def settle(self) -> int:
         """Run what is due now (after an API call or a simulation changed facts)."""
@@ -114,13 +217,16 @@ class Scheduler:
 
     async def run_until_quiet(self, horizon: timedelta = timedelta(days=30)) -> int:
         """Run events until none is left within `horizon` of now; returns how many ran."""
-        limit = self.clock.now() + horizon
+        limit = self.target + horizon
         total = 0
         while True:
             due = self.next_due()
             if due is None or due > limit:
-                return total
-            total += await self.run_until(due)
+                if not self._outstanding:
+                    return total
+                total += await self.run_until(self.clock.now())
+                continue
+            total += await self.run_until(max(due, self.clock.now()))
 
     async def drive_realtime(self) -> None:
         """Realtime mode: one task sleeps until the next due event, woken early by new events."""
@@ -135,4 +241,20 @@ class Scheduler:
                 except asyncio.TimeoutError:
                     pass
                 continue
-            await self.run_until(self.clock.now())
+            self.kick(self.clock.now())
+            await asyncio.sleep(0)
+
+    async def close(self) -> None:
+        """Stop the driver and cancel work in flight (shutdown or reset)."""
+        tasks = [o.task for o in self._outstanding]
+        if self._driver is not None:
+            tasks.append(self._driver)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._outstanding.clear()
+        self._driver = None

@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import itertools
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -106,14 +107,16 @@ class Delivery:
     timeout: float = 10.0
     signer: Signer | None = None
     source_address: str | None = None   # the local address the POST leaves from (None: the OS picks)
-    status: str = "pending"            # pending | delivered | exhausted
+    status: str = "pending"            # pending | delivered | exhausted | failed (never attemptable)
+    reason: str | None = None          # why a delivery failed without being attemptable
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: datetime | None = None
 
     def to_dict(self, with_body: bool = True) -> dict:
         out = {"id": self.id, "provider": self.provider, "event": self.event, "ref": self.ref,
                "merchant": self.merchant, "url": self.url, "status": self.status,
-               "created_at": self.created_at.isoformat(), "attempt_count": len(self.attempts),
+               "reason": self.reason, "created_at": self.created_at.isoformat(),
+               "attempt_count": len(self.attempts),
                "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
                "max_attempts": self.policy.max_attempts,
                "attempts": [a.to_dict() for a in self.attempts]}
@@ -123,8 +126,26 @@ class Delivery:
         return out
 
 
-def _is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+def unusable_url(url: Any, allow_external: bool) -> str | None:
+    """Why a delivery to `url` cannot be attempted at all, or None when it can."""
+    if url is None or url == "":
+        return "no webhook URL configured"
+    if not isinstance(url, str):
+        return f"webhook URL must be a string, not {type(url).__name__}"
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError as exc:
+        return f"invalid webhook URL: {exc}"
+    if parts.scheme not in ("http", "https") or not host:
+        return "invalid webhook URL: an absolute http:// or https:// URL is needed"
+    if not allow_external and not _is_loopback_host(host):
+        return "blocked: non-loopback webhook URL (set allow_external_webhooks)"
+    return None
+
+
+def _is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -134,13 +155,31 @@ def _is_loopback(url: str) -> bool:
 
 
 class Outbox:
-    def __init__(self, scheduler: Scheduler, journal: Journal, *, allow_external: bool = False):
+    """Deliveries and their attempts.
+
+    An attempt is a scheduler event; its HTTP exchange runs beside the scheduler's driver
+    (`Scheduler.spawn`) and holds the clock only before its own next retry time, so a slow
+    receiver never stops the clock for other deliveries, and no lock is held across network I/O.
+    Attempts about one object (same provider, ref and URL) reach the receiver in the order they
+    were due: each waits for the previous one's exchange to end, as a provider sending
+    sequentially would. An attempt's timeout measures the exchange with the receiver only: the
+    wait for a free connection slot and for the object's previous attempt are not counted.
+    """
+
+    MAX_CONCURRENT_EXCHANGES = 256   # open sockets at once; beyond that attempts wait (uncounted)
+
+    def __init__(self, scheduler: Scheduler, journal: Journal, *, allow_external: bool = False,
+                 retention: int = 10_000):
         self.scheduler = scheduler
         self.journal = journal
         self.allow_external = allow_external
+        self.retention = retention
         self._deliveries: dict[str, Delivery] = {}
+        self._finished: deque[str] = deque()
         self._ids = itertools.count(1)
         self._sessions: dict[str | None, aiohttp.ClientSession] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self._last_exchange: dict[tuple, asyncio.Task] = {}
 
     @property
     def clock(self):
@@ -153,9 +192,10 @@ class Outbox:
         session = self._sessions.get(source_address)
         if session is None or session.closed:
             local_addr = (source_address, 0) if source_address else None
-            # No proxies from the environment: deliveries go straight to the receiver.
+            # No pool limit (the semaphore bounds sockets, outside the timed exchange); no
+            # proxies from the environment: deliveries go straight to the receiver.
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=200, force_close=True, local_addr=local_addr),
+                connector=aiohttp.TCPConnector(limit=0, force_close=True, local_addr=local_addr),
                 trust_env=False)
             self._sessions[source_address] = session
         return session
@@ -182,6 +222,12 @@ class Outbox:
             source_address=source_address)
         self._deliveries[delivery.id] = delivery
         self.journal.record("webhook.enqueued", provider, delivery=delivery.id, event=event, ref=ref)
+        reason = unusable_url(url, self.allow_external)
+        if reason is not None:
+            # Nothing can ever be sent: say so now, once, instead of retrying a hopeless schedule.
+            self._record(delivery, Attempt(number=1, at=now, error=reason), body=b"")
+            self._close(delivery, "failed", reason)
+            return delivery
         self._schedule(delivery, now)
         return delivery
 
@@ -206,11 +252,77 @@ class Outbox:
         """One extra attempt now, outside the schedule (what a provider's 'resend' button does)."""
         self._schedule(delivery, self.clock.now(), manual=True)
 
+    # -- one attempt --------------------------------------------------------------------------
+    def _attempt(self, delivery: Delivery, manual: bool = False) -> None:
+        """The scheduler event: start the exchange beside the driver."""
+        if delivery.status != "pending" and not manual:
+            return
+        at = self.clock.now()
+        until = None
+        if not manual:
+            scheduled = [a for a in delivery.attempts if not a.manual]
+            first = scheduled[0].at if scheduled else at
+            until = delivery.policy.next_attempt_at(len(scheduled) + 1, first, at)
+        key = (delivery.provider, delivery.ref or delivery.id, delivery.url)
+        previous = self._last_exchange.get(key)
+        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous), until=until,
+                                    label=f"webhook {delivery.id} {delivery.event}")
+        self._last_exchange[key] = task
+        task.add_done_callback(lambda t, key=key: self._last_exchange.pop(key, None)
+                               if self._last_exchange.get(key) is t else None)
+
+    async def _exchange(self, delivery: Delivery, at: datetime, manual: bool,
+                        previous: asyncio.Task | None) -> None:
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])       # causal order per object; not timed
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.MAX_CONCURRENT_EXCHANGES)
+        async with self._slots:                  # waiting for a socket is not timed either
+            started = time.perf_counter()
+            try:
+                status, error, body = await self._post(delivery, at)
+            except Exception as exc:             # a signer or URL surprise: a failed attempt, not a lost one
+                status, error, body = None, f"{type(exc).__name__}: {exc}", b""
+            latency = (time.perf_counter() - started) * 1000
+        attempt = Attempt(number=len(delivery.attempts) + 1, at=at, status=status, error=error,
+                          latency_ms=latency, manual=manual,
+                          response_excerpt=body.decode("utf-8", "replace")[:512])
+        attempt.acknowledged = status is not None and delivery.ack(status, body)
+        self._record(delivery, attempt, body)
+        if attempt.acknowledged:
+            self._close(delivery, "delivered")
+            return
+        if manual:
+            return
+        scheduled = [a for a in delivery.attempts if not a.manual]
+        nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
+        if nxt is None:
+            self._close(delivery, "exhausted")
+            self.journal.record("webhook.exhausted", delivery.provider, delivery=delivery.id,
+                                event=delivery.event, ref=delivery.ref, attempts=len(delivery.attempts))
+        else:
+            self._schedule(delivery, nxt)
+
+    def _record(self, delivery: Delivery, attempt: Attempt, body: bytes) -> None:
+        delivery.attempts.append(attempt)
+        self.journal.record(
+            "webhook.attempt", delivery.provider, delivery=delivery.id, event=delivery.event,
+            ref=delivery.ref, attempt=attempt.number, status=attempt.status, error=attempt.error,
+            acknowledged=attempt.acknowledged, manual=attempt.manual or None,
+            path=_path_of(delivery.url), latency_ms=round(attempt.latency_ms, 2))
+
+    def _close(self, delivery: Delivery, status: str, reason: str | None = None) -> None:
+        first_close = delivery.status == "pending"
+        delivery.status, delivery.next_attempt_at = status, None
+        if reason is not None:
+            delivery.reason = reason
+        if first_close:
+            self._finished.append(delivery.id)
+            # Retention: finished deliveries beyond the cap go, oldest first; pending ones never.
+            while len(self._finished) > self.retention:
+                self._deliveries.pop(self._finished.popleft(), None)
+
     async def _post(self, delivery: Delivery, at: datetime) -> tuple[int | None, str | None, bytes]:
-        if not delivery.url:
-            return None, "no webhook URL configured", b""
-        if not self.allow_external and not _is_loopback(delivery.url):
-            return None, "blocked: non-loopback webhook URL (set allow_external_webhooks)", b""
         headers = dict(delivery.headers)
         if delivery.signer:
             headers.update(delivery.signer(delivery.body, at))
@@ -232,33 +344,9 @@ class Outbox:
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return None, f"{type(exc).__name__}: {exc}", b""
 
-    async def _attempt(self, delivery: Delivery, manual: bool = False) -> None:
-        if delivery.status != "pending" and not manual:
-            return
-        at = self.clock.now()
-        started = time.perf_counter()
-        status, error, body = await self._post(delivery, at)
-        attempt = Attempt(number=len(delivery.attempts) + 1, at=at, status=status, error=error,
-                          latency_ms=(time.perf_counter() - started) * 1000,
-                          response_excerpt=body.decode("utf-8", "replace")[:512], manual=manual)
-        attempt.acknowledged = status is not None and delivery.ack(status, body)
-        delivery.attempts.append(attempt)
-        self.journal.record(
-            "webhook.attempt", delivery.provider, delivery=delivery.id, event=delivery.event,
-            ref=delivery.ref, attempt=attempt.number, status=status, error=error,
-            acknowledged=attempt.acknowledged, manual=manual or None,
-            path=urlsplit(delivery.url).path if delivery.url else None,
-            latency_ms=round(attempt.latency_ms, 2))
-        if attempt.acknowledged:
-            delivery.status, delivery.next_attempt_at = "delivered", None
-            return
-        if manual:
-            return
-        scheduled = [a for a in delivery.attempts if not a.manual]
-        nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
-        if nxt is None:
-            delivery.status, delivery.next_attempt_at = "exhausted", None
-            self.journal.record("webhook.exhausted", delivery.provider, delivery=delivery.id,
-                                event=delivery.event, ref=delivery.ref, attempts=len(delivery.attempts))
-        else:
-            self._schedule(delivery, nxt)
+
+def _path_of(url: Any) -> str | None:
+    try:
+        return urlsplit(url).path if isinstance(url, str) and url else None
+    except ValueError:
+        return None

@@ -117,6 +117,7 @@ class World:
     async def reset(self) -> None:
         """Forget everything: state, deliveries, journal; same seed, same start, same settings."""
         await self.stop_driver()
+        await self.scheduler.close()
         self.self_violations = []
         self.start = None if self.clock_mode == "realtime" else self.start
         self._build()
@@ -124,5 +125,6 @@ class World:
 
     async def close(self) -> None:
         await self.stop_driver()
+        await self.scheduler.close()
         if self.outbox is not None:
             await self.outbox.close()

@@ -64,14 +64,44 @@ async def test_non_loopback_urls_are_never_contacted(parts):
     delivery = outbox.enqueue(provider="p", event="e", url="http://192.0.2.1/hook", body=b"{}")
     await scheduler.settle()
     assert delivery.attempts[0].error.startswith("blocked: non-loopback")
-    assert delivery.status == "exhausted"  # no retries in the default policy
+    assert delivery.status == "failed" and delivery.reason == delivery.attempts[0].error
 
 
-async def test_missing_url_is_an_attempt_error(parts):
+@pytest.mark.parametrize("url, reason", [
+    (None, "no webhook URL configured"),
+    ("", "no webhook URL configured"),
+    (123, "webhook URL must be a string, not int"),
+    ("http://[::1", "invalid webhook URL"),
+    ("http://127.0.0.1:99999/hook", "invalid webhook URL"),
+    ("/relative/hook", "invalid webhook URL: an absolute"),
+    ("ftp://127.0.0.1/hook", "invalid webhook URL: an absolute"),
+])
+async def test_a_delivery_that_cannot_be_attempted_fails_at_once_with_its_reason(parts, url, reason):
+    """Never pending with no attempt: the reason is recorded as the one attempt, and no hopeless
+    retry is scheduled."""
+    _clock, scheduler, journal, outbox = parts
+    delivery = outbox.enqueue(provider="p", event="e", url=url, body=b"{}", policy=RetryPolicy.minutes(1, 5))
+    assert delivery.status == "failed" and delivery.reason.startswith(reason)
+    assert [a.error for a in delivery.attempts] == [delivery.reason]
+    assert delivery.to_dict()["reason"] == delivery.reason and delivery.next_attempt_at is None
+    await scheduler.run_until_quiet()
+    assert len(delivery.attempts) == 1 and len(scheduler) == 0
+    assert [e["kind"] for e in journal.query(kind="webhook.attempt")] == ["webhook.attempt"]
+
+
+async def test_a_signer_that_raises_is_a_failed_attempt_not_a_lost_delivery(parts, receiver):
     _clock, scheduler, _journal, outbox = parts
-    delivery = outbox.enqueue(provider="p", event="e", url=None, body=b"{}", policy=RetryPolicy.minutes(1))
-    await scheduler.advance(timedelta(minutes=1))
-    assert [a.error for a in delivery.attempts] == ["no webhook URL configured"] * 2
+    rec = await receiver([200])
+
+    def signer(body, at):
+        raise ValueError("app_key is not base64")
+
+    delivery = outbox.enqueue(provider="p", event="e", url=rec.url, body=b"{}", signer=signer,
+                              policy=RetryPolicy.minutes(1))
+    await scheduler.run_until_quiet()
+    assert delivery.status == "exhausted" and len(delivery.attempts) == 2
+    assert delivery.attempts[0].error == "ValueError: app_key is not base64"
+    assert rec.requests == []
 
 
 async def test_redeliver_is_one_extra_manual_attempt(parts, receiver):

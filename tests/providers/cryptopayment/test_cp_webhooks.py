@@ -132,7 +132,8 @@ async def test_no_webhook_url_means_deliveries_fail_but_state_moves(cp):
     await cp.advance("2m")
     assert (await cp.invoice(inv["id"]))["status"] == "confirmed"
     (first, *_rest) = await cp.deliveries(ref=inv["id"])
-    assert first["status"] == "pending" and first["attempts"][0]["error"] == "no webhook URL configured"
+    assert first["status"] == "failed" and first["reason"] == "no webhook URL configured"
+    assert [a["error"] for a in first["attempts"]] == ["no webhook URL configured"]
 
 
 async def test_each_api_key_has_its_own_webhook_url(aiohttp_client, receiver):
