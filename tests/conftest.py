@@ -54,10 +54,20 @@ class Receiver:
         self.hold_seconds = hold_seconds
         self.requests: list[dict] = []
         self.server: TestServer | None = None
+        self._arrived = asyncio.Event()
+
+    async def wait_for_requests(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Until `count` requests have arrived (a real receiver's wait, bounded; not a sleep)."""
+        async def arrived() -> None:
+            while len(self.requests) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+        await asyncio.wait_for(arrived(), timeout)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         self.requests.append({"headers": dict(request.headers), "body": body, "path": request.path_qs})
+        self._arrived.set()
         reply = self.replies[min(len(self.requests), len(self.replies)) - 1]
         if reply == "timeout":
             await asyncio.sleep(self.hold_seconds)  # the receiver is slow; the sandbox gives up first
