@@ -53,6 +53,7 @@ class Outstanding:
     started_at: datetime
     until: datetime | None
     label: str = ""
+    claimed: bool = False   # a caller of run_until is waiting for it
 
 
 class Scheduler:
@@ -185,9 +186,14 @@ class Scheduler:
     def _reached(self, until: datetime, earlier: set[Outstanding]) -> bool:
         if self.clock.now() < until:
             return False
-        # Wait for the work this run started, not for a slow receiver someone else is waiting
-        # on (that one holds the clock only if its retry time is near, through `until`).
-        if any(o.started_at <= until and o not in earlier for o in self._outstanding):
+        # Wait for work up to `until` that no other caller is already waiting for: a slow
+        # receiver another caller waits on holds this one only through the clock (`until`), while
+        # work a bare kick started (a provider API call's webhook) is adopted, so a caller that
+        # advances after an API call sees that call's webhook attempted.
+        mine = [o for o in self._outstanding if o.started_at <= until and o not in earlier]
+        for item in mine:
+            item.claimed = True
+        if mine:
             return False
         due = self.next_due()
         return due is None or due > until or self._driver is None
@@ -196,7 +202,7 @@ class Scheduler:
         """Bring the clock to `until`, running every event due on the way, and wait for the work
         those events started (webhook attempts) to finish. Returns how many events ran."""
         before = self.events_run
-        earlier = set(self._outstanding)
+        earlier = {o for o in self._outstanding if o.claimed}
         if self._progress is None:
             self._progress = asyncio.Event()
         self.kick(until)

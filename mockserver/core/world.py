@@ -15,7 +15,7 @@ from .clock import Clock
 from .contracts import BoundContracts, Violation, load_contracts
 from .inbox import Inboxes
 from .journal import Journal
-from .retention import BoundedStore, Retention
+from .retention import Retention
 from .scheduler import Event, Scheduler
 from .webhooks import Outbox
 
@@ -56,10 +56,10 @@ class World:
         self.scheduler = Scheduler(self.clock, on_error=self._on_event_error)
         self.chain = Chain(self.scheduler, self.rng, max_transfers=self.retention.transfers)
         previous = self.outbox
-        self.outbox = Outbox(self.scheduler, self.journal, allow_external=self.allow_external_webhooks)
+        self.outbox = Outbox(self.scheduler, self.journal, allow_external=self.allow_external_webhooks,
+                             retention=self.retention.deliveries)
         if previous is not None:
             self.outbox.adopt_sessions(previous)
-        self._bound_deliveries()
         self.backends: dict[str, Any] = {}
         self.inboxes = Inboxes(self.retention)
         for name, provider in self.providers.items():
@@ -67,14 +67,6 @@ class World:
             # copies: settings changed at run time (PATCH merchant) must not outlive a reset
             self.backends[name] = provider.create_backend(
                 self, copy.deepcopy(settings.get("merchants", [])), copy.deepcopy(settings.get("options", {})))
-
-    def _bound_deliveries(self) -> None:
-        """retention.deliveries: finished deliveries past the cap go, oldest first. A bridge until
-        the outbox applies the setting itself; it steps aside for an outbox that does."""
-        store = getattr(self.outbox, "_deliveries", None)
-        if type(store) is dict and not store and not hasattr(self.outbox, "retention"):
-            self.outbox._deliveries = BoundedStore(self.retention.deliveries,
-                                                   lambda d: getattr(d, "status", "pending") != "pending")
 
     @property
     def faker(self) -> Faker:
