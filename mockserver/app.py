@@ -5,6 +5,7 @@ from aiohttp import web
 
 from .config import SandboxConfig
 from .core import admin, inbox
+from .core import guard as guard_module
 from .core.guard import GUARD, Guard, check_bind, guard_middleware
 from .core.http import WORLD
 from .core.world import World
@@ -37,6 +38,7 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     app[GUARD] = guard
     app.add_routes(admin.routes)
     app.add_routes(inbox.routes)
+    app.add_routes(guard_module.routes)
     for provider in world.providers.values():
         sub = provider.build_app(world)
         sub[WORLD] = world

@@ -58,6 +58,7 @@ def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token:
         how = "generated for this run" if generated else "from config/--admin-token/SANDBOX_ADMIN_TOKEN"
         lines.append(f"  {'':<28} admin token ({how}): send 'Authorization: Bearer {token}' "
                      f"or 'X-Sandbox-Token: {token}'")
+        lines.append(f"  {'':<28} browsers (checkout page buttons): open {origin}/_sandbox/login?token={token}")
     return "\n".join(lines)
 
 

@@ -42,6 +42,8 @@ ADMIN_PREFIX = "/_sandbox/"
 INBOX_PREFIX = "/_sandbox/inbox/"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOKEN_HEADER = "X-Sandbox-Token"
+TOKEN_COOKIE = "sandbox_token"        # set by GET /_sandbox/login?token=...: for browsers (checkout pages)
+LOGIN_PATH = "/_sandbox/login"
 # what an HTML form (or a CORS "simple" request) can send cross-site without a preflight
 FORM_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
 
@@ -130,7 +132,7 @@ class Guard:
         auth = request.headers.get("Authorization", "")
         if auth[:7].lower() == "bearer ":
             return auth[7:].strip()
-        return None
+        return request.cookies.get(TOKEN_COOKIE) or None
 
     def token_ok(self, request: web.Request) -> bool:
         if not self.token:
@@ -175,7 +177,7 @@ def guard_middleware(guard: Guard):
         if not (path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/")):
             return await handler(request)
         inbox_post = path.startswith(INBOX_PREFIX) and request.method == "POST"
-        if inbox_post:  # a webhook receiver: anyone who can send a webhook may
+        if inbox_post or path == LOGIN_PATH:  # a webhook receiver; the login checks the token itself
             return await handler(request)
         if guard.cross_site(request):
             return _deny(403, "cross-site requests to the admin API are refused")
@@ -188,6 +190,30 @@ def guard_middleware(guard: Guard):
         return await handler(request)
 
     return middleware
+
+
+routes = web.RouteTableDef()
+
+
+@routes.get(LOGIN_PATH)
+async def login(request: web.Request) -> web.StreamResponse:
+    """GET /_sandbox/login?token=T[&next=/path]: for a browser (the checkout pages' buttons call the
+    admin API). Sets an HttpOnly, SameSite=Strict cookie holding the token, which the guard accepts
+    like the header; SameSite=Strict keeps it off every cross-site request."""
+    guard = request.app[GUARD]
+    given = request.query.get("token", "")
+    if not guard.token:
+        return _deny(404, "no admin token is configured: the admin API is open on loopback")
+    if not hmac.compare_digest(given.encode(), guard.token.encode()):
+        return _deny(401, "wrong or missing token")
+    target = request.query.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        response: web.StreamResponse = web.Response(status=303, headers={"Location": target})
+    else:
+        from .http import json_response
+        response = json_response({"status": "ok", "cookie": TOKEN_COOKIE})
+    response.set_cookie(TOKEN_COOKIE, guard.token, httponly=True, samesite="Strict", path="/")
+    return response
 
 
 SECRET_WORDS = ("secret", "key", "token", "password", "sign", "private")

@@ -326,3 +326,35 @@ async def test_idle_timeout_is_the_configured_one(guarded_server):
 def test_is_loopback_host():
     assert all(map(is_loopback_host, ["127.0.0.1", "localhost", "::1", "[::1]", "127.9.9.9", "a.localhost"]))
     assert not any(map(is_loopback_host, ["0.0.0.0", "::", "", "10.0.0.1", "example.com", None]))
+
+
+# -- browsers: the login cookie ----------------------------------------------------------------------
+
+async def test_a_browser_logs_in_once_and_the_checkout_buttons_work(public_client):
+    client, token = public_client, public_client.token
+    created = await public_client.post(
+        "/cryptopayment/api/v1/invoices", json={"network": "trc20", "amount_usd": 5},
+        headers={"Authorization": f"Bearer pk_sandbox_4f3c2a1b9d8e7f60:{SECRET}"})
+    invoice = (await created.json())["invoice"]["id"]
+    assert (await client.get("/_sandbox/login?token=nope")).status == 401
+    resp = await client.get(f"/_sandbox/login?token={token}&next=/cryptopayment/pay/{invoice}",
+                            allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"] == f"/cryptopayment/pay/{invoice}"
+    cookie = resp.cookies["sandbox_token"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    origin = str(client.make_url("")).rstrip("/")
+    # what the checkout page's button does: same-origin fetch, JSON, the cookie rides along
+    pay = await client.post("/_sandbox/simulate/cryptopayment/pay", json={"invoice": invoice},
+                            headers={"Origin": origin, "Cookie": f"sandbox_token={token}"})
+    assert pay.status == 200
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "\\\\evil"])
+async def test_login_never_redirects_off_site(public_client, target):
+    resp = await public_client.get("/_sandbox/login", params={"token": public_client.token, "next": target},
+                                   allow_redirects=False)
+    assert resp.status == 200 and "Location" not in resp.headers
+
+
+async def test_login_without_a_configured_token_is_404(client):
+    assert (await client.get("/_sandbox/login?token=x")).status == 404
