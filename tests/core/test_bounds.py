@@ -167,3 +167,24 @@ def test_retention_settings_are_validated():
                          ({"colour": 1}, "unknown retention keys"), ([1], "mapping")]:
         with pytest.raises(ConfigError, match=message):
             SandboxConfig.from_mapping({"retention": bad})
+
+
+async def test_the_issue_case_many_one_mib_posts_keep_a_few_mib(client, world):
+    """Issue 9: 300 x 1 MiB posts to the inbox kept +354 MiB. With the defaults (100 names, 64 KiB
+    of each body) 150 such posts keep at most 100 x 64 KiB."""
+    import gc
+    import tracemalloc
+    body = b"{" + b" " * (1024 * 1024 - 2) + b"}"
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for i in range(150):
+            async with client.session.post(client.make_url(f"/_sandbox/inbox/big{i}"), data=body) as resp:
+                assert resp.status == 200
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert len(world.inboxes) == 100
+    assert grown < 100 * 64 * 1024 + 4 * 1024 * 1024, grown   # unbounded: ~150 MiB
