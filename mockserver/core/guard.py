@@ -59,6 +59,11 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def _bytes(text: str) -> bytes:
+    # headers with undecodable bytes arrive with lone surrogates; never a 500 over a bad token
+    return text.encode("utf-8", "surrogateescape")
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -122,7 +127,11 @@ class Guard:
             return False
         if origin == "null":  # sandboxed frames, file:// pages: never a trusted admin client
             return True
-        return not self.host_allowed(urlsplit(origin).netloc or origin)
+        try:
+            netloc = urlsplit(origin).netloc
+        except ValueError:  # "http://[nonsense": not an origin any trusted page has
+            return True
+        return not self.host_allowed(netloc or origin)
 
     # -- token -------------------------------------------------------------------------------
     def presented_token(self, request: web.Request) -> str | None:
@@ -138,7 +147,7 @@ class Guard:
         if not self.token:
             return True
         given = self.presented_token(request)
-        return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
+        return given is not None and hmac.compare_digest(_bytes(given), _bytes(self.token))
 
     def authorized(self, request: web.Request) -> bool:
         """May this request see secrets? The token if there is one, else a loopback peer."""
@@ -204,7 +213,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     given = request.query.get("token", "")
     if not guard.token:
         return _deny(404, "no admin token is configured: the admin API is open on loopback")
-    if not hmac.compare_digest(given.encode(), guard.token.encode()):
+    if not hmac.compare_digest(_bytes(given), _bytes(guard.token)):
         return _deny(401, "wrong or missing token")
     target = request.query.get("next", "")
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:

@@ -358,3 +358,18 @@ async def test_login_never_redirects_off_site(public_client, target):
 
 async def test_login_without_a_configured_token_is_404(client):
     assert (await client.get("/_sandbox/login?token=x")).status == 404
+
+
+@pytest.mark.parametrize("header", [b"X-Sandbox-Token: \xff\xfe", b"Authorization: Bearer \xc3\x28",
+                                    b"Origin: http://[nonsense", b"Host: [::1", b"Host: \xff.example",
+                                    b"Cookie: sandbox_token=\xff", b"Sec-Fetch-Site: \xff"])
+async def test_junk_guard_headers_are_4xx_never_500(public_client, header):
+    reader, writer = await asyncio.open_connection("127.0.0.1", public_client.server.port)
+    host = b"" if header.startswith(b"Host:") else b"Host: 127.0.0.1\r\n"
+    writer.write(b"POST /_sandbox/reset HTTP/1.1\r\n" + host + header + b"\r\nContent-Length: 0\r\n"
+                 b"Connection: close\r\n\r\n")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    status = int(answer.split(b" ", 2)[1])
+    assert 400 <= status < 500, answer[:200]
