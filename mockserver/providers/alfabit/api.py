@@ -17,7 +17,8 @@ from ...core.errors import BadRequest, Forbidden, NotFound
 from ...core.http import WORLD, json_response, read_json
 from . import model
 from .auth import authenticate
-from .model import CURRENCIES, INTERNAL, INVOICE, NAME, OPEN_INVOICE, SERVICE_FEE, WITHDRAW, Backend, Order
+from .model import CURRENCIES, INTERNAL, INVOICE, NAME, OPEN_INVOICE, SERVICE_FEE, WITHDRAW, Order
+from .backend import Backend, open_invoice, start_withdrawal
 from .views import amount, currency_view, merchant_view, ok, order_view
 
 routes = web.RouteTableDef()
@@ -135,7 +136,7 @@ async def _create_invoice(request: web.Request, with_amount: bool) -> web.Respon
         redirect_url=body.get("redirectUrl"), buyer_pays=buyer_pays,
         expires_at=now + timedelta(minutes=int(minutes)))
     # [A] isAwaitRequisites defaults to true: the answer carries the requisites
-    model.open_invoice(world, backend, order, await_requisites is not False)
+    open_invoice(world, backend, order, await_requisites is not False)
     return _respond(world, "order.response", ok(order_view(order, backend, now)), status=201)
 
 
@@ -237,7 +238,7 @@ async def withdraw(request: web.Request) -> web.Response:
         hedge_rate=backend.rate(currency.asset, "USDT"), comment=body.get("comment"),
         callback_url=body.get("callbackUrl"), requisites=recipient,
         memo=body.get("requisitesMemoTag") or None, fee=currency.withdraw_fee)
-    model.start_withdrawal(world, backend, order)
+    start_withdrawal(world, backend, order)
     return _respond(world, "order.response", ok(order_view(order, backend, now)), status=201)
 
 

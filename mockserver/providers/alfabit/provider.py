@@ -11,7 +11,8 @@ from ..base import Provider
 from . import api, pages
 from .auth import verify_signature
 from .errors import render_error
-from .model import NAME, Backend
+from .backend import Backend
+from .model import NAME
 from .simulate import SIMULATIONS
 from .views import CALLBACK_IPS
 from .webhooks import DEFAULT_SOURCE

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 
 from ...core.errors import BadRequest, Conflict, NotFound
 from . import model
-from .model import INVOICE, WITHDRAW, Backend, Order
+from .backend import Backend, refund
+from .backend import issue_requisites as give_requisites
+from .model import INVOICE, WITHDRAW, Order
 from .views import order_view
 
 if TYPE_CHECKING:
@@ -112,7 +114,7 @@ async def issue_requisites(world: "World", backend: Backend, params: dict) -> di
     order = _order(backend, params)
     if order.type == WITHDRAW:
         raise Conflict("a withdrawal has no deposit requisites")
-    model.issue_requisites(world, backend, order)
+    give_requisites(world, backend, order)
     return {"order": _view(world, backend, order)}
 
 
@@ -122,7 +124,7 @@ async def expire(world: "World", backend: Backend, params: dict) -> dict:
     if order.type == WITHDRAW or status not in ("invoiceWaitRequisites", "invoiceWaitPay"):
         raise Conflict(f"order is {status}: only an unpaid invoice expires")
     order.expired_by_hand = world.clock.now()
-    model.issue_requisites(world, backend, order)  # [A] an order never lacks requisites once expired
+    give_requisites(world, backend, order)  # [A] an order never lacks requisites once expired
     backend.touch(order)
     return {"order": _view(world, backend, order)}
 
@@ -134,7 +136,7 @@ async def warning(world: "World", backend: Backend, params: dict) -> dict:
         raise Conflict(f"order is {status}")
     order.warning_at = world.clock.now()
     if order.type == WITHDRAW:
-        model.refund(backend, order)  # [A] funds held for a stuck withdrawal return to the balance
+        refund(backend, order)  # [A] funds held for a stuck withdrawal return to the balance
     backend.touch(order)
     return {"order": _view(world, backend, order)}
 
@@ -145,7 +147,7 @@ async def fail(world: "World", backend: Backend, params: dict) -> dict:
     if order.type != WITHDRAW or status not in ("created", "inProgress"):
         raise Conflict(f"only a withdrawal in created/inProgress can fail (this one is {status})")
     order.failed_at = world.clock.now()
-    model.refund(backend, order)
+    refund(backend, order)
     backend.touch(order)
     return {"order": _view(world, backend, order)}
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from .model import CURRENCIES, INTERNAL, INVOICE, WITHDRAW
 
 if TYPE_CHECKING:
-    from .model import Backend, Order
+    from .backend import Backend
+    from .model import Order
 
 CALLBACK_IPS = ("18.194.211.115", "3.70.205.120", "3.250.143.116", "185.252.146.25")  # [D]
 

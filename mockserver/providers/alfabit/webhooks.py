@@ -21,7 +21,8 @@ from .views import order_view
 
 if TYPE_CHECKING:
     from ...core.world import World
-    from .model import Backend, Order
+    from .backend import Backend
+    from .model import Order
 
 RETRY_POLICY = RetryPolicy.minutes(1, 5, 15, 30, 60)
 DEFAULT_SOURCE = "127.0.0.2"
