@@ -34,6 +34,11 @@ class Provider:
     def build_app(self, world: "World") -> web.Application:
         raise NotImplementedError
 
+    def check_merchant(self, merchant: dict) -> None:
+        """Refuse merchant settings this provider cannot work with (raise ValueError naming the
+        field), so a bad value is refused when it is set, not when a webhook or a call later fails.
+        The core checks the common ones (URLs, webhook_timeout) before this."""
+
     def client_request(self, merchant: dict, method: str, path: str,
                        json_body: Any | None) -> tuple[dict[str, str], bytes]:
         """Headers and body bytes a real client would send (auth, signature). `path` is relative

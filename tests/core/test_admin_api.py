@@ -180,3 +180,33 @@ async def test_journal_query_and_export(client):
     assert resp.content_type == "application/x-ndjson"
     lines = (await resp.text()).splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [e["seq"] for e in entries]
+
+
+@pytest.mark.parametrize("provider, body, field", [
+    ("cryptopayment", {"webhook_url": "http://[::1"}, "webhook_url"),
+    ("cryptopayment", {"webhook_url": 123}, "webhook_url"),
+    ("cryptopayment", {"webhook_url": "/relative/hook"}, "webhook_url"),
+    ("cryptopayment", {"webhook_url": "http://192.0.2.1/hook"}, "webhook_url"),
+    ("cryptopayment", {"app_key": "not base64!"}, "app_key"),
+    ("cryptopayment", {"api_key": "k\u00e9y"}, "api_key"),
+    ("cryptopayment", {"webhook_timeout": "soon"}, "webhook_timeout"),
+    ("alt5pay", {"webhook_url": "http://127.0.0.1:99999/x"}, "webhook_url"),
+    ("alppay", {"ip_whitelist": ["10.0.0.300"]}, "ip_whitelist"),
+    ("alfabit", {"webhook_url": "ftp://127.0.0.1/x"}, "webhook_url"),
+])
+async def test_merchant_settings_are_refused_when_set_and_nothing_changes(client, world, provider, body, field):
+    """A setting that would break deliveries or calls later is a 400 naming the field now, and a
+    refused PATCH leaves the merchant as it was."""
+    before = dict(world.backend(provider).merchants[0])
+    resp = await client.patch(f"/_sandbox/providers/{provider}/merchant", json=body)
+    assert resp.status == 400
+    assert field in (await resp.json())["error"]["message"]
+    assert world.backend(provider).merchants[0] == before
+
+
+async def test_a_usable_webhook_url_is_accepted_and_a_timeout_normalised(client, world):
+    resp = await client.patch("/_sandbox/providers/cryptopayment/merchant",
+                              json={"webhook_url": "http://127.0.0.1:9/hook", "webhook_timeout": 3})
+    assert resp.status == 200
+    merchant = world.backend("cryptopayment").merchants[0]
+    assert merchant["webhook_url"] == "http://127.0.0.1:9/hook" and merchant["webhook_timeout"] == 3.0

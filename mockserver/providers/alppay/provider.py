@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ...core import callers
 from ...core.http import provider_middleware
 from ..base import Provider
 from . import api, auth
@@ -66,6 +67,11 @@ class AlpPay(Provider):
         app = web.Application(middlewares=[provider_middleware(self.name, render_error)])
         app.add_routes(api.routes)
         return app
+
+    def check_merchant(self, merchant: dict) -> None:
+        # a typo in a whitelist is refused when set, not found on the next API call
+        callers.parse_networks(merchant.get("ip_whitelist"), "ip_whitelist")
+        callers.parse_networks(merchant.get("trusted_proxies"), "trusted_proxies")
 
     def client_request(self, merchant: dict, method: str, path: str,
                        json_body: Any | None) -> tuple[dict[str, str], bytes]:

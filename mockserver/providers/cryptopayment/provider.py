@@ -1,6 +1,8 @@
 """The Provider the core mounts for CryptoPayment.center."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -39,6 +41,19 @@ class CryptoPayment(Provider):
         app = web.Application(middlewares=[provider_middleware(self.name, render_error)])
         app.add_routes(api.routes)
         return app
+
+    def check_merchant(self, merchant: dict) -> None:
+        for key in ("api_key", "api_secret"):
+            value = merchant.get(key)
+            if not isinstance(value, str) or not value or not value.isascii() or not value.isprintable():
+                raise ValueError(f"{key} must be a non-empty printable ASCII string")
+        if ":" in merchant["api_key"]:
+            raise ValueError("api_key must not contain ':' (the bearer token is api_key:api_secret)")
+        try:  # every webhook is signed with base64decode(APP_KEY): refuse one that cannot be decoded
+            if not base64.b64decode(str(merchant.get("app_key")), validate=True):
+                raise ValueError
+        except (ValueError, binascii.Error):
+            raise ValueError("app_key must be non-empty base64, as the dashboard shows it") from None
 
     def client_request(self, merchant: dict, method: str, path: str,
                        json_body: Any | None) -> tuple[dict[str, str], bytes]:
