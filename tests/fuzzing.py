@@ -1,0 +1,276 @@
+"""Support for the bad-input property test (tests/test_fuzz_bad_input.py), provider-agnostic.
+
+- `state_fingerprint(world)`: a digest of everything a World knows except its journal, read
+  generically (walking public and private attributes of the backends, chain, outbox, scheduler,
+  clock, rng), so a provider added later is covered without a line here.
+- `discover_routes(app)`: every (method, path template, owner) of the admin API and of every
+  provider sub-application, read from the router.
+- `discover_contracts(...)`: which request contract each provider route checks, found by sending
+  one genuinely signed request per route and watching which contract the handler validates
+  (the providers keep no route -> contract table; this needs none).
+- `schema_for(...)`: a request contract with its cross-file $refs inlined, for hypothesis-jsonschema.
+- `source_keys(...)`: parameter names a module reads (`params.get("x")`, `body["x"]`, ...), the
+  key vocabulary for admin and simulation bodies, which have no contracts.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import inspect
+import itertools
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+# -- state fingerprint ------------------------------------------------------------------------
+
+SKIP_WORLD_ATTRS = {"journal", "_contracts", "providers", "_driver", "self_violations", "settings"}
+SKIP_ATTRS = {"world", "journal"}  # back references; the journal records refusals on purpose
+MAX_DEPTH = 8
+
+
+def _snap(value: Any, depth: int, seen: set[int]) -> Any:
+    """A comparable, primitive image of `value` (cycles and callables cut)."""
+    if value is None or isinstance(value, (bool, int, str, bytes)):
+        return value
+    if isinstance(value, (float, Decimal, datetime, date, timedelta)):
+        return repr(value)
+    if isinstance(value, random.Random):
+        return "rng:" + hashlib.sha256(repr(value.getstate()).encode()).hexdigest()[:16]
+    if isinstance(value, itertools.count):
+        return repr(value)       # an id counter: the next id it hands out
+    if callable(value) and not hasattr(value, "__dict__") or inspect.isroutine(value):
+        return "<callable>"
+    module = type(value).__module__ or ""
+    if module.startswith(("asyncio", "aiohttp", "faker", "jsonschema", "_asyncio")):
+        return f"<{type(value).__name__}>"
+    if depth > MAX_DEPTH:
+        return "<deep>"
+    if id(value) in seen:
+        return "<seen>"
+    seen = seen | {id(value)}
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(((repr(k), _snap(v, depth + 1, seen)) for k, v in value.items()),
+                                     key=lambda kv: kv[0])))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(_snap(v, depth + 1, seen) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(v) for v in value)))
+    attrs = getattr(value, "__dict__", None)
+    if attrs is None:
+        slots = getattr(type(value), "__slots__", ())
+        attrs = {s: getattr(value, s, None) for s in slots}
+    return (type(value).__name__, tuple(sorted(
+        (k, _snap(v, depth + 1, seen)) for k, v in attrs.items()
+        if k not in SKIP_ATTRS and not (callable(v) and inspect.isroutine(v)))))
+
+
+def state_image(world) -> dict[str, Any]:
+    """Everything the World knows but its journal, attribute by attribute."""
+    image = {}
+    for name, value in vars(world).items():
+        if name in SKIP_WORLD_ATTRS:
+            continue
+        if name == "_faker":
+            image[name] = None if value is None else _snap(value.random, 0, set())
+            continue
+        image[name] = _snap(value, 0, set())
+    image["clock.now"] = repr(world.clock.now())
+    return image
+
+
+def state_fingerprint(world) -> str:
+    return hashlib.sha256(repr(sorted(state_image(world).items())).encode()).hexdigest()
+
+
+def state_diff(before: dict, after: dict) -> list[str]:
+    """Which World attributes differ (for the report of a refusal that changed state)."""
+    out = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            out.append(key if key != "backends" else "backends:" + ",".join(
+                _changed_backends(before[key], after[key])))
+    return out
+
+
+def _changed_backends(before, after) -> list[str]:
+    b, a = dict(before[1]), dict(after[1])
+    names = []
+    for name in sorted(set(a) | set(b)):
+        if a.get(name) != b.get(name):
+            attrs_b, attrs_a = dict(b.get(name, ("", ()))[1]), dict(a.get(name, ("", ()))[1])
+            names += [f"{name}.{k}" for k in sorted(set(attrs_a) | set(attrs_b))
+                      if attrs_a.get(k) != attrs_b.get(k)]
+    return names
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    owner: str                      # provider name, or "_sandbox" for the admin API
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"\{([^}:]+)[^}]*\}", self.template)
+
+
+def discover_routes(app) -> list[Route]:
+    """Every route of the app and its provider sub-applications (HEAD/OPTIONS aside)."""
+    from mockserver.core.http import WORLD
+    world = app[WORLD]
+    by_prefix = {p.prefix.rstrip("/"): name for name, p in world.providers.items()}
+    out: list[Route] = []
+
+    def walk(application, owner: str) -> None:
+        for resource in application.router.resources():
+            info = resource.get_info()
+            if "app" in info and info.get("prefix"):
+                walk(info["app"], by_prefix.get(info["prefix"].rstrip("/"), owner))
+                continue
+            path = info.get("path") or info.get("formatter")
+            for route in resource:
+                if route.method in ("HEAD", "OPTIONS", "*") or not path:
+                    continue
+                out.append(Route(route.method, path, owner))
+
+    walk(app, "_sandbox")
+    return sorted(set(out), key=lambda r: (r.owner, r.template, r.method))
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{([^}:]+)[^}]*\}", lambda m: values.get(m.group(1), "x"), template)
+
+
+def relative(provider, path: str) -> str:
+    """A provider path as client_request wants it: relative to api_base (else to the prefix)."""
+    for base in (provider.api_base, provider.prefix):
+        base = base.rstrip("/")
+        if base and path.startswith(base + "/"):
+            return path[len(base):]
+    return path
+
+
+# -- contracts --------------------------------------------------------------------------------
+
+class ContractSpy:
+    """Wraps each provider's check_request to learn which contract a request reached."""
+
+    def __init__(self, world):
+        self.world = world
+        self.last: str | None = None
+        self.reached = 0
+        for name in world.providers:
+            bound = world.contracts(name)
+            original = bound.contracts.check_request
+
+            def spy(contract, instance, _original=original):
+                self.last = contract
+                self.reached += 1
+                return _original(contract, instance)
+
+            bound.check_request = spy
+
+
+def _inline_refs(node: Any, here: dict, directory: Path, cache: dict, stack: tuple = ()) -> Any:
+    if isinstance(node, list):
+        return [_inline_refs(n, here, directory, cache, stack) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        ref = node["$ref"]
+        file, _, pointer = ref.partition("#")
+        if file and "/" in file:           # an $id URL: its last segment is the file name
+            file = file.rsplit("/", 1)[-1]
+        doc = here
+        if file:
+            if file not in cache:
+                cache[file] = json.loads((directory / file).read_text(encoding="utf-8"))
+            doc = cache[file]
+        target = doc
+        for part in [p for p in pointer.split("/") if p]:
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        if (file, pointer) in stack:
+            return {}
+        resolved = _inline_refs(target, doc, directory, cache, stack + ((file, pointer),))
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {"allOf": [resolved, _inline_refs(rest, here, directory, cache, stack)]} if rest else resolved
+    return {k: _inline_refs(v, here, directory, cache, stack) for k, v in node.items()
+            if k not in ("$id", "$schema", "examples", "$defs", "x-assumption", "description", "title")}
+
+
+def schema_for(directory: Path, contract: str) -> dict:
+    """contracts/<provider>/<contract>.json with every $ref inlined (hypothesis-jsonschema wants
+    one self-contained schema)."""
+    doc = json.loads((directory / f"{contract}.json").read_text(encoding="utf-8"))
+    return _inline_refs(copy.deepcopy(doc), doc, directory, {})
+
+
+def source_keys(*modules) -> list[str]:
+    """Parameter names the code reads from request bodies/params."""
+    pattern = re.compile(r"""(?:params|body|query)(?:\.get\(|\[)\s*["']([A-Za-z_][\w-]*)["']|["']([A-Za-z_][\w-]*)["']\s+in\s+(?:params|body)""")
+    keys: set[str] = set()
+    for module in modules:
+        try:
+            text = inspect.getsource(module)
+        except (OSError, TypeError):
+            continue
+        for a, b in pattern.findall(text):
+            keys.add(a or b)
+    return sorted(keys)
+
+
+# -- raw HTTP (for header bytes no HTTP client will send) --------------------------------------
+
+async def raw_request(host: str, port: int, method: str, path: str, headers: list[tuple[bytes, bytes]],
+                      body: bytes) -> tuple[int, dict[str, str], bytes]:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        lines = [f"{method} {path} HTTP/1.1".encode(), f"Host: {host}:{port}".encode(),
+                 b"Connection: close", f"Content-Length: {len(body)}".encode()]
+        lines += [k + b": " + v for k, v in headers]
+        writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    status = int(status_line.split()[1])
+    got = {}
+    for line in header_lines:
+        k, _, v = line.partition(":")
+        got[k.strip().lower()] = v.strip()
+    return status, got, rest
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    by_owner: dict[str, int] = field(default_factory=dict)
+    refused: int = 0
+    succeeded: int = 0
+    reached_contract: int = 0
+    server_errors: list = field(default_factory=list)
+    bad_shape: list = field(default_factory=list)
+    changed_state: list = field(default_factory=list)
+    not_json_safe: list = field(default_factory=list)
+
+    def problems(self) -> list:
+        return self.server_errors + self.bad_shape + self.changed_state + self.not_json_safe
+
+    def summary(self) -> str:
+        owners = ", ".join(f"{k} {v}" for k, v in sorted(self.by_owner.items()))
+        return (f"bad-input run: {self.sent} requests ({owners}); {self.succeeded} answered 2xx/3xx, "
+                f"{self.refused} refused; {self.reached_contract} reached a request contract; "
+                f"5xx: {len(self.server_errors)}; refusals that changed state: {len(self.changed_state)}; "
+                f"refusals not in the error shape: {len(self.bad_shape)}; "
+                f"answers with Infinity/NaN or bad JSON: {len(self.not_json_safe)}")
