@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -35,13 +36,49 @@ def bounded_decimal(text: str) -> Decimal:
     return value
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def reject_lone_surrogates(text: str, value: Any) -> Any:
+    """`value` parsed from `text`, or ValueError when a string in it holds a lone surrogate
+    (`"\\ud800"`): valid JSON text, but no UTF-8 can carry it, so every later encode would fail."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return value
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone UTF-16 surrogate") from None
+    return value
+
+
 def parse_json(raw: bytes, *, parse_float: Callable[[str], Any] = bounded_decimal, **kw: Any) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, floats as Decimal of sane magnitude unless told otherwise."""
+    """Strict JSON: UTF-8, no NaN/Infinity, no lone surrogates in strings, floats as Decimal of
+    sane magnitude unless told otherwise."""
     try:
         text = raw.decode("utf-8")
-        return json.loads(text, parse_float=parse_float, parse_constant=_reject_constant, **kw)
+        return reject_lone_surrogates(
+            text, json.loads(text, parse_float=parse_float, parse_constant=_reject_constant, **kw))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise BadRequest(f"Malformed JSON body: {exc.__class__.__name__}") from None
+
+
+def ascii_header(headers, name: str) -> str | None:
+    """A request header's value, "" when absent, None when it holds anything but ASCII.
+
+    aiohttp hands undecodable header bytes over as surrogate escapes (`\\xe9` -> "\\udce9"), which
+    no `.encode()` or `hmac.compare_digest` accepts; a credential is ASCII in every provider, so
+    callers answer None with their own 401."""
+    value = headers.get(name, "")
+    return value if value.isascii() else None
 
 
 async def read_json(request: web.Request, *, required: bool = True, **kw: Any) -> Any:
@@ -78,7 +115,8 @@ def _default(obj: Any) -> Any:
 
 
 def dumps(payload: Any) -> str:
-    return json.dumps(payload, default=_default, ensure_ascii=False)
+    """JSON any client parses: no Infinity/NaN (JavaScript's JSON.parse and Go refuse them)."""
+    return json.dumps(payload, default=_default, ensure_ascii=False, allow_nan=False)
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> web.Response:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...core.errors import BadRequest
-from ...core.http import WORLD
+from ...core.http import WORLD, ascii_header, reject_lone_surrogates
 from .errors import access_invalid
 
 if TYPE_CHECKING:
@@ -63,8 +63,8 @@ def parse_body(raw: bytes) -> dict:
     Raises ValueError for anything but a JSON object.
     """
     text = raw.decode("utf-8") if raw.strip() else "{}"
-    value = json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber,
-                       parse_constant=_reject_constant)
+    value = reject_lone_surrogates(text, json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber,
+                                                    parse_constant=_reject_constant))
     if not isinstance(value, dict):
         raise ValueError("the body must be a JSON object")
     return value
