@@ -38,7 +38,7 @@ from typing import Any
 from aiohttp import web
 
 from mockserver.core.durations import parse_duration
-from mockserver.core.http import WORLD, json_response, parse_json
+from mockserver.core.http import WORLD, ascii_header, json_response, parse_json
 
 from . import auth, model
 from .backend import PROVIDER_NAME, AlchemyBackend
@@ -99,7 +99,13 @@ def authenticate(request: web.Request, body: Any) -> dict:
     """The merchant whose appId/timestamp/sign headers are valid, else the provider's 401."""
     backend = _backend(request)
     headers = request.headers  # case-insensitive: appId and appid both match
-    app_id, timestamp, sign = headers.get("appId", ""), headers.get("timestamp", ""), headers.get("sign", "")
+    app_id, timestamp, sign = (ascii_header(headers, name) for name in ("appId", "timestamp", "sign"))
+    if app_id is None:
+        raise auth_error(APP_ID_INVALID, "appId must be ASCII")
+    if timestamp is None:
+        raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
+    if sign is None:
+        raise auth_error(SIGN_ERROR, "sign must be ASCII (base64 or hex)")
     merchant = backend.merchant(app_id) if app_id else None
     if merchant is None:
         raise auth_error(APP_ID_INVALID, "appId is missing or unknown" if app_id else "appId header is required")

@@ -159,7 +159,7 @@ def decode_authentication(header: str) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     apikey, sep, digest = decoded.rpartition(":")
-    if not sep or not apikey or not digest:
+    if not sep or not apikey or not digest or not decoded.isascii():  # "key:é": no hex digest
         return None
     return apikey, digest
 
@@ -259,8 +259,9 @@ def plain(value: Any) -> Any:
 def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int,
                       contract: str | None = None) -> tuple[dict, tuple, int, str]:
     """The merchant, the replay key, the timestamp and the order signed of a genuine request; else 401."""
-    apikey, merchant_id = headers.get("apikey", ""), headers.get("merchant_id", "")
-    header = headers.get("authentication", "")
+    apikey, merchant_id, header = (ascii_header(headers, name) for name in ("apikey", "merchant_id", "authentication"))
+    if None in (apikey, merchant_id, header):
+        raise access_invalid("apikey, merchant_id and authentication must be ASCII")
     if not apikey or not merchant_id or not header:
         raise access_invalid("missing apikey, merchant_id or authentication header")
     decoded = decode_authentication(header)

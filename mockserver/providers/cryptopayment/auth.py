@@ -9,11 +9,14 @@ from typing import Callable
 from aiohttp import web
 
 from ...core.errors import Unauthorized
+from ...core.http import ascii_header
 
 
 def authenticate(request: web.Request, merchant_by_key: Callable[[str], dict | None]) -> dict:
     """`Authorization: Bearer {api_key}:{api_secret}` -> the merchant, or 401."""
-    header = request.headers.get("Authorization", "")
+    header = ascii_header(request.headers, "Authorization")
+    if header is None:
+        raise Unauthorized("Invalid API credentials")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Missing or malformed Authorization header")
