@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from aiohttp import web
 
 from .chain import network as chain_network
-from .clock import utc
+from .clock import check_instant, utc
 from .durations import format_duration, parse_duration
 from .errors import BadRequest, NotFound, SandboxError
 from .guard import GUARD, mask_secrets
@@ -41,7 +41,7 @@ def _provider(request: web.Request, name: str):
 
 def _instant(value, name: str) -> datetime:
     try:
-        return utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+        return check_instant(datetime.fromisoformat(str(value).replace("Z", "+00:00")), name)
     except ValueError:
         raise BadRequest(f"{name} must be an ISO 8601 instant") from None
 
@@ -49,7 +49,7 @@ def _instant(value, name: str) -> datetime:
 def _later(world, duration, name: str, base: datetime | None = None) -> datetime:
     """`base` (default now) + a duration, or a 400 in the admin shape (bad text, past year 9999)."""
     try:
-        return (base or world.clock.now()) + parse_duration(duration)
+        return check_instant((base or world.clock.now()) + parse_duration(duration), name)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     except OverflowError:

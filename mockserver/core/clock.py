@@ -9,6 +9,20 @@ import time
 from datetime import datetime, timedelta, timezone
 
 
+# The latest instant the clock may reach. Providers compute deadlines up to years past "now"
+# (expiries, retry schedules, options in minutes), and datetime stops at 9999-12-31: a clock
+# moved close to that made every later create answer 500. A millennium of headroom is plenty.
+MAX_INSTANT = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def check_instant(moment: datetime, what: str = "the instant") -> datetime:
+    """`moment` (UTC), or ValueError when it lies past MAX_INSTANT; callers answer a 400."""
+    moment = utc(moment)
+    if moment > MAX_INSTANT:
+        raise ValueError(f"{what} must be before {MAX_INSTANT.date().isoformat()}")
+    return moment
+
+
 def utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
