@@ -308,7 +308,20 @@ async def authenticate_request(request: web.Request, contract: str) -> tuple[Any
     except RecursionError:      # absurdly deep nesting: bad input, not a crash
         raise BadRequest("Invalid JSON Body") from None
     world.contracts(PROVIDER).check_request(contract, checked)
-    backend.replay.remember(key, timestamp, now)
+    # remembered once the answer is known to be a success (remember_replay_key): a refused
+    # request changes nothing, so the same signed request may be sent again
+    request[REPLAY_KEY] = (backend, key, timestamp, now)
     world.journal.record("alt5pay.auth", PROVIDER, path=request.path, signed=signed,
                          merchant=merchant.get("merchant_id"))
     return world, backend, merchant, checked
+
+
+REPLAY_KEY: web.RequestKey = web.RequestKey("alt5pay.replay", tuple) if hasattr(web, "RequestKey") else "alt5pay.replay"
+
+
+async def remember_replay_key(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: a request answered < 400 cannot be replayed."""
+    pending = request.get(REPLAY_KEY)
+    if pending is not None and response.status < 400:
+        backend, key, timestamp, now = pending
+        backend.replay.remember(key, timestamp, now)

@@ -13,7 +13,7 @@ from ...core.clock import Clock
 from ...core.http import provider_middleware
 from ..base import Provider
 from . import api, jsjson
-from .auth import hmac_hex, sign_request
+from .auth import hmac_hex, remember_replay_key, sign_request
 from .errors import render_error
 from .backend import Alt5Backend
 from .simulate import SIMULATIONS
@@ -52,6 +52,7 @@ class Alt5Pay(Provider):
     def build_app(self, world) -> web.Application:
         app = web.Application(middlewares=[provider_middleware(self.name, render_error)])
         app.add_routes(api.routes)
+        app.on_response_prepare.append(remember_replay_key)
         return app
 
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
