@@ -82,33 +82,34 @@ def _view(world: "World", backend: "Alt5Backend", wallet: "WalletAddress") -> di
 
 
 async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
+    # every check before anything is created: a refused pay makes no address (and no rng draw)
     invoice = _invoice(backend, params)
+    amount = _positive(params["amount"], "amount") if params.get("amount") is not None else None
+    fiat = _positive(params["fiat"], "fiat") if amount is None and params.get("fiat") is not None else None
+    source = params.get("source_address")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise BadRequest("source_address must be a non-empty string")
     if invoice is not None:
         asset = ASSETS.get(str(params.get("asset", "btc")))
         if asset is None or not asset.sandbox:
             raise BadRequest(f"asset must be one of {', '.join(a for a, v in ASSETS.items() if v.sandbox)}")
+        fraction = None
+        if amount is None and fiat is None:
+            if invoice.amount_due() <= 0:
+                raise Conflict("the invoice is fully paid; pass amount or fiat to overpay")
+            fraction = _positive(params.get("fraction", 1), "fraction")
         wallet = backend.invoice_wallet(invoice, asset)
     else:
         wallets = _wallets(backend, params)
         wallet = wallets[-1]
+        if amount is None and fiat is None:
+            raise BadRequest("an address has no amount due: pass amount (coins) or fiat")
     price = wallet.price if world.clock.now() < wallet.expires_at else None
-    if params.get("amount") is not None:
-        amount = _positive(params["amount"], "amount")
-    elif params.get("fiat") is not None:
-        quote = price or pricing.price(wallet.asset.coin, wallet.currency, world.clock.now())
-        amount = crypto_for_fiat(_positive(params["fiat"], "fiat"), quote)
-    elif invoice is not None:
-        due = invoice.amount_due()
-        if due <= 0:
-            raise Conflict("the invoice is fully paid; pass amount or fiat to overpay")
-        fraction = _positive(params.get("fraction", 1), "fraction")
-        quote = price or pricing.price(wallet.asset.coin, wallet.currency, world.clock.now())
-        amount = crypto_for_fiat(due * fraction, quote)
-    else:
-        raise BadRequest("an address has no amount due: pass amount (coins) or fiat")
-    source = params.get("source_address")
-    if source is not None and (not isinstance(source, str) or not source.strip()):
-        raise BadRequest("source_address must be a non-empty string")
+    quote = price or pricing.price(wallet.asset.coin, wallet.currency, world.clock.now())
+    if amount is None:
+        amount = crypto_for_fiat(fiat if fiat is not None else invoice.amount_due() * fraction, quote)
+    if amount <= 0:
+        raise BadRequest("the amount rounds to nothing at 8 decimals")
     tx = world.chain.send(wallet.asset.chain, wallet.address, amount, source_address=source)
     await world.scheduler.settle()
     return {"txid": tx.txid, "amount": str(amount), **_view(world, backend, wallet)}
