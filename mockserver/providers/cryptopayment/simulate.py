@@ -24,13 +24,19 @@ def _invoice(backend: "Backend", params: dict) -> "Invoice":
     return invoice
 
 
-def _decimal(value, name: str) -> Decimal:
+# [A] the largest amount (coins) and fraction of the invoice a simulated payment may carry: far
+# beyond any real one, and small enough that every figure stays a finite JSON number.
+MAX_AMOUNT = Decimal("1e12")
+MAX_FRACTION = Decimal("1000")
+
+
+def _decimal(value, name: str, maximum: Decimal = MAX_AMOUNT) -> Decimal:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise BadRequest(f"{name} must be a number") from None
-    if not amount.is_finite() or amount <= 0:
-        raise BadRequest(f"{name} must be a positive number")
+    if not amount.is_finite() or amount <= 0 or amount > maximum:
+        raise BadRequest(f"{name} must be a positive number up to {maximum}")
     return amount
 
 
@@ -42,8 +48,11 @@ def amount_for(invoice: "Invoice", params: dict) -> Decimal:
     if kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
     default = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5"}[kind]
-    fraction = _decimal(params.get("fraction", default), "fraction")
-    return (invoice.amount_crypto * fraction).quantize(Decimal(1).scaleb(-invoice.network.decimals))
+    fraction = _decimal(params.get("fraction", default), "fraction", MAX_FRACTION)
+    amount = (invoice.amount_crypto * fraction).quantize(Decimal(1).scaleb(-invoice.network.decimals))
+    if amount <= 0:
+        raise BadRequest(f"fraction {fraction} of the invoice rounds to nothing at {invoice.network.decimals} decimals")
+    return amount
 
 
 async def pay(world: "World", backend: "Backend", params: dict) -> dict:
