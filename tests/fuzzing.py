@@ -32,6 +32,8 @@ from typing import Any
 
 SKIP_WORLD_ATTRS = {"journal", "_contracts", "providers", "_driver", "self_violations", "settings"}
 SKIP_ATTRS = {"world", "journal"}  # back references; the journal records refusals on purpose
+# "_by_..." attributes are derived lookup indexes (a memo rebuilt on a miss), not state
+DERIVED_PREFIX = "_by_"
 MAX_DEPTH = 8
 
 
@@ -68,7 +70,7 @@ def _snap(value: Any, depth: int, seen: set[int]) -> Any:
         attrs = {s: getattr(value, s, None) for s in slots}
     return (type(value).__name__, tuple(sorted(
         (k, _snap(v, depth + 1, seen)) for k, v in attrs.items()
-        if k not in SKIP_ATTRS and not (callable(v) and inspect.isroutine(v)))))
+        if k not in SKIP_ATTRS and not k.startswith(DERIVED_PREFIX) and not (callable(v) and inspect.isroutine(v)))))
 
 
 def state_image(world) -> dict[str, Any]:

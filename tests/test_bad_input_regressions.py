@@ -1,0 +1,153 @@
+"""Regression tests for issue 9's defects, one reproducer each (found by test_fuzz_bad_input.py).
+
+Every refusal here must also leave the World's state fingerprint unchanged.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fuzzing import raw_request, relative, state_diff, state_image
+from mockserver.core.http import dumps
+
+CREATE = {
+    "cryptopayment": ("POST", "/cryptopayment/api/v1/invoices", {"amount_usd": 10, "network": "btc"}),
+    "alt5pay": ("POST", "/alt5pay/usr/invoice/create", {"ref_id": "r-1", "total_amount": "10", "currency": "USD"}),
+    "alchemypay": ("POST", "/alchemypay/open/api/v4/merchant/trade/create", {
+        "side": "BUY", "merchantOrderNo": "MO-1", "amount": "100", "fiatCurrency": "USD",
+        "cryptoCurrency": "USDT", "depositType": 2, "network": "TRX", "payWayCode": "10001",
+        "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT"}),
+}
+
+
+def signed(world, provider: str, method: str, path: str, body):
+    p = world.providers[provider]
+    return p.client_request(world.backend(provider).merchants[0], method, relative(p, path), body)
+
+
+async def send(client, world, provider, body, path=None, raw: bytes | None = None):
+    method, default_path, _ = CREATE[provider]
+    headers, signed_raw = signed(world, provider, method, path or default_path, body)
+    resp = await client.request(method, path or default_path, headers=headers,
+                                data=raw if raw is not None else signed_raw)
+    return resp.status, await resp.text()
+
+
+class Unchanged:
+    """Asserts the World's state is the same at the end of the block as at its start."""
+
+    def __init__(self, world):
+        self.world = world
+
+    def __enter__(self):
+        self.before = state_image(self.world)
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            after = state_image(self.world)
+            assert after == self.before, state_diff(self.before, after)
+
+
+@pytest.mark.parametrize("provider,header,value", [
+    ("cryptopayment", b"Authorization", b"Bearer pk_sandbox_4f3c2a1b9d8e7f60:\xe9"),
+    ("alt5pay", b"authentication", b"MTIzOGQ2OTk5YTYwMzgzYTFkNjQxZGI4ODVkZWNiYzFmZThlOTk1MzrDqQ=="),  # key:é
+    ("alt5pay", b"apikey", b"\xe9"),
+    ("alchemypay", b"sign", b"\xc3\xa9"),
+    ("alchemypay", b"sign", b"\xe9"),
+    ("alchemypay", b"appId", b"sbx7alc0d3k9q2mp\xe9"),
+])
+async def test_non_ascii_credential_header_is_401(client, world, provider, header, value):
+    method, path, body = CREATE[provider]
+    headers, raw = signed(world, provider, method, path, body)
+    pairs = [(k.encode(), v.encode()) for k, v in headers.items() if k.lower() != header.decode().lower()]
+    with Unchanged(world):
+        status, _, text = await raw_request(client.host, client.port, method, path, pairs + [(header, value)], raw)
+    assert status == 401, text
+
+
+@pytest.mark.parametrize("provider", sorted(CREATE))
+async def test_lone_surrogate_in_a_json_string_is_400(client, world, provider):
+    method, path, body = CREATE[provider]
+    headers, _ = signed(world, provider, method, path, body)
+    raw = json.dumps({**body, "ref_id": "\ud800", "merchantOrderNo": "a\udfffb", "order_id": "\ud800"}).encode()
+    with Unchanged(world):
+        resp = await client.request(method, path, headers=headers, data=raw)
+    assert resp.status == 400, await resp.text()
+
+
+async def test_lone_surrogate_to_the_admin_api_is_400_and_patch_not_applied(client, world):
+    with Unchanged(world):
+        resp = await client.patch("/_sandbox/providers/cryptopayment/merchant", data=b'{"webhook_url": "\\ud800"}')
+    assert resp.status == 400
+    resp = await client.get("/_sandbox/providers")
+    assert resp.status == 200
+
+
+def test_json_output_never_carries_infinity():
+    with pytest.raises(ValueError):
+        dumps({"amount": float("inf")})
+
+
+@pytest.mark.parametrize("params", [{"amount": 1e400}, {"amount": "1e400"}, {"amount": 1e30},
+                                    {"fraction": "1e-30"}, {"fraction": 1e-30}, {"fraction": "1e30"}])
+async def test_cryptopayment_simulate_pay_out_of_range_is_4xx(client, world, params):
+    status, text = await send(client, world, "cryptopayment", CREATE["cryptopayment"][2])
+    invoice = json.loads(text)["invoice"]["id"]
+    with Unchanged(world):
+        resp = await client.post("/_sandbox/simulate/cryptopayment/pay", json={"invoice": invoice, **params})
+    assert 400 <= resp.status < 500, await resp.text()
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1e-30", "0.0000000001"])
+async def test_cryptopayment_create_refuses_out_of_range_amounts(client, world, amount):
+    raw = b'{"amount_usd": ' + amount.encode() + b', "network": "btc"}'
+    with Unchanged(world):
+        status, text = await send(client, world, "cryptopayment", None, raw=raw)
+    assert status == 422, text
+
+
+async def test_alchemypay_create_refuses_out_of_range_amounts(client, world):
+    body = {**CREATE["alchemypay"][2], "amount": "1" + "0" * 30}
+    with Unchanged(world):
+        status, text = await send(client, world, "alchemypay", body)
+    assert 400 <= status < 500, text
+
+
+async def test_advance_to_year_9999_is_refused_and_creates_still_work(client, world):
+    with Unchanged(world):
+        resp = await client.post("/_sandbox/clock/advance", json={"to": "9999-12-31T23:59:00Z"})
+        assert resp.status == 400
+        resp = await client.post("/_sandbox/clock/advance", json={"by": "2900000d"})
+        assert resp.status == 400
+    for provider in CREATE:
+        status, text = await send(client, world, provider, CREATE[provider][2])
+        assert status in (200, 201), (provider, text)
+
+
+async def test_alchemypay_duplicate_order_draws_nothing(client, world):
+    status, _ = await send(client, world, "alchemypay", CREATE["alchemypay"][2])
+    assert status == 200
+    with Unchanged(world):
+        status, text = await send(client, world, "alchemypay", CREATE["alchemypay"][2])
+    assert status == 409, text
+
+
+async def test_alt5pay_refused_simulate_pay_creates_no_address(client, world):
+    status, text = await send(client, world, "alt5pay", CREATE["alt5pay"][2])
+    invoice = json.loads(text)["data"]["invoice_id"]
+    for params in ({"amount": "-1"}, {"fiat": "1e400"}, {"fraction": "0"}, {"source_address": ""}, {"asset": "nope"}):
+        with Unchanged(world):
+            resp = await client.post("/_sandbox/simulate/alt5pay/pay", json={"invoice": invoice, **params})
+        assert resp.status == 400, (params, await resp.text())
+
+
+async def test_alt5pay_refused_signed_request_can_be_sent_again(client, world):
+    path = "/alt5pay/usr/wallet/addressbyref"
+    headers, raw = signed(world, "alt5pay", "POST", path, {"ref_id": "nobody"})
+    with Unchanged(world):
+        first = await client.post(path, headers=headers, data=raw)
+    assert first.status == 404
+    again = await client.post(path, headers=headers, data=raw)
+    assert again.status == 404, await again.text()   # not "Access Invalid" (replay)
