@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -151,6 +152,20 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
+def _check_urls(body: dict) -> None:
+    """A URL the order keeps must parse: "http://[::1" passed the contract's ^https?:// pattern,
+    was stored, and the webhook signed over its path answered 500."""
+    for key in ("callbackUrl", "redirectUrl", "failRedirectUrl"):
+        if isinstance(body.get(key), str):
+            try:
+                parts = urlsplit(body[key])
+                parts.port  # noqa: B018 - raises ValueError for a port out of range
+            except ValueError:
+                raise param_error(f"{key} is not a valid URL") from None
+            if not parts.hostname:
+                raise param_error(f"{key} has no host")
+
+
 def check_pair(crypto: str, network: str, fiat: str) -> None:
     """10002 for a crypto, network or fiat the sandbox does not offer (see catalog.py)."""
     if crypto not in model.CRYPTO_USD:
@@ -179,6 +194,7 @@ def check_amount(side: str, crypto: str, network: str, fiat: str, value: Any) ->
 
 def order_fields(world, body: dict, side: str, family: str, email: str = "") -> dict[str, Any]:
     """Checked order fields from an API body (or a ramp page's query, mapped to API names)."""
+    _check_urls(body)
     crypto, network, fiat = body["cryptoCurrency"], body["network"], body["fiatCurrency"]
     check_pair(crypto, network, fiat)
     amount = check_amount(side, crypto, network, fiat, body["amount"])
