@@ -35,6 +35,9 @@ from .model import BUY, SELL, Order
 from .views import query_data
 
 
+MAX_DEPOSIT = Decimal("1e12")   # [A] coins: beyond any real deposit; every figure stays finite
+
+
 def _order(backend: AlchemyBackend, params: dict) -> Order:
     number = params.get("order") or params.get("orderNo") or params.get("invoice")
     if not number:
@@ -149,8 +152,8 @@ async def deposit(world, backend: AlchemyBackend, params: dict) -> dict:
         amount = Decimal(str(params.get("amount", order.amount)))
     except (InvalidOperation, ValueError):
         raise BadRequest("amount must be a decimal number") from None
-    if not amount.is_finite() or amount <= 0:
-        raise BadRequest("amount must be positive")
+    if not amount.is_finite() or amount <= 0 or amount > MAX_DEPOSIT:
+        raise BadRequest(f"amount must be positive, up to {MAX_DEPOSIT}")
     order.transfer = world.chain.send(model.NETWORKS[order.network], order.address, amount)
     return _answer(backend, order)
 
