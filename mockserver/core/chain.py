@@ -97,6 +97,14 @@ class Transfer:
 
 OnTransfer = Callable[[Transfer], Any]
 
+# [A] The largest transfer a simulated chain carries: far beyond any coin's supply, and small
+# enough that every amount derived from it (fiat totals, balances) stays a finite JSON number.
+MAX_AMOUNT = Decimal("1e15")
+
+
+def amount_ok(amount: Decimal) -> bool:
+    return Decimal(amount).is_finite() and 0 < amount <= MAX_AMOUNT
+
 
 class Chain:
     def __init__(self, scheduler: Scheduler, rng: random.Random, *, max_transfers: int = 50_000):
@@ -150,8 +158,8 @@ class Chain:
              source_address: str | None = None, meta: dict | None = None) -> Transfer:
         """Broadcast a transfer: seen now, first mined one block later; watchers hear of it now."""
         net = network(network_name)
-        if amount <= 0:
-            raise ValueError("a transfer amount must be positive")
+        if not amount_ok(amount):
+            raise ValueError(f"a transfer amount must be positive, up to {MAX_AMOUNT}")
         now = self.now
         tx = Transfer(
             txid=self.new_txid(net.name), network=net.name, address=address, amount=Decimal(amount),
