@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from .chain import network as chain_network
+from .chain import amount_ok as chain_amount_ok, network as chain_network
 from .clock import check_instant, utc
 from .durations import format_duration, parse_duration
 from .errors import BadRequest, NotFound, SandboxError
@@ -122,6 +122,16 @@ async def providers(request: web.Request) -> web.Response:
     return json_response(out)
 
 
+def _check_settings(current: dict, changes: dict) -> None:
+    """Settings are scalars, and one that holds a string (a credential, a URL) keeps holding one:
+    `{"api_key": [1]}` was stored, and every later call of that merchant answered 500."""
+    for key, value in changes.items():
+        if isinstance(value, (dict, list)):
+            raise BadRequest(f"{key} must be a string, number, boolean or null")
+        if isinstance(current.get(key), str) and not isinstance(value, str) and key != "webhook_url":
+            raise BadRequest(f"{key} must be a string")
+
+
 @routes.patch("/_sandbox/providers/{provider}/merchant")
 async def update_merchant(request: web.Request) -> web.Response:
     provider = _provider(request, request.match_info["provider"])
@@ -132,6 +142,7 @@ async def update_merchant(request: web.Request) -> web.Response:
     body = await read_json(request)
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object of merchant settings")
+    _check_settings(backend.merchants[index], body)
     # Everything is checked on a copy first: a refused PATCH changes nothing.
     candidate = {**backend.merchants[index], **body}
     try:
@@ -191,8 +202,8 @@ async def chain_transfer(request: web.Request) -> web.Response:
         amount = Decimal(str(body.get("amount")))
     except (ValueError, InvalidOperation) as exc:
         raise BadRequest(f"bad transfer: {exc}") from None
-    if not amount.is_finite() or amount <= 0:
-        raise BadRequest("amount must be a positive number")
+    if not chain_amount_ok(amount):
+        raise BadRequest("amount must be a positive number, at most 1e15")
     address = body.get("address")
     if not isinstance(address, str) or not address:
         raise BadRequest("address is required")
