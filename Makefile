@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test bench soak lint clean
+.PHONY: serve test fuzz bench soak lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# the bad-input property test, long: FUZZ_EXAMPLES requests (make test runs 700); the summary is
+# printed and written to fuzz-report.txt
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(STAMP)
+	SANDBOX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SANDBOX_FUZZ_REPORT=fuzz-report.txt \
+		$(BIN)/python -m pytest -s tests/test_fuzz_bad_input.py $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/create_invoice.py $(ARGS)

@@ -145,7 +145,22 @@ def discover_routes(app) -> list[Route]:
                 out.append(Route(route.method, path, owner))
 
     walk(app, "_sandbox")
-    return sorted(set(out), key=lambda r: (r.owner, r.template, r.method))
+    # admin routes naming a provider (and a simulation verb) are fanned out to each real one, so
+    # the simulations are driven as often as any route, whatever providers exist
+    expanded: list[Route] = []
+    for route in out:
+        if route.owner != "_sandbox" or "provider" not in route.params:
+            expanded.append(route)
+            continue
+        expanded.append(route)      # and once with hostile names
+        for name, provider in world.providers.items():
+            template = route.template.replace("{provider}", name)
+            if "action" in route.params:
+                expanded += [Route(route.method, template.replace("{action}", verb), "_sandbox")
+                             for verb in provider.simulations]
+            else:
+                expanded.append(Route(route.method, template, "_sandbox"))
+    return sorted(set(expanded), key=lambda r: (r.owner, r.template, r.method))
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -265,6 +280,8 @@ class Stats:
     bad_shape: list = field(default_factory=list)
     changed_state: list = field(default_factory=list)
     not_json_safe: list = field(default_factory=list)
+    slowest: list = field(default_factory=list)
+    ok_by_route: dict[str, int] = field(default_factory=dict)
 
     def problems(self) -> list:
         return self.server_errors + self.bad_shape + self.changed_state + self.not_json_safe

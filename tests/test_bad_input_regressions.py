@@ -151,3 +151,36 @@ async def test_alt5pay_refused_signed_request_can_be_sent_again(client, world):
     assert first.status == 404
     again = await client.post(path, headers=headers, data=raw)
     assert again.status == 404, await again.text()   # not "Access Invalid" (replay)
+
+
+async def test_alchemypay_unparsable_callback_url_is_refused_before_storing(client, world):
+    body = {**CREATE["alchemypay"][2], "callbackUrl": "http://[::1"}
+    with Unchanged(world):
+        status, text = await send(client, world, "alchemypay", body)
+    assert status == 400, text
+
+
+@pytest.mark.parametrize("amount", ["1e400", 1e30])
+async def test_alchemypay_simulate_deposit_out_of_range_is_400(client, world, amount):
+    body = {**CREATE["alchemypay"][2], "side": "SELL"}
+    status, text = await send(client, world, "alchemypay", body)
+    order = json.loads(text)["data"]["orderNo"]
+    with Unchanged(world):
+        resp = await client.post("/_sandbox/simulate/alchemypay/deposit", json={"order": order, "amount": amount})
+    assert resp.status == 400, await resp.text()
+
+
+@pytest.mark.parametrize("amount", ["1e400", "1e16", "-1", "0"])
+async def test_chain_transfer_out_of_range_is_400(client, world, amount):
+    with Unchanged(world):
+        resp = await client.post("/_sandbox/chain/transfers", json={"network": "btc", "address": "x", "amount": amount})
+    assert resp.status == 400, await resp.text()
+
+
+@pytest.mark.parametrize("change", [{"api_key": [1]}, {"api_secret": None}, {"api_key": {"a": 1}}])
+async def test_patch_merchant_keeps_credentials_strings(client, world, change):
+    with Unchanged(world):
+        resp = await client.patch("/_sandbox/providers/cryptopayment/merchant", json=change)
+    assert resp.status == 400, await resp.text()
+    status, text = await send(client, world, "cryptopayment", CREATE["cryptopayment"][2])
+    assert status == 201, text

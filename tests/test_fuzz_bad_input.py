@@ -29,7 +29,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
+import time
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -67,6 +69,9 @@ CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlen
 HEADER_JUNK = [b"\xe9", b":\xe9", b"\xff\xfe", b"\xc3\xa9", b"\xed\xa0\x80", b"\x80abc"]
 
 
+ID_LIKE = re.compile(r"^[0-9A-Za-z_-]{12,}$")   # ids, order numbers, addresses, txids
+
+
 def _json_values(depth: int = 3):
     base = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=20), st.integers(),
                      st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none())
@@ -87,14 +92,15 @@ def _harvest(value, pool: list[str]) -> None:
     elif isinstance(value, list):
         for v in value[:20]:
             _harvest(v, pool)
-    elif isinstance(value, str) and 0 < len(value) <= 100 and value not in pool:
+    elif isinstance(value, str) and 0 < len(value) <= 100 and value not in pool and ID_LIKE.search(value):
         pool.append(value)
         del pool[:-300]
 
 
 def pick(data, items: list, label: str = ""):
     """items[i] for a drawn i: the strategy is the same whatever the list holds, so Hypothesis
-    sees no flaky definition when the pool of ids harvested from answers differs."""
+    sees no flaky definition when the pool of ids harvested from answers differs. (Never branch
+    a draw on the server's state: the same choices must always make the same draws.)"""
     return items[data.draw(st.integers(0, 2**16), label=label) % len(items)]
 
 
@@ -103,15 +109,27 @@ class Fuzzer:
         self.app, self.client, self.loop = app, client, loop
         self.world = app[WORLD]
         self.routes = [r for r in discover_routes(app)]
+        # routes whose success reconfigures the World (merchant credentials, reset): the first
+        # phase leaves them out so ids and credentials live long enough for deep requests
+        self.steady = [r for r in self.routes if not (r.owner == "_sandbox" and (
+            r.method == "PATCH" or r.template.endswith("/reset") or r.template.endswith("/settings")))]
+        self.active = self.steady
         self.stats = Stats()
         self.spy = ContractSpy(self.world)
         self.contract_of: dict[Route, str] = {}
         self.strategies: dict[tuple[str, str], st.SearchStrategy] = {}
-        self.pool: list[str] = []
+        self.pool: list[str] = []                       # ids from every answer
+        self.pools: dict[str, list[str]] = {}           # ids from each provider's answers
         self.auth_keys: dict[str, set[str]] = {}
         modules = [admin_module] + [sys.modules.get(type(p).__module__.rsplit(".", 1)[0] + ".simulate")
                                     for p in self.world.providers.values()]
-        self.keys = source_keys(*[m for m in modules if m is not None])
+        merchant_keys = {k for name in self.world.providers for m in self.world.backend(name).merchants[:1] for k in m}
+        self.keys = sorted(set(source_keys(*[m for m in modules if m is not None])) | merchant_keys)
+        # a simulation's body: the names its own module reads
+        self.simulation_keys = {name: source_keys(module) or self.keys for name, module in (
+            (n, sys.modules.get(type(p).__module__.rsplit(".", 1)[0] + ".simulate"))
+            for n, p in self.world.providers.items()) if module is not None}
+        self.examples: dict[tuple[str, str], list] = {}
         self.names = sorted(self.world.providers) + sorted(
             {verb for p in self.world.providers.values() for verb in p.simulations})
         self.image = state_image(self.world)
@@ -155,32 +173,51 @@ class Fuzzer:
             self.strategies[key] = strategy
         return self.strategies[key]
 
+    def contract_examples(self, owner: str, contract: str) -> list:
+        """The contract's own `examples`: realistic bodies that pass the business rules, so one
+        hostile value put into them reaches the deepest code."""
+        key = (owner, contract)
+        if key not in self.examples:
+            doc = json.loads((contracts_root() / owner / f"{contract}.json").read_text(encoding="utf-8"))
+            self.examples[key] = [e for e in doc.get("examples", []) if isinstance(e, dict)]
+        return self.examples[key]
+
     # -- one request ----------------------------------------------------------------------
     def draw_request(self, data) -> dict:
-        route: Route = data.draw(st.sampled_from(self.routes), label="route")
+        route: Route = pick(data, self.active, label="route")
         values = {}
         for name in route.params:
             choice = data.draw(st.sampled_from(["pool", "name", "hostile"]))
-            if choice == "pool" and self.pool:
-                values[name] = quote(pick(data, self.pool), safe="", errors="surrogatepass")
+            if choice == "pool":
+                values[name] = quote(pick(data, self.pool or ["x"]), safe="", errors="surrogatepass")
             elif choice == "name":
                 values[name] = data.draw(st.sampled_from(self.names))
             else:
                 values[name] = data.draw(st.sampled_from(PATH_HOSTILE))
         path = fill(route.template, values)
         contract = self.contract_of.get(route)
-        kind = data.draw(st.sampled_from(["contract", "contract", "mutated", "mutated", "json", "raw", "header"]),
+        kind = data.draw(st.sampled_from(["contract", "example", "mutated", "mutated", "json", "raw", "header"]),
                          label="kind")
-        body = None
-        if kind in ("contract", "mutated") and contract:
+        body, pool = None, self.pool
+        if kind == "example" and contract and self.contract_examples(route.owner, contract):
+            body = dict(pick(data, self.contract_examples(route.owner, contract)))
+            kind = "mutated"
+        elif kind in ("contract", "example", "mutated") and contract:
             body = data.draw(self.contract_strategy(route.owner, contract), label="body")
         elif kind != "raw":
-            body = data.draw(st.dictionaries(st.sampled_from(self.keys + ["amount", "fraction", "to", "by"]),
-                                             _json_values(),
-                                             max_size=5), label="body")
-        if kind == "mutated" and isinstance(body, dict):
+            keys, pool = self.keys + ["amount", "fraction", "to", "by"], self.pool
+            for name, names in self.simulation_keys.items():
+                if route.template.startswith(f"/_sandbox/simulate/{name}/"):
+                    keys, pool = names, self.pools.get(name, [])[-30:]
+            if data.draw(st.booleans()):
+                # aimed: one key naming an object this provider answered with, plus the mutation
+                # below (a simulation or lookup gets past "unknown id" only with a real one)
+                body, kind = {pick(data, keys): pick(data, pool or ["x"])}, "mutated"
+            else:
+                body = data.draw(st.dictionaries(st.sampled_from(keys), _json_values(), max_size=5), label="body")
+        if kind in ("mutated", "json") and isinstance(body, dict) and data.draw(st.booleans()):
             key = pick(data, sorted(body) + self.keys or ["a"])
-            value = pick(data, self.pool) if self.pool and data.draw(st.booleans()) else data.draw(st.sampled_from(HOSTILE))
+            value = pick(data, self.pool or ["x"]) if data.draw(st.booleans()) else data.draw(st.sampled_from(HOSTILE))
             body = {**body, key: value}
         if body is not None and not isinstance(body, dict):
             body = {"value": body}
@@ -237,6 +274,8 @@ class Fuzzer:
         stats.sent += 1
         stats.by_owner[route.owner] = stats.by_owner.get(route.owner, 0) + 1
         what = (req["method"], req["path"][:120], req["kind"], repr(req["raw"][:120]), status, body[:200])
+        if os.environ.get("SANDBOX_FUZZ_TRACE"):
+            print("TRACE", *what)
         after = state_image(self.world)
         payload = None
         if content_type.split(";")[0].strip() == "application/json":
@@ -254,7 +293,10 @@ class Fuzzer:
                 stats.bad_shape.append(what)
         else:
             stats.succeeded += 1
+            key = f"{route.method} {route.template}"
+            stats.ok_by_route[key] = stats.ok_by_route.get(key, 0) + 1
             _harvest(payload, self.pool)
+            _harvest(payload, self.pools.setdefault(route.owner, []))
         self.image = after
 
     def error_shape_ok(self, owner: str, status: int, payload) -> bool:
@@ -283,18 +325,31 @@ def run_fuzz(sandbox_config, examples: int) -> Stats:
         assert fuzzer.contract_of, "no route reached a request contract: signing is broken"
         assert {r.owner for r in fuzzer.routes} >= set(fuzzer.world.providers) | {"_sandbox"}
 
-        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(st.data())
-        def one_request(data):
-            req = fuzzer.draw_request(data)
-            fuzzer.spy.last = None
-            status, content_type, body = loop.run_until_complete(fuzzer.send(req))
-            if fuzzer.spy.last:
-                fuzzer.stats.reached_contract += 1
-            fuzzer.check(req, status, content_type, body)
+        def runner(count: int):
+            @settings(max_examples=count, deadline=None, derandomize=True, database=None,
+                      phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+            @given(st.data())
+            def one_request(data):
+                req = fuzzer.draw_request(data)
+                fuzzer.spy.last = None
+                started = time.perf_counter()
+                try:
+                    status, content_type, body = loop.run_until_complete(fuzzer.send(req))
+                except (TypeError, ValueError, UnicodeError):  # the HTTP client refused to send it
+                    req = {**req, "headers": {}, "raw": req["raw"] if isinstance(req["raw"], bytes) else b""}
+                    req.pop("raw_headers", None)
+                    status, content_type, body = loop.run_until_complete(fuzzer.send(req))
+                fuzzer.stats.slowest = sorted(fuzzer.stats.slowest + [(
+                    round(time.perf_counter() - started, 3), req["method"], req["path"][:80],
+                    req["raw"][:80])], reverse=True)[:5]
+                if fuzzer.spy.last:
+                    fuzzer.stats.reached_contract += 1
+                fuzzer.check(req, status, content_type, body)
+            return one_request
 
-        one_request()
+        runner(examples)()                   # steady phase: ids and credentials stay valid
+        fuzzer.active = fuzzer.routes
+        runner(max(examples // 4, 1))()      # then every route, the reconfiguring ones too
         fuzzer.stats.contracts = {f"{r.method} {r.template}": c for r, c in fuzzer.contract_of.items()}
         return fuzzer.stats
     finally:
@@ -304,7 +359,7 @@ def run_fuzz(sandbox_config, examples: int) -> Stats:
 
 def test_bad_input_never_500_and_refusals_change_nothing(sandbox_config):
     stats = run_fuzz(sandbox_config, EXAMPLES)
-    print("\n" + stats.summary())
+    print("\n" + stats.summary() + "\nanswered < 400 by route: " + repr(stats.ok_by_route) + "\nslowest: " + repr(stats.slowest))
     out = os.environ.get("SANDBOX_FUZZ_REPORT")
     if out:
         with open(out, "w", encoding="utf-8") as fh:
@@ -313,6 +368,6 @@ def test_bad_input_never_500_and_refusals_change_nothing(sandbox_config):
                                 ("error shape", stats.bad_shape), ("json", stats.not_json_safe)):
                 for item in items:
                     fh.write(f"{name}: {item!r}\n")
-    assert stats.sent == EXAMPLES
+    assert stats.sent == EXAMPLES + max(EXAMPLES // 4, 1)
     assert stats.reached_contract > EXAMPLES // 10, stats.summary()
     assert not stats.problems(), stats.summary() + "\n" + "\n".join(map(repr, stats.problems()[:15]))
