@@ -84,6 +84,7 @@ def _view(world: "World", backend: "Alt5Backend", wallet: "WalletAddress") -> di
 async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     # every check before anything is created: a refused pay makes no address (and no rng draw)
     invoice = _invoice(backend, params)
+    wallets = _wallets(backend, params) if invoice is None else []     # lookups only
     amount = _positive(params["amount"], "amount") if params.get("amount") is not None else None
     fiat = _positive(params["fiat"], "fiat") if amount is None and params.get("fiat") is not None else None
     source = params.get("source_address")
@@ -100,7 +101,6 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
             fraction = _positive(params.get("fraction", 1), "fraction")
         wallet = backend.invoice_wallet(invoice, asset)
     else:
-        wallets = _wallets(backend, params)
         wallet = wallets[-1]
         if amount is None and fiat is None:
             raise BadRequest("an address has no amount due: pass amount (coins) or fiat")
