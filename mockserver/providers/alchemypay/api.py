@@ -153,9 +153,9 @@ def _amount(value: Any) -> Decimal:
 
 
 def _check_urls(body: dict) -> None:
-    """A URL the order keeps must parse: "http://[::1" passed the contract's ^https?:// pattern,
-    was stored, and the webhook signed over its path answered 500."""
-    for key in ("callbackUrl", "redirectUrl", "failRedirectUrl"):
+    """The callbackUrl must parse: "http://[::1" passed the contract's ^https?:// pattern, was
+    stored, and the webhook signed over its path answered 500. (Redirects are only echoed.)"""
+    for key in ("callbackUrl",):
         if isinstance(body.get(key), str):
             try:
                 parts = urlsplit(body[key])
