@@ -156,7 +156,7 @@ def _check_urls(body: dict) -> None:
     """The callbackUrl must parse: "http://[::1" passed the contract's ^https?:// pattern, was
     stored, and the webhook signed over its path answered 500. (Redirects are only echoed.)"""
     for key in ("callbackUrl",):
-        if isinstance(body.get(key), str):
+        if isinstance(body.get(key), str) and body[key]:
             try:
                 parts = urlsplit(body[key])
                 parts.port  # noqa: B018 - raises ValueError for a port out of range
