@@ -14,8 +14,8 @@ from mockserver.core.http import dumps
 CREATE = {
     "cryptopayment": ("POST", "/cryptopayment/api/v1/invoices", {"amount_usd": 10, "network": "btc"}),
     "alt5pay": ("POST", "/alt5pay/usr/invoice/create", {"ref_id": "r-1", "total_amount": "10", "currency": "USD"}),
-    "alchemypay": ("POST", "/alchemypay/open/api/v4/merchant/trade/create", {
-        "side": "BUY", "merchantOrderNo": "MO-1", "amount": "100", "fiatCurrency": "USD",
+    "alchemypay": ("POST", "/alchemypay/open/api/v4/merchant/order/create", {
+        "orderType": "4", "merchantOrderNo": "MO-1", "amount": "100", "fiatCurrency": "USD",
         "cryptoCurrency": "USDT", "depositType": 2, "network": "TRX", "payWayCode": "10001",
         "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT"}),
 }
@@ -79,7 +79,8 @@ async def test_lone_surrogate_in_a_json_string_is_400(client, world, provider):
 
 async def test_lone_surrogate_to_the_admin_api_is_400_and_patch_not_applied(client, world):
     with Unchanged(world):
-        resp = await client.patch("/_sandbox/providers/cryptopayment/merchant", data=b'{"webhook_url": "\\ud800"}')
+        resp = await client.patch("/_sandbox/providers/cryptopayment/merchant", data=b'{"webhook_url": "\\ud800"}',
+                                  headers={"Content-Type": "application/json"})
     assert resp.status == 400
     resp = await client.get("/_sandbox/providers")
     assert resp.status == 200
@@ -162,7 +163,7 @@ async def test_alchemypay_unparsable_callback_url_is_refused_before_storing(clie
 
 @pytest.mark.parametrize("amount", ["1e400", 1e30])
 async def test_alchemypay_simulate_deposit_out_of_range_is_400(client, world, amount):
-    body = {**CREATE["alchemypay"][2], "side": "SELL"}
+    body = {**CREATE["alchemypay"][2], "orderType": "6"}
     status, text = await send(client, world, "alchemypay", body)
     order = json.loads(text)["data"]["orderNo"]
     with Unchanged(world):
@@ -177,7 +178,7 @@ async def test_chain_transfer_out_of_range_is_400(client, world, amount):
     assert resp.status == 400, await resp.text()
 
 
-@pytest.mark.parametrize("change", [{"api_key": [1]}, {"api_secret": None}, {"api_key": {"a": 1}}])
+@pytest.mark.parametrize("change", [{"api_key": [1]}, {"api_secret": 5}, {"api_key": {"a": 1}}])
 async def test_patch_merchant_keeps_credentials_strings(client, world, change):
     with Unchanged(world):
         resp = await client.patch("/_sandbox/providers/cryptopayment/merchant", json=change)
