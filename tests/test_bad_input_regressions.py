@@ -35,17 +35,21 @@ async def send(client, world, provider, body, path=None, raw: bytes | None = Non
 
 
 class Unchanged:
-    """Asserts the World's state is the same at the end of the block as at its start."""
+    """Asserts the World's state is the same at the end of the block as at its start. What was
+    already due runs first (the scheduler drives events in the background), and what the block
+    made due runs before the comparison."""
 
     def __init__(self, world):
         self.world = world
 
-    def __enter__(self):
+    async def __aenter__(self):
+        await self.world.scheduler.settle()
         self.before = state_image(self.world)
         return self
 
-    def __exit__(self, *exc):
+    async def __aexit__(self, *exc):
         if exc[0] is None:
+            await self.world.scheduler.settle()
             after = state_image(self.world)
             assert after == self.before, state_diff(self.before, after)
 
@@ -62,7 +66,7 @@ async def test_non_ascii_credential_header_is_401(client, world, provider, heade
     method, path, body = CREATE[provider]
     headers, raw = signed(world, provider, method, path, body)
     pairs = [(k.encode(), v.encode()) for k, v in headers.items() if k.lower() != header.decode().lower()]
-    with Unchanged(world):
+    async with Unchanged(world):
         status, _, text = await raw_request(client.host, client.port, method, path, pairs + [(header, value)], raw)
     assert status == 401, text
 
@@ -72,13 +76,13 @@ async def test_lone_surrogate_in_a_json_string_is_400(client, world, provider):
     method, path, body = CREATE[provider]
     headers, _ = signed(world, provider, method, path, body)
     raw = json.dumps({**body, "ref_id": "\ud800", "merchantOrderNo": "a\udfffb", "order_id": "\ud800"}).encode()
-    with Unchanged(world):
+    async with Unchanged(world):
         resp = await client.request(method, path, headers=headers, data=raw)
     assert resp.status == 400, await resp.text()
 
 
 async def test_lone_surrogate_to_the_admin_api_is_400_and_patch_not_applied(client, world):
-    with Unchanged(world):
+    async with Unchanged(world):
         resp = await client.patch("/_sandbox/providers/cryptopayment/merchant", data=b'{"webhook_url": "\\ud800"}',
                                   headers={"Content-Type": "application/json"})
     assert resp.status == 400
@@ -96,7 +100,7 @@ def test_json_output_never_carries_infinity():
 async def test_cryptopayment_simulate_pay_out_of_range_is_4xx(client, world, params):
     status, text = await send(client, world, "cryptopayment", CREATE["cryptopayment"][2])
     invoice = json.loads(text)["invoice"]["id"]
-    with Unchanged(world):
+    async with Unchanged(world):
         resp = await client.post("/_sandbox/simulate/cryptopayment/pay", json={"invoice": invoice, **params})
     assert 400 <= resp.status < 500, await resp.text()
 
@@ -104,20 +108,20 @@ async def test_cryptopayment_simulate_pay_out_of_range_is_4xx(client, world, par
 @pytest.mark.parametrize("amount", ["1e30", "1e-30", "0.0000000001"])
 async def test_cryptopayment_create_refuses_out_of_range_amounts(client, world, amount):
     raw = b'{"amount_usd": ' + amount.encode() + b', "network": "btc"}'
-    with Unchanged(world):
+    async with Unchanged(world):
         status, text = await send(client, world, "cryptopayment", None, raw=raw)
     assert status == 422, text
 
 
 async def test_alchemypay_create_refuses_out_of_range_amounts(client, world):
     body = {**CREATE["alchemypay"][2], "amount": "1" + "0" * 30}
-    with Unchanged(world):
+    async with Unchanged(world):
         status, text = await send(client, world, "alchemypay", body)
     assert 400 <= status < 500, text
 
 
 async def test_advance_to_year_9999_is_refused_and_creates_still_work(client, world):
-    with Unchanged(world):
+    async with Unchanged(world):
         resp = await client.post("/_sandbox/clock/advance", json={"to": "9999-12-31T23:59:00Z"})
         assert resp.status == 400
         resp = await client.post("/_sandbox/clock/advance", json={"by": "2900000d"})
@@ -130,7 +134,7 @@ async def test_advance_to_year_9999_is_refused_and_creates_still_work(client, wo
 async def test_alchemypay_duplicate_order_draws_nothing(client, world):
     status, _ = await send(client, world, "alchemypay", CREATE["alchemypay"][2])
     assert status == 200
-    with Unchanged(world):
+    async with Unchanged(world):
         status, text = await send(client, world, "alchemypay", CREATE["alchemypay"][2])
     assert status == 409, text
 
@@ -139,7 +143,7 @@ async def test_alt5pay_refused_simulate_pay_creates_no_address(client, world):
     status, text = await send(client, world, "alt5pay", CREATE["alt5pay"][2])
     invoice = json.loads(text)["data"]["invoice_id"]
     for params in ({"amount": "-1"}, {"fiat": "1e400"}, {"fraction": "0"}, {"source_address": ""}, {"asset": "nope"}):
-        with Unchanged(world):
+        async with Unchanged(world):
             resp = await client.post("/_sandbox/simulate/alt5pay/pay", json={"invoice": invoice, **params})
         assert resp.status == 400, (params, await resp.text())
 
@@ -147,7 +151,7 @@ async def test_alt5pay_refused_simulate_pay_creates_no_address(client, world):
 async def test_alt5pay_refused_signed_request_can_be_sent_again(client, world):
     path = "/alt5pay/usr/wallet/addressbyref"
     headers, raw = signed(world, "alt5pay", "POST", path, {"ref_id": "nobody"})
-    with Unchanged(world):
+    async with Unchanged(world):
         first = await client.post(path, headers=headers, data=raw)
     assert first.status == 404
     again = await client.post(path, headers=headers, data=raw)
@@ -156,7 +160,7 @@ async def test_alt5pay_refused_signed_request_can_be_sent_again(client, world):
 
 async def test_alchemypay_unparsable_callback_url_is_refused_before_storing(client, world):
     body = {**CREATE["alchemypay"][2], "callbackUrl": "http://[::1"}
-    with Unchanged(world):
+    async with Unchanged(world):
         status, text = await send(client, world, "alchemypay", body)
     assert status == 400, text
 
@@ -166,21 +170,21 @@ async def test_alchemypay_simulate_deposit_out_of_range_is_400(client, world, am
     body = {**CREATE["alchemypay"][2], "orderType": "6"}
     status, text = await send(client, world, "alchemypay", body)
     order = json.loads(text)["data"]["orderNo"]
-    with Unchanged(world):
+    async with Unchanged(world):
         resp = await client.post("/_sandbox/simulate/alchemypay/deposit", json={"order": order, "amount": amount})
     assert resp.status == 400, await resp.text()
 
 
 @pytest.mark.parametrize("amount", ["1e400", "1e16", "-1", "0"])
 async def test_chain_transfer_out_of_range_is_400(client, world, amount):
-    with Unchanged(world):
+    async with Unchanged(world):
         resp = await client.post("/_sandbox/chain/transfers", json={"network": "btc", "address": "x", "amount": amount})
     assert resp.status == 400, await resp.text()
 
 
 @pytest.mark.parametrize("change", [{"api_key": [1]}, {"api_secret": 5}, {"api_key": {"a": 1}}])
 async def test_patch_merchant_keeps_credentials_strings(client, world, change):
-    with Unchanged(world):
+    async with Unchanged(world):
         resp = await client.patch("/_sandbox/providers/cryptopayment/merchant", json=change)
     assert resp.status == 400, await resp.text()
     status, text = await send(client, world, "cryptopayment", CREATE["cryptopayment"][2])
