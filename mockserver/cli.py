@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="provider-sandbox")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="start the sandbox")
-    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1); any other address needs the admin "
+                       "token (--admin-token, or one is generated and printed)")
     serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--config", help="YAML config file")
     serve.add_argument("--seed", type=int, help="seed for ids, addresses and fake data")
