@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from aiohttp import web, web_protocol, web_runner, web_server
 
 ADMIN_PREFIX = "/_sandbox/"
-INBOX_PREFIX = "/_sandbox/inbox/"
+INBOX_ROUTE = "/_sandbox/inbox/{name}"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOKEN_HEADER = "X-Sandbox-Token"
 TOKEN_COOKIE = "sandbox_token"        # set by GET /_sandbox/login?token=...: for browsers (checkout pages)
@@ -183,10 +183,15 @@ def guard_middleware(guard: Guard):
         if not guard.host_allowed(request.headers.get("Host")):
             return _deny(421, "Host not allowed: add it to allowed_hosts (or --allowed-host) to serve it")
         path = request.path
-        if not (path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/")):
+        # decided on both the decoded path and the route the router chose, so no spelling of a
+        # path (%5F, %2F, dot segments) reaches an admin handler without passing the rules below
+        resource = getattr(getattr(request.match_info, "route", None), "resource", None)
+        canonical = getattr(resource, "canonical", "") or ""
+        if not (path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/")
+                or canonical.startswith(ADMIN_PREFIX)):
             return await handler(request)
-        inbox_post = path.startswith(INBOX_PREFIX) and request.method == "POST"
-        if inbox_post or path == LOGIN_PATH:  # a webhook receiver; the login checks the token itself
+        inbox_post = canonical == INBOX_ROUTE and request.method == "POST"
+        if inbox_post or canonical == LOGIN_PATH:  # a webhook receiver; the login checks the token itself
             return await handler(request)
         if guard.cross_site(request):
             return _deny(403, "cross-site requests to the admin API are refused")

@@ -373,3 +373,17 @@ async def test_junk_guard_headers_are_4xx_never_500(public_client, header):
     writer.close()
     status = int(answer.split(b" ", 2)[1])
     assert 400 <= status < 500, answer[:200]
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/_sandbox/./health"), ("GET", "/%5Fsandbox/health"), ("GET", "/_sandbox%2Fhealth"),
+    ("GET", "//_sandbox/health"), ("GET", "/x/../_sandbox/providers"), ("GET", "/_sandbox/inbox/%2E%2E/providers"),
+    ("POST", "/_sandbox/inbox/../reset"), ("POST", "/_sandbox/inbox/%2E%2E/reset"), ("POST", "/%5Fsandbox/reset")])
+async def test_no_spelling_of_an_admin_path_skips_the_token(public_client, method, path):
+    from yarl import URL
+    await public_client.post("/_sandbox/clock/advance", json={"by": "5m"},
+                             headers={"X-Sandbox-Token": public_client.token})
+    url = URL(str(public_client.make_url("")).rstrip("/") + path, encoded=True)
+    async with public_client.session.request(method, url) as resp:
+        assert resp.status in (401, 404), (path, resp.status)
+    assert public_client.server.app[WORLD].clock.now() != START  # nothing was reset
