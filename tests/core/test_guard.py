@@ -387,3 +387,17 @@ async def test_no_spelling_of_an_admin_path_skips_the_token(public_client, metho
     async with public_client.session.request(method, url) as resp:
         assert resp.status in (401, 404), (path, resp.status)
     assert public_client.server.app[WORLD].clock.now() != START  # nothing was reset
+
+
+async def test_the_scenario_client_sends_the_token_from_the_environment(public_client, monkeypatch):
+    import aiohttp as _aiohttp
+
+    from mockserver.scenarios.client import SandboxClient, SandboxUnavailable
+    base = str(public_client.make_url("")).rstrip("/")
+    async with _aiohttp.ClientSession() as session:
+        client = SandboxClient(base, session)
+        with pytest.raises(SandboxUnavailable, match="401"):
+            await client.health()
+        monkeypatch.setenv("SANDBOX_ADMIN_TOKEN", public_client.token)
+        assert (await client.health())["status"] == "ok"
+        assert (await client.reset(seed=3))["seed"] == 3
