@@ -62,19 +62,28 @@ def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token:
     return "\n".join(lines)
 
 
-async def _serve(cfg: SandboxConfig) -> None:
+async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     from .app import build_app
+    from .core.console import Console
     from .core.guard import check_bind, runner_for
+    from .core.http import WORLD
     generated = check_bind(cfg) is not None
     app = build_app(cfg)
+    console = console or {}
+    app[WORLD].journal.subscribe(Console(fmt=console.get("fmt", "text"), level=console.get("level", 1)))
     runner = runner_for(app, cfg, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, cfg.host, cfg.port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
     host = cfg.host if ":" not in cfg.host else f"[{cfg.host}]"
-    print(banner(app, f"http://{host}:{port}", host=cfg.host, token=cfg.admin_token, generated=generated),
-          flush=True)
+    origin = f"http://{host}:{port}"
+    text = banner(app, origin, host=cfg.host, token=cfg.admin_token, generated=generated)
+    if console.get("fmt") == "json":  # stdout stays pure JSON lines; the banner goes to stderr
+        print(text, file=sys.stderr, flush=True)
+        print(json.dumps({"kind": "listening", "url": origin}), flush=True)
+    else:
+        print(text, flush=True)
     try:
         await asyncio.Event().wait()
     finally:
@@ -88,7 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_serve(cfg))
+        level = 0 if args.quiet else 2 if args.verbose else 1
+        asyncio.run(_serve(cfg, {"fmt": args.log_format, "level": level}))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -153,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds a connection may take to send its request headers (default 10)")
     serve.add_argument("--idle-timeout", dest="idle_timeout", type=float,
                        help="seconds a kept-alive connection may stay idle (default 60)")
+    serve.add_argument("--log-format", dest="log_format", choices=["text", "json"], default="text",
+                       help="live console: one text line (default) or JSON line per API call and webhook attempt")
+    serve.add_argument("-q", "--quiet", action="store_true", help="no line per API call or webhook attempt")
+    serve.add_argument("-v", "--verbose", action="store_true",
+                       help="also simulations, clock moves, enqueued and exhausted deliveries")
     serve.set_defaults(func=cmd_serve)
     contracts = sub.add_parser("contracts", help="list contracts or validate JSON files against one")
     contracts.add_argument("provider")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -131,6 +132,7 @@ def provider_middleware(provider: str, render_error: ErrorRenderer, *, journal: 
     async def middleware(request: web.Request, handler):
         world = request.app[WORLD]
         violation = None
+        started = time.perf_counter()
         try:
             response = await handler(request)
         except SandboxError as err:
@@ -156,7 +158,8 @@ def provider_middleware(provider: str, render_error: ErrorRenderer, *, journal: 
         if journal or violation:
             world.journal.record(
                 "api", provider, method=request.method, path=request.path_qs,
-                status=response.status, violation=violation)
+                status=response.status, violation=violation,
+                latency_ms=round((time.perf_counter() - started) * 1000, 2))
         if journal:
             # What this call caused (a webhook, a status change due now) happens now, not at the
             # next admin call; the answer does not wait for it, as a real provider's does not.

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
 from .retention import clip
+
+log = logging.getLogger(__name__)
 
 # Wall-clock measurements vary between runs; the export leaves them out so that a seeded
 # scenario replays to a byte-identical journal.
@@ -28,11 +31,19 @@ class Journal:
     """At most `size` entries (oldest dropped), each string in them at most `field_chars` long:
     a 8 KiB query string costs 512 characters here, not 8 KiB times the journal's length."""
 
-    def __init__(self, now: Callable[[], Any], size: int = 10_000, field_chars: int = 512):
+    def __init__(self, now: Callable[[], Any], size: int = 10_000, field_chars: int = 512,
+                 listeners: list[Callable[[dict], None]] | None = None):
         self._now = now
         self._entries: deque[dict] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self.field_chars = field_chars
+        # shared with the World, so a listener (the live console) outlives a reset's new Journal
+        self.listeners = listeners if listeners is not None else []
+
+    def subscribe(self, listener: Callable[[dict], None]) -> None:
+        """Call `listener(entry)` after each entry is recorded (cheap and synchronous: it runs on
+        the request's path)."""
+        self.listeners.append(listener)
 
     def record(self, kind: str, provider: str | None = None, **fields: Any) -> dict:
         entry = {"seq": next(self._seq), "at": self._now().isoformat(), "kind": kind}
@@ -42,6 +53,11 @@ class Journal:
         entry.update({k: (v if isinstance(v, (int, float, bool)) else _clipped(v, limit))
                       for k, v in fields.items() if v is not None})
         self._entries.append(entry)
+        for listener in self.listeners:
+            try:
+                listener(entry)
+            except Exception:  # noqa: BLE001 - a listener's failure never fails the request
+                log.exception("journal listener failed")
         return entry
 
     def query(self, *, provider: str | None = None, kind: str | None = None, ref: str | None = None,

@@ -288,14 +288,16 @@ class Outbox:
                           latency_ms=latency, manual=manual,
                           response_excerpt=body.decode("utf-8", "replace")[:512])
         attempt.acknowledged = status is not None and delivery.ack(status, body)
-        self._record(delivery, attempt, body)
+        nxt = None
+        if not attempt.acknowledged and not manual:
+            scheduled = [a for a in delivery.attempts if not a.manual] + [attempt]
+            nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
+        self._record(delivery, attempt, body, retry_at=nxt)
         if attempt.acknowledged:
             self._close(delivery, "delivered")
             return
         if manual:
             return
-        scheduled = [a for a in delivery.attempts if not a.manual]
-        nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
         if nxt is None:
             self._close(delivery, "exhausted")
             self.journal.record("webhook.exhausted", delivery.provider, delivery=delivery.id,
@@ -303,13 +305,15 @@ class Outbox:
         else:
             self._schedule(delivery, nxt)
 
-    def _record(self, delivery: Delivery, attempt: Attempt, body: bytes) -> None:
+    def _record(self, delivery: Delivery, attempt: Attempt, body: bytes,
+                retry_at: datetime | None = None) -> None:
         delivery.attempts.append(attempt)
         self.journal.record(
             "webhook.attempt", delivery.provider, delivery=delivery.id, event=delivery.event,
             ref=delivery.ref, attempt=attempt.number, status=attempt.status, error=attempt.error,
             acknowledged=attempt.acknowledged, manual=attempt.manual or None,
-            path=_path_of(delivery.url), latency_ms=round(attempt.latency_ms, 2))
+            path=_path_of(delivery.url), latency_ms=round(attempt.latency_ms, 2),
+            retry_at=retry_at.isoformat() if retry_at else None)
 
     def _close(self, delivery: Delivery, status: str, reason: str | None = None) -> None:
         first_close = delivery.status == "pending"

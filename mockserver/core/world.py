@@ -45,6 +45,7 @@ class World:
                            for name in providers}
         self._driver: asyncio.Task | None = None
         self.outbox: Outbox | None = None
+        self.journal_listeners: list = []   # kept across resets (see Journal.subscribe)
         self._build()
 
     def _build(self) -> None:
@@ -52,7 +53,8 @@ class World:
         self.start = self.clock.now() if self.start is None else self.start
         self.rng = random.Random(self.seed)
         self._faker: Faker | None = None
-        self.journal = Journal(self.clock.now, self.journal_size, self.retention.journal_field_chars)
+        self.journal = Journal(self.clock.now, self.journal_size, self.retention.journal_field_chars,
+                               listeners=self.journal_listeners)
         self.scheduler = Scheduler(self.clock, on_error=self._on_event_error)
         self.chain = Chain(self.scheduler, self.rng, max_transfers=self.retention.transfers)
         previous = self.outbox
