@@ -139,3 +139,41 @@ def test_verbose_adds_other_kinds_masked_and_normal_skips_them():
     Console(normal)(_entry(kind="simulate", action="pay"))
     assert normal.getvalue() == ""
     assert mask_path("/a?sign=abc&x=1&accessToken=t") == "/a?sign=***&x=1&accessToken=***"
+
+
+HANGING = """
+scenario: the receiver never answers
+provider: cryptopayment
+webhook_url: builtin
+webhook_timeout: 60s
+receiver: {replies: [timeout]}
+steps:
+  - call: POST /invoices
+    json: {network: trc20, amount_usd: 50, order_id: ORD-1}
+    save: {invoice: invoice.id}
+  - pay: "{invoice}"
+"""
+
+
+def test_run_streams_each_step_as_it_ends_and_ctrl_c_exits_130_without_a_traceback(tmp_path):
+    import signal
+    scenario = tmp_path / "hang.yaml"
+    scenario.write_text(HANGING)
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "run", str(scenario)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in proc.stdout:  # the step lines arrive while the scenario is still running
+            seen.append(line.rstrip())
+            if "call POST" in line:
+                break
+        assert seen[0].startswith("RUN   the receiver never answers")
+        assert seen[1].startswith("  ok    1 call POST /invoices") and seen[1].endswith("-> 201")
+        assert proc.poll() is None  # `pay` waits on the silent receiver (60 s)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err + out

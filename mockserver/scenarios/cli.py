@@ -34,10 +34,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     for result in broken:
         print(result.text(), flush=True)
 
-    def show(result) -> None:
-        print(result.text(verbose=not args.quiet), flush=True)
+    live = not args.quiet  # steps stream as they run; -q waits for each scenario's end
 
-    results = asyncio.run(run_all(scenarios, server=args.server, on_result=show)) if scenarios else []
+    def start(scenario) -> None:
+        print(f"RUN   {scenario.name}  ({scenario.file})", flush=True)
+
+    def step(scenario, outcome) -> None:
+        print(outcome.text(), flush=True)
+
+    def show(result) -> None:
+        print(result.text(verbose=not args.quiet, steps=not live), flush=True)
+
+    try:
+        results = asyncio.run(run_all(scenarios, server=args.server, on_result=show,
+                                      on_start=start if live else None,
+                                      on_step=step if live else None)) if scenarios else []
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr, flush=True)
+        return 130
     everything = broken + results
     if not everything:
         print("no scenarios found" + (f" with tag(s) {', '.join(args.tag)}" if args.tag else ""), file=sys.stderr)

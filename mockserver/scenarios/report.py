@@ -19,6 +19,9 @@ class StepResult:
     got: str = ""
     journal: list[str] = field(default_factory=list)
 
+    def text(self) -> str:
+        return f"  {'ok  ' if self.ok else 'FAIL'} {self.index:>2} {self.label}" + (f"  {self.summary}" if self.summary else "")
+
 
 @dataclass
 class ScenarioResult:
@@ -56,15 +59,15 @@ class ScenarioResult:
             lines.extend("    " + entry for entry in step.journal)
         return "\n".join(lines)
 
-    def text(self, verbose: bool = False) -> str:
+    def text(self, verbose: bool = False, steps: bool = True) -> str:
+        """`steps=False`: the steps were already shown as they ran (the live console of `run`)."""
         out = [f"{'PASS' if self.ok else 'FAIL'}  {self.name}  ({self.file}, {self.seconds:.2f}s)"]
         if self.error:
             out.append("      " + _indent(self.error, 6))
             return "\n".join(out)
+        if steps and (verbose or not self.ok):
+            out.extend(step.text() for step in self.steps)
         if verbose or not self.ok:
-            for step in self.steps:
-                mark = "ok  " if step.ok else "FAIL"
-                out.append(f"  {mark} {step.index:>2} {step.label}" + (f"  {step.summary}" if step.summary else ""))
             if self.skipped_steps:
                 out.append(f"  (not run: {self.skipped_steps} later step(s))")
         if not self.ok:

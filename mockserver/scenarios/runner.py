@@ -76,7 +76,8 @@ def _journal_line(entry: dict) -> str:
     return f"#{entry.get('seq')} {entry.get('at', '')[11:19]} {entry.get('kind')} {entry.get('provider', '')} {rest}".rstrip()
 
 
-async def run_scenario(scenario: Scenario, client: SandboxClient) -> ScenarioResult:
+async def run_scenario(scenario: Scenario, client: SandboxClient, on_step: Any = None) -> ScenarioResult:
+    """`on_step(scenario, step_result)` is called as each step ends (the live console of `run`)."""
     from mockserver.providers.registry import load_providers
     result = ScenarioResult(file=scenario.file, name=scenario.name, provider=scenario.provider,
                             line=scenario.line)
@@ -133,6 +134,9 @@ async def run_scenario(scenario: Scenario, client: SandboxClient) -> ScenarioRes
                 except SandboxUnavailable:
                     outcome.journal = ["(journal unavailable)"]
                 result.skipped_steps = len(scenario.steps) - position - 1
+            if on_step is not None:
+                on_step(scenario, outcome)
+            if not outcome.ok:
                 break
     finally:
         if receiver is not None:
@@ -166,7 +170,7 @@ def _guess_provider(path: Path) -> str:
 
 
 async def run_all(scenarios: list[Scenario], server: str | None = None,
-                  on_result: Any = None) -> list[ScenarioResult]:
+                  on_result: Any = None, on_start: Any = None, on_step: Any = None) -> list[ScenarioResult]:
     """Run scenarios one after another; start an in-process sandbox unless `server` is given."""
     sandbox = None
     results: list[ScenarioResult] = []
@@ -188,7 +192,9 @@ async def run_all(scenarios: list[Scenario], server: str | None = None,
                         on_result(results[-1])
                 return results
             for scenario in scenarios:
-                result = await run_scenario(scenario, client)
+                if on_start is not None:
+                    on_start(scenario)
+                result = await run_scenario(scenario, client, on_step)
                 results.append(result)
                 if on_result is not None:
                     on_result(result)
