@@ -177,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     if importlib.util.find_spec("mockserver.scenarios.cli"):  # the scenario runner adds `run`
         from .scenarios.cli import add_run_command
         add_run_command(sub)
+    from .remote import add_commands  # trigger, deliveries, advance: verbs against a running sandbox
+    add_commands(sub)
     return parser
 
 

@@ -63,6 +63,8 @@ def outcome(entry: dict) -> str:
         answer = str(entry["status"])
         if "latency_ms" in entry:
             answer += f" {entry['latency_ms']:.1f}ms"
+        if 200 <= entry["status"] < 300 and not entry.get("acknowledged"):
+            answer += " not acknowledged"  # the provider's ack rule wants more than a 2xx
     else:
         answer = entry.get("error") or "no answer"
     if entry.get("acknowledged"):

@@ -22,6 +22,9 @@ class Provider:
     api_base: str = ""          # what a client uses as its base URL path, e.g. "/cryptopayment/api/v1"
     real_base_url: str = ""     # the base URL this stands in for
     simulations: dict[str, Simulation] = {}
+    # `mockserver trigger <name> STORY`: story -> scenario steps (dicts, as in a scenario file);
+    # "create" makes the object and saves {ref}. Provider facts stay in the provider's folder.
+    stories: dict[str, list[dict]] = {}
 
     def default_merchants(self) -> list[dict]:
         """Fake credentials shaped like the real ones, plus webhook settings."""

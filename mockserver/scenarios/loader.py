@@ -269,6 +269,11 @@ def _build_scenario(data: Any, file: str, lines: dict, doc_line: int) -> Scenari
                     tags=list(data.get("tags", [])), description=data.get("description", ""))
 
 
+def scenario_from_mapping(data: dict, file: str) -> Scenario:
+    """A scenario from Python data (a provider's trigger stories), checked as a file's would be."""
+    return _build_scenario(data, file, {}, 1)
+
+
 def _check_provider(name: str, file: str, line: int | None) -> None:
     try:
         from mockserver.providers.registry import load_providers

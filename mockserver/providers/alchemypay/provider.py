@@ -14,7 +14,7 @@ from ..base import Provider
 from . import api, auth, catalog, pages
 from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import render_error
-from .simulate import SIMULATIONS
+from .simulate import SIMULATIONS, STORIES
 
 
 class AlchemyPayProvider(Provider):
@@ -24,6 +24,7 @@ class AlchemyPayProvider(Provider):
     api_base = api.PREFIX
     real_base_url = "https://openapi-test.alchemypay.org"
     simulations = SIMULATIONS
+    stories = STORIES
 
     def default_merchants(self) -> list[dict]:
         # shaped like real credentials: 16-char appId and appSecret

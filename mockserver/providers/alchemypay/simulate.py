@@ -232,3 +232,22 @@ SIMULATIONS: dict[str, Any] = {
     "deposit": deposit, "payout": payout, "payout_success": payout_success, "payout_fail": payout_fail,
     "state": state, "settings": settings, "ramp_link": ramp_link,
 }
+
+
+# `mockserver trigger alchemypay STORY`: scenario steps (docs/scenarios.md) run against a running
+# sandbox. "create" runs first, "state" last; create saves the new order's number as {ref}; {order_ref} is fresh per
+# run. An on-ramp order is paid by card: there is no partial, over or late payment to simulate.
+STORIES = {
+    "state": [{"simulate": "state", "params": {"order": "{ref}"}}],
+    "create": [
+        {"call": "POST /open/api/v4/merchant/getToken", "json": {"email": "buyer@example.com"},
+         "expect": {"status": 200, "json": {"success": True}}, "save": {"token": "data.accessToken"}},
+        {"call": "POST /open/api/v4/merchant/trade/create", "headers": {"access-token": "{token}"},
+         "json": {"side": "BUY", "merchantOrderNo": "{order_ref}", "amount": "100", "fiatCurrency": "USD",
+                  "cryptoCurrency": "USDT", "depositType": 2, "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT",
+                  "network": "TRX", "payWayCode": "10001", "alpha2": "US"},
+         "expect": {"status": 200, "json": {"success": True}}, "save": {"ref": "data.orderNo"}}],
+    "exact": [{"simulate": "pay", "params": {"order": "{ref}"}}, {"advance": "5m"},
+              {"simulate": "transfer", "params": {"order": "{ref}"}}, {"advance": "1m"}],
+    "expire": [{"simulate": "timeout", "params": {"order": "{ref}"}}, {"advance": "1m"}],
+}

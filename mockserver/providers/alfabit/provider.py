@@ -13,7 +13,7 @@ from .auth import verify_signature
 from .errors import render_error
 from .backend import Backend
 from .model import NAME
-from .simulate import SIMULATIONS
+from .simulate import SIMULATIONS, STORIES
 from .views import CALLBACK_IPS
 from .webhooks import DEFAULT_SOURCE
 
@@ -25,6 +25,7 @@ class AlfaBitPay(Provider):
     api_base = "/alfabit"
     real_base_url = "https://pay.alfabit.org"
     simulations = SIMULATIONS
+    stories = STORIES
 
     def default_merchants(self) -> list[dict]:
         # [A] fake, shaped plausibly: the dashboard's API key (opaque), merchant uid/id/name as orders show them

@@ -199,3 +199,19 @@ async def state(world: "World", backend: Backend, params: dict) -> dict:
 SIMULATIONS = {"pay": pay, "confirm": confirm, "aml": aml, "issue_requisites": issue_requisites,
                "expire": expire, "warning": warning, "fail": fail, "credit": credit,
                "settings": settings, "state": state}
+
+
+# `mockserver trigger alfabit STORY`: scenario steps (docs/scenarios.md) run against a running
+# sandbox. "create" runs first, "state" last; create saves the new order's uid as {ref}; {order_ref} is fresh per run.
+STORIES = {
+    "state": [{"simulate": "state", "params": {"order": "{ref}"}}],
+    "create": [{"call": "POST /api/v1/integration/orders/invoice",
+                "json": {"currencyInCode": "USDTTRC20", "invoiceAssetCode": "USDT", "invoiceAmount": "25",
+                         "comment": "{order_ref}", "isAwaitRequisites": True},
+                "expect": {"status": 201}, "save": {"ref": "data.uid"}}],
+    "exact": [{"pay": {"order": "{ref}"}}, {"advance": "2m"}],
+    "partial": [{"pay": {"order": "{ref}", "kind": "partial"}}, {"advance": "2m"}],
+    "over": [{"pay": {"order": "{ref}", "kind": "over"}}, {"advance": "2m"}],
+    "late": [{"advance": "31m"}, {"pay": {"order": "{ref}"}}, {"advance": "2m"}],
+    "expire": [{"advance": "31m"}],
+}

@@ -12,7 +12,7 @@ from ..base import Provider
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
-from .simulate import SIMULATIONS
+from .simulate import SIMULATIONS, STORIES
 
 
 class AlpPay(Provider):
@@ -22,6 +22,7 @@ class AlpPay(Provider):
     api_base = "/alppay/v2"
     real_base_url = "https://api.alppay.io/v2"
     simulations = SIMULATIONS
+    stories = STORIES
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the docs' samples (ak_live_... API key, sk_live_... HMAC key).

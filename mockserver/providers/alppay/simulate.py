@@ -163,3 +163,20 @@ async def state(world: "World", backend: "Backend", params: dict) -> dict:
 SIMULATIONS = {"pay": pay, "confirm": confirm, "expire": expire, "aml": aml, "state": state,
                "approve_withdrawal": approve_withdrawal, "complete_withdrawal": complete_withdrawal,
                "cancel_withdrawal": cancel_withdrawal, "fund": fund, "balances": balances}
+
+
+# `mockserver trigger alppay STORY`: scenario steps (docs/scenarios.md) run against a running
+# sandbox. "create" runs first, "state" last; create saves the new payment's id as {ref}; {order_ref} is fresh per run.
+STORIES = {
+    "state": [{"simulate": "state", "params": {"payment": "{ref}"}}],
+    "create": [{"call": "POST /payment",
+                "json": {"amount": "250.00", "asset": {"short": "USDT", "network": "tron"},
+                         "customer": {"id": 1, "name": "Trigger", "email": "buyer@example.com"},
+                         "invoice": "{order_ref}"},
+                "expect": {"status": 200}, "save": {"ref": "id"}}],
+    "exact": [{"pay": {"payment": "{ref}"}}, {"advance": "1m"}],
+    "partial": [{"pay": {"payment": "{ref}", "kind": "partial"}}, {"advance": "2h31m"}],
+    "over": [{"pay": {"payment": "{ref}", "kind": "over"}}, {"advance": "5m"}],
+    "late": [{"advance": "2h31m"}, {"pay": {"payment": "{ref}"}}, {"advance": "5m"}],
+    "expire": [{"advance": "2h31m"}],
+}

@@ -16,7 +16,7 @@ from . import api, jsjson
 from .auth import hmac_hex, remember_replay_key, sign_request
 from .errors import render_error
 from .backend import Alt5Backend
-from .simulate import SIMULATIONS
+from .simulate import SIMULATIONS, STORIES
 
 _nonces = itertools.count(secrets.randbelow(500_000))
 
@@ -28,6 +28,7 @@ class Alt5Pay(Provider):
     api_base = "/alt5pay"
     real_base_url = "https://api.digitalpaydev.com"
     simulations = SIMULATIONS
+    stories = STORIES
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: a 40-hex public key (as in the docs' sample), a

@@ -157,3 +157,17 @@ async def state(world: "World", backend: "Alt5Backend", params: dict) -> dict:
 
 
 SIMULATIONS = {"pay": pay, "confirm": confirm, "expire": expire, "state": state}
+
+
+# `mockserver trigger alt5pay STORY`: scenario steps (docs/scenarios.md) run against a running
+# sandbox. "create" runs first, "state" last; create saves the new object's id as {ref}; {order_ref} is fresh per run.
+# USDT on Tron confirms within the hour; a late payment needs an address (an invoice does not expire).
+STORIES = {
+    "state": [{"simulate": "state", "params": {"invoice": "{ref}"}}],
+    "create": [{"call": "POST /usr/invoice/create",
+                "json": {"ref_id": "{order_ref}", "total_amount": 60, "currency": "USD", "sendemail": False},
+                "expect": {"status": 200}, "save": {"ref": "data.invoice_id"}}],
+    "exact": [{"pay": {"invoice": "{ref}", "asset": "usdt_tron"}}, {"advance": "1h"}],
+    "partial": [{"pay": {"invoice": "{ref}", "asset": "usdt_tron", "fraction": 0.5}}, {"advance": "1h"}],
+    "over": [{"pay": {"invoice": "{ref}", "asset": "usdt_tron", "fraction": 1.5}}, {"advance": "1h"}],
+}

@@ -13,7 +13,7 @@ from ..base import Provider
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
-from .simulate import SIMULATIONS
+from .simulate import SIMULATIONS, STORIES
 
 
 class CryptoPayment(Provider):
@@ -23,6 +23,7 @@ class CryptoPayment(Provider):
     api_base = "/cryptopayment/api/v1"
     real_base_url = "https://cryptopayment.center/api/v1"
     simulations = SIMULATIONS
+    stories = STORIES
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: pk_/sk_ pair and a base64 APP_KEY.

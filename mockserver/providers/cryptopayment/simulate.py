@@ -113,3 +113,17 @@ async def state(world: "World", backend: "Backend", params: dict) -> dict:
 
 SIMULATIONS = {"pay": pay, "state": state, "confirm": confirm, "expire": expire,
                "approve_withdrawal": approve_withdrawal, "reject_withdrawal": reject_withdrawal}
+
+
+# `mockserver trigger cryptopayment STORY`: scenario steps (docs/scenarios.md) run against a running
+# sandbox. "create" runs first, "state" last; create saves the new object's id as {ref}; {order_ref} is fresh per run.
+STORIES = {
+    "state": [{"simulate": "state", "params": {"invoice": "{ref}"}}],
+    "create": [{"call": "POST /invoices", "json": {"network": "trc20", "amount_usd": 50, "order_id": "{order_ref}"},
+                "expect": {"status": 201}, "save": {"ref": "invoice.id"}}],
+    "exact": [{"pay": {"invoice": "{ref}"}}, {"advance": "5m"}],
+    "partial": [{"pay": {"invoice": "{ref}", "kind": "partial"}}, {"advance": "31m"}],
+    "over": [{"pay": {"invoice": "{ref}", "kind": "over"}}, {"advance": "5m"}],
+    "late": [{"advance": "31m"}, {"pay": {"invoice": "{ref}"}}, {"advance": "5m"}],
+    "expire": [{"advance": "31m"}],
+}

@@ -1,0 +1,139 @@
+"""`mockserver trigger | deliveries | advance` against a sandbox reached over HTTP (in-process here)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mockserver.cli import build_parser
+from mockserver.providers.registry import load_providers
+from mockserver.remote import TriggerError, advance, follow_deliveries, list_deliveries, story_scenario, trigger
+from mockserver.scenarios.client import SandboxClient
+from mockserver.scenarios.runner import InProcessSandbox, client_session
+
+PROVIDERS = sorted(load_providers())
+# the first webhook event each provider sends for an exactly paid invoice/order
+FIRST_EVENT = {"cryptopayment": "payment.detected", "alt5pay": "ipn.paid", "alchemypay": "on-ramp.PAY_SUCCESS",
+               "alfabit": "invoiceWaitConfirms", "alppay": "payment.NEW"}
+
+
+@pytest.fixture
+async def remote():
+    async with client_session() as session:
+        sandbox = InProcessSandbox()
+        client = SandboxClient(await sandbox.start(), session)
+        try:
+            yield client
+        finally:
+            await sandbox.close()
+
+
+def _inbox(client: SandboxClient, name: str) -> str:
+    return f"{client.base_url}/_sandbox/inbox/{name}"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_trigger_exact_creates_pays_and_shows_the_webhooks(remote, provider):
+    out = io.StringIO()
+    code = await trigger(remote, provider, "exact", out, webhook_url=_inbox(remote, provider), order_ref="TRG-1")
+    text = out.getvalue()
+    assert code == 0, text
+    assert "FAIL" not in text and f"trigger {provider} exact" in text
+    assert "TRG-1" in text  # what was sent: the create call's body
+    assert f" webhook dlv_000001 #1 {provider} {FIRST_EVENT[provider]} -> 200" in text
+    # the sandbox saw the same thing the command printed
+    deliveries = await remote.deliveries(provider)
+    assert deliveries and deliveries[0]["event"] == FIRST_EVENT[provider]
+    merchant = (await remote.providers())[provider]["merchants"][0]
+    secrets = [v for k, v in merchant.items() if "secret" in k or k in ("app_key", "private_key")]
+    assert all(str(s) not in text for s in secrets if s)
+
+
+@pytest.mark.parametrize("story, events, final", [
+    ("partial", ["payment.detected"], "expired"),
+    ("over", ["payment.detected", "payment.confirmed"], "confirmed"),
+    ("late", [], "expired"),
+    ("expire", [], "expired"),
+])
+async def test_trigger_stories_for_cryptopayment(remote, story, events, final):
+    out = io.StringIO()
+    assert await trigger(remote, "cryptopayment", story, out, webhook_url=_inbox(remote, "c")) == 0
+    text = out.getvalue()
+    assert f"simulate state  -> 200 {final}" in text
+    assert [d["event"] for d in await remote.deliveries("cryptopayment")] == events
+    assert ("no webhook attempts" in text) == (not events)
+
+
+async def test_trigger_refuses_unknown_provider_or_story_before_sending_anything(remote):
+    with pytest.raises(TriggerError, match="known: exact, expire"):
+        await trigger(remote, "alchemypay", "partial", io.StringIO())
+    with pytest.raises(TriggerError, match="unknown provider"):
+        await trigger(remote, "nosuch", "exact", io.StringIO())
+    assert await remote.journal() == []
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_story_is_a_valid_scenario(provider):
+    p = load_providers()[provider]
+    assert {"create", "state", "exact"} <= set(p.stories)
+    for story in set(p.stories) - {"create", "state"}:
+        assert story in {"exact", "partial", "over", "late", "expire"}
+        assert story_scenario(p, story).steps
+
+
+async def test_advance_prints_the_new_clock(remote):
+    out = io.StringIO()
+    view = await advance(remote, "6m", out)
+    assert out.getvalue().startswith(f"clock {view['now']}  (+6m since start;")
+
+
+def _args(**kw) -> argparse.Namespace:
+    base = {"provider": None, "event": None, "status": None, "limit": None, "json": False, "interval": 0.01}
+    return argparse.Namespace(**{**base, **kw})
+
+
+async def test_deliveries_follow_prints_new_attempts_with_filters_until_cancelled(remote):
+    await remote.update_merchant("cryptopayment", 0, {"webhook_url": _inbox(remote, "f")})
+    await trigger(remote, "cryptopayment", "exact", io.StringIO())    # before: not shown
+    out, failed = io.StringIO(), io.StringIO()
+    follow = asyncio.create_task(follow_deliveries(remote, _args(provider="cryptopayment"), out))
+    only_failed = asyncio.create_task(follow_deliveries(remote, _args(status="failed", json=True), failed))
+    await asyncio.sleep(0.1)
+    await remote.update_merchant("cryptopayment", 0, {"webhook_url": "http://127.0.0.1:9/down"})
+    await trigger(remote, "cryptopayment", "exact", io.StringIO())
+    for _ in range(200):
+        if out.getvalue().count("\n") >= 2 and failed.getvalue():
+            break
+        await asyncio.sleep(0.02)
+    for task in (follow, only_failed):
+        task.cancel()
+    await asyncio.gather(follow, only_failed, return_exceptions=True)
+    lines = out.getvalue().splitlines()
+    assert {line.split()[2] for line in lines} == {"dlv_000003", "dlv_000004"}  # only attempts after it began
+    assert " dlv_000003 #1 " in lines[0] and "connection refused" in lines[0] and "(retry at " in lines[0]
+    entries = [json.loads(line) for line in failed.getvalue().splitlines()]
+    assert entries and all(not e["acknowledged"] for e in entries)
+
+
+async def test_deliveries_listing_filters_by_status(remote):
+    await trigger(remote, "cryptopayment", "exact", io.StringIO(), webhook_url=_inbox(remote, "l"))
+    out = io.StringIO()
+    await list_deliveries(remote, _args(status="delivered"), out)
+    assert out.getvalue().startswith("dlv_000001 cryptopayment payment.detected delivered 1/")
+    none = io.StringIO()
+    await list_deliveries(remote, _args(status="exhausted"), none)
+    assert none.getvalue() == "no deliveries\n"
+
+
+def test_verbs_are_commands_and_an_unreachable_sandbox_is_one_line():
+    args = build_parser().parse_args(["trigger", "cryptopayment", "exact", "--server", "http://127.0.0.1:9"])
+    assert args.story == "exact" and args.server == "http://127.0.0.1:9"
+    done = subprocess.run([sys.executable, "-m", "mockserver.cli", "advance", "6m", "--server", "http://127.0.0.1:9"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1 and "sandbox at http://127.0.0.1:9" in done.stderr
+    assert "Traceback" not in done.stderr
