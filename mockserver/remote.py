@@ -99,19 +99,23 @@ async def follow_deliveries(client, args: argparse.Namespace, out: TextIO, since
     from .core.console import json_line, webhook_line
     render = json_line if args.json else webhook_line
     if since is None:
-        latest = (await client.admin("GET", "/journal", query={"limit": 1})).json()
-        since = latest[-1]["seq"] if latest else 0
+        since = await _last_seq(client)
     query = {"kind": ATTEMPT, **({"provider": args.provider} if args.provider else {})}
     while True:
+        if await _last_seq(client) < since:  # a reset started a new journal, numbered from 1
+            since = 0
         entries = (await client.admin("GET", "/journal", query={**query, "since": since})).json()
         for entry in entries:
             since = max(since, entry["seq"])
             if attempt_wanted(entry, args.event, args.status):
                 out.write(render(entry) + "\n")
         out.flush()
-        if entries and entries[-1]["seq"] < since:  # a reset started a new journal
-            since = 0
         await asyncio.sleep(args.interval)
+
+
+async def _last_seq(client) -> int:
+    latest = (await client.admin("GET", "/journal", query={"limit": 1})).json()
+    return latest[-1]["seq"] if latest else 0
 
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
@@ -136,10 +140,13 @@ def story_scenario(provider: Any, story: str):
     stories = {k: v for k, v in provider.stories.items() if k not in ("create", "state")}
     if story not in stories:
         raise TriggerError(f"{provider.name} has no story {story!r}; known: {', '.join(stories) or 'none'}")
+    chosen = stories[story]
+    # a story is its steps, or {"create", "steps", "state"} when it needs another kind of object
+    parts = chosen if isinstance(chosen, dict) else {"steps": chosen}
+    steps = [*parts.get("create", provider.stories["create"]), *parts["steps"],
+             *parts.get("state", provider.stories.get("state", []))]
     return scenario_from_mapping({"scenario": f"trigger {provider.name} {story}", "provider": provider.name,
-                                  "steps": [*provider.stories["create"], *stories[story],
-                                            *provider.stories.get("state", [])]},
-                                 f"<{provider.name} stories>")
+                                  "steps": steps}, f"<{provider.name} stories>")
 
 
 async def trigger(client, provider_name: str, story: str, out: TextIO, *, merchant: int = 0,
@@ -159,8 +166,7 @@ async def trigger(client, provider_name: str, story: str, out: TextIO, *, mercha
         await client.update_merchant(provider.name, merchant, {"webhook_url": webhook_url})
     merchants = (await client.providers())[provider.name]["merchants"]
     index, settings = pick_merchant(merchants, merchant)
-    latest = (await client.admin("GET", "/journal", query={"limit": 1})).json()
-    since = latest[-1]["seq"] if latest else 0
+    since = await _last_seq(client)
     now = datetime.fromisoformat((await client.clock())["now"])
     ref = order_ref or f"TRG-{secrets.randbelow(10**8):08d}"
     ctx = Context(scenario=scenario, client=client, provider=provider, merchant=settings,

@@ -120,6 +120,25 @@ async def test_deliveries_follow_prints_new_attempts_with_filters_until_cancelle
     assert entries and all(not e["acknowledged"] for e in entries)
 
 
+async def test_deliveries_follow_carries_on_after_a_reset(remote):
+    await remote.update_merchant("cryptopayment", 0, {"webhook_url": _inbox(remote, "r")})
+    for _ in range(3):
+        await trigger(remote, "cryptopayment", "exact", io.StringIO())   # a long journal before
+    out = io.StringIO()
+    follow = asyncio.create_task(follow_deliveries(remote, _args(), out))
+    await asyncio.sleep(0.1)
+    await remote.reset()            # a new journal, numbered from 1 again
+    await trigger(remote, "alfabit", "exact", io.StringIO(), webhook_url=_inbox(remote, "r2"))
+    for _ in range(200):
+        if "alfabit success" in out.getvalue():
+            break
+        await asyncio.sleep(0.02)
+    follow.cancel()
+    await asyncio.gather(follow, return_exceptions=True)
+    assert " webhook dlv_000001 #1 alfabit invoiceWaitConfirms -> 200" in out.getvalue()
+    assert "cryptopayment" not in out.getvalue()
+
+
 async def test_deliveries_listing_filters_by_status(remote):
     await trigger(remote, "cryptopayment", "exact", io.StringIO(), webhook_url=_inbox(remote, "l"))
     out = io.StringIO()

@@ -161,7 +161,8 @@ SIMULATIONS = {"pay": pay, "confirm": confirm, "expire": expire, "state": state}
 
 # `mockserver trigger alt5pay STORY`: scenario steps (docs/scenarios.md) run against a running
 # sandbox. "create" runs first, "state" last; create saves the new object's id as {ref}; {order_ref} is fresh per run.
-# USDT on Tron confirms within the hour; a late payment needs an address (an invoice does not expire).
+# USDT on Tron confirms within the hour. An invoice does not expire, so late and expire use a
+# payment address (POST /usr/wallet/{coin}/create), which does after 60 minutes.
 STORIES = {
     "state": [{"simulate": "state", "params": {"invoice": "{ref}"}}],
     "create": [{"call": "POST /usr/invoice/create",
@@ -170,4 +171,12 @@ STORIES = {
     "exact": [{"pay": {"invoice": "{ref}", "asset": "usdt_tron"}}, {"advance": "1h"}],
     "partial": [{"pay": {"invoice": "{ref}", "asset": "usdt_tron", "fraction": 0.5}}, {"advance": "1h"}],
     "over": [{"pay": {"invoice": "{ref}", "asset": "usdt_tron", "fraction": 1.5}}, {"advance": "1h"}],
+    "late": {"create": [{"call": "POST /usr/wallet/eth/create", "json": {"ref_id": "{order_ref}", "currency": "USD"},
+                         "expect": {"status": 200}, "save": {"ref": "data.address"}}],
+             "steps": [{"advance": "61m"}, {"pay": {"address": "{ref}", "amount": 0.5}}, {"advance": "2h"}],
+             "state": [{"simulate": "state", "params": {"address": "{ref}"}}]},
+    "expire": {"create": [{"call": "POST /usr/wallet/eth/create", "json": {"ref_id": "{order_ref}", "currency": "USD"},
+                           "expect": {"status": 200}, "save": {"ref": "data.address"}}],
+               "steps": [{"advance": "61m"}],
+               "state": [{"simulate": "state", "params": {"address": "{ref}"}}]},
 }
