@@ -70,7 +70,8 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     generated = check_bind(cfg) is not None
     app = build_app(cfg)
     console = console or {}
-    app[WORLD].journal.subscribe(Console(fmt=console.get("fmt", "text"), level=console.get("level", 1)))
+    if console.get("level", 1) > 0:  # -q: not even a listener on the request path
+        app[WORLD].journal.subscribe(Console(fmt=console.get("fmt", "text"), level=console.get("level", 1)))
     runner = runner_for(app, cfg, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, cfg.host, cfg.port)

@@ -177,3 +177,13 @@ def test_run_streams_each_step_as_it_ends_and_ctrl_c_exits_130_without_a_traceba
             proc.kill()
     assert proc.returncode == 130
     assert "interrupted" in err and "Traceback" not in err + out
+
+
+def test_json_line_keeps_where_a_violation_is_but_not_its_message():
+    from mockserver.core.console import json_line
+    entry = _entry(kind="api", method="POST", path="/x", status=400,
+                   violation={"contract": "c/req", "message": "'sk_live_123' is too long",
+                              "schema_path": "/properties/k", "instance_path": "/k"})
+    line = json.loads(json_line(entry))
+    assert line["violation"] == {"contract": "c/req", "schema_path": "/properties/k", "instance_path": "/k"}
+    assert "sk_live_123" not in json_line(entry)

@@ -94,8 +94,17 @@ def text_line(entry: dict) -> str:
     return f"{at} {kind} {entry.get('provider', '')} {rest}".replace("  ", " ").rstrip()
 
 
+def _where(violation: Any) -> Any:
+    """A violation without its message: the message may quote the offending (maybe secret) value."""
+    if isinstance(violation, dict):
+        return {k: violation[k] for k in ("contract", "schema_path", "instance_path") if k in violation}
+    return True
+
+
 def json_line(entry: dict) -> str:
     out = _masked(dict(entry))
+    if "violation" in out:
+        out["violation"] = _where(out["violation"])
     if "path" in out and out["kind"] == "api":
         out["path"] = mask_path(str(out["path"]))
     return json.dumps(out, separators=(",", ":"), default=str)
