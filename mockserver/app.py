@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import dashboard
 from .config import SandboxConfig
 from .core import admin, inbox
 from .core import guard as guard_module
@@ -39,6 +40,7 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     app.add_routes(admin.routes)
     app.add_routes(inbox.routes)
     app.add_routes(guard_module.routes)
+    dashboard.setup(app)
     for provider in world.providers.values():
         sub = provider.build_app(world)
         sub[WORLD] = world

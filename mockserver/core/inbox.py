@@ -55,6 +55,10 @@ class Inboxes:
         box = self._boxes.get(name)
         return list(box) if box is not None else default
 
+    def names(self) -> list[str]:
+        """Kept names, least recently posted first."""
+        return list(self._boxes)
+
     def __len__(self) -> int:
         return len(self._boxes)
 

@@ -25,6 +25,10 @@ class Provider:
     # `mockserver trigger <name> STORY`: story -> scenario steps (dicts, as in a scenario file);
     # "create" makes the object and saves {ref}. Provider facts stay in the provider's folder.
     stories: dict[str, list[dict]] = {}
+    # How the dashboard offers each simulation verb (SIMULATION_PARAMS in simulate.py):
+    # {verb: {"for": object kind or None, "id": param naming the object,
+    #         "presets": {button label: params}, "fields": {param: "number" | "text" | [choices]}}}
+    simulation_params: dict[str, dict] = {}
 
     def default_merchants(self) -> list[dict]:
         """Fake credentials shaped like the real ones, plus webhook settings."""
@@ -51,6 +55,20 @@ class Provider:
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         """What a merchant's handler does to check an incoming webhook is genuine."""
         raise NotImplementedError
+
+    def objects(self, backend: Any) -> list[dict]:
+        """The dashboard's list, in the provider's own nouns and status words: one summary per
+        object, {"kind", "id", "status", "amounts": {label: text}, "created": ISO 8601}."""
+        return []
+
+    def object_view(self, backend: Any, kind: str, object_id: str) -> dict | None:
+        """One object for the dashboard, or None: {"kind", "id", "status", "api" (the object as
+        the provider's API shows it), "amounts" ({"expected", "paid", "over", "under"} as text,
+        None where the provider has no such notion), "confirmations" ({"received", "required"}
+        or None), "expires_at" (ISO 8601 or None), "created" (ISO 8601), "addresses" (chain
+        addresses whose transfers concern it), "refs" (journal `ref`s that concern it),
+        "page" (its hosted page's path, or None)}."""
+        return None
 
     def describe(self, merchant: dict, origin: str) -> dict:
         """For the startup banner and GET /_sandbox/providers."""

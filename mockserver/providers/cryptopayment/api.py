@@ -150,4 +150,5 @@ async def checkout(request: web.Request) -> web.Response:
     invoice = world.backend(PROVIDER).invoices.get(invoice_id) if UUID.match(invoice_id) else None
     if invoice is None:
         raise NotFound("Invoice not found")
-    return web.Response(text=checkout_page(invoice, world.clock.now()), content_type="text/html")
+    return web.Response(text=checkout_page(world.providers[PROVIDER], invoice, world.clock.now()),
+                        content_type="text/html")

@@ -13,7 +13,8 @@ from ..base import Provider
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
-from .simulate import SIMULATIONS, STORIES
+from . import views
+from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
 
 
 class CryptoPayment(Provider):
@@ -24,6 +25,7 @@ class CryptoPayment(Provider):
     real_base_url = "https://cryptopayment.center/api/v1"
     simulations = SIMULATIONS
     stories = STORIES
+    simulation_params = SIMULATION_PARAMS
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: pk_/sk_ pair and a base64 APP_KEY.
@@ -70,6 +72,12 @@ class CryptoPayment(Provider):
         except ValueError:
             return False
         return isinstance(payload, dict) and auth.verify_webhook(merchant["app_key"], payload)
+
+    def objects(self, backend) -> list[dict]:
+        return views.summaries(backend, backend.world.clock.now())
+
+    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
+        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin), "credentials": {

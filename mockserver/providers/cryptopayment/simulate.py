@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .backend import Backend
     from .model import Invoice
 
-KINDS = ("exact", "partial", "over", "late")
+KINDS = ("exact", "partial", "over", "late", "remainder")
 
 
 def _invoice(backend: "Backend", params: dict) -> "Invoice":
@@ -47,6 +47,11 @@ def amount_for(invoice: "Invoice", params: dict) -> Decimal:
     kind = params.get("kind", "exact")
     if kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
+    if kind == "remainder":   # what is still owed after earlier on-time transfers
+        owed = invoice.amount_crypto - invoice.paid_amount()
+        if owed <= 0:
+            raise Conflict("nothing remains to pay: the invoice is fully paid")
+        return owed
     default = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5"}[kind]
     fraction = _decimal(params.get("fraction", default), "fraction", MAX_FRACTION)
     amount = (invoice.amount_crypto * fraction).quantize(Decimal(1).scaleb(-invoice.network.decimals))
@@ -126,4 +131,17 @@ STORIES = {
     "over": [{"pay": {"invoice": "{ref}", "kind": "over"}}, {"advance": "5m"}],
     "late": [{"advance": "31m"}, {"pay": {"invoice": "{ref}"}}, {"advance": "5m"}],
     "expire": [{"advance": "31m"}],
+}
+
+
+SIMULATION_PARAMS = {
+    "pay": {"for": "invoice", "id": "invoice",
+            "presets": {"Pay exact": {"kind": "exact"}, "Pay half": {"kind": "partial"},
+                        "Pay the remainder": {"kind": "remainder"}, "Overpay (+50%)": {"kind": "over"},
+                        "Pay late (after expiry)": {"kind": "late"}},
+            "fields": {"amount": "number"}},
+    "confirm": {"for": "invoice", "id": "invoice", "presets": {"Confirm now": {}}},
+    "expire": {"for": "invoice", "id": "invoice", "presets": {"Expire now": {}}},
+    "approve_withdrawal": {"for": "withdrawal", "id": "withdrawal", "presets": {"Approve": {}}},
+    "reject_withdrawal": {"for": "withdrawal", "id": "withdrawal", "presets": {"Reject": {}}},
 }

@@ -53,3 +53,40 @@ def withdrawal_view(w: "Withdrawal") -> dict:
         "created_at": iso(w.created_at),
         "completed_at": iso(w.completed_at) if w.completed_at else None,
     }
+
+
+def _text(amount: Decimal) -> str:
+    return format(amount, "f")
+
+
+def summaries(backend, now: datetime) -> list[dict]:
+    """The dashboard's list: invoices and withdrawals in the API's own status words."""
+    out = [{"kind": "invoice", "id": i.id, "status": i.status(now), "created": iso(i.created_at),
+            "amounts": {"expected": f"{_text(i.amount_crypto)} {i.network.coin}",
+                        "paid": f"{_text(i.paid_amount())} {i.network.coin}"}}
+           for i in backend.invoices.values()]
+    out += [{"kind": "withdrawal", "id": w.id, "status": w.status, "created": iso(w.created_at),
+             "amounts": {"amount": f"{_text(w.amount)} {w.coin}"}} for w in backend.withdrawals.values()]
+    return out
+
+
+def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
+    if kind == "invoice" and (invoice := backend.invoices.get(object_id)) is not None:
+        expected, paid = invoice.amount_crypto, invoice.paid_amount()
+        return {"kind": kind, "id": invoice.id, "status": invoice.status(now),
+                "api": invoice_view(invoice, now), "created": iso(invoice.created_at),
+                "amounts": {"expected": _text(expected), "paid": _text(paid),
+                            "over": _text(max(paid - expected, Decimal(0))),
+                            "under": _text(max(expected - paid, Decimal(0))),
+                            "unit": invoice.network.coin},
+                "confirmations": {"received": invoice.confirmations_received(now),
+                                  "required": invoice.network.confirmations},
+                "expires_at": invoice.expiry_instant().isoformat(), "addresses": [invoice.address],
+                "refs": [invoice.id], "page": f"/cryptopayment/pay/{invoice.id}"}
+    if kind == "withdrawal" and (w := backend.withdrawals.get(object_id)) is not None:
+        return {"kind": kind, "id": w.id, "status": w.status, "api": withdrawal_view(w),
+                "created": iso(w.created_at),
+                "amounts": {"expected": _text(w.amount), "paid": None, "over": None, "under": None,
+                            "unit": w.coin},
+                "confirmations": None, "expires_at": None, "addresses": [], "refs": [w.id], "page": None}
+    return None
