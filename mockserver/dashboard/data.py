@@ -68,21 +68,31 @@ def providers(request: web.Request) -> list[dict]:
 
 def provider_verbs(provider) -> list[dict]:
     """Verbs that act on no single object (deposit, fund, settings...)."""
-    return [{"verb": v, **spec} for v, spec in provider.simulation_params.items() if not spec.get("for")]
+    return [_verb(v, spec, {}) for v, spec in provider.simulation_params.items() if not spec.get("for")]
+
+
+def _verb(verb: str, spec: dict, base: dict) -> dict:
+    presets = [{"label": label, "body": {**base, **params}}
+               for label, params in (spec.get("presets") or {}).items()]
+    fields = [{"name": n, "type": t if isinstance(t, str) else "choice",
+               "choices": t if isinstance(t, list) else None}
+              for n, t in (spec.get("fields") or {}).items()]
+    return {"verb": verb, "presets": presets, "fields": fields, "base": base}
 
 
 def object_verbs(provider, kind: str, object_id: str) -> list[dict]:
     out = []
     for verb, spec in provider.simulation_params.items():
-        if spec.get("for") != kind:
+        target = spec.get("for")
+        if isinstance(target, dict):          # several kinds: kind -> the param naming it
+            if kind not in target:
+                continue
+            base = {target[kind]: object_id}
+        elif target == kind:
+            base = {spec.get("id", kind): object_id}
+        else:
             continue
-        base = {spec.get("id", kind): object_id}
-        presets = [{"label": label, "body": {**base, **params}}
-                   for label, params in (spec.get("presets") or {}).items()]
-        fields = [{"name": n, "type": t if isinstance(t, str) else "choice",
-                   "choices": t if isinstance(t, list) else None}
-                  for n, t in (spec.get("fields") or {}).items()]
-        out.append({"verb": verb, "presets": presets, "fields": fields, "base": base})
+        out.append(_verb(verb, spec, base))
     return out
 
 
@@ -138,7 +148,7 @@ def pretty_body(text: str) -> str:
     """A webhook body as a person reads it: indented JSON, else as it came."""
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):   # not JSON, or nested past what a person reads
         return text
 
 
@@ -168,39 +178,56 @@ def verifies(world, delivery) -> list[int] | None:
     return good
 
 
-def tampered(body: bytes) -> tuple[bytes, str]:
-    """The same body with one signed value changed: an amount made ten times larger where there
-    is one, else the first string value altered; not JSON -> the last byte flipped."""
+def tampered(body: bytes, still_valid=lambda b: False) -> tuple[bytes, str]:
+    """The same body with one value changed, keeping the original signature: amounts first (the
+    change a forger wants), then other values, until a copy comes out that the merchant's check
+    (`still_valid`) must refuse; a provider that signs only some fields is shown up that way.
+    Not JSON -> the last byte flipped."""
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
-    if isinstance(payload, dict):
-        changed = _tamper(payload)
-        if changed:
-            return json.dumps(payload, separators=(",", ":")).encode(), changed
+    first = None
+    if isinstance(payload, (dict, list)):
+        for path in sorted(_leaves(payload), key=lambda p: "amount" not in p[-1].lower() if p and isinstance(p[-1], str) else True):
+            copy = json.loads(body)
+            changed = _change(copy, path)
+            if changed is None:
+                continue
+            candidate = json.dumps(copy, separators=(",", ":")).encode()
+            first = first or (candidate, changed)
+            if not still_valid(candidate):
+                return candidate, changed
+    if first is not None:
+        return first[0], first[1] + " (the signature does not cover any single field)"
     if not body:
         return b"tampered", "empty body replaced"
     return body[:-1] + bytes([body[-1] ^ 1]), "last byte flipped"
 
 
-def _tamper(node: Any, path: str = "") -> str | None:
+def _leaves(node: Any, path: tuple = ()) -> list[tuple]:
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    items = list(items)
-    for key, value in items:   # amounts first: the change a forger wants
-        if "amount" in str(key).lower() and isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            try:
-                node[key] = type(value)(float(value) * 10) if not isinstance(value, str) else str(
-                    float(value) * 10)
-            except ValueError:
-                continue
-            return f"{path}{key}: {value} → {node[key]}"
+    out = []
     for key, value in items:
-        if isinstance(value, str) and "sign" not in str(key).lower():
-            node[key] = value + "X"
-            return f"{path}{key}: {value!r} → {node[key]!r}"
         if isinstance(value, (dict, list)):
-            found = _tamper(value, f"{path}{key}.")
-            if found:
-                return found
-    return None
+            out += _leaves(value, path + (key,))
+        elif isinstance(key, str) and "sign" in key.lower():
+            continue   # the signature itself stays as it was
+        elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            out.append(path + (key,))
+    return out
+
+
+def _change(root: Any, path: tuple) -> str | None:
+    node = root
+    for key in path[:-1]:
+        node = node[key]
+    key, value = path[-1], node[path[-1]]
+    if isinstance(value, (int, float)):
+        node[key] = value * 10 if value else 1
+    else:
+        try:
+            node[key] = str(float(value) * 10) if float(value) else "1"
+        except ValueError:
+            node[key] = value + "X"
+    return f"{'.'.join(map(str, path))}: {value!r} → {node[key]!r}"

@@ -26,7 +26,7 @@ class Provider:
     # "create" makes the object and saves {ref}. Provider facts stay in the provider's folder.
     stories: dict[str, list[dict]] = {}
     # How the dashboard offers each simulation verb (SIMULATION_PARAMS in simulate.py):
-    # {verb: {"for": object kind or None, "id": param naming the object,
+    # {verb: {"for": object kind, {kind: param naming it, ...} or None, "id": param naming the object,
     #         "presets": {button label: params}, "fields": {param: "number" | "text" | [choices]}}}
     simulation_params: dict[str, dict] = {}
 

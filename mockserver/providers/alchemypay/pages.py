@@ -38,6 +38,7 @@ from aiohttp import web
 
 from mockserver.core.http import WORLD
 
+from ...dashboard.panel import STYLE, simulate_panel
 from . import auth
 from .api import _backend, check_fresh, create_order, order_fields
 from .backend import PROVIDER_NAME
@@ -95,27 +96,26 @@ async def _page(request: web.Request, side: str) -> web.Response:
         if not fields["merchantOrderNo"]:
             fields["merchantOrderNo"] = f"RAMP{world.rng.randrange(10**11, 10**12)}"
         order = create_order(backend, merchant, order_fields(world, fields, side, "page"))
-    return _render(order, world.clock.now())
+    return _render(order, world.clock.now(), world.providers[PROVIDER_NAME])
 
 
-def _render(order, now) -> web.Response:
+def _render(order, now, provider) -> web.Response:
     data = query_data(order, now)
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in data.items() if v not in ("", None))
     if order.side == SELL:
         task = (f"Send {order.amount} {order.crypto} on {order.network} to <code id=\"address\">"
                 f"{html.escape(order.address)}</code>")
-        verbs = "deposit, payout, payout_success, payout_fail, refund, timeout"
     else:
         task = f"Pay {order.amount} {order.fiat} for {order.crypto} to {html.escape(order.address)}"
-        verbs = "pay, interim_pay_fail, pay_fail, transfer, invalid_address, timeout"
     text = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>Alchemy Pay sandbox - "
-            f"{order.side} {order.order_no}</title></head><body>"
+            f"{order.side} {order.order_no}</title><meta name=\"viewport\" content=\"width=device-width, "
+            f"initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><style>body{{font-family:system-ui,"
+            f"sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}}{STYLE}</style></head><body>"
             f"<h1>Alchemy Pay sandbox ramp - {order.side}</h1>"
             f"<p id=\"order\" data-order-no=\"{order.order_no}\" data-status=\"{data['status']}\">"
             f"Order {order.order_no}, status {data['status']}</p><p>{task}</p><table>{rows}</table>"
-            f"<p>Drive it with <code>POST /_sandbox/simulate/alchemypay/&lt;verb&gt; "
-            f"{{\"order\": \"{order.order_no}\"}}</code> (verbs: {verbs}).</p></body></html>")
+            f"{simulate_panel(provider, 'order', order.order_no)}</body></html>")
     return web.Response(text=text, content_type="text/html")
 
 
@@ -136,7 +136,7 @@ async def pay_page(request: web.Request) -> web.Response:
     """The payUrl target: a plain page naming the order and how to move it on in the sandbox."""
     backend = _backend(request)
     order = backend.get(request.match_info["order_no"])
-    return _render(order, backend.world.clock.now())
+    return _render(order, backend.world.clock.now(), backend.world.providers[PROVIDER_NAME])
 
 
 def add_routes(app: web.Application) -> None:

@@ -14,7 +14,8 @@ from ..base import Provider
 from . import api, auth, catalog, pages
 from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import render_error
-from .simulate import SIMULATIONS, STORIES
+from . import views
+from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
 
 
 class AlchemyPayProvider(Provider):
@@ -25,6 +26,7 @@ class AlchemyPayProvider(Provider):
     real_base_url = "https://openapi-test.alchemypay.org"
     simulations = SIMULATIONS
     stories = STORIES
+    simulation_params = SIMULATION_PARAMS
 
     def default_merchants(self) -> list[dict]:
         # shaped like real credentials: 16-char appId and appSecret
@@ -76,6 +78,12 @@ class AlchemyPayProvider(Provider):
             return True
         timestamp = next((v for k, v in headers.items() if k.lower() == "timestamp"), "")
         return payload.get("newSignature") == auth.webhook_new_signature(secret, timestamp, url, payload)
+
+    def objects(self, backend) -> list[dict]:
+        return views.summaries(backend, backend.world.clock.now())
+
+    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
+        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin),

@@ -251,3 +251,30 @@ STORIES = {
               {"simulate": "transfer", "params": {"order": "{ref}"}}, {"advance": "1m"}],
     "expire": [{"simulate": "timeout", "params": {"order": "{ref}"}}, {"advance": "1m"}],
 }
+
+
+ORDER = {"for": "order", "id": "order"}
+SIMULATION_PARAMS: dict[str, dict] = {
+    # buy side (on-ramp): the user's card, then the crypto transfer
+    "pay": {**ORDER, "presets": {"Card paid": {}}},
+    "interim_pay_fail": {**ORDER, "presets": {"Card failed once (retry allowed)": {}}},
+    "pay_fail": {**ORDER, "presets": {"Card declined": {}}, "fields": {"returnCode": "text", "returnMsg": "text"}},
+    "invalid_address": {**ORDER, "presets": {"Wallet address invalid": {}}},
+    "transfer": {**ORDER, "presets": {"Send the crypto": {}, "Send and confirm": {"confirm": True}}},
+    "confirm": {**ORDER, "presets": {"Confirm the transfer": {}}},
+    "risk_control": {**ORDER, "presets": {"Risk control hold": {}}},
+    "cancel": {**ORDER, "presets": {"Cancel": {}}},
+    "refund": {**ORDER, "presets": {"Refund": {}}},
+    "timeout": {**ORDER, "presets": {"Time out": {}}},
+    "expire": {**ORDER, "presets": {"Expire": {}}},
+    # sell side (off-ramp): the user's deposit, then the fiat payout
+    "deposit": {**ORDER, "presets": {"Deposit the crypto": {}}, "fields": {"amount": "number"}},
+    "payout": {**ORDER, "presets": {"Start the payout": {}}},
+    "payout_success": {**ORDER, "presets": {"Payout succeeded": {}}},
+    "payout_fail": {**ORDER, "presets": {"Payout failed": {}}, "fields": {"reason": "text"}},
+    # not tied to one order
+    "ramp_link": {"for": None, "fields": {"side": ["buy", "sell"], "index": "json"}},
+    "settings": {"for": None, "fields": {"index": "json", "webhook_retries": "json", "strict_sign": "json",
+                                         "timestamp_window": "text", "webhook_clock": ["wall", "virtual"],
+                                         "api_sell": "json"}},
+}

@@ -88,3 +88,30 @@ def query_data(order: Order, now: datetime, *, legacy_words: bool = False) -> di
         fields["status"] = status
     fields.update({"side": order.side, "createTime": fmt_time(order.created_at), "alpha2": order.alpha2})
     return fields
+
+
+def summaries(backend, now: datetime) -> list[dict]:
+    """The dashboard's list: buy and sell orders, in the query API's status words."""
+    return [{"kind": "order", "id": o.order_no, "status": o.status(now), "created": o.created_at.isoformat(),
+             "amounts": {o.side.lower(): f"{o.amount} {o.fiat if o.side == 'BUY' else o.crypto}"}}
+            for o in backend.orders.values()]
+
+
+def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
+    order = backend.orders.get(object_id) if kind == "order" else None
+    if order is None:
+        return None
+    unit = order.fiat if order.side == "BUY" else order.crypto
+    received = None if order.side == "BUY" else (
+        order.transfer.amount if order.transfer is not None else 0)
+    amounts = {"expected": str(order.amount), "paid": None if received is None else str(received),
+               "over": None, "under": None, "unit": unit}
+    if received is not None:
+        amounts["over"] = str(max(received - order.amount, 0))
+        amounts["under"] = str(max(order.amount - received, 0))
+    return {"kind": kind, "id": order.order_no, "status": order.status(now),
+            "api": {**query_data(order, now), "legacyStatus": order.legacy_status(now)},
+            "created": order.created_at.isoformat(), "amounts": amounts, "confirmations": None,
+            "expires_at": order.expires_at.isoformat(),
+            "addresses": [order.address] if order.side != "BUY" else [],
+            "refs": [order.order_no, order.merchant_order_no], "page": f"/alchemypay/pay/{order.order_no}"}

@@ -15,13 +15,15 @@ from .api import UID
 from .model import NAME, WITHDRAW
 from .views import iso
 
+from ...dashboard.panel import STYLE, simulate_panel
+
 routes = web.RouteTableDef()
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AlfaBit Pay invoice {uid} (sandbox)</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
 code{{word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}}button{{margin:.3rem .3rem 0 0;padding:.5rem 1rem}}
-.sandbox{{border:2px dashed #c80;padding:1rem;margin-top:2rem}}</style></head>
+{style}</style><link rel="icon" href="data:,"></head>
 <body>
 <h1>{title}</h1>
 <p>{public_comment}</p>
@@ -29,21 +31,7 @@ code{{word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}}button{{margi
 <p><code id="requisites">{requisites}</code></p>{memo}
 <p>Status: <strong id="status">{status}</strong> &middot; received: {fact} {asset}</p>
 <p>Expires at {expires}</p>
-<div class="sandbox"><p><strong>Sandbox</strong>: simulate the payer.</p>
-<button data-kind="exact">Pay exact</button><button data-kind="partial">Pay half</button>
-<button data-kind="over">Overpay</button><button id="confirm">Confirm now</button>
-<pre id="result"></pre></div>
-<script>
-async function call(action, body) {{
-  const r = await fetch('/_sandbox/simulate/alfabit/' + action,
-    {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify(body)}});
-  document.getElementById('result').textContent = JSON.stringify(await r.json(), null, 2);
-  setTimeout(() => location.reload(), 800);
-}}
-document.querySelectorAll('button[data-kind]').forEach(b =>
-  b.onclick = () => call('pay', {{order: '{uid}', kind: b.dataset.kind, amount: {open_amount}}}));
-document.getElementById('confirm').onclick = () => call('confirm', {{order: '{uid}'}});
-</script></body></html>
+{panel}</body></html>
 """
 QR = """<svg xmlns="http://www.w3.org/2000/svg" width="320" height="80" viewBox="0 0 320 80">
 <rect width="320" height="80" fill="#fff" stroke="#000"/>
@@ -72,7 +60,7 @@ async def invoice_page(request: web.Request) -> web.Response:
         memo=f"<p>Memo (required): <code>{escape(order.memo)}</code></p>" if order.memo else "",
         status=escape(order.status(world.clock.now())), fact=order.amount_in_fact(), asset=escape(asset),
         expires=escape(iso(order.expires_at) or "-"),
-        open_amount="null" if order.amount_in_expected else "1")
+        style=STYLE, panel=simulate_panel(world.providers[NAME], "invoice", order.uid))
     return web.Response(text=html, content_type="text/html")
 
 

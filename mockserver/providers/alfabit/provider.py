@@ -13,7 +13,8 @@ from .auth import verify_signature
 from .errors import render_error
 from .backend import Backend
 from .model import NAME
-from .simulate import SIMULATIONS, STORIES
+from . import views
+from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
 from .views import CALLBACK_IPS
 from .webhooks import DEFAULT_SOURCE
 
@@ -26,6 +27,7 @@ class AlfaBitPay(Provider):
     real_base_url = "https://pay.alfabit.org"
     simulations = SIMULATIONS
     stories = STORIES
+    simulation_params = SIMULATION_PARAMS
 
     def default_merchants(self) -> list[dict]:
         # [A] fake, shaped plausibly: the dashboard's API key (opaque), merchant uid/id/name as orders show them
@@ -70,6 +72,12 @@ class AlfaBitPay(Provider):
             return False
         forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), None)
         return forwarded is None or forwarded.split(",")[0].strip() in CALLBACK_IPS
+
+    def objects(self, backend) -> list[dict]:
+        return views.summaries(backend, backend.world.clock.now())
+
+    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
+        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin), "credentials": {

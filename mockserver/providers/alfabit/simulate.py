@@ -215,3 +215,21 @@ STORIES = {
     "late": [{"advance": "31m"}, {"pay": {"order": "{ref}"}}, {"advance": "2m"}],
     "expire": [{"advance": "31m"}],
 }
+
+
+BOTH = {"invoice": "order", "withdrawal": "order"}
+SIMULATION_PARAMS = {
+    "pay": {"for": {"invoice": "order"},
+            "presets": {"Pay exact": {"kind": "exact"}, "Pay half": {"kind": "partial"},
+                        "Overpay (+50%)": {"kind": "over"}, "Pay late": {"kind": "late"}},
+            "fields": {"amount": "number", "memo": "text", "aml": ["pass", "block"]}},
+    "confirm": {"for": {"invoice": "order"}, "presets": {"Confirm now": {}}},
+    "issue_requisites": {"for": {"invoice": "order"}, "presets": {"Issue requisites": {}}},
+    "expire": {"for": {"invoice": "order"}, "presets": {"Expire now": {}}},
+    "aml": {"for": BOTH, "presets": {"AML passes": {"verdict": "pass"}, "AML blocks": {"verdict": "block"}}},
+    "warning": {"for": BOTH, "presets": {"Warning": {}}},
+    "fail": {"for": BOTH, "presets": {"Fail": {}}},
+    "credit": {"for": None, "fields": {"amount": "number", "index": "json"}},
+    "settings": {"for": None, "fields": {"index": "json", "callback_source_address": "text",
+                                         "callback_forwarded_for": "text", "withdrawals_enabled": "json"}},
+}

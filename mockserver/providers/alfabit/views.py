@@ -102,3 +102,34 @@ def merchant_view(merchant: dict) -> dict:
 def ok(data) -> dict:
     """The documented wrapper of every success."""
     return {"message": "ok", "data": data}
+
+
+def summaries(backend, now: datetime) -> list[dict]:
+    """The dashboard's list: invoices and withdrawals, in the API's status words."""
+    return [{"kind": "withdrawal" if o.type == WITHDRAW else "invoice", "id": o.uid,
+             "status": o.status(now), "created": iso(o.created_at),
+             "amounts": ({"out": f"{o.amount_out_expected} {o.currency_out.asset}"} if o.type == WITHDRAW else
+                         {"expected": f"{o.amount_in_expected} {o.currency_in.asset}",
+                          "paid": f"{o.amount_in_fact()} {o.currency_in.asset}"})}
+            for o in backend.orders.values()]
+
+
+def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
+    order = backend.orders.get(object_id)
+    if order is None or kind != ("withdrawal" if order.type == WITHDRAW else "invoice"):
+        return None
+    if order.type == WITHDRAW:
+        amounts = {"expected": str(order.amount_out_expected), "paid": str(order.amount_out_fact),
+                   "over": None, "under": None, "unit": order.currency_out.asset}
+    else:
+        expected, paid = order.amount_in_expected, order.amount_in_fact()
+        amounts = {"expected": str(expected) if expected else "any", "paid": str(paid),
+                   "over": str(max(paid - expected, 0)) if expected else None,
+                   "under": str(max(expected - paid, 0)) if expected else None,
+                   "unit": order.currency_in.asset}
+    expiry = order.expiry_instant()
+    return {"kind": kind, "id": order.uid, "status": order.status(now),
+            "api": order_view(order, backend, now), "created": iso(order.created_at), "amounts": amounts,
+            "confirmations": None, "expires_at": expiry.isoformat() if expiry else None,
+            "addresses": [order.requisites] if order.requisites else [], "refs": [order.uid, str(order.id)],
+            "page": None if order.type == WITHDRAW else f"/alfabit/invoice/{order.uid}"}

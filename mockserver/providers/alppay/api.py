@@ -236,4 +236,4 @@ async def hosted_page(request: web.Request) -> web.Response:
     payment = backend.payments.get(payment_id) if UUID.match(payment_id) else None
     if payment is None:
         raise NotFound("Payment not found")
-    return web.Response(text=payment_page(payment, world.clock.now()), content_type="text/html")
+    return web.Response(text=payment_page(world.providers[PROVIDER], payment, world.clock.now()), content_type="text/html")

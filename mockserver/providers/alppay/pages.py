@@ -6,13 +6,14 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from ...dashboard.panel import STYLE, simulate_panel
 from .views import money
 
 if TYPE_CHECKING:
     from .model import Payment
 
 
-def payment_page(payment: "Payment", now: datetime) -> str:
+def payment_page(provider, payment: "Payment", now: datetime) -> str:
     asset = payment.asset
     rows = "".join(
         f"<tr><td>{escape(d.transfer.txid)}</td><td>{escape(money(d.amount))}</td></tr>"
@@ -20,7 +21,9 @@ def payment_page(payment: "Payment", now: datetime) -> str:
     back = (f'<p><a href="{escape(payment.checkout_url, quote=True)}">Back to the shop</a></p>'
             if payment.checkout_url else "")
     return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>ALPPAY sandbox payment {escape(payment.id)}</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>ALPPAY sandbox payment {escape(payment.id)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}{STYLE}</style></head>
 <body>
 <h1>Pay {escape(payment.amount_text)} {escape(asset.short)} ({escape(asset.network)})</h1>
 <p>Send to <code id="address">{escape(payment.address)}</code></p>
@@ -29,6 +32,6 @@ def payment_page(payment: "Payment", now: datetime) -> str:
    received {escape(money(payment.received()))}; invoice {escape(payment.invoice)}</p>
 <table><tr><th>Transaction</th><th>Amount</th></tr>{rows}</table>
 {back}
-<p><small>Sandbox page: pay with POST /_sandbox/simulate/alppay/pay {{"payment": "{escape(payment.id)}"}}</small></p>
+{simulate_panel(provider, "payment", payment.id)}
 </body></html>
 """

@@ -12,7 +12,8 @@ from ..base import Provider
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
-from .simulate import SIMULATIONS, STORIES
+from . import views
+from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
 
 
 class AlpPay(Provider):
@@ -23,6 +24,7 @@ class AlpPay(Provider):
     real_base_url = "https://api.alppay.io/v2"
     simulations = SIMULATIONS
     stories = STORIES
+    simulation_params = SIMULATION_PARAMS
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the docs' samples (ak_live_... API key, sk_live_... HMAC key).
@@ -87,6 +89,12 @@ class AlpPay(Provider):
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         return auth.verify_webhook(str(merchant["hmac_key"]), headers, body)
+
+    def objects(self, backend) -> list[dict]:
+        return views.summaries(backend, backend.world.clock.now())
+
+    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
+        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin), "credentials": {

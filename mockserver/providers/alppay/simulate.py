@@ -180,3 +180,20 @@ STORIES = {
     "late": [{"advance": "2h31m"}, {"pay": {"payment": "{ref}"}}, {"advance": "5m"}],
     "expire": [{"advance": "2h31m"}],
 }
+
+
+PAYMENT = {"for": "payment", "id": "payment"}
+WITHDRAWAL = {"for": "withdrawal", "id": "withdrawal"}
+SIMULATION_PARAMS = {
+    "pay": {**PAYMENT, "presets": {"Pay exact": {"kind": "exact"}, "Pay half": {"kind": "partial"},
+                                   "Overpay (+50%)": {"kind": "over"}, "Pay from a risky address": {"risk": "danger"}},
+            "fields": {"amount": "number", "kind": ["exact", "partial", "over"], "risk": ["clean", "danger"]}},
+    "confirm": {**PAYMENT, "presets": {"Confirm (accept as it stands)": {}}},
+    "expire": {**PAYMENT, "presets": {"Expire now": {}}},
+    "aml": {**PAYMENT, "presets": {"AML flags it": {}}},
+    "approve_withdrawal": {**WITHDRAWAL, "presets": {"Approve": {}}},
+    "complete_withdrawal": {**WITHDRAWAL, "presets": {"Complete": {}}},
+    "cancel_withdrawal": {**WITHDRAWAL, "presets": {"Cancel": {}}},
+    "fund": {"for": None, "fields": {"method": sorted(METHODS), "amount": "number", "merchant": "json"}},
+    "balances": {"for": None, "presets": {"Show balances": {}}, "fields": {"merchant": "json"}},
+}

@@ -101,3 +101,34 @@ def withdrawal_view(withdrawal: "Withdrawal") -> dict:
         "updatedAt": iso(withdrawal.updated_at),
         "timeToApprove": iso(withdrawal.approved_at),
     }
+
+
+def summaries(backend, now: datetime) -> list[dict]:
+    """The dashboard's list: payments and withdrawals, in the API's status words."""
+    out = [{"kind": "payment", "id": p.id, "status": p.status(now), "created": iso(p.created_at),
+            "amounts": {"expected": f"{money(p.amount)} {p.asset.short}",
+                        "received": f"{money(p.received())} {p.asset.short}"}}
+           for p in backend.payment_order]
+    out += [{"kind": "withdrawal", "id": w.id, "status": w.status, "created": iso(w.created_at),
+             "amounts": {"amount": f"{money(w.amount)} {w.asset.short}"}} for w in backend.withdrawal_order]
+    return out
+
+
+def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
+    if kind == "payment" and (p := backend.payments.get(object_id)) is not None:
+        expected, paid = p.amount, p.received()
+        return {"kind": kind, "id": p.id, "status": p.status(now), "api": payment_view(p, now),
+                "created": iso(p.created_at),
+                "amounts": {"expected": money(expected), "paid": money(paid),
+                            "over": money(max(paid - expected, Decimal(0))),
+                            "under": money(max(expected - paid, Decimal(0))), "unit": p.asset.short},
+                "confirmations": None, "expires_at": p.expires_at.isoformat(), "addresses": [p.address],
+                "refs": [p.id, p.invoice], "page": f"/alppay/payment-invoice?id={p.id}"}
+    if kind == "withdrawal" and (w := backend.withdrawals.get(object_id)) is not None:
+        return {"kind": kind, "id": w.id, "status": w.status, "api": withdrawal_view(w),
+                "created": iso(w.created_at),
+                "amounts": {"expected": money(w.amount), "paid": money(w.received), "over": None,
+                            "under": None, "unit": w.asset.short},
+                "confirmations": None, "expires_at": None, "addresses": [], "refs": [w.id, w.invoice],
+                "page": None}
+    return None

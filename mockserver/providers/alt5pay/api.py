@@ -168,7 +168,7 @@ async def pay_invoice_page(request: web.Request) -> web.Response:
     invoice = world.backend(PROVIDER).invoices.get(request.query.get("inv", ""))
     if invoice is None:
         raise NotFound("Invoice Not Found")
-    return web.Response(text=invoice_page(invoice, world.clock.now()), content_type="text/html")
+    return web.Response(text=invoice_page(world.providers[PROVIDER], invoice, world.clock.now()), content_type="text/html")
 
 
 # -- account endpoints of the docs v2.10.10: fees, transactions, assets, payouts -------------------

@@ -5,6 +5,7 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from ...dashboard.panel import STYLE, simulate_panel
 from . import pricing
 
 if TYPE_CHECKING:
@@ -12,20 +13,19 @@ if TYPE_CHECKING:
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Invoice {ref} - ALT 5 Pay (sandbox)</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
-.sandbox{{border:2px dashed #c80;padding:1rem;margin-top:2rem}}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}{style}</style></head>
 <body>
 <h1>Invoice {ref}</h1>
 <p>Total: <strong>{total} {currency}</strong> &middot; Paid: <span id="paid">{paid}</span> {currency}</p>
 <p>Status: <strong id="status">{status}</strong></p>
-<div class="sandbox"><p><strong>Sandbox</strong>: pay with
-<code>POST /_sandbox/simulate/alt5pay/pay</code> and
-<code>{{"invoice": "{invoice_id}", "asset": "btc", "fraction": 1}}</code>.</p></div>
+{panel}
 </body></html>
 """
 
 
-def invoice_page(invoice: "Invoice", now: datetime) -> str:
+def invoice_page(provider, invoice: "Invoice", now: datetime) -> str:
     return PAGE.format(ref=escape(invoice.ref_id), total=invoice.total_amount,
                        currency=escape(invoice.currency), paid=pricing.fiat(invoice.paid_amount(now)),
-                       status=escape(invoice.payment_status(now)), invoice_id=escape(invoice.invoice_id))
+                       status=escape(invoice.payment_status(now)), style=STYLE,
+                       panel=simulate_panel(provider, "invoice", invoice.invoice_id))

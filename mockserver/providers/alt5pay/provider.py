@@ -16,7 +16,8 @@ from . import api, jsjson
 from .auth import hmac_hex, remember_replay_key, sign_request
 from .errors import render_error
 from .backend import Alt5Backend
-from .simulate import SIMULATIONS, STORIES
+from . import views
+from .simulate import SIMULATION_PARAMS, SIMULATIONS, STORIES, _view
 
 _nonces = itertools.count(secrets.randbelow(500_000))
 
@@ -29,6 +30,7 @@ class Alt5Pay(Provider):
     real_base_url = "https://api.digitalpaydev.com"
     simulations = SIMULATIONS
     stories = STORIES
+    simulation_params = SIMULATION_PARAMS
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: a 40-hex public key (as in the docs' sample), a
@@ -75,6 +77,13 @@ class Alt5Pay(Provider):
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         received = next((v for k, v in headers.items() if k.lower() == "signature"), "")
         return hmac.compare_digest(hmac_hex(str(merchant.get("secret", "")), body), received.strip().lower())
+
+    def objects(self, backend) -> list[dict]:
+        return views.summaries(backend, backend.world.clock.now())
+
+    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
+        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now(),
+                                    lambda wallet: _view(backend.world, backend, wallet))
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin), "credentials": {

@@ -180,3 +180,14 @@ STORIES = {
                "steps": [{"advance": "61m"}],
                "state": [{"simulate": "state", "params": {"address": "{ref}"}}]},
 }
+
+
+TARGETS = {"invoice": "invoice", "address": "address"}
+SIMULATION_PARAMS = {
+    "pay": {"for": TARGETS,
+            "presets": {"Pay what is due": {"fraction": 1}, "Pay half of what is due": {"fraction": 0.5}},
+            "fields": {"asset": "text", "amount": "number", "fiat": "number", "fraction": "number",
+                       "source_address": "text"}},
+    "confirm": {"for": TARGETS, "presets": {"Confirm now": {}}, "fields": {"confirmations": "json"}},
+    "expire": {"for": TARGETS, "presets": {"Expire now": {}}},
+}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -58,3 +59,47 @@ def settlement_view(settlement: "Settlement") -> dict:
     return {"amount_paid": settlement.amount_paid, "fee_amount": settlement.processing_fees,
             "date": stamp_iso(settlement.created_at), "currency": settlement.currency,
             "payment_type_fee": settlement.fee, "payment_type": settlement.payment_type, "notes": ""}
+
+
+def summaries(backend, now: datetime) -> list[dict]:
+    """The dashboard's list: hosted invoices and wallet addresses."""
+    out = [{"kind": "invoice", "id": i.invoice_id, "status": i.payment_status(now),
+            "created": i.created_at.isoformat(),
+            "amounts": {"total": f"{i.total_amount} {i.currency}", "paid": f"{i.paid_amount(now)} {i.currency}"}}
+           for i in backend.invoices.values()]
+    out += [{"kind": "address", "id": w.address, "status": _wallet_status(w, now),
+             "created": w.created_at.isoformat(),
+             "amounts": {"received": f"{sum((p.amount for p in w.payments), Decimal(0))} {w.asset.coin}"}}
+            for w in backend.wallets.values()]
+    return out
+
+
+def _wallet_status(wallet, now: datetime) -> str:
+    if wallet.payments:
+        return wallet.payments[-1].status(now)
+    return "Expired" if now >= wallet.expires_at else "Waiting"
+
+
+def dashboard_view(backend, kind: str, object_id: str, now: datetime, wallet_view) -> dict | None:
+    if kind == "invoice" and (i := backend.invoices.get(object_id)) is not None:
+        expected, paid = i.total_amount, i.paid_amount(now)
+        return {"kind": kind, "id": i.invoice_id, "status": i.payment_status(now),
+                "api": invoice_view(i, now), "created": i.created_at.isoformat(),
+                "amounts": {"expected": str(expected), "paid": str(paid),
+                            "over": str(max(paid - expected, 0)), "under": str(max(expected - paid, 0)),
+                            "unit": i.currency},
+                "confirmations": None, "expires_at": None,
+                "addresses": [w.address for w in i.wallets.values()], "refs": [i.invoice_id, i.ref_id],
+                "page": f"/alt5pay/payinvoice/?inv={i.invoice_id}"}
+    if kind == "address" and (w := backend.wallets.get(object_id)) is not None:
+        paid = sum((p.amount for p in w.payments), Decimal(0))
+        last = w.payments[-1] if w.payments else None
+        return {"kind": kind, "id": w.address, "status": _wallet_status(w, now),
+                "api": wallet_view(w), "created": w.created_at.isoformat(),
+                "amounts": {"expected": None, "paid": str(paid), "over": None, "under": None,
+                            "unit": w.asset.coin},
+                "confirmations": {"received": min(last.confirmations(now), w.asset.confirmations),
+                                  "required": w.asset.confirmations} if last else None,
+                "expires_at": w.expires_at.isoformat(), "addresses": [w.address], "refs": [w.ref_id],
+                "page": None}
+    return None
