@@ -1,4 +1,5 @@
-"""pytest plugin (entry point `provider_sandbox`): YAML scenarios as tests, and a `sandbox` fixture.
+"""pytest plugin (entry point `provider_sandbox`): YAML scenarios as tests, `sandbox` and
+`sandbox_contracts` fixtures.
 
 - Every `*.yaml` / `*.yml` under a folder named `scenarios` is collected; each scenario in it is one
   test item, run by the scenario runner. A failure prints the runner's report (step, expected,
@@ -7,6 +8,7 @@
   background thread (127.0.0.1:0, virtual clock), reset before each test: seed 1, start
   2024-01-15T10:00:00Z, merchants' original settings. See mockserver/scenarios/sandbox.py for why
   a thread.
+- `sandbox_contracts`: mockserver.contracts for a test (validate a request or webhook body, strict or not).
 - `--sandbox-server URL` runs collected scenarios against a running sandbox instead.
 """
 from __future__ import annotations
@@ -110,3 +112,12 @@ def sandbox(request: pytest.FixtureRequest):
     handle = SandboxHandle(server.url)
     handle.restore(request.config.stash[_MERCHANTS])
     return handle
+
+
+@pytest.fixture
+def sandbox_contracts():
+    """Check your own messages against a provider's contracts (see mockserver.contracts):
+    `sandbox_contracts.assert_valid("cryptopayment", "invoice-create.request", body, strict=True)`,
+    `.validate(...)` (a list of violations), `.messages(provider)`."""
+    from mockserver.contracts import ContractChecker
+    return ContractChecker()

@@ -61,6 +61,7 @@ class ContractSet:
             if "$id" in schema:
                 resources.append((schema["$id"], resource))
         registry = Registry().with_resources(resources)
+        self.registry = registry  # mockserver.contracts resolves $ref with it for strict checks
         checker = FormatChecker()
         self._validators = {
             name: Draft202012Validator(schema, registry=registry, format_checker=checker)
