@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test fuzz bench soak lint clean
+.PHONY: serve test tools fuzz bench soak lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ fuzz: $(STAMP)
 	SANDBOX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SANDBOX_FUZZ_REPORT=fuzz-report.txt \
 		$(BIN)/python -m pytest -s tests/test_fuzz_bad_input.py $(ARGS)
 
+# npm tools for the OpenAPI checks (Prism): the tests skip without them, except in CI, where they fail
+PRISM := .tools/node_modules/.bin/prism
+tools: $(PRISM)
+
+$(PRISM):
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error @stoplight/prism-cli@5.14.2
+
 bench: $(STAMP)
 	$(BIN)/python bench/create_invoice.py $(ARGS)
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
@@ -34,4 +41,4 @@ soak: $(STAMP)
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .tools build *.egg-info

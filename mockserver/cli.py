@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     contracts.add_argument("message", nargs="?", help="contract name, e.g. invoice-create.request")
     contracts.add_argument("files", nargs="*", help="JSON documents to validate")
     contracts.set_defaults(func=cmd_contracts)
+    from .openapi_cli import add_openapi_command
+    add_openapi_command(sub)
     if importlib.util.find_spec("mockserver.scenarios.cli"):  # the scenario runner adds `run`
         from .scenarios.cli import add_run_command
         add_run_command(sub)

@@ -17,6 +17,7 @@ from .errors import BadRequest, NotFound, SandboxError
 from .guard import GUARD, mask_secrets
 from .webhooks import unusable_url
 from .http import WORLD, json_response, provider_middleware, query_int, read_json
+from .openapi import spec_for
 
 routes = web.RouteTableDef()
 
@@ -289,6 +290,16 @@ async def journal_export(request: web.Request) -> web.StreamResponse:
 async def violations(request: web.Request) -> web.Response:
     """Places where the sandbox's own output broke its contracts (should always be empty)."""
     return json_response(_world(request).self_violations)
+
+
+@routes.get("/_sandbox/openapi/{provider}.json")
+async def openapi_document(request: web.Request) -> web.Response:
+    """OpenAPI 3.1 of one provider, generated from its routes and contracts (core/openapi.py)."""
+    name = request.match_info["provider"]
+    _provider(request, name)
+    world = _world(request)
+    origin = world.public_url or str(request.url.origin())
+    return json_response(spec_for(request.app, world, name, origin))
 
 
 @routes.post("/_sandbox/reset")

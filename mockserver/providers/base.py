@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from ..core.openapi import ApiDescription
     from ..core.world import World
 
 Simulation = Callable[["World", Any, dict], Awaitable[dict]]
@@ -29,6 +30,7 @@ class Provider:
     # {verb: {"for": object kind, {kind: param naming it, ...} or None, "id": param naming the object,
     #         "presets": {button label: params}, "fields": {param: "number" | "text" | [choices]}}}
     simulation_params: dict[str, dict] = {}
+    api_description: "ApiDescription | None" = None   # routes -> contracts, auth: for OpenAPI
 
     def default_merchants(self) -> list[dict]:
         """Fake credentials shaped like the real ones, plus webhook settings."""

@@ -16,6 +16,7 @@ from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import render_error
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .openapi import API_DESCRIPTION
 
 
 class AlchemyPayProvider(Provider):
@@ -27,6 +28,7 @@ class AlchemyPayProvider(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
+    api_description = API_DESCRIPTION
 
     def default_merchants(self) -> list[dict]:
         # shaped like real credentials: 16-char appId and appSecret

@@ -15,6 +15,7 @@ from .backend import Backend
 from .model import NAME
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .openapi import API_DESCRIPTION
 from .views import CALLBACK_IPS
 from .webhooks import DEFAULT_SOURCE
 
@@ -28,6 +29,7 @@ class AlfaBitPay(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
+    api_description = API_DESCRIPTION
 
     def default_merchants(self) -> list[dict]:
         # [A] fake, shaped plausibly: the dashboard's API key (opaque), merchant uid/id/name as orders show them

@@ -14,6 +14,7 @@ from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .openapi import API_DESCRIPTION
 
 
 class AlpPay(Provider):
@@ -25,6 +26,7 @@ class AlpPay(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
+    api_description = API_DESCRIPTION
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the docs' samples (ak_live_... API key, sk_live_... HMAC key).

@@ -18,6 +18,7 @@ from .errors import render_error
 from .backend import Alt5Backend
 from . import views
 from .simulate import SIMULATION_PARAMS, SIMULATIONS, STORIES, _view
+from .openapi import API_DESCRIPTION
 
 _nonces = itertools.count(secrets.randbelow(500_000))
 
@@ -31,6 +32,7 @@ class Alt5Pay(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
+    api_description = API_DESCRIPTION
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: a 40-hex public key (as in the docs' sample), a

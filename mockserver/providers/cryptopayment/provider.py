@@ -15,6 +15,7 @@ from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .openapi import API_DESCRIPTION
 
 
 class CryptoPayment(Provider):
@@ -26,6 +27,7 @@ class CryptoPayment(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
+    api_description = API_DESCRIPTION
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: pk_/sk_ pair and a base64 APP_KEY.
