@@ -94,8 +94,8 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         cfg = _serve_config(args)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # a file's errors already say `file:line:`
+        print(exc if exc.file else f"config error: {exc}", file=sys.stderr)
         return 2
     try:
         level = 0 if args.quiet else 2 if args.verbose else 1

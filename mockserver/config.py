@@ -39,14 +39,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .core.clock import utc
 from .core.retention import Retention
+from .core.yamlfile import documents, line_of
 
 
 class ConfigError(ValueError):
-    pass
+    """`file` when the message already says `file:line:`; `key`: the top-level key at fault."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+        super().__init__(message)
+        self.file, self.key = file, key
+
+
+def _located(file: str, line: int | None, message: str) -> ConfigError:
+    return ConfigError(f"{file}:{line or 1}: {message}", file=file)
 
 
 @dataclass
@@ -86,7 +93,7 @@ class SandboxConfig:
             try:
                 cfg.start = datetime.fromisoformat(cfg.start.replace("Z", "+00:00"))
             except ValueError:
-                raise ConfigError(f"start is not an ISO 8601 instant: {cfg.start!r}") from None
+                raise ConfigError(f"start is not an ISO 8601 instant: {cfg.start!r}", key="start") from None
         if cfg.start is not None:
             cfg.start = utc(cfg.start)
         if cfg.clock not in ("virtual", "realtime"):
@@ -111,11 +118,32 @@ class SandboxConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> "SandboxConfig":
+        """The config file, checked against its schema: every problem as `file:line: message`."""
+        from .config_schema import problems
+        from .providers.registry import load_providers
+        file = str(path)
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-        return cls.from_mapping(data)
+            text = Path(path).read_text(encoding="utf-8")
+            parsed = list(documents(text, file, _located))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: cannot read: {exc}", file=file) from None
+        if len(parsed) > 1:
+            raise ConfigError(f"{file}:{parsed[1][2]}: one YAML document expected", file=file)
+        data, lines = (parsed[0][0], parsed[0][1]) if parsed else ({}, {})
+        data = {} if data is None else data
+        if not isinstance(data, dict):
+            raise ConfigError(f"{file}:1: the config is a mapping of settings (host, port, providers...)",
+                              file=file)
+        allow_external = data.get("allow_external_webhooks") is True
+        found = problems(data, lines, load_providers(), allow_external)
+        if found:
+            raise ConfigError("\n".join(f"{file}:{line or 1}: {message}" for line, message in found),
+                              file=file)
+        try:
+            return cls.from_mapping(data)
+        except ConfigError as exc:
+            line = line_of(lines, (exc.key,)) if exc.key else None
+            raise ConfigError(f"{file}:{line or 1}: {exc}", file=file) from None
 
     def provider_settings(self, name: str, default_merchants: list[dict]) -> dict:
         """Merchants from the config, each laid over the provider's default merchant."""

@@ -71,10 +71,10 @@ def test_seed_flag_overrides_config_and_makes_ids_deterministic(tmp_path: Path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("colour: blue\n", "unknown config keys: colour"),
-    ("clock: sideways\n", "clock must be virtual or realtime"),
-    ("start: yesterday\n", "start is not an ISO 8601 instant"),
-    ("- just\n- a list\n", "config must be a mapping"),
+    ("colour: blue\n", "bad.yaml:1: unknown key 'colour'"),
+    ("clock: sideways\n", "bad.yaml:1: clock: unknown value 'sideways'"),
+    ("port: 1\nstart: yesterday\n", "bad.yaml:2: start is not an ISO 8601 instant"),
+    ("- just\n- a list\n", "bad.yaml:1: the config is a mapping"),
 ])
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path, text: str, message: str):
     cfg = tmp_path / "bad.yaml"

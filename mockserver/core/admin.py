@@ -15,7 +15,7 @@ from .clock import check_instant, utc
 from .durations import format_duration, parse_duration
 from .errors import BadRequest, NotFound, SandboxError
 from .guard import GUARD, mask_secrets
-from .webhooks import unusable_url
+from .settings import check_merchant_keys, check_merchant_settings
 from .http import WORLD, json_response, provider_middleware, query_int, read_json
 from .openapi import spec_for
 
@@ -147,29 +147,13 @@ async def update_merchant(request: web.Request) -> web.Response:
     # Everything is checked on a copy first: a refused PATCH changes nothing.
     candidate = {**backend.merchants[index], **body}
     try:
+        check_merchant_keys(provider, body)   # a typo or a wrong type is refused, not ignored
         check_merchant_settings(candidate, body, _world(request).allow_external_webhooks)
         provider.check_merchant(candidate)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     backend.merchants[index].update(candidate)
     return json_response(backend.merchants[index])
-
-
-def check_merchant_settings(merchant: dict, changed: dict, allow_external: bool) -> None:
-    """The settings every provider shares: webhook URLs are usable when set (a delivery to them
-    could be attempted), and the webhook timeout is a sane number of seconds."""
-    for key in changed:
-        if key.endswith("url") and merchant[key] not in (None, ""):
-            reason = unusable_url(merchant[key], allow_external)
-            if reason is not None:
-                raise ValueError(f"{key}: {reason}")
-    if "webhook_timeout" in changed:
-        value = merchant["webhook_timeout"]
-        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            raise ValueError("webhook_timeout must be a number of seconds")
-        if not 0 < value <= 120:
-            raise ValueError("webhook_timeout must be in (0, 120] seconds")
-        merchant["webhook_timeout"] = float(value)
 
 
 @routes.post("/_sandbox/simulate/{provider}/{action}")

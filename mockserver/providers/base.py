@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 
 Simulation = Callable[["World", Any, dict], Awaitable[dict]]
 
+# JSON Schema pieces for the settings a person types (config file, admin PATCH).
+TEXT = {"type": "string"}
+FLAG = {"type": "boolean"}
+NUMBER = {"type": "number"}
+OPTIONAL_URL = {"type": ["string", "null"], "description": "an absolute http(s) URL or inbox:NAME"}
+OPTIONAL_TEXT = {"type": ["string", "null"]}
+TEXT_LIST = {"type": "array", "items": {"type": "string"}}
+DURATION = {"type": ["string", "number"], "description": "a duration such as 90s, 5m, 1h"}
+# Every provider delivers webhooks: the core checks these two (URL usable, timeout sane).
+WEBHOOK_SETTINGS = {"webhook_url": OPTIONAL_URL, "webhook_timeout": NUMBER}
+
 
 class Provider:
     name: str = ""
@@ -31,6 +42,11 @@ class Provider:
     #         "presets": {button label: params}, "fields": {param: "number" | "text" | [choices]}}}
     simulation_params: dict[str, dict] = {}
     api_description: "ApiDescription | None" = None   # routes -> contracts, auth: for OpenAPI
+    # Every key the provider's code reads, as JSON Schema: merchant settings (config `merchants`
+    # entries and PATCH .../merchant) and provider options (config `options`). Anything else is
+    # refused as a typo, so every key read must be declared here.
+    merchant_settings: dict[str, dict] = WEBHOOK_SETTINGS
+    option_settings: dict[str, dict] = {}
 
     def default_merchants(self) -> list[dict]:
         """Fake credentials shaped like the real ones, plus webhook settings."""

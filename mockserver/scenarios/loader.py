@@ -17,6 +17,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from mockserver.core.durations import parse_duration
+from mockserver.core.settings import unknown
+from mockserver.core.yamlfile import LinedError, Loader, documents, line_of
 
 from .schema import SCHEMA, STEP_DEFS, VERBS
 
@@ -26,10 +28,8 @@ DEFAULT_WEBHOOK_TIMEOUT = 1.0
 _ENV = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
 
 
-class ScenarioLoadError(Exception):
-    def __init__(self, file: str, line: int | None, message: str):
-        super().__init__(f"{file}:{line or 1}: {message}")
-        self.file, self.line, self.message = file, line, message
+class ScenarioLoadError(LinedError):
+    """`file:line: message`, printed by the caller instead of a traceback."""
 
 
 @dataclass
@@ -79,16 +79,6 @@ class Scenario:
         return f"{self.file}::{self.name}"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps: `start:` stays a string for the schema."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _substitute_env(text: str, file: str, line: int) -> str:
     def repl(match: re.Match) -> str:
         if match.group(0) == "$$":
@@ -106,38 +96,15 @@ def _substitute_env(text: str, file: str, line: int) -> str:
     return _ENV.sub(repl, text)
 
 
-class _Builder:
-    """Turns a composed YAML node into plain data, remembering each value's line."""
-
-    def __init__(self, loader: _Loader, file: str):
-        self.loader, self.file = loader, file
-        self.lines: dict[tuple, int] = {}
-
-    def build(self, node: yaml.Node, path: tuple = ()) -> Any:
-        line = node.start_mark.line + 1
-        self.lines[path] = line
-        if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
-            out: dict = {}
-            for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                key_line = key_node.start_mark.line + 1
-                if not isinstance(key, (str, int, float, bool)) or key is None:
-                    raise ScenarioLoadError(self.file, key_line, f"{_fmt(path)}: keys must be plain words")
-                if key in out:
-                    raise ScenarioLoadError(self.file, key_line, f"{_fmt(path)}: duplicate key {key!r}")
-                out[key] = self.build(value_node, path + (key,))
-                self.lines[path + (key,)] = key_line
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        value = self.loader.construct_object(node, deep=True)
+def _scalar(file: str):
+    def hook(value: Any, node: yaml.ScalarNode, line: int) -> Any:
         if isinstance(value, str) and "$" in value:
-            value = _substitute_env(value, self.file, line)
+            value = _substitute_env(value, file, line)
             if node.style is None and node.value.strip().startswith("${"):
                 # an unquoted `${SEED:-7}` gets YAML's implicit typing after substitution
-                value = yaml.load(value, Loader=_Loader) if value.strip() else value
+                value = yaml.load(value, Loader=Loader) if value.strip() else value
         return value
+    return hook
 
 
 def _fmt(path: Iterable) -> str:
@@ -155,11 +122,7 @@ def _fmt(path: Iterable) -> str:
     return prefix + out if (prefix or out) else "(top level)"
 
 
-def _line(lines: dict[tuple, int], path: tuple) -> int | None:
-    path = tuple(path)
-    while path not in lines and path:
-        path = path[:-1]
-    return lines.get(path)
+_line = line_of
 
 
 _TOP = Draft202012Validator({**SCHEMA, "properties": {**SCHEMA["properties"], "steps": {
@@ -281,31 +244,13 @@ def _check_provider(name: str, file: str, line: int | None) -> None:
     except Exception:  # noqa: BLE001 - a broken provider is reported by the runner, not here
         return
     if name not in names:
-        raise ScenarioLoadError(file, line, f"provider: unknown provider {name!r} "
-                                f"(known: {', '.join(sorted(names))})")
+        raise ScenarioLoadError(file, line, f"provider: {unknown('provider', name, names)}")
 
 
 def load_text(text: str, file: str = "<string>") -> list[Scenario]:
     """Every scenario in a YAML text (one per `---` document)."""
-    loader = _Loader(text)
-    scenarios: list[Scenario] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            builder = _Builder(loader, file)
-            data = builder.build(node)
-            scenarios.append(_build_scenario(data, file, builder.lines, node.start_mark.line + 1))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise ScenarioLoadError(file, line, f"YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioLoadError(file, None, f"YAML: {exc}") from None
-    finally:
-        loader.dispose()
+    scenarios = [_build_scenario(data, file, lines, doc_line) for data, lines, doc_line
+                 in documents(text, file, ScenarioLoadError, _scalar(file), _fmt)]
     if not scenarios:
         raise ScenarioLoadError(file, 1, "empty file: expected a scenario")
     return scenarios

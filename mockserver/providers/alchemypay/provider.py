@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ...core.clock import Clock
 from ...core.http import provider_middleware
-from ..base import Provider
+from ..base import DURATION, FLAG, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, auth, catalog, pages
 from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import render_error
@@ -29,6 +29,14 @@ class AlchemyPayProvider(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    # backend.setting(): a merchant's setting, else the provider option of the same name
+    _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG,
+                  "webhook_clock": {"enum": ["wall", "virtual"]},
+                  "timestamp_window": {"type": ["string", "number", "boolean", "null"],
+                                       "description": "a duration such as 5m, or off"}}
+    merchant_settings = {**WEBHOOK_SETTINGS, "app_id": TEXT, "app_secret": TEXT, **_BEHAVIOUR}
+    option_settings = {**_BEHAVIOUR, "webhook_timeout": WEBHOOK_SETTINGS["webhook_timeout"],
+                       "sell_expiry": DURATION}
 
     def default_merchants(self) -> list[dict]:
         # shaped like real credentials: 16-char appId and appSecret

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.http import provider_middleware
-from ..base import Provider
+from ..base import FLAG, NUMBER, OPTIONAL_TEXT, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, pages
 from .auth import verify_signature
 from .errors import render_error
@@ -30,6 +30,11 @@ class AlfaBitPay(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "merchant_uid": TEXT, "merchant_id": TEXT,
+                         "merchant_name": TEXT, "callback_source_address": OPTIONAL_TEXT,
+                         "callback_forwarded_for": OPTIONAL_TEXT, "withdrawals_enabled": FLAG}
+    option_settings = {"expiry_minutes": NUMBER,
+                       "rates": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
 
     def default_merchants(self) -> list[dict]:
         # [A] fake, shaped plausibly: the dashboard's API key (opaque), merchant uid/id/name as orders show them

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ...core import callers
 from ...core.http import provider_middleware
-from ..base import Provider
+from ..base import NUMBER, OPTIONAL_URL, TEXT, TEXT_LIST, WEBHOOK_SETTINGS, Provider
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
@@ -27,6 +27,14 @@ class AlpPay(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    _AMOUNT = {"type": ["string", "number"]}
+    merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "hmac_key": TEXT,
+                         "ip_whitelist": TEXT_LIST, "trusted_proxies": TEXT_LIST,
+                         "withdrawal_webhook_url": OPTIONAL_URL, "payment_timeout": NUMBER,
+                         "fee_fixed": _AMOUNT, "fee_percent": _AMOUNT,
+                         "profile": {"type": "object", "description": "the `merchant` object shown to payers"},
+                         "balances": {"type": "object", "additionalProperties": _AMOUNT,
+                                      "description": "opening balances, e.g. {USDT_tron: '100'}"}}
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the docs' samples (ak_live_... API key, sk_live_... HMAC key).

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ...core.clock import Clock
 from ...core.http import provider_middleware
-from ..base import Provider
+from ..base import NUMBER, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, jsjson
 from .auth import hmac_hex, remember_replay_key, sign_request
 from .errors import render_error
@@ -33,6 +33,10 @@ class Alt5Pay(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
+            "ipn_pending": {"type": ["boolean", "string"]}}
+    merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN}
+    option_settings = {"address_ttl_minutes": NUMBER, "timestamp_tolerance": NUMBER, **_IPN}
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: a 40-hex public key (as in the docs' sample), a

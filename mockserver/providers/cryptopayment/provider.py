@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.http import provider_middleware
-from ..base import Provider
+from ..base import NUMBER, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
@@ -28,6 +28,9 @@ class CryptoPayment(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "api_secret": TEXT, "app_key": TEXT}
+    option_settings = {"expiry_minutes": NUMBER,
+                       "prices": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: pk_/sk_ pair and a base64 APP_KEY.

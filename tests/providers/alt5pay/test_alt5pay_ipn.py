@@ -147,8 +147,10 @@ async def test_all_delays_setting_uses_the_eleventh_delay_too(api, admin, hook):
     assert len(rec.requests) == 12
 
 
-async def test_unknown_schedule_setting_falls_back_to_the_stop_rule(api, admin, hook):
-    await admin("/providers/alt5pay/merchant", {"ipn_schedule": ["nonsense"]}, method="PATCH")
+async def test_unknown_schedule_setting_is_refused_and_the_stop_rule_stays(api, admin, hook):
+    for bad in (["nonsense"], "all_delay"):
+        status, out = await admin("/providers/alt5pay/merchant", {"ipn_schedule": bad}, method="PATCH")
+        assert status == 400 and "ipn_schedule" in out["error"]["message"]
     _, delivery, _ = await _never_200(api, admin, hook, "retry-bad")
     assert delivery["attempt_count"] == 11
 

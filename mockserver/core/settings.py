@@ -1,0 +1,89 @@
+"""Strict input where a person types: merchant settings and provider options.
+
+Each provider declares the keys its code reads (`Provider.merchant_settings`, `.option_settings`:
+key -> JSON Schema); the config file and `PATCH /_sandbox/providers/{p}/merchant` are checked
+against the same schemas, so a typo is refused with a "did you mean" instead of being ignored,
+and a webhook URL is checked when it is set, not when a delivery fails. Validators are compiled
+once per provider.
+"""
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .webhooks import unusable_url
+from .yamlfile import describe_path
+
+if TYPE_CHECKING:
+    from ..providers.base import Provider
+
+# path of an object with an unknown key -> (what such a key is called, whose it is)
+Nouns = Callable[[tuple], "tuple[str, str]"]
+
+
+def unknown(what: str, word: Any, choices: Iterable[str], owner: str = "") -> str:
+    """"unknown WHAT 'x' for OWNER (did you mean 'y'?)", or the known choices when none is close."""
+    choices = sorted(map(str, choices))
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    head = f"unknown {what} {word!r}" + (f" for {owner}" if owner else "")
+    if close:
+        return f"{head} (did you mean {close[0]!r}?)"
+    return f"{head} (known: {', '.join(choices) or 'none'})"
+
+
+def closed_object(properties: dict[str, dict]) -> dict:
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def explain(error: ValidationError, nouns: Nouns) -> list[tuple[tuple, str]]:
+    """(path, message) for a schema error: unknown keys and enum values get a "did you mean"."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        what, owner = nouns(path)
+        return [(path + (key,), unknown(what, key, allowed, owner))
+                for key in error.instance if key not in allowed]
+    where = describe_path(path) + ": " if path else ""
+    if error.validator == "enum" and isinstance(error.instance, str):
+        return [(path, where + unknown("value", error.instance, error.validator_value))]
+    hint = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if hint and error.validator in ("type", "pattern", "anyOf"):
+        return [(path, f"{where}{error.instance!r} is not valid here: expected {hint}")]
+    return [(path, where + error.message)]
+
+
+_validators: dict[str, Draft202012Validator] = {}
+
+
+def _merchant_validator(provider: "Provider") -> Draft202012Validator:
+    validator = _validators.get(provider.name)
+    if validator is None:
+        validator = _validators[provider.name] = Draft202012Validator(closed_object(provider.merchant_settings))
+    return validator
+
+
+def check_merchant_keys(provider: "Provider", settings: dict) -> None:
+    """ValueError naming the first unknown or mistyped key of `settings` (a partial merchant)."""
+    for error in _merchant_validator(provider).iter_errors(settings):
+        raise ValueError(explain(error, lambda _path: ("merchant key", provider.name))[0][1])
+
+
+def check_merchant_settings(merchant: dict, changed: dict, allow_external: bool) -> None:
+    """The settings every provider shares: webhook URLs are usable when set (a delivery to them
+    could be attempted), and the webhook timeout is a sane number of seconds."""
+    for key in changed:
+        if key.endswith("url") and merchant[key] not in (None, ""):
+            reason = unusable_url(merchant[key], allow_external)
+            if reason is not None:
+                raise ValueError(f"{key}: {reason}")
+    if "webhook_timeout" in changed:
+        value = merchant["webhook_timeout"]
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise ValueError("webhook_timeout must be a number of seconds")
+        if not 0 < value <= 120:
+            raise ValueError("webhook_timeout must be in (0, 120] seconds")
+        merchant["webhook_timeout"] = float(value)
