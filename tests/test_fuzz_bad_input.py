@@ -161,6 +161,14 @@ class Fuzzer:
                 await resp.read()
             if self.spy.last:
                 self.contract_of[route] = self.spy.last.split("/", 1)[-1]
+            elif route.method != "GET":
+                # a check before the contract refused the probe (e.g. a token): the naming rule
+                # <last two path segments>.request / <last segment>.request, when such a file exists
+                parts = [p for p in route.template.split("/") if p and "{" not in p]
+                for name in ("-".join(parts[-2:]) + ".request", parts[-1] + ".request"):
+                    if name in load_contracts(route.owner):
+                        self.contract_of[route] = name
+                        break
         self.image = state_image(self.world)
 
     def contract_strategy(self, owner: str, contract: str) -> st.SearchStrategy:
