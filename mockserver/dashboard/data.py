@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
@@ -36,11 +36,19 @@ def clock(world) -> dict:
     return view
 
 
-def until(world, instant: str | None) -> str | None:
+def instant(text: str | None) -> datetime:
+    """An ISO 8601 instant as any provider writes it ("...Z" too); missing -> the earliest."""
+    if not text:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def until(world, when: str | None) -> str | None:
     """"in 29m12s" / "12m ago" on the virtual clock."""
-    if not instant:
+    if not when:
         return None
-    delta = datetime.fromisoformat(instant) - world.clock.now()
+    delta = instant(when) - world.clock.now()
     if delta.total_seconds() >= 0:
         return f"in {format_duration(delta)}"
     return f"{format_duration(-delta)} ago"
@@ -126,7 +134,7 @@ def timeline(world, view: dict) -> list[dict]:
             items.append({"at": tx.seen_at.isoformat(), "seq": 0, "kind": "chain.transfer",
                           "text": f"{tx.amount} on {tx.network} to {address} "
                                   f"(txid {tx.txid[:16]}…, {tx.confirmations(now)} confirmations)"})
-    items.sort(key=lambda i: (i["at"] or "", i["seq"]))
+    items.sort(key=lambda i: (instant(i["at"]), i["seq"]))
     return items[-TIMELINE_LIMIT:]
 
 

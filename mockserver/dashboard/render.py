@@ -20,7 +20,7 @@ def _short_time(value: str | None) -> str:
     if not value:
         return "-"
     try:
-        return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S")
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
         return value
 

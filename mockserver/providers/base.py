@@ -47,6 +47,7 @@ class Provider:
     # refused as a typo, so every key read must be declared here.
     merchant_settings: dict[str, dict] = WEBHOOK_SETTINGS
     option_settings: dict[str, dict] = {}
+    webhook_signature: str = ""  # how a merchant verifies a webhook, for the dashboard's delivery page
 
     def default_merchants(self) -> list[dict]:
         """Fake credentials shaped like the real ones, plus webhook settings."""

@@ -121,5 +121,6 @@ def page(browser):
 def screenshot(tab, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    tab.evaluate("document.getElementById('toast') && (document.getElementById('toast').className = '')")
     tab.screenshot(path=str(path), full_page=False)
     return path

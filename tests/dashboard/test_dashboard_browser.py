@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -97,6 +99,7 @@ def test_advancing_the_clock_shows_a_retry_live(browser, page, story):
     other.close()
     expect(page.locator("#attempts tbody tr")).to_have_count(2)
     expect(page.locator("#delivery-status")).to_have_text("delivered")
+    expect(page.locator("#clock-now")).to_have_text("2025-01-15 10:05:00")   # the header follows the clock
     expect(page.locator("#attempts tbody tr").nth(1)).to_contain_text("200")
     screenshot(page, "delivery")
 
@@ -169,4 +172,28 @@ def test_reset_from_the_page(page, story):
     expect(page.locator("#provider-cryptopayment")).to_contain_text("(0 objects)")
     expect(page.locator("#clock-elapsed")).to_have_text("0s")
     if os.environ.get("DASHBOARD_README_IMAGE"):   # refresh the README's picture from this run
+        (ROOT / "docs" / "images").mkdir(exist_ok=True)
         shutil.copy(ROOT / "reports" / "screenshots" / "invoice.png", ROOT / "docs" / "images" / "dashboard.png")
+
+
+@pytest.mark.parametrize("provider", ["alt5pay", "alchemypay", "alfabit", "alppay", "cryptopayment"])
+def test_every_providers_objects_and_hosted_page(page, story, provider):
+    """`mockserver trigger` makes an object the way a client would; its dashboard page shows the
+    API's status, and its hosted page (where the provider has one) offers the simulate buttons."""
+    done = subprocess.run([sys.executable, "-m", "mockserver.cli", "trigger", provider, "partial"
+                           if provider != "alchemypay" else "exact", "--server", story["base"]],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    page.goto(f"{story['base']}/_sandbox/ui/p/{provider}")
+    first = page.locator("#objects tbody tr a").first
+    expect(first).to_be_visible()
+    status = page.locator("#objects tbody tr").first.locator(".status").inner_text()
+    first.click()
+    expect(page.locator("#status")).to_have_text(status)
+    expect(page.locator("#timeline li").first).to_contain_text("created")
+    screenshot(page, f"object-{provider}")
+    hosted = page.locator("a", has_text="Hosted page")
+    if hosted.count():
+        hosted.click()
+        expect(page.locator("section.sandbox button").first).to_be_visible()
+        screenshot(page, f"hosted-{provider}")

@@ -94,3 +94,29 @@ async def test_tampered_copy_reaches_the_merchant_and_fails_verification(client,
 async def test_every_page_renders(client, page):
     resp = await client.get(page)
     assert resp.status == 200 and "</html>" in await resp.text()
+
+
+async def test_the_dashboard_is_under_the_admin_guard(aiohttp_client):
+    from mockserver.app import build_app
+    from mockserver.config import SandboxConfig
+    client = await aiohttp_client(build_app(SandboxConfig(seed=1, admin_token="t0ken")))
+    assert (await client.get("/_sandbox/ui/")).status == 401
+    assert (await client.get("/_sandbox/ui/deliveries")).status == 401
+    assert (await client.get("/_sandbox/ui/events")).status == 401
+    page = await client.get("/_sandbox/ui/", headers={"Authorization": "Bearer t0ken"})
+    assert page.status == 200
+    assert "c2FuZGJveC1hcHAta2V5LWZvci13ZWJob29rcy0wMDE=" in await page.text()   # secrets to the token holder
+    # the page's own writes are JSON: a form-encoded (cross-site-able) post is refused
+    form = await client.post("/_sandbox/ui/deliveries/x/tampered", data="a=1",
+                             headers={"Authorization": "Bearer t0ken",
+                                      "Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status == 415
+    cross = await client.post("/_sandbox/clock/advance", json={"by": "1m"},
+                              headers={"Authorization": "Bearer t0ken", "Origin": "http://evil.example"})
+    assert cross.status == 403
+
+
+async def test_on_loopback_without_a_token_the_credentials_are_shown_for_copying(client):
+    page = await client.get("/_sandbox/ui/")
+    assert page.status == 200
+    assert "sk_sandbox_9a8b7c6d5e4f3a2b1c0d" in await page.text()

@@ -35,6 +35,7 @@ class AlfaBitPay(Provider):
                          "callback_forwarded_for": OPTIONAL_TEXT, "withdrawals_enabled": FLAG}
     option_settings = {"expiry_minutes": NUMBER,
                        "rates": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
+    webhook_signature = ('body field "signature" = hex(HMAC-SHA256(key = your API key, message = the body without "signature", compact JSON in the order received)).')
 
     def default_merchants(self) -> list[dict]:
         # [A] fake, shaped plausibly: the dashboard's API key (opaque), merchant uid/id/name as orders show them

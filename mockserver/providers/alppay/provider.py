@@ -35,6 +35,7 @@ class AlpPay(Provider):
                          "profile": {"type": "object", "description": "the `merchant` object shown to payers"},
                          "balances": {"type": "object", "additionalProperties": _AMOUNT,
                                       "description": "opening balances, e.g. {USDT_tron: '100'}"}}
+    webhook_signature = ('header "X-HMAC" = hex(HMAC-SHA256(key = your HMAC key, message = the raw body bytes)); compare in constant time.')
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the docs' samples (ak_live_... API key, sk_live_... HMAC key).

@@ -37,6 +37,7 @@ class Alt5Pay(Provider):
             "ipn_pending": {"type": ["boolean", "string"]}}
     merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN}
     option_settings = {"address_ttl_minutes": NUMBER, "timestamp_tolerance": NUMBER, **_IPN}
+    webhook_signature = ('header "signature" = hex(HMAC-SHA512(key = your secret, message = the raw body bytes as posted)); in Node, JSON.stringify(req.body) reproduces those bytes.')
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: a 40-hex public key (as in the docs' sample), a

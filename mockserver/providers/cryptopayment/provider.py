@@ -31,6 +31,7 @@ class CryptoPayment(Provider):
     merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "api_secret": TEXT, "app_key": TEXT}
     option_settings = {"expiry_minutes": NUMBER,
                        "prices": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
+    webhook_signature = ('body field "signature" = hex(HMAC-SHA256(key = base64decode(APP_KEY), message = invoice_id + "." + event)); compare in constant time. Only invoice_id and event are signed: re-read amounts and status from GET /invoices/{id}.')
 
     def default_merchants(self) -> list[dict]:
         # Fake, shaped like the dashboard's: pk_/sk_ pair and a base64 APP_KEY.
