@@ -1,9 +1,15 @@
 """pytest plugin (entry point `provider_sandbox`): YAML scenarios as tests, `sandbox` and
 `sandbox_contracts` fixtures.
 
-- Every `*.yaml` / `*.yml` under a folder named `scenarios` is collected; each scenario in it is one
-  test item, run by the scenario runner. A failure prints the runner's report (step, expected,
-  got, journal), a file that does not load prints file:line: problem; never a traceback.
+Needs `pip install 'provider-sandbox[pytest]'`; `-p no:provider_sandbox` switches it off.
+
+- A `*.yaml` / `*.yml` under a folder named `scenarios` is collected only if it is a scenario file
+  (a top-level `scenario:` key); other YAML there (a load-test config) is left alone. Each
+  scenario in it is one test item, run by the scenario runner. A failure prints the runner's
+  report (step, expected, got, journal), a file that does not load prints file:line: problem;
+  never a traceback.
+- An async test that takes `sandbox` runs without `asyncio_mode = auto`: the plugin gives it
+  pytest-asyncio's marker (or, without pytest-asyncio, runs it on a fresh event loop itself).
 - `sandbox` (function scope) is a SandboxHandle on one session-wide sandbox served from a
   background thread (127.0.0.1:0, virtual clock), reset before each test: seed 1, start
   2024-01-15T10:00:00Z, merchants' original settings. See mockserver/scenarios/sandbox.py for why
@@ -14,9 +20,15 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import re
 from pathlib import Path
 
 import pytest
+
+# a document's top-level key (column 0), optionally quoted: `scenario: exact payment`
+_SCENARIO_KEY = re.compile(rb"""^["']?scenario["']?[ \t]*:""", re.MULTILINE)
+_SNIFF_BYTES = 1 << 20  # scenario files are small; a huge YAML is somebody else's data
 
 _SERVER = pytest.StashKey[object]()
 _MERCHANTS = pytest.StashKey[dict]()
@@ -28,9 +40,52 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run collected YAML scenarios against this running sandbox")
 
 
+def is_scenario_file(path: Path) -> bool:
+    """A scenario file has a top-level `scenario:` key in one of its documents; read as bytes and
+    matched, not parsed, so unrelated (even invalid) YAML never fails collection."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return _SCENARIO_KEY.search(head) is not None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
-    if file_path.suffix in (".yaml", ".yml") and "scenarios" in file_path.parts[:-1]:
+    if (file_path.suffix in (".yaml", ".yml") and "scenarios" in file_path.parts[:-1]
+            and is_scenario_file(file_path)):
         return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _takes_sandbox(function) -> bool:
+    try:
+        return "sandbox" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj):
+    """Marks `async def test_...(sandbox)` for pytest-asyncio before it decides (in strict mode it
+    skips unmarked coroutines). A marker the user set, on the test, class or module, wins."""
+    if (inspect.iscoroutinefunction(obj) and collector.config.pluginmanager.has_plugin("asyncio")
+            and collector.istestfunction(obj, name) and _takes_sandbox(obj)
+            and collector.get_closest_marker("asyncio") is None
+            and not any(mark.name == "asyncio" for mark in getattr(obj, "pytestmark", []))):
+        pytest.mark.asyncio(obj)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """Without pytest-asyncio (or anyio's marker), an async test taking `sandbox` runs here."""
+    if (inspect.iscoroutinefunction(pyfuncitem.obj) and "sandbox" in pyfuncitem.fixturenames
+            and not pyfuncitem.config.pluginmanager.has_plugin("asyncio")
+            and pyfuncitem.get_closest_marker("anyio") is None):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+        return True
     return None
 
 
