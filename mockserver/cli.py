@@ -92,6 +92,7 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .core.contracts import ContractsUnavailable
     try:
         cfg = _serve_config(args)
     except ConfigError as exc:  # a file's errors already say `file:line:`
@@ -102,6 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_serve(cfg, {"fmt": args.log_format, "level": level}))
     except KeyboardInterrupt:
         pass
+    except ContractsUnavailable as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -109,13 +113,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
-    from .core.contracts import load_contracts
+    from .core.contracts import ContractsUnavailable, load_contracts
     from .providers.registry import load_providers
     providers = load_providers()
     if args.provider not in providers:
         print(f"unknown provider {args.provider!r}; known: {', '.join(sorted(providers))}", file=sys.stderr)
         return 2
-    contracts = load_contracts(args.provider)
+    try:
+        contracts = load_contracts(args.provider)
+    except ContractsUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if not args.message:
         print("\n".join(contracts.names()))
         return 0
@@ -139,8 +147,18 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's, once installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("provider-sandbox")
+    except PackageNotFoundError:
+        return "(not installed: run from a source tree)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="provider-sandbox")
+    parser.add_argument("--version", action="version", version=f"provider-sandbox {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="start the sandbox")
     serve.add_argument("--host", help="bind address (default 127.0.0.1); any other address needs the admin "

@@ -69,6 +69,7 @@ async def health(request: web.Request) -> web.Response:
     world = _world(request)
     return json_response({"status": "ok", "seed": world.seed, "clock": world.clock.describe(),
                           "providers": sorted(world.providers),
+                          "contracts": {name: world.contracts(name).describe() for name in sorted(world.providers)},
                           "self_violations": len(world.self_violations)})
 
 

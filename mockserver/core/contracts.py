@@ -17,13 +17,19 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .bundled import bundled
 from .errors import ContractViolation
 
 
+class ContractsUnavailable(Exception):
+    """A provider's contract set is missing or unreadable: the sandbox must not start without it
+    (every request it validates would otherwise fail later, as a 500)."""
+
+
 def contracts_root() -> Path:
-    """contracts/ beside the package (editable install or checkout), or $SANDBOX_CONTRACTS."""
+    """$SANDBOX_CONTRACTS, else the contracts the installed package ships, else the checkout's."""
     env = os.environ.get("SANDBOX_CONTRACTS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "contracts"
+    return Path(env) if env else bundled("contracts")
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,19 @@ class ContractSet:
         self.directory = directory
         self.schemas: dict[str, dict] = {}
         resources = []
-        for path in sorted(directory.glob("*.json")) if directory.is_dir() else ():
-            schema = json.loads(path.read_text(encoding="utf-8"))
+        hint = "set SANDBOX_CONTRACTS to a folder holding <provider>/*.json, or reinstall provider-sandbox"
+        if not directory.is_dir():
+            raise ContractsUnavailable(f"no contracts for {provider}: {directory} is not a folder ({hint})")
+        paths = sorted(directory.glob("*.json"))
+        if not paths:
+            raise ContractsUnavailable(f"no contracts for {provider}: {directory} has no *.json ({hint})")
+        for path in paths:
+            try:
+                schema = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                raise ContractsUnavailable(f"cannot read contract {path}: {exc}") from None
+            if not isinstance(schema, dict):
+                raise ContractsUnavailable(f"cannot read contract {path}: not a JSON Schema object")
             name = path.name[: -len(".json")]
             self.schemas[name] = schema
             resource = Resource.from_contents(schema, default_specification=DRAFT202012)
@@ -72,6 +89,10 @@ class ContractSet:
 
     def names(self) -> list[str]:
         return sorted(self._validators)
+
+    def describe(self) -> dict:
+        """What /_sandbox/health shows: where this set was loaded from and how many messages."""
+        return {"directory": str(self.directory), "count": len(self._validators)}
 
     def validate(self, name: str, instance: Any) -> list[Violation]:
         validator = self._validators.get(name)
@@ -107,6 +128,7 @@ class BoundContracts:
         self.audit_enabled = enabled
         self.validate = contracts.validate
         self.check_request = contracts.check_request
+        self.describe = contracts.describe
 
     def __contains__(self, name: str) -> bool:
         return name in self.contracts

@@ -15,6 +15,9 @@ def add_run_command(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run YAML scenarios (in-process on the virtual clock, or --server URL)",
                          description="Run scenario files; exit code 0 only when every scenario passed.")
     run.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", help="scenario files or folders of *.yaml")
+    run.add_argument("--library", nargs="?", const="", action="append", default=[], metavar="PROVIDER",
+                     help="the scenario library shipped with the package (one provider's stories "
+                          "with PROVIDER; repeatable)")
     run.add_argument("--server", metavar="URL", help="a running sandbox (default: start one in-process)")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     run.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
@@ -27,8 +30,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.schema:
         print(json.dumps(SCHEMA, indent=2))
         return 0
+    if args.library:
+        from ..core.bundled import scenarios_root
+        root = scenarios_root()
+        known = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        unknown = [name for name in args.library if name and name not in known]
+        if unknown or not known:
+            print(f"mockserver run: no library stories for {', '.join(unknown) or 'any provider'} in {root}; "
+                  f"known: {', '.join(known) or 'none'}", file=sys.stderr)
+            return 2
+        args.paths = [*args.paths, *(str(root / name) if name else str(root) for name in args.library)]
     if not args.paths:
-        print("mockserver run: name at least one scenario file or folder", file=sys.stderr)
+        print("mockserver run: name at least one scenario file or folder (or --library)", file=sys.stderr)
         return 2
     scenarios, broken = load_all(args.paths, args.tag)
     for result in broken:
