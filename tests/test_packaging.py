@@ -126,3 +126,9 @@ def test_run_library_names_the_providers_it_has(capsys):
     assert main(["run", "--library", "paypal"]) == 2
     err = capsys.readouterr().err
     assert "no library stories for paypal" in err and "cryptopayment" in err
+
+
+def test_run_in_process_without_contracts_is_an_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SANDBOX_CONTRACTS", str(tmp_path))
+    assert main(["run", "-q", "--library", "cryptopayment"]) == 2
+    assert "cannot start the sandbox: no contracts for " in capsys.readouterr().err

@@ -58,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     def show(result) -> None:
         print(result.text(verbose=not args.quiet, steps=not live), flush=True)
 
+    from ..core.contracts import ContractsUnavailable
     try:
         results = asyncio.run(run_all(scenarios, server=args.server, on_result=show,
                                       on_start=start if live else None,
@@ -65,6 +66,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130
+    except ContractsUnavailable as exc:  # the in-process sandbox cannot start without them
+        print(f"cannot start the sandbox: {exc}", file=sys.stderr)
+        return 2
     everything = broken + results
     if not everything:
         print("no scenarios found" + (f" with tag(s) {', '.join(args.tag)}" if args.tag else ""), file=sys.stderr)
