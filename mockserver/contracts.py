@@ -21,7 +21,7 @@ import re
 from decimal import Decimal
 from typing import Any, Iterator
 
-from mockserver.core.contracts import ContractSet, Violation, load_contracts
+from mockserver.core.contracts import ContractSet, ContractsUnavailable, Violation, load_contracts
 
 __all__ = ["ContractChecker", "UnknownContract", "Violation", "assert_valid", "messages", "validate"]
 
@@ -31,10 +31,10 @@ class UnknownContract(LookupError):
 
 
 def _contracts(provider: str) -> ContractSet:
-    contracts = load_contracts(provider)
-    if not contracts.names():
-        raise UnknownContract(f"no contracts for provider {provider!r}")
-    return contracts
+    try:
+        return load_contracts(provider)  # a set with no contracts does not load
+    except ContractsUnavailable as exc:
+        raise UnknownContract(f"no contracts for provider {provider!r} ({exc})") from None
 
 
 def messages(provider: str) -> list[str]:
