@@ -189,3 +189,14 @@ async def test_patch_merchant_keeps_credentials_strings(client, world, change):
     assert resp.status == 400, await resp.text()
     status, text = await send(client, world, "cryptopayment", CREATE["cryptopayment"][2])
     assert status == 201, text
+
+
+async def test_inbox_keeps_undecodable_header_bytes_and_pages_still_render(client, world):
+    status, _, _ = await raw_request(client.host, client.port, "POST", "/_sandbox/inbox/shop",
+                                     [(b"X-Junk", b"\xe9\xed\xa0\x80")], b"{}")
+    assert status == 200
+    status, _, _ = await raw_request(client.host, client.port, "POST", "/_sandbox/inbox/%ED%A0%80", [], b"{}")
+    assert status < 500
+    for path in ("/_sandbox/inbox/shop", "/_sandbox/ui/inbox"):
+        resp = await client.get(path)
+        assert resp.status < 500, (path, await resp.text())

@@ -84,6 +84,12 @@ async def _read_kept(request: web.Request, keep: int) -> tuple[bytes, int]:
     return bytes(kept), size
 
 
+def _printable(text: str) -> str:
+    """Undecodable header bytes reach aiohttp as lone surrogates; kept as U+FFFD, so the inbox
+    page and JSON can always be encoded (GET /_sandbox/ui/inbox answered 500)."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 @routes.post("/_sandbox/inbox/{name}")
 async def receive(request: web.Request) -> web.Response:
     fail, status = query_int(request, "fail", 0), query_int(request, "status", 500)
@@ -91,10 +97,12 @@ async def receive(request: web.Request) -> web.Response:
         raise BadRequest("query parameter status must be an HTTP status (100-599)")
     inboxes = _inboxes(request)
     name = request.match_info["name"]
+    if _printable(name) != name:    # "%ED%A0%80" decodes to a lone surrogate no page can show
+        raise BadRequest("inbox name must be valid UTF-8")
     body, size = await _read_kept(request, inboxes.body_bytes)
     answer = status if inboxes.received(name) < fail else 200
     entry = {"received_at": request.app[WORLD].clock.now().isoformat(), "answered": answer,
-             "headers": {k: v[:MAX_HEADER_CHARS] for k, v in request.headers.items()
+             "headers": {_printable(k): _printable(v[:MAX_HEADER_CHARS]) for k, v in request.headers.items()
                          if k.lower() not in DROP_HEADERS},
              "body": body.decode("utf-8", "replace"), "size": size}
     if size > len(body):
