@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import threading
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -20,23 +18,10 @@ from mockserver.app import build_app
 from mockserver.config import SandboxConfig
 from mockserver.core.http import WORLD
 
+from browser_support import chromium_path, need_browser
+
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "reports" / "screenshots"
-
-
-def chromium_path() -> str | None:
-    given = os.environ.get("CHROMIUM")
-    if given:
-        return given if os.path.exists(given) else None
-    return next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and os.path.exists(p)), None)
-
-
-def _need(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"browser tests are mandatory in CI: {reason}")
-    pytest.skip(reason)
 
 
 class ThreadedApp:
@@ -90,11 +75,11 @@ def sandbox():
 def browser():
     path = chromium_path()
     if path is None:
-        _need("Chromium not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
+        need_browser("Chromium not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _need("the playwright package is not installed (pip install -e '.[test]')")
+        need_browser("the playwright package is not installed (pip install -e '.[test]')")
     with sync_playwright() as pw:
         # --no-sandbox: CI runs as root, where Chromium's own sandbox refuses to start
         launched = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
@@ -116,11 +101,3 @@ def page(browser):
     yield tab
     context.close()
     assert not problems, problems
-
-
-def screenshot(tab, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    tab.evaluate("document.getElementById('toast') && (document.getElementById('toast').className = '')")
-    tab.screenshot(path=str(path), full_page=False)
-    return path

@@ -120,3 +120,15 @@ async def test_on_loopback_without_a_token_the_credentials_are_shown_for_copying
     page = await client.get("/_sandbox/ui/")
     assert page.status == 200
     assert "sk_sandbox_9a8b7c6d5e4f3a2b1c0d" in await page.text()
+
+
+def test_without_chromium_browser_tests_skip_locally_and_fail_in_ci(monkeypatch, tmp_path):
+    from browser_support import chromium_path, need_browser
+    monkeypatch.setenv("CHROMIUM", str(tmp_path / "no-such-chromium"))
+    assert chromium_path() is None
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium not found"):
+        need_browser("Chromium not found")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="mandatory in CI"):
+        need_browser("Chromium not found")

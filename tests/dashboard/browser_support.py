@@ -1,0 +1,32 @@
+"""Helpers the browser tests import by a name of their own (every conftest.py is `conftest`)."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "reports" / "screenshots"
+
+
+def chromium_path() -> str | None:
+    given = os.environ.get("CHROMIUM")
+    if given:
+        return given if os.path.exists(given) else None
+    return next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and os.path.exists(p)), None)
+
+
+def need_browser(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"browser tests are mandatory in CI: {reason}")
+    pytest.skip(reason)
+
+
+def screenshot(tab, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    tab.evaluate("document.getElementById('toast') && (document.getElementById('toast').className = '')")
+    tab.screenshot(path=str(path), full_page=False)
+    return path
