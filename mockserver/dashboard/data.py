@@ -149,6 +149,10 @@ def describe_entry(entry: dict) -> str:
         result = entry.get("status") or entry.get("error")
         ok = "acknowledged" if entry.get("acknowledged") else "not acknowledged"
         return f"{entry.get('event')}: attempt {entry.get('attempt')} → {result} ({ok})"
+    if kind == "webhook.enqueued":
+        return f"{entry.get('event')} queued as {entry.get('delivery')}"
+    if kind == "simulate":
+        return f"{entry.get('action')} (simulated)"
     return ", ".join(f"{k}={v}" for k, v in entry.items() if k not in SKIP_KEYS)
 
 
