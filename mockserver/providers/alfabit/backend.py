@@ -1,6 +1,9 @@
 """AlfaBit Pay state for one World (merchants, orders, balances) and the order lifecycle: what
 happens as requisites are issued, transfers arrive, confirmations and the AML check complete, and
 withdrawals go out. `Backend.touch` sends a callback when an order's derived status moved.
+
+Bounded (retention.objects): orders that are done (`isDone`) beyond the cap are forgotten, oldest
+first, with their place in the merchant's list and their deposit address's chain watcher.
 """
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from decimal import ROUND_UP, Decimal
 from typing import TYPE_CHECKING
 
 from ...core.chain import Transfer
+from ...core.retention import BoundedStore
 from . import webhooks
 from .model import (AML_CHECK, DEFAULT_EXPIRY_MINUTES, DEFAULT_RATES, INTERNAL, NAME, REQUISITES_DELAY,
                     SERVICE_FEE, WITHDRAW, WITHDRAW_START, Currency, Order, quantize)
@@ -22,11 +26,21 @@ class Backend:
         self.merchants = merchants
         self.rates = {**DEFAULT_RATES, **{str(k): Decimal(str(v)) for k, v in (options.get("rates") or {}).items()}}
         self.default_expiry = int(options.get("expiry_minutes", DEFAULT_EXPIRY_MINUTES))
-        self.orders: dict[str, Order] = {}
+        self.orders: dict[str, Order] = BoundedStore(
+            world.retention.objects, lambda o: o.is_done(world.clock.now()), self._forget_order)
         self.by_merchant: dict[str, list[Order]] = {}
         self.balances: dict[tuple[str, str], Decimal] = {}
         self._next_id = 100001                   # [A] numeric ids count up from here
         self._by_key: dict[str, dict] = {}
+
+    def _forget_order(self, _uid: str, order: Order) -> None:
+        mine = self.by_merchant.get(order.merchant["api_key"], [])
+        for i, candidate in enumerate(mine):   # oldest first: found near the front
+            if candidate is order:
+                del mine[i]
+                break
+        if order.type != WITHDRAW and order.requisites:   # a withdrawal's requisites are the recipient's
+            self.world.chain.forget(order.requisites)
 
     def merchant_by_key(self, api_key: str) -> dict | None:
         merchant = self._by_key.get(api_key)

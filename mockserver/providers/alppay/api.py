@@ -221,7 +221,7 @@ async def get_withdrawal(request: web.Request) -> web.Response:
 async def list_withdrawals(request: web.Request) -> web.Response:
     world, backend, merchant, _ = await _context(request)
     query = withdrawal_query(request)
-    mine = [w for w in backend.withdrawal_order if w.merchant is merchant]
+    mine = [w for w in backend.withdrawals.values() if w.merchant is merchant]
     items, total = page_of(filter_withdrawals(mine, query), query["page"], query["limit"])
     return _respond(world, "withdrawal-list.response", {
         "data": [withdrawal_view(w) for w in items],

@@ -1,13 +1,19 @@
 """ALPPAY state for one World (the Backend: merchants, payments, withdrawals, persistent client
 addresses, the balance ledger), and the lifecycle: what happens as transfers arrive, blocks are
 mined, time passes, and the merchant or the admin API acts. Every change ends in
-`webhooks.*_changed`, which sends the object as the API shows it when what a merchant sees changed."""
+`webhooks.*_changed`, which sends the object as the API shows it when what a merchant sees changed.
+
+Bounded (retention.objects per store): payments once COMPLETED or EXPIRED (AML_CHECK_DANGER ones
+too: only an OPEN payment can be changed) with every transfer confirmed; withdrawals once COMPLETE
+or CANCELLED; clientId addresses once no stored payment on them is live and nothing is held on
+them. A one-off address is forgotten (chain watcher too) with its last payment."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.chain import Transfer
+from ...core.retention import BoundedStore
 from . import webhooks
 from .model import AML_DANGER_SCORE, ASSETS, Asset, Deposit, Payment, Withdrawal
 
@@ -22,17 +28,20 @@ class Backend:
         self.world = world
         self.merchants = merchants
         self.options = options
-        self.payments: dict[str, Payment] = {}
-        self.payment_order: list[Payment] = []
-        self.withdrawals: dict[str, Withdrawal] = {}
-        self.withdrawal_order: list[Withdrawal] = []
+        cap = world.retention.objects
+        # insertion-ordered: the lists (/v2/payment, /v2/withdrawal) read them oldest first
+        self.payments: dict[str, Payment] = BoundedStore(cap, self._payment_finished, self._forget_payment)
+        self.withdrawals: dict[str, Withdrawal] = BoundedStore(
+            cap, lambda w: w.status in ("COMPLETE", "CANCELLED"))
         # (merchant key, clientId, short, network) -> persistent deposit address
-        self.client_addresses: dict[tuple[str, str, str, str], str] = {}
+        self.client_addresses: dict[tuple[str, str, str, str], str] = BoundedStore(
+            cap, self._address_idle, self._forget_client_address)
         self.address_client: dict[str, tuple[str, str]] = {}      # address -> (merchant key, clientId)
         self.address_payments: dict[str, list[Payment]] = {}
         # balances: (merchant key, short, network) -> available; per source address for withdraw-direct
         self.balances: dict[tuple[str, str, str], Decimal] = {}
         self.address_balances: dict[str, Decimal] = {}
+        self.open_direct: dict[str, int] = {}      # address -> its withdraw-direct requests not yet done
         self.hot_wallets: dict[tuple[str, str], str] = {}         # (merchant key, chain) -> address
         for merchant in merchants:   # opening balances from the config: {"USDT_tron": "100"}
             opening = merchant.get("balances")
@@ -44,6 +53,32 @@ class Backend:
                     continue
                 if (short, network) in ASSETS and value.is_finite() and value > 0:
                     self.credit(merchant, ASSETS[(short, network)], value)
+
+    # retention ----------------------------------------------------------------------------------
+    def _payment_finished(self, payment: Payment) -> bool:
+        now = self.world.clock.now()
+        return payment.status(now) != "OPEN" and payment.all_confirmed(now)
+
+    def _forget_payment(self, _id: str, payment: Payment) -> None:
+        on_address = self.address_payments.get(payment.address, [])
+        for i, candidate in enumerate(on_address):   # oldest first: found near the front
+            if candidate is payment:
+                del on_address[i]
+                break
+        if not on_address:    # nothing left on it: unwatched (open_payment watches it again on reuse)
+            self.address_payments.pop(payment.address, None)
+            self.world.chain.forget(payment.address)
+
+    def _address_idle(self, address: str) -> bool:
+        if self.address_balances.get(address) or address in self.open_direct:
+            return False
+        return all(self._payment_finished(p) for p in self.address_payments.get(address, ()))
+
+    def _forget_client_address(self, _key: tuple, address: str) -> None:
+        self.address_client.pop(address, None)
+        self.address_balances.pop(address, None)
+        if address not in self.address_payments:
+            self.world.chain.forget(address)
 
     def merchant_by_key(self, api_key: str) -> dict | None:
         for merchant in self.merchants:   # a handful of merchants; keys may change at run time
@@ -81,16 +116,14 @@ class Backend:
         return self.client_addresses[key]
 
     def add_payment(self, payment: Payment) -> None:
-        self.payments[payment.id] = payment
-        self.payment_order.append(payment)
         self.address_payments.setdefault(payment.address, []).append(payment)
+        self.payments[payment.id] = payment
 
     def mine(self, merchant: dict) -> list[Payment]:
-        return [p for p in self.payment_order if p.merchant is merchant]
+        return [p for p in self.payments.values() if p.merchant is merchant]
 
     def add_withdrawal(self, withdrawal: Withdrawal) -> None:
         self.withdrawals[withdrawal.id] = withdrawal
-        self.withdrawal_order.append(withdrawal)
 
 
 def fee_setting(merchant: dict, name: str) -> Decimal:
@@ -185,6 +218,8 @@ def cancel_payment(world: "World", payment: "Payment") -> None:
 # withdrawals ------------------------------------------------------------------------------------
 def open_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
     hold(backend, withdrawal, -withdrawal.amount)
+    if withdrawal.client_id:
+        backend.open_direct[withdrawal.address_from] = backend.open_direct.get(withdrawal.address_from, 0) + 1
     backend.add_withdrawal(withdrawal)
     webhooks.withdrawal_changed(world, withdrawal)
 
@@ -205,7 +240,16 @@ def approve_withdrawal(world: "World", withdrawal: "Withdrawal") -> None:
     _touch(world, withdrawal, "APPROVED")
 
 
+def _release(backend: "Backend", withdrawal: "Withdrawal") -> None:
+    """A withdraw-direct request is done: its source address may be forgotten again (retention)."""
+    if withdrawal.client_id and withdrawal.status not in ("COMPLETE", "CANCELLED"):
+        left = backend.open_direct.pop(withdrawal.address_from, 1) - 1
+        if left > 0:
+            backend.open_direct[withdrawal.address_from] = left
+
+
 def complete_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
+    _release(backend, withdrawal)
     source = withdrawal.address_from or backend.hot_wallet(withdrawal.merchant, withdrawal.asset)
     tx = world.chain.send(withdrawal.asset.chain, withdrawal.address_to, withdrawal.amount,
                           source_address=source)
@@ -214,5 +258,6 @@ def complete_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdra
 
 
 def cancel_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
+    _release(backend, withdrawal)
     hold(backend, withdrawal, withdrawal.amount)
     _touch(world, withdrawal, "CANCELLED")

@@ -1,14 +1,25 @@
-"""ALT 5 Pay state for one World (moto style): merchants, addresses, payments, invoices."""
+"""ALT 5 Pay state for one World (moto style): merchants, addresses, payments, invoices, and the
+ledger (coin balances, settled totals not yet paid out) moved at the moment a payment turns Paid.
+
+Bounded (retention.objects per store): a Paid payment may be forgotten (its money stays in the
+ledger, its fiat total in its address's `forgotten_total`); an address once its quote expired and
+no payment to it is Pending (with its payments and chain watcher); an invoice once Paid, or once
+its quote time is over, with nothing Pending (with its addresses); the newest payouts.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from ...core.retention import BoundedStore
 from . import pricing
 from .assets import ASSETS, Asset
 from .auth import ReplayGuard
 from .model import FIAT, PAYOUT_FEES, Invoice, Payment, Settlement, WalletAddress
+
+COINS = tuple(dict.fromkeys(asset.coin for asset in ASSETS.values()))   # /usr/balances order
+ZERO = Decimal("0")
 
 if TYPE_CHECKING:
     from ...core.chain import Transfer
@@ -25,11 +36,15 @@ class Alt5Backend:
         self.options = options
         self.address_ttl = timedelta(minutes=float(options.get("address_ttl_minutes", 60)))
         self.replay = ReplayGuard(int(options.get("timestamp_tolerance", 300)))
-        self.wallets: dict[str, WalletAddress] = {}
-        self.payments: dict[str, Payment] = {}
-        self.invoices: dict[str, Invoice] = {}
-        self.settlements: list[Settlement] = []
-        self._paid_out: set[str] = set()        # txids whose settled amount went into a payout
+        cap = world.retention.objects
+        self.wallets: dict[str, WalletAddress] = BoundedStore(cap, self._wallet_finished, self._forget_wallet)
+        self.payments: dict[str, Payment] = BoundedStore(cap, lambda p: p.credited, self._forget_payment)
+        self.invoices: dict[str, Invoice] = BoundedStore(cap, self._invoice_finished, self._forget_invoice)
+        self.settlements: list[Settlement] = []             # the newest `cap` payouts, oldest first
+        self._by_ref: dict[tuple[str, str], list[WalletAddress]] = {}
+        # the ledger: merchant -> coin -> Paid amount; (merchant, currency) -> (settled, fees) unpaid
+        self.coin_balances: dict[str, dict[str, Decimal]] = {}
+        self.settled: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
         self.ipn = IpnSender(world, self)
 
     # -- merchants ---------------------------------------------------------------------------
@@ -50,11 +65,12 @@ class Alt5Backend:
             expires_at=now + self.address_ttl, invoice_id=invoice_id,
             tag=str(self.world.rng.randrange(10**8, 10**9)) if asset.coin == "XRP" else "")
         self.wallets[wallet.address] = wallet
+        self._by_ref.setdefault((wallet.merchant_id, wallet.ref_id), []).append(wallet)
         self.world.chain.watch(wallet.address, lambda tx, w=wallet: self._on_transfer(w, tx))
         return wallet
 
     def wallets_for_ref(self, merchant_id: str, ref_id: str) -> list[WalletAddress]:
-        return [w for w in self.wallets.values() if w.merchant_id == merchant_id and w.ref_id == ref_id]
+        return list(self._by_ref.get((merchant_id, ref_id), ()))
 
     def _on_transfer(self, wallet: WalletAddress, tx: "Transfer") -> None:
         if tx.txid in self.payments:        # idempotent: a transfer is one payment
@@ -63,14 +79,68 @@ class Alt5Backend:
         on_time = tx.seen_at < wallet.expires_at
         price = wallet.price if on_time else pricing.price(wallet.asset.coin, wallet.currency, now)
         payment = Payment(transfer=tx, wallet=wallet, price=price,
-                          type="Reused" if wallet.payments else "Payment")
+                          type="Reused" if wallet.seen else "Payment")
+        wallet.seen += 1
         wallet.payments.append(payment)
         self.payments[tx.txid] = payment
         self.world.journal.record("alt5pay.payment", "alt5pay", ref=wallet.ref_id, txid=tx.txid,
                                   address=wallet.address, amount=str(tx.amount), late=not on_time or None)
-        self.ipn.status_changed(payment)
+        self.payment_changed(payment)
         self.world.chain.when_confirmed(tx, wallet.asset.confirmations,
-                                        lambda _tx, p=payment: self.ipn.status_changed(p))
+                                        lambda _tx, p=payment: self.payment_changed(p))
+
+    def payment_changed(self, payment: Payment) -> None:
+        """Seen, or reached its confirmations: a payment turning Paid enters the ledger (once),
+        then the IPN goes out. Safe to call again."""
+        if not payment.credited and payment.status(self.world.clock.now()) == "Paid":
+            payment.credited = True
+            merchant_id, currency = payment.wallet.merchant_id, payment.wallet.currency
+            coins = self.coin_balances.setdefault(merchant_id, {})
+            coin = payment.wallet.asset.coin
+            coins[coin] = coins.get(coin, ZERO) + payment.amount
+            amount, fees = self.settled.get((merchant_id, currency), (ZERO, ZERO))
+            self.settled[(merchant_id, currency)] = (amount + payment.settled_payment, fees + payment.settled_fee)
+        self.ipn.status_changed(payment)
+
+    # -- retention -----------------------------------------------------------------------------
+    def _wallet_finished(self, wallet: WalletAddress) -> bool:
+        """Quote over, nothing Pending, and no stored invoice it belongs to (it goes with it)."""
+        return (self.world.clock.now() >= wallet.expires_at and all(p.credited for p in wallet.payments)
+                and (wallet.invoice_id is None or wallet.invoice_id not in self.invoices))
+
+    def _invoice_finished(self, invoice: Invoice) -> bool:
+        now = self.world.clock.now()
+        if not all(p.credited for w in invoice.wallets.values() for p in w.payments):
+            return False
+        if invoice.payment_status(now) == "Paid":
+            return True
+        return (now >= invoice.created_at + self.address_ttl
+                and all(now >= w.expires_at for w in invoice.wallets.values()))
+
+    def _forget_payment(self, _txid: str, payment: Payment) -> None:
+        wallet = payment.wallet
+        for i, candidate in enumerate(wallet.payments):   # oldest first: found near the front
+            if candidate is payment:
+                del wallet.payments[i]
+                wallet.forgotten_total += payment.total
+                break
+
+    def _forget_wallet(self, address: str, wallet: WalletAddress) -> None:
+        self.wallets.pop(address, None)
+        for payment in wallet.payments:
+            self.payments.pop(payment.txid, None)
+        same_ref = self._by_ref.get((wallet.merchant_id, wallet.ref_id), [])
+        for i, candidate in enumerate(same_ref):
+            if candidate is wallet:
+                del same_ref[i]
+                break
+        if not same_ref:
+            self._by_ref.pop((wallet.merchant_id, wallet.ref_id), None)
+        self.world.chain.forget(address)
+
+    def _forget_invoice(self, _invoice_id: str, invoice: Invoice) -> None:
+        for wallet in invoice.wallets.values():
+            self._forget_wallet(wallet.address, wallet)
 
     # -- invoices ----------------------------------------------------------------------------
     def create_invoice(self, merchant: dict, ref_id: str, total: Decimal, currency: str,
@@ -93,38 +163,25 @@ class Alt5Backend:
 
     # -- balances ----------------------------------------------------------------------------
     def balances(self, merchant_id: str) -> list[dict]:
-        now = self.world.clock.now()
-        totals: dict[str, Decimal] = {}
-        for asset in ASSETS.values():
-            totals.setdefault(asset.coin, Decimal("0"))
-        for payment in self.payments.values():
-            if payment.wallet.merchant_id == merchant_id and payment.status(now) == "Paid":
-                totals[payment.wallet.asset.coin] += payment.amount
-        return [{"coin": coin, "blalance": amount} for coin, amount in totals.items()]
+        """Paid amounts per coin, from the ledger (payouts do not lower them)."""
+        coins = self.coin_balances.get(merchant_id, {})
+        return [{"coin": coin, "blalance": coins.get(coin, ZERO)} for coin in COINS]
 
     # -- settlement ----------------------------------------------------------------------------
-    def unsettled(self, merchant_id: str, currency: str) -> list[Payment]:
-        """Paid payments settled in `currency` and not yet paid out."""
-        now = self.world.clock.now()
-        return [p for p in self.payments.values()
-                if p.wallet.merchant_id == merchant_id and p.wallet.currency == currency
-                and p.txid not in self._paid_out and p.status(now) == "Paid"]
-
     def request_payment(self, merchant_id: str, requested: str, method: str | None) -> Settlement | None:
         """Pay out the whole settled balance (see model); None when there is nothing above the fee."""
         currency = requested if requested in FIAT else "USD"
-        fee = PAYOUT_FEES[method] if method else Decimal("0")
-        payments = self.unsettled(merchant_id, currency)
-        amount = sum((p.settled_payment for p in payments), Decimal("0"))
+        fee = PAYOUT_FEES[method] if method else ZERO
+        amount, fees = self.settled.get((merchant_id, currency), (ZERO, ZERO))
         if amount <= fee:
             return None
         settlement = Settlement(
-            merchant_id=merchant_id, amount=amount, fee=fee,
-            processing_fees=sum((p.settled_fee for p in payments), Decimal("0")), currency=currency,
-            payment_type=method or requested, requested=requested, created_at=self.world.clock.now(),
-            payments=payments)
-        self._paid_out.update(p.txid for p in payments)
+            merchant_id=merchant_id, amount=amount, fee=fee, processing_fees=fees, currency=currency,
+            payment_type=method or requested, requested=requested, created_at=self.world.clock.now())
+        del self.settled[(merchant_id, currency)]
         self.settlements.append(settlement)
+        if len(self.settlements) > self.world.retention.objects:
+            del self.settlements[0]
         self.world.journal.record("alt5pay.payout", "alt5pay", merchant=merchant_id, currency=currency,
                                   amount=str(amount), fee=str(fee), type=settlement.payment_type)
         return settlement

@@ -50,7 +50,9 @@ class WalletAddress:
     expires_at: datetime
     tag: str = ""
     invoice_id: str | None = None
-    payments: list["Payment"] = field(default_factory=list)
+    payments: list["Payment"] = field(default_factory=list)   # the stored ones, oldest first
+    seen: int = 0                       # payments ever made to it (the second one is `Reused`)
+    forgotten_total: Decimal = Decimal("0")   # fiat total of its Paid payments no longer stored
 
 
 @dataclass
@@ -60,6 +62,8 @@ class Payment:
     wallet: WalletAddress
     price: Decimal
     type: str                   # Payment | Reused
+    credited: bool = False      # Paid and counted in the ledger (balances, settled totals)
+    announced: set[str] = field(default_factory=set)   # statuses an IPN went out for
 
     @property
     def txid(self) -> str:
@@ -114,7 +118,6 @@ class Settlement:
     payment_type: str           # Wire | ACH | e-Transfer | a coin
     requested: str              # the currency the merchant asked for
     created_at: datetime
-    payments: list["Payment"] = field(default_factory=list)
 
     @property
     def amount_paid(self) -> Decimal:
@@ -137,8 +140,12 @@ class Invoice:
     def payments(self) -> list[Payment]:
         return [p for w in self.wallets.values() for p in w.payments]
 
+    def forgotten_total(self) -> Decimal:
+        """Paid payments no longer stored (retention) still count [A]."""
+        return sum((w.forgotten_total for w in self.wallets.values()), Decimal("0"))
+
     def paid_amount(self, now: datetime) -> Decimal:
-        return sum((p.total for p in self.payments() if p.status(now) == "Paid"), Decimal("0"))
+        return sum((p.total for p in self.payments() if p.status(now) == "Paid"), self.forgotten_total())
 
     def payment_status(self, now: datetime) -> str:
         paid = self.paid_amount(now)
@@ -148,7 +155,7 @@ class Invoice:
 
     def amount_due(self) -> Decimal:
         """Fiat still to pay, counting payments not yet confirmed."""
-        return max(Decimal("0"), self.total_amount - sum((p.total for p in self.payments()), Decimal("0")))
+        return max(Decimal("0"), self.total_amount - sum((p.total for p in self.payments()), self.forgotten_total()))
 
 
 def crypto_for_fiat(fiat_amount: Decimal, price: Decimal) -> Decimal:

@@ -76,8 +76,9 @@ def _view(world: "World", backend: "Alt5Backend", wallet: "WalletAddress") -> di
            "price": str(wallet.price), "currency": wallet.currency,
            "expires": wallet.expires_at.isoformat(), "expired": now >= wallet.expires_at,
            "transactions": [payment_view(p, now) for p in wallet.payments]}
-    if wallet.invoice_id:
-        out["invoice"] = invoice_view(backend.invoices[wallet.invoice_id], now)
+    invoice = backend.invoices.get(wallet.invoice_id) if wallet.invoice_id else None
+    if invoice is not None:
+        out["invoice"] = invoice_view(invoice, now)
     return out
 
 
@@ -130,6 +131,8 @@ async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
         needed = _count(params.get("confirmations", payment.wallet.asset.confirmations))
         world.chain.confirm_now(payment.transfer, needed)
     await world.scheduler.settle()
+    for payment in payments:    # also when the chain forgot the transfer's threshold (retention)
+        backend.payment_changed(payment)
     return {"wallets": [_view(world, backend, w) for w in wallets]}
 
 

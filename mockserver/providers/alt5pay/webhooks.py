@@ -94,7 +94,6 @@ class IpnSender:
     def __init__(self, world: "World", backend: "Alt5Backend"):
         self.world = world
         self.backend = backend
-        self._sent: set[tuple[str, str]] = set()
 
     def status_changed(self, payment: "Payment") -> None:
         """Send the payment's current status once, if it is one that sends; safe to call again."""
@@ -103,9 +102,9 @@ class IpnSender:
         merchant = self.backend.merchant_by_id(payment.wallet.merchant_id) or {}
         if status != "Paid" and not sends_pending(merchant, self.backend.options):
             return
-        if (payment.txid, status) in self._sent:
+        if status in payment.announced:
             return
-        self._sent.add((payment.txid, status))
+        payment.announced.add(status)
         payload = ipn_payload(payment, status, payment.confirmations(now))
         self.world.contracts("alt5pay").audit("ipn.webhook", payload)
         body = jsjson.dumps_bytes(payload)
