@@ -109,14 +109,17 @@ class Backend:
         if client_id is None:
             return self.world.chain.new_address(asset.chain)
         key = (merchant["api_key"], client_id, asset.short, asset.network)
-        if key not in self.client_addresses:
-            address = self.world.chain.new_address(asset.chain)
-            self.client_addresses[key] = address
-            self.address_client[address] = (merchant["api_key"], client_id)
-        return self.client_addresses[key]
+        known = self.client_addresses.get(key)
+        return known if known is not None else self.world.chain.new_address(asset.chain)
 
     def add_payment(self, payment: Payment) -> None:
         self.address_payments.setdefault(payment.address, []).append(payment)
+        if payment.client_id is not None:   # recorded with its first payment, so it is live when stored
+            merchant_key = payment.merchant["api_key"]
+            key = (merchant_key, payment.client_id, payment.asset.short, payment.asset.network)
+            if key not in self.client_addresses:
+                self.address_client[payment.address] = (merchant_key, payment.client_id)
+                self.client_addresses[key] = payment.address
         self.payments[payment.id] = payment
 
     def mine(self, merchant: dict) -> list[Payment]:
