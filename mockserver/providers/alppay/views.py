@@ -108,9 +108,9 @@ def summaries(backend, now: datetime) -> list[dict]:
     out = [{"kind": "payment", "id": p.id, "status": p.status(now), "created": iso(p.created_at),
             "amounts": {"expected": f"{money(p.amount)} {p.asset.short}",
                         "received": f"{money(p.received())} {p.asset.short}"}}
-           for p in backend.payment_order]
+           for p in backend.payments.values()]
     out += [{"kind": "withdrawal", "id": w.id, "status": w.status, "created": iso(w.created_at),
-             "amounts": {"amount": f"{money(w.amount)} {w.asset.short}"}} for w in backend.withdrawal_order]
+             "amounts": {"amount": f"{money(w.amount)} {w.asset.short}"}} for w in backend.withdrawals.values()]
     return out
 
 
