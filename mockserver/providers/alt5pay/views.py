@@ -77,6 +77,8 @@ def summaries(backend, now: datetime) -> list[dict]:
 def _wallet_status(wallet, now: datetime) -> str:
     if wallet.payments:
         return wallet.payments[-1].status(now)
+    if wallet.seen:                 # its payments were all Paid, then forgotten (retention)
+        return "Paid"
     return "Expired" if now >= wallet.expires_at else "Waiting"
 
 
