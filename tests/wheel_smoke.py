@@ -5,7 +5,8 @@
 
 The installed sandbox must find its contracts and scenario library inside itself, answer one
 create + webhook story per provider over HTTP (the shipped library's own exact-payment stories,
-run with `mockserver run --server`), and report its contracts at /_sandbox/health.
+run with `mockserver run --server`), render its dashboard pages, and report its contracts at
+/_sandbox/health.
 """
 from __future__ import annotations
 
@@ -94,6 +95,11 @@ def _check(python: str, mockserver: list[str], cwd: Path, env: dict[str, str],
         loaded = health.get("contracts", {}).get(provider, {}).get("count")
         if loaded != expected:
             problems.append(f"health: {provider} has {loaded} contracts loaded, the repository {expected}")
+    for page in ("/_sandbox/ui/", "/_sandbox/ui/p/cryptopayment"):  # templates + static, rendered
+        with NO_PROXY.open(origin + page, timeout=10) as resp:
+            html = resp.read().decode()
+        if resp.status != 200 or "</html>" not in html:
+            problems.append(f"dashboard page {page}: {resp.status}")
     stories = run(*mockserver, "run", "-q", "--server", origin, *(str(library / s) for s in STORIES))
     if stories.returncode != 0:
         problems.append(f"stories against the installed sandbox failed:\n{stories.stdout}{stories.stderr}")
