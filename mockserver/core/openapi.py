@@ -130,7 +130,9 @@ def _operation(method: str, path: str, op: Operation | None, description: ApiDes
                schemas: dict[str, dict]) -> dict:
     error = {"description": "The provider's error shape (any 4xx)",
              "content": {"application/json": {"schema": _schema_ref(description.error)}}}
-    out: dict[str, Any] = {"operationId": f"{method.lower()}{re.sub(r'[^A-Za-z0-9]+', '_', path)}".rstrip("_")}
+    # "/ramp" and "/ramp/" are two routes: a trailing slash stays visible in the id
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", path).rstrip("_") + ("_slash" if path.endswith("/") and path != "/" else "")
+    out: dict[str, Any] = {"operationId": f"{method.lower()}{slug}"}
     params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
               for n in PLACEHOLDER.findall(path)]
     if op is None:  # a route nobody described: still listed, answers only as the error shape

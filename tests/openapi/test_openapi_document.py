@@ -58,6 +58,8 @@ def test_document_shape(app, world, name):
         for part in ref[len(REF_PREFIX):].split("/"):
             node = node[part.replace("~1", "/").replace("~0", "~")]
     assert "$id" not in json.dumps(spec)  # an $id would re-base the components' refs
+    ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids)), sorted(ids)  # OpenAPI requires them unique
     for path, item in spec["paths"].items():
         for method, op in item.items():
             assert op["responses"]["default"]["content"]["application/json"]["schema"] == {
