@@ -41,7 +41,6 @@ from typing import Any
 
 from .core.clock import utc
 from .core.retention import Retention
-from .core.yamlfile import documents, line_of
 
 
 class ConfigError(ValueError):
@@ -120,6 +119,7 @@ class SandboxConfig:
     def load(cls, path: str | Path) -> "SandboxConfig":
         """The config file, checked against its schema: every problem as `file:line: message`."""
         from .config_schema import problems
+        from .core.yamlfile import documents, line_of   # here: `serve` without a file needs no YAML
         from .providers.registry import load_providers
         file = str(path)
         try:

@@ -20,6 +20,11 @@ from referencing.jsonschema import DRAFT202012
 from .bundled import bundled
 from .errors import ContractViolation
 
+try:  # compiled validators for the common case (a valid message); jsonschema explains failures
+    import fastjsonschema
+except ImportError:  # pragma: no cover - the speed-up is optional, the answers are the same
+    fastjsonschema = None
+
 
 class ContractsUnavailable(Exception):
     """A provider's contract set is missing or unreadable: the sandbox must not start without it
@@ -57,6 +62,8 @@ class ContractSet:
         self.provider = provider
         self.directory = directory
         self.schemas: dict[str, dict] = {}
+        self._by_ref: dict[str, dict] = {}   # file name and $id -> schema, for the fast validators
+        self._fast: dict[str, Callable[[Any], Any] | None] = {}
         resources = []
         hint = "set SANDBOX_CONTRACTS to a folder holding <provider>/*.json, or reinstall provider-sandbox"
         if not directory.is_dir():
@@ -75,11 +82,14 @@ class ContractSet:
             self.schemas[name] = schema
             resource = Resource.from_contents(schema, default_specification=DRAFT202012)
             resources.append((path.name, resource))
+            self._by_ref[path.name] = schema
             if "$id" in schema:
                 resources.append((schema["$id"], resource))
+                self._by_ref[schema["$id"]] = schema
         registry = Registry().with_resources(resources)
         self.registry = registry  # mockserver.contracts resolves $ref with it for strict checks
         checker = FormatChecker()
+        self._checker = checker
         self._validators = {
             name: Draft202012Validator(schema, registry=registry, format_checker=checker)
             for name, schema in self.schemas.items()}
@@ -94,10 +104,39 @@ class ContractSet:
         """What /_sandbox/health shows: where this set was loaded from and how many messages."""
         return {"directory": str(self.directory), "count": len(self._validators)}
 
+    def _resolve(self, uri: str) -> dict:
+        """A $ref's target among this provider's files (never the network)."""
+        base = uri.split("#", 1)[0]
+        schema = self._by_ref.get(base) or self._by_ref.get(base.rsplit("/", 1)[-1])
+        if schema is None:
+            raise KeyError(f"no contract file {uri}")
+        return schema
+
+    def _compile(self, name: str) -> Callable[[Any], Any] | None:
+        """The contract as generated Python code, compiled on first use (start-up stays cheap).
+        Formats use jsonschema's own checkers, so both validators agree on what is valid."""
+        if fastjsonschema is None:
+            return None
+        checker = self._checker
+        formats = {fmt: (lambda value, fmt=fmt: checker.conforms(value, fmt)) for fmt in checker.checkers}
+        handlers = {scheme: self._resolve for scheme in ("", "http", "https", "file")}
+        try:
+            return fastjsonschema.compile(self.schemas[name], handlers=handlers, formats=formats,
+                                          use_default=False)
+        except Exception:  # noqa: BLE001 - a schema it cannot compile is validated by jsonschema alone
+            return None
+
     def validate(self, name: str, instance: Any) -> list[Violation]:
         validator = self._validators.get(name)
         if validator is None:
             raise KeyError(f"no contract {self.provider}/{name}")
+        fast = self._fast[name] if name in self._fast else self._fast.setdefault(name, self._compile(name))
+        if fast is not None:
+            try:
+                fast(instance)
+                return []
+            except Exception:  # noqa: BLE001 - invalid (or unsure): jsonschema has the last word
+                pass
         errors = list(validator.iter_errors(instance))
         if not errors:
             return []

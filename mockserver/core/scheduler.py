@@ -129,7 +129,13 @@ class Scheduler:
 
     def kick(self, until: datetime | None = None) -> None:
         """Ask the clock to reach `until` (default: run what is due now); returns at once."""
-        until = self.clock.now() if until is None else until
+        now = self.clock.now()
+        until = now if until is None else until
+        if until <= now and (self._driver is None or self._driver.done()) and not self._outstanding:
+            # the common case after an API call: nothing due, nothing in flight; no task per request
+            due = self.next_due()
+            if due is None or due > now:
+                return
         if self._target is None or until > self._target:
             self._target = until
         if self._driver is None or self._driver.done():

@@ -8,8 +8,6 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from faker import Faker
-
 from .chain import Chain
 from .clock import Clock
 from .contracts import BoundContracts, Violation, load_contracts
@@ -20,6 +18,8 @@ from .scheduler import Event, Scheduler
 from .webhooks import Outbox
 
 if TYPE_CHECKING:  # the core names the interface, never a provider
+    from faker import Faker
+
     from ..providers.base import Provider
 
 
@@ -52,7 +52,7 @@ class World:
         self.clock = Clock(self.start, self.clock_mode, self.speed)
         self.start = self.clock.now() if self.start is None else self.start
         self.rng = random.Random(self.seed)
-        self._faker: Faker | None = None
+        self._faker: "Faker | None" = None
         self.journal = Journal(self.clock.now, self.journal_size, self.retention.journal_field_chars,
                                listeners=self.journal_listeners)
         self.scheduler = Scheduler(self.clock, on_error=self._on_event_error)
@@ -71,8 +71,9 @@ class World:
                 self, copy.deepcopy(settings.get("merchants", [])), copy.deepcopy(settings.get("options", {})))
 
     @property
-    def faker(self) -> Faker:
+    def faker(self) -> "Faker":
         if self._faker is None:  # building a Faker costs ~50 ms; only pay when a provider needs it
+            from faker import Faker  # imported on first use: serving does not need it
             self._faker = Faker()
             self._faker.seed_instance(self.seed)
         return self._faker

@@ -6,9 +6,6 @@ import asyncio
 import json
 import sys
 
-from .report import summary, write_junit
-from .runner import load_all, run_all
-from .schema import SCHEMA
 
 
 def add_run_command(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +24,9 @@ def add_run_command(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .report import summary, write_junit   # here, not at import: `serve` never needs them
+    from .runner import load_all, run_all
+    from .schema import SCHEMA
     if args.schema:
         print(json.dumps(SCHEMA, indent=2))
         return 0

@@ -1,0 +1,222 @@
+"""`make bench`: the sandbox against reference servers started in this same run; ratios, not
+absolute numbers (those drift by +-40% between runs on shared machines).
+
+- create / get for every provider with its real auth, driven by wrk (a compiled load generator:
+  2 threads, 50 connections), the server pinned to one core and wrk to another; req/s, p50, p99
+  as ratios to a constant-body aiohttp handler (and p99 to a naive parse-validate-store handler);
+- cold start to the first answered request, against `python -c pass` and a bare aiohttp app;
+- signed webhook deliveries per second, the 10,000-address ALT 5 Pay retry run, and resident
+  memory per stored invoice (bench/inproc.py, each in a fresh process).
+
+Writes bench/RESULTS.md. Usage: python bench/run.py [--seconds 10] [--warmup 2] [--only create,...]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pools  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+SERVER_CPU, LOAD_CPU = "0", "1"
+TARGETS = {"create": 0.6, "get": 0.8, "p99": 2.0, "start": 0.3, "deliveries": 3000, "retry": 5.0, "bytes": 2048}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinned(cpu: str, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", cpu, *argv] if os.cpu_count() and os.cpu_count() > 1 else argv
+
+
+def answered(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return resp.status < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except OSError:
+        return False
+
+
+def start(argv: list[str], port: int, health: str = "/_sandbox/health") -> subprocess.Popen:
+    proc = subprocess.Popen(pinned(SERVER_CPU, argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not answered(f"http://127.0.0.1:{port}{health}"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"server did not start: {argv}")
+        time.sleep(0.02)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def sandbox(port: int) -> subprocess.Popen:
+    return start([PY, "-m", "mockserver.cli", "serve", "-q", "--port", str(port)], port)
+
+
+def baseline(kind: str, port: int) -> subprocess.Popen:
+    return start([PY, str(HERE / "baselines.py"), kind, str(port)], port, "/cryptopayment/api/v1/invoices/none")
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(port: int, pool: list, seconds: float) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(pools.lua_script(pool))
+    try:
+        done = subprocess.run(pinned(LOAD_CPU, ["wrk", "-t2", "-c50", f"-d{max(1, round(seconds))}s", "--latency",
+                                                "-s", f.name, f"http://127.0.0.1:{port}"]),
+                              capture_output=True, text=True, check=True)
+        out = done.stdout
+    finally:
+        os.unlink(f.name)
+    if done.stderr.strip() or "Requests/sec" not in out:
+        raise SystemExit(f"wrk failed: {done.stderr}{out}")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)), "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+            "bad": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
+
+
+def throughput(args) -> list[dict]:
+    rows = []
+    const_port, naive_port, sbx_port = free_port(), free_port(), free_port()
+    const, naive = baseline("constant", const_port), baseline("naive", naive_port)
+    procs = [const, naive]
+    try:
+        # the naive handler only knows CryptoPayment's create/get: its p99 is the latency yardstick
+        sbx = sandbox(sbx_port)
+        procs.append(sbx)
+        origin = f"http://127.0.0.1:{sbx_port}"
+        merchants = pools.merchants(origin)
+        naive_pools = pools.cryptopayment(f"http://127.0.0.1:{naive_port}", merchants["cryptopayment"], 1)
+        naive_res = {}
+        for op, pool in zip(("create", "get"), naive_pools):
+            wrk(naive_port, pool, args.warmup)
+            naive_res[op] = wrk(naive_port, pool, args.seconds)
+        per_run = int(4000 * (args.seconds + args.warmup))   # distinct signed requests: more than sent
+        for name, build in pools.PROVIDERS.items():
+            if args.only and name not in args.only:
+                continue
+            # a fresh sandbox per provider: stored state from the previous provider does not count
+            stop(sbx)
+            procs.remove(sbx)
+            sbx = sandbox(sbx_port)
+            procs.append(sbx)
+            create_pool, get_pool = build(origin, merchants[name], per_run)
+            for op, pool in (("create", create_pool), ("get", get_pool)):
+                wrk(const_port, pool[:1], args.warmup)
+                ref = wrk(const_port, pool[:1], args.seconds)
+                wrk(sbx_port, pool[: len(pool) // 5 or 1], args.warmup)
+                res = wrk(sbx_port, pool[len(pool) // 5:] or pool, args.seconds)
+                row = {"provider": name, "op": op, "sandbox": res, "constant": ref,
+                       "naive": naive_res[op] if name == "cryptopayment" else None}
+                rows.append(row)
+                print(f"{name:<14} {op:<6} {res['rps']:7.0f} req/s ({res['rps'] / ref['rps']:.2f}x constant "
+                      f"{ref['rps']:.0f}); p50 {res['p50']:.1f} ms ({res['p50'] / ref['p50']:.1f}x), "
+                      f"p99 {res['p99']:.1f} ms ({res['p99'] / ref['p99']:.1f}x)"
+                      + (f"; refused {res['bad']}" if res["bad"] else ""), flush=True)
+        for op, res in naive_res.items():
+            print(f"{'naive handler':<14} {op:<6} {res['rps']:7.0f} req/s; p99 {res['p99']:.1f} ms", flush=True)
+    finally:
+        for proc in procs:
+            stop(proc)
+    return rows
+
+
+def cold_start(runs: int) -> dict:
+    def first_answer(argv: list[str], port: int) -> float:
+        samples = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            proc = start(argv, port)
+            samples.append(time.perf_counter() - began)
+            stop(proc)
+        return statistics.median(samples)
+    passes = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(pinned(SERVER_CPU, [PY, "-c", "pass"]), check=True)
+        passes.append(time.perf_counter() - began)
+    port = free_port()
+    out = {"python": statistics.median(passes),
+           "bare": first_answer([PY, str(HERE / "baselines.py"), "bare", str(port)], port),
+           "sandbox": first_answer([PY, "-m", "mockserver.cli", "serve", "-q", "--port", str(port)], port)}
+    print(f"cold start     python -c pass {out['python']:.3f} s; bare aiohttp {out['bare']:.3f} s; "
+          f"mockserver serve {out['sandbox']:.3f} s (median of {runs})", flush=True)
+    return out
+
+
+def inproc(what: str, *extra: str) -> dict:
+    out = subprocess.run(pinned(SERVER_CPU, [PY, str(HERE / "inproc.py"), what, *extra]),
+                         capture_output=True, text=True, check=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    print(f"{what:<14} {result['summary']}", flush=True)
+    return result
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="providers to load-test")
+    parser.add_argument("--skip", type=lambda s: s.split(","), default=[],
+                        help="sections to leave out: load,start,deliveries,retry,memory")
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    if subprocess.run(["sh", "-c", "command -v wrk"], capture_output=True).returncode:
+        raise SystemExit("wrk is needed (make bench installs it)")
+    results: dict = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                     "machine": machine(), "seconds": args.seconds}
+    if "load" not in args.skip:
+        results["load"] = throughput(args)
+    if "start" not in args.skip:
+        results["start"] = cold_start(5)
+    if "deliveries" not in args.skip:
+        results["deliveries"] = inproc("deliveries")
+    if "retry" not in args.skip:
+        results["retry"] = inproc("retry")
+    if "memory" not in args.skip:
+        results["memory"] = inproc("memory")
+    import report  # noqa: E402 - the table writer, beside this file
+    Path(args.output).write_text(report.markdown(results, TARGETS), encoding="utf-8")
+    print(f"\nwritten: {args.output}")
+
+
+if __name__ == "__main__":
+    main()
