@@ -86,6 +86,10 @@ def _is_ip(host: str) -> bool:
         return False
 
 
+# Host header values already found to name an IP or localhost (allowed whatever the allow-list)
+_LOCAL_HOSTS: set[str] = set()
+
+
 @dataclass
 class Guard:
     token: str | None = None
@@ -106,10 +110,12 @@ class Guard:
 
     # -- Host allow-list ---------------------------------------------------------------------
     def host_allowed(self, host_header: str | None) -> bool:
-        if not host_header:
+        if not host_header or host_header in _LOCAL_HOSTS:
             return True
         host = _split_host(host_header).rstrip(".")
         if _is_ip(host) or host == "localhost" or host.endswith(".localhost"):
+            if len(_LOCAL_HOSTS) < 1024:   # remembered: parsing an IP on every request costs more
+                _LOCAL_HOSTS.add(host_header)
             return True
         for entry in self.allowed_hosts:
             entry = entry.strip().lower().rstrip(".")

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 Callback = Callable[[], Awaitable[Any] | Any]
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)   # one per waiting expiry or retry: no __dict__ each
 class Event:
     at: datetime
     seq: int

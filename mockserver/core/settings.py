@@ -16,7 +16,6 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .webhooks import unusable_url
-from .yamlfile import describe_path
 
 if TYPE_CHECKING:
     from ..providers.base import Provider
@@ -47,6 +46,7 @@ def explain(error: ValidationError, nouns: Nouns) -> list[tuple[tuple, str]]:
         what, owner = nouns(path)
         return [(path + (key,), unknown(what, key, allowed, owner))
                 for key in error.instance if key not in allowed]
+    from .yamlfile import describe_path  # here, not at import: serving without a config needs no YAML
     where = describe_path(path) + ": " if path else ""
     if error.validator == "enum" and isinstance(error.instance, str):
         return [(path, where + unknown("value", error.instance, error.validator_value))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ...core.chain import Transfer, network
@@ -89,8 +90,9 @@ class Backend:
 
 
 def open_invoice(world: "World", backend: "Backend", invoice: "Invoice") -> None:
-    world.chain.watch(invoice.address, lambda tx: on_transfer(world, backend, invoice, tx))
-    world.scheduler.schedule(invoice.expires_at, lambda: on_expiry_due(world, invoice),
+    # partials, not lambdas: one of each per stored invoice, and a partial holds no closure cells
+    world.chain.watch(invoice.address, partial(on_transfer, world, backend, invoice))
+    world.scheduler.schedule(invoice.expires_at, partial(on_expiry_due, world, invoice),
                              label=f"cryptopayment expiry {invoice.id}")
 
 

@@ -49,7 +49,7 @@ def quantize(amount: Decimal, decimals: int) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-@dataclass
+@dataclass(slots=True)   # thousands stored: no __dict__ per invoice
 class Invoice:
     id: str
     merchant: dict
