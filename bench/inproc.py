@@ -7,7 +7,7 @@ retry:      10,000 ALT 5 Pay addresses, each paid, each IPN refused (connection 
 memory:     resident memory per stored CryptoPayment invoice (20,000 of them); that a long run
             stays bounded (journal, deliveries, inbox at their caps) is bench/soak.py's curve.
 
-Each prints one JSON line. Usage: python bench/inproc.py deliveries|retry|memory
+Each prints one JSON line. Usage: python bench/inproc.py deliveries|retry|memory [COUNT]
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ async def retry(n: int = 10_000) -> dict:
     exhausted = sum(1 for d in w.outbox.list(provider="alt5pay") if d.status == "exhausted")
     await w.close()
     return {"value": elapsed, "attempts": attempts, "exhausted": exhausted, "paid_seconds": paid,
-            "summary": f"{n} addresses paid in {paid:.2f} s; {attempts} IPN posts, {exhausted} deliveries "
+            "addresses": n, "summary": f"{n} addresses paid in {paid:.2f} s; {attempts} IPN posts, {exhausted} deliveries "
                        f"exhausted; {elapsed:.2f} s wall in all"}
 
 
@@ -123,4 +123,4 @@ async def memory(n: int = 20_000) -> dict:
 
 if __name__ == "__main__":
     job = {"deliveries": deliveries, "retry": retry, "memory": memory}[sys.argv[1]]
-    print(json.dumps(asyncio.run(job()), default=str))
+    print(json.dumps(asyncio.run(job(*map(int, sys.argv[2:]))), default=str))

@@ -1,6 +1,11 @@
 """bench/RESULTS.md from one run's results: each measure, its target, met or not."""
 from __future__ import annotations
 
+from pathlib import Path
+
+# what the profile shows for targets a run misses: kept by hand, appended to every table
+NOTES = Path(__file__).resolve().parent / "NOTES.md"
+
 
 def _mark(ok: bool) -> str:
     return "met" if ok else "**missed**"
@@ -36,7 +41,8 @@ def markdown(r: dict, targets: dict) -> str:
                 f"< {targets['start']} s {_mark(st['sandbox'] < targets['start'])} |", ""]
     rows = [("deliveries", "signed webhook deliveries per second", f"≥ {targets['deliveries']}/s",
              lambda v: v >= targets["deliveries"]),
-            ("retry", "10,000 ALT 5 Pay addresses, every IPN through its whole retry schedule (wall s)",
+            ("retry", f"{r.get('retry', {}).get('addresses', 10_000):,} ALT 5 Pay addresses, every IPN through its whole "
+                      f"retry schedule (wall s)",
              f"< {targets['retry']} s", lambda v: v < targets["retry"]),
             ("memory", "resident bytes per stored invoice (20,000)", f"≤ {targets['bytes']} B",
              lambda v: v <= targets["bytes"])]
@@ -46,4 +52,6 @@ def markdown(r: dict, targets: dict) -> str:
         for key, label, target, ok in present:
             out.append(f"| {label} | {r[key]['summary']} | {target} {_mark(ok(r[key]['value']))} |")
         out.append("")
+    if NOTES.exists():
+        out += [NOTES.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out) + "\n"

@@ -197,6 +197,7 @@ def main() -> None:
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="providers to load-test")
     parser.add_argument("--skip", type=lambda s: s.split(","), default=[],
                         help="sections to leave out: load,start,deliveries,retry,memory")
+    parser.add_argument("--addresses", type=int, default=10_000, help="ALT 5 Pay addresses in the retry run")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
     if subprocess.run(["sh", "-c", "command -v wrk"], capture_output=True).returncode:
@@ -210,7 +211,7 @@ def main() -> None:
     if "deliveries" not in args.skip:
         results["deliveries"] = inproc("deliveries")
     if "retry" not in args.skip:
-        results["retry"] = inproc("retry")
+        results["retry"] = inproc("retry", str(args.addresses))
     if "memory" not in args.skip:
         results["memory"] = inproc("memory")
     import report  # noqa: E402 - the table writer, beside this file
