@@ -37,7 +37,7 @@ def start_server(config: dict) -> tuple[subprocess.Popen, str]:
     path = os.path.join(tempfile.mkdtemp(prefix="soak-"), "sandbox.yaml")
     with open(path, "w", encoding="utf-8") as f:
         yaml.safe_dump(config, f)
-    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--config", path],
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", "--quiet", "--port", "0", "--config", path],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in proc.stdout:
         if line.startswith("provider-sandbox on "):
