@@ -76,7 +76,7 @@ def test_every_provider_default_merchant_is_a_valid_config(tmp_path):
 def test_a_good_config_still_loads(tmp_path):
     cfg = _load(tmp_path, "seed: 5\nclock: virtual\nstart: 2025-03-01T12:00:00Z\nretention: {objects: 50}\n"
                           "providers:\n  alchemypay:\n    options: {sell_expiry: 10m, webhook_clock: virtual}\n"
-                          "  cryptopayment:\n    merchants:\n      - {api_key: pk_1, webhook_url: 'http://127.0.0.1:9/h'}\n")
+                          "  cryptopayment:\n    merchants:\n      - {api_key: pk_1, webhook_url: 'inbox:shop'}\n")
     assert cfg.seed == 5 and cfg.retention.objects == 50 and cfg.start.year == 2025
 
 

@@ -125,12 +125,23 @@ def json_response(payload: Any, status: int = 200, headers: dict | None = None) 
                         content_type="application/json")
 
 
+def own_origin(request: web.Request) -> str | None:
+    """http://HOST:PORT of the socket this request came in on: this sandbox, whatever --port."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if not isinstance(sockname, tuple) or len(sockname) < 2:
+        return None
+    host = str(sockname[0])
+    return f"http://[{host}]:{sockname[1]}" if ":" in host else f"http://{host}:{sockname[1]}"
+
+
 def provider_middleware(provider: str, render_error: ErrorRenderer, *, journal: bool = True):
     """Turn every failure into `render_error`'s shape and journal every exchange."""
 
     @web.middleware
     async def middleware(request: web.Request, handler):
         world = request.app[WORLD]
+        if world.origin is None:    # `inbox:NAME` webhook targets need this sandbox's own address
+            world.origin = own_origin(request)
         violation = None
         started = time.perf_counter()
         try:

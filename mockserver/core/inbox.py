@@ -1,7 +1,7 @@
 """/_sandbox/inbox/{name}: a webhook receiver built into the sandbox, for trying things by hand.
 
-Point a merchant's webhook URL at http://HOST:PORT/_sandbox/inbox/shop?fail=2 and the first two
-deliveries to `shop` are answered 500 (so retries can be watched), later ones 200.
+Point a merchant's webhook URL at `inbox:shop?fail=2` (or http://HOST:PORT/_sandbox/inbox/shop?fail=2)
+and the first two deliveries to `shop` are answered 500 (so retries can be watched), later ones 200.
 
 Bounded (settings under `retention:`): at most `inbox_names` names (the least recently posted one
 is forgotten first), the newest `inbox_per_name` deliveries per name, and the first

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import itertools
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -126,12 +127,38 @@ class Delivery:
         return out
 
 
+# `inbox:shop` (or `inbox:shop?fail=2`): this sandbox's built-in inbox /_sandbox/inbox/shop,
+# whatever port it listens on; resolved when a delivery is made, so written once for any --port.
+INBOX_PREFIX = "inbox:"
+INBOX_PATH = "/_sandbox/inbox/"
+_INBOX_TARGET = re.compile(r"inbox:([A-Za-z0-9._~-]{1,64})(\?[^\s#]*)?")
+
+
+def inbox_target(url: Any) -> tuple[str, str] | None:
+    """(name, "?query" or "") of an `inbox:NAME` target, else None."""
+    match = _INBOX_TARGET.fullmatch(url) if isinstance(url, str) else None
+    return (match.group(1), match.group(2) or "") if match else None
+
+
+def resolve_target(url: Any, origin: str | None) -> Any:
+    """The URL a delivery goes to: `inbox:NAME` becomes ORIGIN/_sandbox/inbox/NAME."""
+    target = inbox_target(url)
+    if target is None or origin is None:
+        return url
+    return f"{origin.rstrip('/')}{INBOX_PATH}{target[0]}{target[1]}"
+
+
 def unusable_url(url: Any, allow_external: bool) -> str | None:
     """Why a delivery to `url` cannot be attempted at all, or None when it can."""
     if url is None or url == "":
         return "no webhook URL configured"
     if not isinstance(url, str):
         return f"webhook URL must be a string, not {type(url).__name__}"
+    if url.startswith(INBOX_PREFIX):
+        if inbox_target(url) is None:
+            return ("invalid inbox target: inbox:NAME, NAME being 1-64 letters, digits or . _ ~ - "
+                    "(optionally ?fail=N)")
+        return None   # the sandbox itself: allowed whatever allow_external_webhooks says
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -169,8 +196,9 @@ class Outbox:
     MAX_CONCURRENT_EXCHANGES = 256   # open sockets at once; beyond that attempts wait (uncounted)
 
     def __init__(self, scheduler: Scheduler, journal: Journal, *, allow_external: bool = False,
-                 retention: int = 10_000):
+                 retention: int = 10_000, own_origin: Callable[[], str | None] = lambda: None):
         self.scheduler = scheduler
+        self.own_origin = own_origin     # where this sandbox is served, for `inbox:NAME` targets
         self.journal = journal
         self.allow_external = allow_external
         self.retention = retention
@@ -223,6 +251,11 @@ class Outbox:
         self._deliveries[delivery.id] = delivery
         self.journal.record("webhook.enqueued", provider, delivery=delivery.id, event=event, ref=ref)
         reason = unusable_url(url, self.allow_external)
+        if reason is None and inbox_target(url):
+            origin = self.own_origin()
+            if origin is None:
+                reason = f"{url}: this sandbox's own address is not known yet (learnt from its first request)"
+            delivery.url = resolve_target(url, origin)   # deliveries and the journal show the real URL
         if reason is not None:
             # Nothing can ever be sent: say so now, once, instead of retrying a hopeless schedule.
             self._record(delivery, Attempt(number=1, at=now, error=reason), body=b"")

@@ -44,6 +44,7 @@ class World:
         self._contracts = {name: BoundContracts(load_contracts(name), self._report_violation, enabled=self_check)
                            for name in providers}
         self._driver: asyncio.Task | None = None
+        self.origin: str | None = None   # where this sandbox is served (learnt from a request); kept on reset
         self.outbox: Outbox | None = None
         self.journal_listeners: list = []   # kept across resets (see Journal.subscribe)
         self._build()
@@ -59,7 +60,7 @@ class World:
         self.chain = Chain(self.scheduler, self.rng, max_transfers=self.retention.transfers)
         previous = self.outbox
         self.outbox = Outbox(self.scheduler, self.journal, allow_external=self.allow_external_webhooks,
-                             retention=self.retention.deliveries)
+                             retention=self.retention.deliveries, own_origin=lambda: self.origin)
         if previous is not None:
             self.outbox.adopt_sessions(previous)
         self.backends: dict[str, Any] = {}

@@ -14,6 +14,8 @@ from typing import Any, Iterable
 import aiohttp
 from aiohttp import web
 
+from mockserver.core.webhooks import resolve_target
+
 from .client import SandboxClient, SandboxUnavailable
 from .loader import DEFAULT_SEED, DEFAULT_START, Scenario, ScenarioLoadError, discover, load_file
 from .receiver import Receiver
@@ -98,13 +100,14 @@ async def run_scenario(scenario: Scenario, client: SandboxClient, on_step: Any =
                                 allow_sources=scenario.receiver.get("allow_sources"),
                                 source_header=scenario.receiver.get("source_header"))
             webhook_url = await receiver.start(f"/webhooks/{provider.name}")
-        else:
-            webhook_url = scenario.webhook_url
+        else:  # inbox:NAME: the sandbox resolves it; a step posting there itself needs the real URL
+            webhook_url = resolve_target(scenario.webhook_url, client.base_url)
         await client.reset(scenario.seed, scenario.start.isoformat())
         merchants = (await client.providers())[provider.name]["merchants"]
         index, _ = pick_merchant(merchants, scenario.merchant)
         merchant = await client.update_merchant(provider.name, index, {
-            "webhook_url": webhook_url, "webhook_timeout": scenario.webhook_timeout})
+            "webhook_url": webhook_url if receiver else scenario.webhook_url,
+            "webhook_timeout": scenario.webhook_timeout})
         holder["merchant"] = merchant
         ctx = Context(scenario=scenario, client=client, provider=provider, merchant=merchant,
                       webhook_url=webhook_url, receiver=receiver, start=scenario.start,

@@ -112,7 +112,8 @@ SCHEMA = {
         "seed": {"type": "integer"},
         "start": {"type": "string", "format": "date-time"},
         "merchant": _MERCHANT,
-        "webhook_url": {"type": "string", "pattern": r"^(builtin|https?://\S+)$"},
+        "webhook_url": {"type": "string", "pattern": r"^(builtin|https?://\S+|inbox:[A-Za-z0-9._~-]{1,64}(\?\S*)?)$",
+                        "description": "builtin, an http(s) URL, or inbox:NAME (the sandbox's built-in inbox)"},
         "webhook_timeout": DURATION,
         "tags": {"type": "array", "items": {"type": "string"}},
         "receiver": {"type": "object", "additionalProperties": False, "properties": {
