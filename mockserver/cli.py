@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from aiohttp import web
 from .config import ConfigError, SandboxConfig
 from .core.guard import is_loopback_host
 
+DRAIN_SECONDS = 30.0   # at most this long for webhook POSTs in flight when SIGTERM comes
+
 
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
     for key in ("host", "port", "seed", "clock", "speed", "public_url", "self_check", "admin_token",
-                "header_timeout", "idle_timeout"):
+                "header_timeout", "idle_timeout", "state"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, value)
@@ -70,10 +73,10 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     generated = check_bind(cfg) is not None
     app = build_app(cfg)
     console = console or {}
+    runner = runner_for(app, cfg, access_log=None)
+    await runner.setup()   # a durable World replays its inputs here, before the console listens
     if console.get("level", 1) > 0:  # -q: not even a listener on the request path
         app[WORLD].journal.subscribe(Console(fmt=console.get("fmt", "text"), level=console.get("level", 1)))
-    runner = runner_for(app, cfg, access_log=None)
-    await runner.setup()
     site = web.TCPSite(runner, cfg.host, cfg.port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
@@ -85,8 +88,16 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
         print(json.dumps({"kind": "listening", "url": origin}), flush=True)
     else:
         print(text, flush=True)
+    stop = asyncio.Event()
+    try:  # SIGTERM: stop taking requests, let webhook POSTs in flight end (and be kept), exit 0
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):  # not on this platform or thread
+        pass
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        for listening in list(runner.sites):
+            await listening.stop()
+        await app[WORLD].drain(DRAIN_SECONDS)
     finally:
         await runner.cleanup()
 
@@ -182,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds a connection may take to send its request headers (default 10)")
     serve.add_argument("--idle-timeout", dest="idle_timeout", type=float,
                        help="seconds a kept-alive connection may stay idle (default 60)")
+    serve.add_argument("--state", metavar="PATH",
+                       help="keep the world in this SQLite file: everything accepted survives a restart "
+                            "(default: in memory, gone when the process ends)")
     serve.add_argument("--log-format", dest="log_format", choices=["text", "json"], default="text",
                        help="live console: one text line (default) or JSON line per API call and webhook attempt")
     serve.add_argument("-q", "--quiet", action="store_true", help="no line per API call or webhook attempt")

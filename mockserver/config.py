@@ -16,6 +16,7 @@ allowed_hosts: []            # Host names served besides loopback names, IP lite
                              #   and public_url's host (".example.com" = it and subdomains, "*" = any)
 header_timeout: 10           # seconds a connection may take to send a request's headers
 idle_timeout: 60             # seconds a kept-alive connection may sit idle
+state: null                  # SQLite file: keep the world across restarts (default: in memory)
 retention:                   # bounded memory: finished things beyond these caps are forgotten
   objects: 10000             #   per provider store (invoices, orders, payments...), oldest first
   deliveries: 10000          #   finished webhook deliveries
@@ -71,6 +72,7 @@ class SandboxConfig:
     allowed_hosts: list[str] = field(default_factory=list)
     header_timeout: float = 10.0
     idle_timeout: float = 60.0
+    state: str | None = None       # SQLite file the World is kept in (None: memory only)
     retention: Retention = field(default_factory=Retention)
     providers: dict[str, dict] = field(default_factory=dict)
 
@@ -111,6 +113,8 @@ class SandboxConfig:
             value = getattr(cfg, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"{key} must be a positive number of seconds")
+        if cfg.state is not None and (not isinstance(cfg.state, str) or not cfg.state.strip()):
+            raise ConfigError("state must be the path of a SQLite file")
         if not isinstance(cfg.providers, dict):
             raise ConfigError("providers must be a mapping of provider name to settings")
         return cfg

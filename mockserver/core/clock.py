@@ -28,6 +28,10 @@ def utc(dt: datetime) -> datetime:
 
 
 class Clock:
+    # While a durable World replays its inputs (core/durable.py), the real time each one arrived
+    # at: a request that was fresh when first handled is fresh when replayed.
+    replay_wall: datetime | None = None
+
     def __init__(self, start: datetime | None = None, mode: str = "virtual", speed: float = 1.0):
         if mode not in ("virtual", "realtime"):
             raise ValueError(f"clock mode must be virtual or realtime, not {mode!r}")
@@ -50,7 +54,7 @@ class Clock:
         """The real time, which a merchant's client signs its requests with. Only request-freshness
         windows (a client's timestamp against now) use it: after `advance`, virtual time runs ahead
         of every real client's clock, and a provider checking freshness compares with real time."""
-        return datetime.now(timezone.utc)
+        return Clock.replay_wall or datetime.now(timezone.utc)
 
     def set(self, moment: datetime) -> None:
         """Move to `moment` (never backwards)."""

@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web, web_protocol, web_runner, web_server
 
+from .durable import REPLAYING
+
 ADMIN_PREFIX = "/_sandbox/"
 INBOX_ROUTE = "/_sandbox/inbox/{name}"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -186,6 +188,8 @@ def _deny(status: int, message: str, headers: dict | None = None) -> web.Respons
 def guard_middleware(guard: Guard):
     @web.middleware
     async def middleware(request: web.Request, handler):
+        if request.get(REPLAYING):   # a durable World's recorded input: judged when it first came
+            return await handler(request)
         if not guard.host_allowed(request.headers.get("Host")):
             return _deny(421, "Host not allowed: add it to allowed_hosts (or --allowed-host) to serve it")
         path = request.path

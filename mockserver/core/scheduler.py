@@ -257,6 +257,13 @@ class Scheduler:
             self.kick(self.clock.now())
             await asyncio.sleep(0)
 
+    async def drain(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) for the work in flight, webhook POSTs, to end by
+        itself: a graceful stop keeps their answers instead of cutting them off."""
+        tasks = [o.task for o in self._outstanding]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
     async def close(self) -> None:
         """Stop the driver and cancel work in flight (shutdown or reset)."""
         tasks = [o.task for o in self._outstanding]

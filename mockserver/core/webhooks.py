@@ -112,6 +112,7 @@ class Delivery:
     reason: str | None = None          # why a delivery failed without being attemptable
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: datetime | None = None
+    posts: int = 0                     # POSTs started so far: a durable store keys outcomes by it
 
     def to_dict(self, with_body: bool = True) -> dict:
         out = {"id": self.id, "provider": self.provider, "event": self.event, "ref": self.ref,
@@ -208,6 +209,9 @@ class Outbox:
         self._sessions: dict[str | None, aiohttp.ClientSession] = {}
         self._slots: asyncio.Semaphore | None = None
         self._last_exchange: dict[tuple, asyncio.Task] = {}
+        # (delivery, index, at, post) -> (status, error, body, latency_ms): a durable World's
+        # store records each answer, and answers from the record while replaying (core/durable.py)
+        self.outcomes: Callable | None = None
 
     @property
     def clock(self):
@@ -298,25 +302,31 @@ class Outbox:
             until = delivery.policy.next_attempt_at(len(scheduled) + 1, first, at)
         key = (delivery.provider, delivery.ref or delivery.id, delivery.url)
         previous = self._last_exchange.get(key)
-        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous), until=until,
+        index, delivery.posts = delivery.posts, delivery.posts + 1   # numbered in schedule order
+        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous, index), until=until,
                                     label=f"webhook {delivery.id} {delivery.event}")
         self._last_exchange[key] = task
         task.add_done_callback(lambda t, key=key: self._last_exchange.pop(key, None)
                                if self._last_exchange.get(key) is t else None)
 
     async def _exchange(self, delivery: Delivery, at: datetime, manual: bool,
-                        previous: asyncio.Task | None) -> None:
+                        previous: asyncio.Task | None, index: int = 0) -> None:
         if previous is not None and not previous.done():
             await asyncio.wait([previous])       # causal order per object; not timed
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.MAX_CONCURRENT_EXCHANGES)
         async with self._slots:                  # waiting for a socket is not timed either
             started = time.perf_counter()
+            latency = None
             try:
-                status, error, body = await self._post(delivery, at)
+                if self.outcomes is None:
+                    status, error, body = await self._post(delivery, at)
+                else:
+                    status, error, body, latency = await self.outcomes(delivery, index, at, self._post)
             except Exception as exc:             # a signer or URL surprise: a failed attempt, not a lost one
                 status, error, body = None, f"{type(exc).__name__}: {exc}", b""
-            latency = (time.perf_counter() - started) * 1000
+            if latency is None:
+                latency = (time.perf_counter() - started) * 1000
         attempt = Attempt(number=len(delivery.attempts) + 1, at=at, status=status, error=error,
                           latency_ms=latency, manual=manual,
                           response_excerpt=body.decode("utf-8", "replace")[:512])
@@ -342,7 +352,10 @@ class Outbox:
                 retry_at: datetime | None = None) -> None:
         delivery.attempts.append(attempt)
         self.journal.record(
-            "webhook.attempt", delivery.provider, delivery=delivery.id, event=delivery.event,
+            # stamped with the attempt's own instant, not the clock when its answer came back
+            # (the clock may have moved on meanwhile): the same on every run and on a replay
+            "webhook.attempt", delivery.provider, at=attempt.at.isoformat(), delivery=delivery.id,
+            event=delivery.event,
             ref=delivery.ref, attempt=attempt.number, status=attempt.status, error=attempt.error,
             acknowledged=attempt.acknowledged, manual=attempt.manual or None,
             path=_path_of(delivery.url), latency_ms=round(attempt.latency_ms, 2),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .chain import Chain
 from .clock import Clock
 from .contracts import BoundContracts, Violation, load_contracts
+from .durable import Durability
 from .inbox import Inboxes
 from .journal import Journal
 from .retention import Retention
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # the core names the interface, never a provider
     from faker import Faker
 
     from ..providers.base import Provider
+    from .store import Store
 
 
 class World:
@@ -28,7 +30,7 @@ class World:
                  seed: int, start: datetime | None = None, clock_mode: str = "virtual",
                  speed: float = 1.0, journal_size: int = 10_000, allow_external_webhooks: bool = False,
                  public_url: str | None = None, self_check: bool = False,
-                 retention: Retention | None = None):
+                 retention: Retention | None = None, store: "Store | None" = None):
         self.providers = providers
         self.retention = retention or Retention()
         self.settings = settings
@@ -47,6 +49,10 @@ class World:
         self.origin: str | None = None   # where this sandbox is served (learnt from a request); kept on reset
         self.outbox: Outbox | None = None
         self.journal_listeners: list = []   # kept across resets (see Journal.subscribe)
+        # durable (a store given): inputs recorded before they are answered, replayed on restart
+        self.durability = Durability(store, store.last_seq()) if store is not None else None
+        self.generation = 0                 # resets so far: webhook outcomes are keyed by it
+        self.closing = False
         self._build()
 
     def _build(self) -> None:
@@ -63,6 +69,9 @@ class World:
                              retention=self.retention.deliveries, own_origin=lambda: self.origin)
         if previous is not None:
             self.outbox.adopt_sessions(previous)
+        if self.durability is not None:
+            durability = self.durability
+            self.outbox.outcomes = lambda *args: durability.outcome(self, *args)
         self.backends: dict[str, Any] = {}
         self.inboxes = Inboxes(self.retention)
         for name, provider in self.providers.items():
@@ -116,11 +125,19 @@ class World:
         await self.scheduler.close()
         self.self_violations = []
         self.start = None if self.clock_mode == "realtime" else self.start
+        self.generation += 1
         self._build()
         self.start_driver()
 
+    async def drain(self, timeout: float) -> None:
+        """A graceful stop: webhook POSTs in flight end by themselves (and are recorded)."""
+        await self.scheduler.drain(timeout)
+
     async def close(self) -> None:
+        self.closing = True
         await self.stop_driver()
         await self.scheduler.close()
         if self.outbox is not None:
             await self.outbox.close()
+        if self.durability is not None:
+            await self.durability.store.close()

@@ -1,0 +1,170 @@
+"""A durable World: inputs recorded before they are answered, replayed on restart.
+
+The World is deterministic given its seed, start, settings and inputs, so the inputs are what is
+kept (core/store.py), not snapshots of objects:
+
+- every request routed to a provider, and every admin write, is appended to the store (with the
+  World's clock and the real time when it arrived, the caller's address, headers and raw body)
+  and committed before its answer leaves;
+- every webhook POST's answer is appended as it comes back: the only fact from outside;
+- on restart the same World (same seed and start) replays the inputs in order through the same
+  application, in process, without a socket: the clock is brought to each input's instant first,
+  `Clock.wall_now()` returns the input's recorded real time (freshness windows pass as they did),
+  and webhook POSTs are answered from the recorded outcomes instead of being sent. A POST with no
+  recorded outcome (it was in flight when the process died) is sent again: at least once.
+
+Inputs are numbered when they arrive (after the body is read, before the handler runs), not when
+they are answered: a handler changes the World before its first wait (an advance raises the
+clock's target, a simulation adds its transfer, then both wait for the effects), so arrival order
+is the order in which the World changed, and replaying in it reproduces ids and schedules.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .clock import Clock
+from .http import WORLD
+from .store import Input, Outcome, Store
+
+if TYPE_CHECKING:
+    from .world import World
+
+log = logging.getLogger(__name__)
+
+REPLAYING = web.RequestKey("replaying", bool)   # a replayed input (the guard judged it already)
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+INBOX_ROUTE = "/_sandbox/inbox/{name}"   # the built-in receiver: a webhook's target, not an input
+ADMIN_CREDENTIALS = frozenset({"authorization", "x-sandbox-token", "cookie"})
+
+
+class Durability:
+    """The World's link to its store: numbers inputs, answers webhook POSTs during a replay."""
+
+    def __init__(self, store: Store, last_seq: int = 0):
+        self.store = store
+        self._seq = itertools.count(last_seq + 1)
+        self._recorded: dict[tuple, Outcome] | None = None   # set while replaying
+
+    @property
+    def replaying(self) -> bool:
+        return self._recorded is not None
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    async def outcome(self, world: "World", delivery: Any, index: int, at: datetime, post) -> tuple:
+        """(status, error, body, latency_ms) of POST number `index` of `delivery`: recorded
+        during a replay, else sent now and recorded before the attempt counts."""
+        key = (world.generation, delivery.id, index)
+        if self._recorded is not None and key in self._recorded:
+            kept = self._recorded[key]
+            if kept.cancelled:   # a reset cut it short: as then, no attempt is recorded
+                raise asyncio.CancelledError
+            return kept.status, kept.error, kept.body, kept.latency_ms
+        started = time.perf_counter()
+        try:
+            status, error, body = await post(delivery, at)
+        except asyncio.CancelledError:
+            if not world.closing:   # shutting down: no outcome, so the restart sends it again
+                self.store.append_outcome_soon(Outcome(world.generation, delivery.id, index, None,
+                                                       None, b"", 0.0, cancelled=True))
+            raise
+        latency = (time.perf_counter() - started) * 1000
+        await self.store.append_outcome(Outcome(world.generation, delivery.id, index, status, error,
+                                                body, latency))
+        return status, error, body, latency
+
+
+def _recordable(request: web.Request) -> bool:
+    if len(request.match_info.apps) > 1:   # routed into a provider's sub-application
+        return True
+    resource = getattr(getattr(request.match_info, "route", None), "resource", None)
+    canonical = getattr(resource, "canonical", "") or ""
+    return request.method not in READS and canonical != INBOX_ROUTE
+
+
+def _headers(request: web.Request) -> list[tuple[str, str]]:
+    admin = not len(request.match_info.apps) > 1
+    # latin-1 keeps every byte as sent; the admin token is not kept (the guard judged it already)
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers
+            if not (admin and k.decode("latin-1").lower() in ADMIN_CREDENTIALS)]
+
+
+@web.middleware
+async def durable_middleware(request: web.Request, handler):
+    world = request.app[WORLD]
+    durability = world.durability
+    if durability is None or request.get(REPLAYING) or not _recordable(request):
+        return await handler(request)
+    body = await request.read()
+    virtual, wall, seq = world.clock.now(), world.clock.wall_now(), durability.next_seq()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        await durability.store.append_input(Input(
+            seq, request.method, request.raw_path, _headers(request), body,
+            peer[0] if isinstance(peer, tuple) else None,
+            virtual.isoformat(), wall.isoformat(), status))
+
+
+def _mocked(app: web.Application, item: Input) -> web.Request:
+    from unittest import mock   # start-up only: the replay builds requests without a socket
+
+    from aiohttp.streams import StreamReader
+    from aiohttp.test_utils import make_mocked_request
+    from multidict import CIMultiDict
+
+    protocol = mock.Mock(_reading_paused=False)
+    payload = StreamReader(protocol, 2 ** 16, loop=asyncio.get_running_loop())
+    payload.feed_data(item.body)
+    payload.feed_eof()
+    transport = mock.Mock()
+    peer = (item.remote, 0) if item.remote else None
+    transport.get_extra_info.side_effect = lambda key, default=None: peer if key == "peername" else default
+    headers = CIMultiDict((k.encode("latin-1").decode("utf-8", "replace"),
+                           v.encode("latin-1").decode("utf-8", "replace")) for k, v in item.headers)
+    request = make_mocked_request(item.method, item.path, headers=headers, app=app, payload=payload,
+                                  transport=transport, client_max_size=app._client_max_size)
+    request[REPLAYING] = True
+    return request
+
+
+async def replay(app: web.Application, world: "World") -> int:
+    """Bring a freshly built World to where its store says it was; returns the inputs replayed."""
+    durability = world.durability
+    items = await durability.store.inputs()
+    durability._recorded = {(o.generation, o.delivery, o.index): o
+                            for o in await durability.store.outcomes()}
+    app.freeze()   # the middleware chains are built at freeze; serving would freeze it next anyway
+    try:
+        for item in items:
+            at = datetime.fromisoformat(item.virtual)
+            if at > world.clock.now():   # realtime clocks moved between requests
+                await world.scheduler.run_until(at)
+            Clock.replay_wall = datetime.fromisoformat(item.wall)
+            try:
+                await app._handle(_mocked(app, item))
+            except web.HTTPException:
+                pass
+            except Exception:  # noqa: BLE001 - one input that fails now must not stop the rest
+                log.exception("replaying %s %s failed", item.method, item.path)
+        Clock.replay_wall = None
+        await world.scheduler.settle()   # the last inputs' webhook POSTs, answered from the store
+    finally:
+        Clock.replay_wall = None
+        durability._recorded = None
+    return len(items)

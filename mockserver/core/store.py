@@ -1,0 +1,141 @@
+"""Where a durable World keeps what it cannot recompute: the inputs it accepted and the answers
+its webhook receivers gave. Everything else (objects, deliveries, the schedule, the journal, the
+seeded generators) is a function of those and of the World's seed, start and settings, so a
+restart rebuilds it by replaying them (core/durable.py).
+
+`Store` is the whole seam: a shared PostgreSQL store for several instances would implement the
+same few calls (docs/architecture.md, "Durable state"). `SQLiteStore` is the one shipped.
+
+SQLite calls run on one dedicated thread: a commit waits for the disk, and the event loop must
+not. One thread also keeps the connection single-threaded, as sqlite3 wants.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Input:
+    """One request as it reached the sandbox, with the instants it was handled at."""
+    seq: int
+    method: str
+    path: str                       # path with its query string, as sent
+    headers: list[tuple[str, str]]
+    body: bytes
+    remote: str | None              # the caller's address (IP allow-lists)
+    virtual: str                    # ISO 8601: the World's clock when the request arrived
+    wall: str                       # ISO 8601: real time then (request-freshness windows)
+    status: int = 0                 # what the sandbox answered
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a receiver answered to one webhook POST (the only fact the World learns from outside).
+    Keyed by the World's generation (resets so far), delivery id and the POST's index."""
+    generation: int
+    delivery: str
+    index: int
+    status: int | None
+    error: str | None
+    body: bytes
+    latency_ms: float
+    cancelled: bool = False         # cut short by a reset: no attempt was recorded
+
+
+class Store(Protocol):
+    def meta(self) -> dict: ...                      # seed, start, clock of the World it keeps
+    def set_meta(self, **values) -> None: ...
+    def last_seq(self) -> int: ...
+    async def append_input(self, item: Input) -> None: ...
+    async def append_outcome(self, item: Outcome) -> None: ...
+    async def inputs(self) -> list[Input]: ...
+    async def outcomes(self) -> list[Outcome]: ...
+    async def close(self) -> None: ...
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inputs (
+    seq INTEGER PRIMARY KEY, method TEXT NOT NULL, path TEXT NOT NULL, headers TEXT NOT NULL,
+    body BLOB NOT NULL, remote TEXT, virtual TEXT NOT NULL, wall TEXT NOT NULL, status INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outcomes (
+    generation INTEGER NOT NULL, delivery TEXT NOT NULL, idx INTEGER NOT NULL, status INTEGER,
+    error TEXT, body BLOB NOT NULL, latency_ms REAL NOT NULL, cancelled INTEGER NOT NULL,
+    PRIMARY KEY (generation, delivery, idx));
+"""
+
+
+class SQLiteStore:
+    """One SQLite file, WAL; each append is committed before it returns (before the answer)."""
+
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit survives the process being killed (the OS holds it); only a
+        # power cut may lose the last commits. FULL also survives that, at an fsync per request.
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.executescript(SCHEMA)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-store")
+
+    # Start-up reads and writes: before the loop serves anything, so they may block.
+    def meta(self) -> dict:
+        return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
+
+    def set_meta(self, **values) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 [(k, json.dumps(v)) for k, v in values.items()])
+
+    def last_seq(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM inputs").fetchone()[0]
+
+    async def _run(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    def _insert_input(self, i: Input) -> None:
+        self._db.execute("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (i.seq, i.method, i.path, json.dumps(i.headers), i.body, i.remote,
+                          i.virtual, i.wall, i.status))
+
+    def _insert_outcome(self, o: Outcome) -> None:
+        self._db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (o.generation, o.delivery, o.index, o.status, o.error, o.body,
+                          o.latency_ms, int(o.cancelled)))
+
+    async def append_input(self, item: Input) -> None:
+        await self._run(self._insert_input, item)
+
+    async def append_outcome(self, item: Outcome) -> None:
+        await self._run(self._insert_outcome, item)
+
+    def append_outcome_soon(self, item: Outcome) -> None:
+        """Queue a write without waiting (from a task being cancelled, which cannot await)."""
+        self._thread.submit(self._insert_outcome, item)
+
+    async def inputs(self) -> list[Input]:
+        def read():
+            rows = self._db.execute("SELECT seq, method, path, headers, body, remote, virtual, wall, "
+                                    "status FROM inputs ORDER BY seq").fetchall()
+            return [Input(r[0], r[1], r[2], [tuple(h) for h in json.loads(r[3])], bytes(r[4]), *r[5:])
+                    for r in rows]
+        return await self._run(read)
+
+    async def outcomes(self) -> list[Outcome]:
+        def read():
+            rows = self._db.execute("SELECT generation, delivery, idx, status, error, body, latency_ms, "
+                                    "cancelled FROM outcomes").fetchall()
+            return [Outcome(*r[:5], bytes(r[5]), r[6], bool(r[7])) for r in rows]
+        return await self._run(read)
+
+    async def close(self) -> None:
+        await self._run(self._db.close)
+        self._thread.shutdown(wait=True)
