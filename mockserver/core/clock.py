@@ -38,8 +38,9 @@ class Clock:
         if speed <= 0:
             raise ValueError("clock speed must be positive")
         # The start instant is read once; freezegun pins it in tests.
-        self._virtual = utc(start) if start else datetime.now(timezone.utc).replace(microsecond=0)
+        self._virtual = utc(start) if start else Clock.wall_now().replace(microsecond=0)
         self.mode = mode
+        self.held = False
         self.speed = speed
         self._wall_anchor = time.monotonic()
 
@@ -55,6 +56,15 @@ class Clock:
         windows (a client's timestamp against now) use it: after `advance`, virtual time runs ahead
         of every real client's clock, and a provider checking freshness compares with real time."""
         return Clock.replay_wall or datetime.now(timezone.utc)
+
+    def hold(self) -> None:
+        """A realtime clock stands still (moved only by `set`) while a durable World replays."""
+        if self.mode == "realtime":
+            self._virtual, self.mode, self.held = self.now(), "virtual", True
+
+    def release(self) -> None:
+        if self.held:
+            self.mode, self.held, self._wall_anchor = "realtime", False, time.monotonic()
 
     def set(self, moment: datetime) -> None:
         """Move to `moment` (never backwards)."""

@@ -152,8 +152,9 @@ async def replay(app: web.Application, world: "World") -> int:
     app.freeze()   # the middleware chains are built at freeze; serving would freeze it next anyway
     try:
         for item in items:
+            world.clock.hold()   # a realtime clock moves only to each input's instant (a reset makes a new one)
             at = datetime.fromisoformat(item.virtual)
-            if at > world.clock.now():   # realtime clocks moved between requests
+            if at > world.clock.now():
                 await world.scheduler.run_until(at)
             Clock.replay_wall = datetime.fromisoformat(item.wall)
             try:
@@ -163,8 +164,16 @@ async def replay(app: web.Application, world: "World") -> int:
             except Exception:  # noqa: BLE001 - one input that fails now must not stop the rest
                 log.exception("replaying %s %s failed", item.method, item.path)
         Clock.replay_wall = None
+        if items and world.clock.held:
+            # a realtime clock kept running while the process was down: catch up, answering the
+            # POSTs it made before it stopped from the store
+            last = items[-1]
+            down = Clock.wall_now() - datetime.fromisoformat(last.wall)
+            await world.scheduler.run_until(max(world.clock.now(),
+                                                datetime.fromisoformat(last.virtual) + down * world.speed))
         await world.scheduler.settle()   # the last inputs' webhook POSTs, answered from the store
     finally:
         Clock.replay_wall = None
+        world.clock.release()
         durability._recorded = None
     return len(items)
