@@ -38,6 +38,7 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet 'fastjsonschema>=2.19'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/durability.py $(BENCH_ARGS)
 	$(BIN)/python bench/soak.py --rounds 12000 --every 3000 $(SOAK_ARGS)
 
 # memory curve only: make soak SOAK_ARGS="--rounds 60000 --every 5000" (or --unbounded to compare)

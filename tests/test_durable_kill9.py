@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("alt5_signing", HERE / "providers/alt5pay/alt5pay_helpers.py")
@@ -22,6 +23,19 @@ _spec.loader.exec_module(alt5)   # ALT 5 Pay's published signature formula, writ
 
 CP_API = "/cryptopayment/api/v1"
 START = "2025-01-15T10:00:00Z"
+
+
+STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_sandbox_left_behind():
+    yield
+    while STARTED:   # a failed test must not leave a server running
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 class Sandbox:
@@ -40,6 +54,7 @@ class Sandbox:
                 args += ["--state", str(self.state)]
             self.proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", *args],
                                          stdout=subprocess.PIPE, stderr=err, text=True)
+        STARTED.append(self.proc)
         line = await asyncio.wait_for(asyncio.to_thread(self.proc.stdout.readline), 60)
         assert line, self.log.read_text()
         self.url = json.loads(line)["url"]

@@ -85,6 +85,8 @@ class SQLiteStore:
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(SCHEMA)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-store")
+        self._pending: list[tuple] = []
+        self._flusher: asyncio.Task | None = None
 
     # Start-up reads and writes: before the loop serves anything, so they may block.
     def meta(self) -> dict:
@@ -111,15 +113,49 @@ class SQLiteStore:
                          (o.generation, o.delivery, o.index, o.status, o.error, o.body,
                           o.latency_ms, int(o.cancelled)))
 
+    def _commit(self, writes: list) -> None:
+        self._db.execute("BEGIN")   # one transaction: one disk sync for every request waiting on it
+        try:
+            for write, item in writes:
+                write(item)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    async def _append(self, write, item) -> None:
+        """Group commit: appends that arrive while a commit runs share the next one; each caller
+        returns once its own row is committed."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._pending.append((write, item, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._run(self._commit, [(write, item) for write, item, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - every waiter hears of it (its request fails)
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for *_, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
     async def append_input(self, item: Input) -> None:
-        await self._run(self._insert_input, item)
+        await self._append(self._insert_input, item)
 
     async def append_outcome(self, item: Outcome) -> None:
-        await self._run(self._insert_outcome, item)
+        await self._append(self._insert_outcome, item)
 
     def append_outcome_soon(self, item: Outcome) -> None:
         """Queue a write without waiting (from a task being cancelled, which cannot await)."""
-        self._thread.submit(self._insert_outcome, item)
+        self._thread.submit(self._commit, [(self._insert_outcome, item)])
 
     async def inputs(self) -> list[Input]:
         def read():
@@ -137,5 +173,7 @@ class SQLiteStore:
         return await self._run(read)
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await self._flusher
         await self._run(self._db.close)
         self._thread.shutdown(wait=True)

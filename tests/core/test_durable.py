@@ -3,7 +3,9 @@ file resumes where the first one stopped, with the same objects, deliveries, att
 pending retries at their times and generators that never repeat an id."""
 from __future__ import annotations
 
+import importlib.util
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -11,7 +13,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
 from mockserver.core.http import WORLD
-from mockserver.core.store import SQLiteStore
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 API = "/cryptopayment/api/v1"
@@ -85,20 +86,34 @@ async def client_patch(client, url) -> None:
     assert resp.status == 200, await resp.text()
 
 
-async def test_freshness_windows_pass_on_replay_as_they_did(tmp_path):
-    """A request signed with the wall clock is replayed with the wall time it arrived at."""
+async def test_a_replayed_request_is_judged_fresh_by_the_wall_time_it_arrived_at(tmp_path, monkeypatch):
+    """ALT 5 Pay refuses a request signed more than 300 s from real time. Replayed an hour later,
+    the request that created an address must still pass: it is judged at its recorded wall time."""
+    spec = importlib.util.spec_from_file_location(
+        "alt5_signing", Path(__file__).parents[1] / "providers/alt5pay/alt5pay_helpers.py")
+    alt5 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(alt5)
     db = tmp_path / "world.db"
-    store = SQLiteStore(db)
     first = await started(db)
-    auth = await merchant_auth(first)
-    await post(first, f"{API}/invoices", {"network": "trc20", "amount_usd": 5}, auth, 201)
+    signer = alt5.Signer(first.server.app[WORLD])
+    headers, raw = signer.request({"ref_id": "fresh-1"}, alt5.M1)
+    resp = await first.post("/alt5pay/usr/wallet/btc/create", data=raw, headers=headers)
+    assert resp.status == 200, await resp.text()
+    address = (await resp.json())["data"]["address"]
     await first.close()
-    await store.close()
-    # the recorded wall time is what the replay uses, so moving it far away must not matter
-    from mockserver.core.clock import Clock
-    assert Clock.replay_wall is None
+
+    class AnHourLater(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(hours=1)
+
+    monkeypatch.setattr("mockserver.core.clock.datetime", AnHourLater)
     second = await started(db)
-    assert len(second.server.app[WORLD].backend("cryptopayment").invoices) == 1
+    state = await second.post("/_sandbox/simulate/alt5pay/state", json={"address": address})
+    assert state.status == 200, await state.text()
+    # and live requests are judged by real time again: the old signature is stale now
+    resp = await second.post("/alt5pay/usr/wallet/btc/create", data=raw, headers=headers)
+    assert resp.status == 401 or resp.status >= 400
     await second.close()
 
 
