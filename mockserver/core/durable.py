@@ -103,6 +103,9 @@ async def durable_middleware(request: web.Request, handler):
     durability = world.durability
     if durability is None or request.get(REPLAYING) or not _recordable(request):
         return await handler(request)
+    declared = request.content_length
+    if declared is not None and declared > request._client_max_size:
+        return await handler(request)   # refused (413 in the provider's shape): nothing to keep
     body = await request.read()
     virtual, wall, seq = world.clock.now(), world.clock.wall_now(), durability.next_seq()
     status = 500
@@ -116,7 +119,9 @@ async def durable_middleware(request: web.Request, handler):
     finally:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         await durability.store.append_input(Input(
-            seq, request.method, request.raw_path, _headers(request), body,
+            # undecodable bytes in a path (refused anyway) must not stop the row being written
+            seq, request.method, request.raw_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+            _headers(request), body,
             peer[0] if isinstance(peer, tuple) else None,
             virtual.isoformat(), wall.isoformat(), status))
 

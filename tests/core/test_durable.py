@@ -121,3 +121,34 @@ def test_config_rejects_an_empty_state_path():
     from mockserver.config import ConfigError
     with pytest.raises(ConfigError):
         SandboxConfig.from_mapping({"state": ""})
+
+
+async def test_refused_requests_and_resets_in_the_history_replay_too(tmp_path, receiver):
+    """Refusals (bad credentials, a body over the limit) are kept and change nothing when replayed;
+    after a reset delivery ids start again, and each generation's answers stay its own."""
+    rec = await receiver([500, 200])
+    db = tmp_path / "world.db"
+    first = await started(db)
+    auth = await merchant_auth(first)
+    await client_patch(first, rec.url)
+    bad = await first.post(f"{API}/invoices", json={"network": "btc", "amount_usd": 5},
+                           headers={"Authorization": "Bearer pk_nobody:sk_nobody"})
+    assert bad.status == 401
+    huge = await first.post(f"{API}/invoices", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                            headers={**auth, "Content-Type": "application/json"})
+    assert huge.status == 413 and "error" in await huge.json()   # still the provider's shape
+    inv = (await post(first, f"{API}/invoices", {"network": "btc", "amount_usd": 60}, auth, 201))["invoice"]
+    await post(first, "/_sandbox/simulate/cryptopayment/pay", {"invoice": inv["id"]})   # 500
+    await post(first, "/_sandbox/reset", {})
+    await client_patch(first, rec.url)
+    inv2 = (await post(first, f"{API}/invoices", {"network": "btc", "amount_usd": 60}, auth, 201))["invoice"]
+    await post(first, "/_sandbox/simulate/cryptopayment/pay", {"invoice": inv2["id"]})  # 200
+    assert inv2["id"] == inv["id"]          # a reset replays the seed: the same first id again
+    before = await deliveries(first, inv2["id"])
+    assert [a["status"] for a in before[0]["attempts"]] == [200]
+    await first.close()
+
+    second = await started(db)
+    assert await deliveries(second, inv2["id"]) == before
+    assert len(rec.requests) == 2
+    await second.close()
