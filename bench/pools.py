@@ -117,32 +117,40 @@ PROVIDERS: dict[str, Callable[[str, dict, int], tuple[list[Request], list[Reques
     "alfabit": alfabit, "alppay": alppay}
 
 
-def _lua_string(text: str) -> str:
-    level = "=" * 3
-    while f"]{level}]" in text:
-        level += "="
-    return f"[{level}[{text}]{level}]"
+def pool_file(pool: list[Request]) -> str:
+    """One request a line (tab-separated method, path, headers, body; headers as key\x1fvalue
+    pairs joined by \x1e), the count first: read by LUA_SCRIPT at wrk's thread start."""
+    lines = [str(len(pool))]
+    for method, path, headers, body in pool:
+        fields = (method, path, "\x1e".join(f"{k}\x1f{v}" for k, v in headers.items()), body)
+        assert not any(ch in f for f in fields for ch in "\t\n"), "a request field holds a tab or newline"
+        lines.append("\t".join(fields))
+    return "\n".join(lines) + "\n"
 
 
-def lua_script(pool: list[Request]) -> str:
-    """A wrk script cycling through `pool`; with two threads each takes every other request, so
-    no pre-signed request is sent twice until the pool wraps."""
-    entries = ",\n".join(
-        "{" + ", ".join([_lua_string(method), _lua_string(path),
-                         "{" + ", ".join(f"[ {_lua_string(k)} ]={_lua_string(v)}" for k, v in headers.items()) + "}",
-                         _lua_string(body) if body else "nil"]) + "}"
-        for method, path, headers, body in pool)
-    return f"""local pool = {{
-{entries}
-}}
+# With two threads each takes every other request, so no pre-signed request is sent twice until
+# the pool wraps.
+LUA_SCRIPT = """
 local counter = 0
 function setup(thread) thread:set("id", counter); counter = counter + 1 end
-local reqs, i = {{}}, 0
+local reqs, i = {}, 0
 function init(args)
-  local step = #pool > 1 and 2 or 1
-  for k = (#pool > 1 and id + 1 or 1), #pool, step do
-    local r = pool[k]
-    reqs[#reqs + 1] = wrk.format(r[1], r[2], r[3], r[4])
+  local total, k = nil, 0
+  for line in io.lines(args[1]) do
+    if total == nil then
+      total = tonumber(line)
+    else
+      k = k + 1
+      if total == 1 or (k - 1) % 2 == id then
+        local method, path, hdrs, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+        local headers = {}
+        for pair in hdrs:gmatch("[^\x1e]+") do
+          local key, value = pair:match("^([^\x1f]*)\x1f(.*)$")
+          headers[key] = value
+        end
+        reqs[#reqs + 1] = wrk.format(method, path, headers, body ~= "" and body or nil)
+      end
+    end
   end
 end
 function request() i = i % #reqs + 1; return reqs[i] end

@@ -89,15 +89,14 @@ def _ms(text: str) -> float:
 
 
 def wrk(port: int, pool: list, seconds: float) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(pools.lua_script(pool))
-    try:
+    with tempfile.TemporaryDirectory() as tmp:
+        script, data = Path(tmp, "pool.lua"), Path(tmp, "pool.txt")
+        script.write_text(pools.LUA_SCRIPT)
+        data.write_text(pools.pool_file(pool), encoding="utf-8")
         done = subprocess.run(pinned(LOAD_CPU, ["wrk", "-t2", "-c50", f"-d{max(1, round(seconds))}s", "--latency",
-                                                "-s", f.name, f"http://127.0.0.1:{port}"]),
+                                                "-s", str(script), f"http://127.0.0.1:{port}", "--", str(data)]),
                               capture_output=True, text=True, check=True)
-        out = done.stdout
-    finally:
-        os.unlink(f.name)
+    out = done.stdout
     if done.stderr.strip() or "Requests/sec" not in out:
         raise SystemExit(f"wrk failed: {done.stderr}{out}")
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
