@@ -211,6 +211,7 @@ class ReplayGuard:
     def __init__(self, tolerance: int = TIMESTAMP_TOLERANCE):
         self.tolerance = tolerance
         self._seen: dict[tuple[str, str, str], int] = {}
+        self._prune_at = 512
 
     def fresh(self, timestamp: int, now: int) -> bool:
         return abs(now - timestamp) <= self.tolerance
@@ -219,8 +220,11 @@ class ReplayGuard:
         return key in self._seen
 
     def remember(self, key: tuple[str, str, str], timestamp: int, now: int) -> None:
-        if len(self._seen) >= 512:
+        if len(self._seen) >= self._prune_at:
             self._prune(now)
+            # next scan only when the map has doubled: with thousands of fresh triples in the
+            # window, a scan on every request would make each request O(window)
+            self._prune_at = max(512, 2 * len(self._seen))
         self._seen[key] = timestamp
 
     def _prune(self, now: int) -> None:
