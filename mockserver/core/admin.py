@@ -16,7 +16,7 @@ from .durations import format_duration, parse_duration
 from .errors import BadRequest, NotFound, SandboxError
 from .guard import GUARD, mask_secrets
 from .settings import check_merchant_keys, check_merchant_settings
-from .http import WORLD, json_response, provider_middleware, query_int, read_json
+from .http import json_response, provider_middleware, public_base, query_int, read_json, world_of
 from .openapi import spec_for
 
 routes = web.RouteTableDef()
@@ -30,7 +30,7 @@ def render_admin_error(err: SandboxError) -> web.Response:
 
 
 def _world(request: web.Request):
-    return request.app[WORLD]
+    return world_of(request)
 
 
 def _provider(request: web.Request, name: str):
@@ -112,7 +112,7 @@ async def run_until_quiet(request: web.Request) -> web.Response:
 @routes.get("/_sandbox/providers")
 async def providers(request: web.Request) -> web.Response:
     world = _world(request)
-    origin = world.public_url or str(request.url.origin())
+    origin = public_base(request, world)
     out = {}
     for name, provider in world.providers.items():
         backend = world.backend(name)
@@ -283,7 +283,7 @@ async def openapi_document(request: web.Request) -> web.Response:
     name = request.match_info["provider"]
     _provider(request, name)
     world = _world(request)
-    origin = world.public_url or str(request.url.origin())
+    origin = public_base(request, world)
     return json_response(spec_for(request.app, world, name, origin))
 
 
@@ -303,6 +303,37 @@ async def reset(request: web.Request) -> web.Response:
     world.start = world.start if start is None else start
     await world.reset()
     return json_response({"status": "reset", "seed": world.seed, "clock": world.clock.describe()})
+
+
+@routes.post("/_sandbox/faults")
+async def add_fault(request: web.Request) -> web.Response:
+    world = _world(request)
+    fault = world.faults.add(await read_json(request), world.providers)
+    world.journal.record("fault.added", fault.provider, fault=fault.view())
+    return json_response(fault.view(), status=201)
+
+
+@routes.get("/_sandbox/faults")
+async def list_faults(request: web.Request) -> web.Response:
+    return json_response({"faults": _world(request).faults.list()})
+
+
+@routes.delete("/_sandbox/faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    world = _world(request)
+    cleared = world.faults.clear()
+    world.journal.record("fault.cleared", None, cleared=cleared)
+    return json_response({"cleared": cleared})
+
+
+@routes.delete("/_sandbox/faults/{fault_id}")
+async def remove_fault(request: web.Request) -> web.Response:
+    world = _world(request)
+    fault_id = request.match_info["fault_id"]
+    if not world.faults.remove(fault_id):
+        raise NotFound(f"no fault {fault_id[:64]!r}")
+    world.journal.record("fault.cleared", None, fault=fault_id, cleared=1)
+    return json_response({"cleared": 1})
 
 
 def admin_middleware():

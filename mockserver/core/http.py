@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from . import faults
 from .errors import BadRequest, ContractViolation, NotFound, SandboxError
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,20 @@ log = logging.getLogger(__name__)
 WORLD: web.AppKey = web.AppKey("world", object)
 
 ErrorRenderer = Callable[[SandboxError], web.Response]
+# set on a request routed under /t/{tenant}/ (core/tenants.py): that tenant's World and prefix
+TENANT_WORLD = "sandbox.tenant_world"
+TENANT_PREFIX = "sandbox.tenant_prefix"
+
+
+def world_of(request: web.Request) -> Any:
+    """The World this request works on: its tenant's, or the app's (the default world)."""
+    world = request.get(TENANT_WORLD)
+    return world if world is not None else request.app[WORLD]
+
+
+def public_base(request: web.Request, world: Any) -> str:
+    """The origin (and tenant prefix) that links handed to a client start with."""
+    return (world.public_url or str(request.url.origin())) + request.get(TENANT_PREFIX, "")
 
 
 def _reject_constant(name: str) -> Any:
@@ -139,11 +154,20 @@ def provider_middleware(provider: str, render_error: ErrorRenderer, *, journal: 
 
     @web.middleware
     async def middleware(request: web.Request, handler):
-        world = request.app[WORLD]
+        world = world_of(request)
         if world.origin is None:    # `inbox:NAME` webhook targets need this sandbox's own address
-            world.origin = own_origin(request)
+            origin = own_origin(request)     # (inside a tenant: the tenant's, so its own inbox)
+            world.origin = origin and origin + request.get(TENANT_PREFIX, "")
         violation = None
         started = time.perf_counter()
+        fault = world.faults.match(provider, world.providers[provider].api_base, request) \
+            if journal and world.faults.rules else None
+        if fault is not None:
+            world.journal.record("fault", provider, method=request.method, path=request.path_qs,
+                                 fault=fault.id, effect=fault.kind or "latency", status=fault.status)
+            response = await faults.apply(fault, request, render_error)
+            if response is not None:  # the handler never runs: a faulted call changes nothing
+                return response
         try:
             response = await handler(request)
         except SandboxError as err:

@@ -15,7 +15,7 @@ from collections import deque
 from aiohttp import web
 
 from .errors import BadRequest
-from .http import WORLD, json_response, query_int
+from .http import json_response, query_int, world_of
 from .retention import Retention
 
 routes = web.RouteTableDef()
@@ -67,7 +67,7 @@ class Inboxes:
 
 
 def _inboxes(request: web.Request) -> Inboxes:
-    world = request.app[WORLD]
+    world = world_of(request)
     if not isinstance(world.inboxes, Inboxes):   # a World built without retention settings
         world.inboxes = Inboxes(getattr(world, "retention", None))
     return world.inboxes
@@ -101,7 +101,7 @@ async def receive(request: web.Request) -> web.Response:
         raise BadRequest("inbox name must be valid UTF-8")
     body, size = await _read_kept(request, inboxes.body_bytes)
     answer = status if inboxes.received(name) < fail else 200
-    entry = {"received_at": request.app[WORLD].clock.now().isoformat(), "answered": answer,
+    entry = {"received_at": world_of(request).clock.now().isoformat(), "answered": answer,
              "headers": {_printable(k): _printable(v[:MAX_HEADER_CHARS]) for k, v in request.headers.items()
                          if k.lower() not in DROP_HEADERS},
              "body": body.decode("utf-8", "replace"), "size": size}

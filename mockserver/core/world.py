@@ -12,6 +12,7 @@ from .chain import Chain
 from .clock import Clock
 from .contracts import BoundContracts, Violation, load_contracts
 from .durable import Durability
+from .faults import Faults
 from .inbox import Inboxes
 from .journal import Journal
 from .retention import Retention
@@ -59,6 +60,7 @@ class World:
         self.clock = Clock(self.start, self.clock_mode, self.speed)
         self.start = self.clock.now() if self.start is None else self.start
         self.rng = random.Random(self.seed)
+        self.faults = Faults(self.seed)  # its own rng: a fault never shifts the story's ids
         self._faker: "Faker | None" = None
         self.journal = Journal(self.clock.now, self.journal_size, self.retention.journal_field_chars,
                                listeners=self.journal_listeners)

@@ -11,13 +11,9 @@ from ..core.admin import _clock_view
 from ..core.durations import format_duration
 from ..core.errors import NotFound
 from ..core.guard import GUARD, mask_secrets
-from ..core.http import WORLD
+from ..core.http import public_base, world_of
 
 TIMELINE_LIMIT = 500
-
-
-def world_of(request: web.Request):
-    return request.app[WORLD]
 
 
 def provider_of(request: web.Request):
@@ -57,7 +53,7 @@ def until(world, when: str | None) -> str | None:
 def providers(request: web.Request) -> list[dict]:
     """Per provider: base URL, credentials, merchants (secrets masked unless authorized)."""
     world = world_of(request)
-    origin = world.public_url or str(request.url.origin())
+    origin = public_base(request, world)
     out = []
     for name, provider in sorted(world.providers.items()):
         backend = world.backend(name)

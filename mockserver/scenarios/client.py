@@ -116,6 +116,12 @@ class SandboxClient:
     async def journal(self, limit: int | None = None) -> list[dict]:
         return (await self.admin("GET", "/journal", query={"limit": limit} if limit else None)).json()
 
+    async def add_fault(self, rule: dict) -> dict:
+        return (await self.admin("POST", "/faults", rule)).json()
+
+    async def clear_faults(self) -> dict:
+        return (await self.admin("DELETE", "/faults")).json()
+
     async def journal_export(self) -> str:
         return (await self.admin("GET", "/journal/export")).body.decode("utf-8")
 

@@ -86,6 +86,10 @@ STEP_DEFS = {
         "type": "object", "required": ["json"], "minProperties": 2,
         "properties": {"json": {"description": "partial JSON match"}},
         "description": "params of the provider's `state` simulation, plus `json`"}),
+    "fault": _step("fault", {
+        "type": "object", "minProperties": 1,
+        "description": "a fault rule as POST /_sandbox/faults takes it; provider defaults to the scenario's"}),
+    "clear_faults": _step("clear_faults", {"const": True}),
     "resend": _step("resend", {
         "type": "object", "additionalProperties": False,
         "properties": {**_WEBHOOK_FILTER, "tamper": {"const": "signature"}}},

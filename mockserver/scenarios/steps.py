@@ -326,8 +326,18 @@ async def resend(ctx: Context, step: Step) -> str:
     return f"-> {what} {found['id']}: {got['status']}"
 
 
+async def fault(ctx: Context, step: Step) -> str:
+    rule = {"provider": ctx.provider.name, **ctx.values(step.arg)}
+    added = await ctx.client.add_fault(rule)
+    return f"-> {added['id']}: {added['effect']} on {added.get('route', 'every route')}"
+
+
+async def clear_faults(ctx: Context, step: Step) -> str:
+    return f"-> {(await ctx.client.clear_faults())['cleared']} cleared"
+
+
 VERBS = {
     "call": call, "pay": simulation, "confirm": simulation, "expire": simulation, "simulate": simulation,
     "advance": advance, "expect_webhook": expect_webhook, "expect_no_webhook": expect_no_webhook,
-    "expect_state": expect_state, "resend": resend,
+    "expect_state": expect_state, "resend": resend, "fault": fault, "clear_faults": clear_faults,
 }

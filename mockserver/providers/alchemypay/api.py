@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from mockserver.core.durations import parse_duration
-from mockserver.core.http import WORLD, ascii_header, json_response, parse_json
+from mockserver.core.http import ascii_header, json_response, parse_json, public_base, world_of
 
 from . import auth, model
 from .backend import PROVIDER_NAME, AlchemyBackend
@@ -55,7 +55,7 @@ MAX_DEPTH = 16                      # [A] deeper bodies are refused before any r
 
 
 def _world(request: web.Request):
-    return request.app[WORLD]
+    return world_of(request)
 
 
 def _backend(request: web.Request) -> AlchemyBackend:
@@ -215,7 +215,7 @@ def order_fields(world, body: dict, side: str, family: str, email: str = "") -> 
 
 
 def _pay_url(request: web.Request, order_no: str) -> str:
-    origin = _world(request).public_url or str(request.url.origin())
+    origin = public_base(request, _world(request))
     return f"{origin.rstrip('/')}{PREFIX}/pay/{order_no}"
 
 

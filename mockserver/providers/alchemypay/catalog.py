@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core.http import WORLD
+from mockserver.core.http import world_of
 
 from . import auth, model
 from .api import V4, _body, _ok, authenticate, check_amount, check_pair
@@ -77,7 +77,7 @@ def fiat_rows(side: str) -> list[dict[str, Any]]:
 async def crypto_list(request: web.Request) -> web.Response:
     authenticate(request, None)
     query = auth.drop_empty(dict(request.query))
-    request.app[WORLD].contracts(PROVIDER_NAME).check_request("crypto-list.request", query)
+    world_of(request).contracts(PROVIDER_NAME).check_request("crypto-list.request", query)
     fiat = query.get("fiat", "USD")
     if fiat not in model.FIAT_PER_USD:
         raise not_supported(f"fiat {fiat} is not supported")
@@ -87,7 +87,7 @@ async def crypto_list(request: web.Request) -> web.Response:
 async def fiat_list(request: web.Request) -> web.Response:
     authenticate(request, None)
     query = auth.drop_empty(dict(request.query))
-    request.app[WORLD].contracts(PROVIDER_NAME).check_request("fiat-list.request", query)
+    world_of(request).contracts(PROVIDER_NAME).check_request("fiat-list.request", query)
     return _ok(request, fiat_rows(query.get("type", BUY)), "fiat-list.response")
 
 
@@ -95,7 +95,7 @@ async def quote(request: web.Request) -> web.Response:
     body = await _body(request)
     authenticate(request, body)
     body = auth.drop_empty(body)
-    request.app[WORLD].contracts(PROVIDER_NAME).check_request("quote.request", body)
+    world_of(request).contracts(PROVIDER_NAME).check_request("quote.request", body)
     side, crypto, network, fiat = body["side"], body["crypto"], body["network"], body["fiat"]
     check_pair(crypto, network, fiat)
     amount = check_amount(side, crypto, network, fiat, body["amount"])

@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mockserver.core.http import WORLD
+from mockserver.core.http import world_of
 
 from ...dashboard.panel import STYLE, simulate_panel
 from . import auth
@@ -83,7 +83,7 @@ def _fields(query: dict[str, str], side: str) -> dict[str, Any]:
 
 
 async def _page(request: web.Request, side: str) -> web.Response:
-    world = request.app[WORLD]
+    world = world_of(request)
     merchant = _merchant(request, PAGES[side])
     query = auth.drop_empty(dict(request.query))
     world.contracts(PROVIDER_NAME).check_request(f"ramp-page-{side.lower()}.request", query)

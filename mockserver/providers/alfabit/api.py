@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.errors import BadRequest, Forbidden, NotFound
-from ...core.http import WORLD, json_response, read_json
+from ...core.http import json_response, public_base, read_json, world_of
 from . import model
 from .auth import authenticate
 from .model import CURRENCIES, INTERNAL, INVOICE, NAME, OPEN_INVOICE, SERVICE_FEE, WITHDRAW, Order
@@ -40,7 +40,7 @@ QUERY_KEY = re.compile(r"([A-Za-z]+)(\[\d{0,4}\])?")
 
 
 def _context(request: web.Request) -> tuple[Any, Backend, dict]:
-    world = request.app[WORLD]
+    world = world_of(request)
     backend: Backend = world.backend(NAME)
     return world, backend, authenticate(request, backend.merchant_by_key)
 
@@ -100,7 +100,7 @@ def _amount(raw: Any, name: str, decimals: int) -> Decimal:
 
 
 def _origin(request: web.Request, world) -> str:
-    return world.public_url or str(request.url.origin())
+    return public_base(request, world)
 
 
 def _owned(backend: Backend, merchant: dict, uid: str) -> Order:

@@ -10,7 +10,7 @@ from html import escape
 from aiohttp import web
 
 from ...core.errors import NotFound
-from ...core.http import WORLD
+from ...core.http import world_of
 from .api import UID
 from .model import NAME, WITHDRAW
 from .views import iso
@@ -40,7 +40,7 @@ QR = """<svg xmlns="http://www.w3.org/2000/svg" width="320" height="80" viewBox=
 
 
 def _invoice(request: web.Request):
-    world = request.app[WORLD]
+    world = world_of(request)
     uid = request.match_info["uid"]
     order = world.backend(NAME).orders.get(uid) if UID.fullmatch(uid) else None
     if order is None or order.type == WITHDRAW:

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.errors import BadRequest, NotFound, Unprocessable
-from ...core.http import WORLD, json_response, parse_json
+from ...core.http import json_response, parse_json, public_base, world_of
 from . import backend as lifecycle
 from .auth import authenticate
 from .backend import Backend
@@ -28,7 +28,7 @@ routes = web.RouteTableDef()
 
 
 def _world_backend(request: web.Request) -> tuple[Any, Backend]:
-    world = request.app[WORLD]
+    world = world_of(request)
     return world, world.backend(PROVIDER)
 
 
@@ -90,7 +90,7 @@ def _customer(body: dict) -> dict:
 
 
 def _origin(world, request: web.Request) -> str:
-    return world.public_url or str(request.url.origin())
+    return public_base(request, world)
 
 
 # payments ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.errors import BadRequest, NotFound
-from ...core.http import WORLD
+from ...core.http import public_base, world_of
 from . import jsjson, pricing
 from .assets import ASSETS, FEES, asset_listing
 from .errors import COULD_NOT_CREATE
@@ -135,7 +135,7 @@ async def create_invoice(request: web.Request) -> web.Response:
         raise BadRequest("total_amount must be a positive amount")
     currency = body.get("currency", "USD")
     invoice = backend.create_invoice(merchant, body["ref_id"], total, currency, body.get("url"), body)
-    origin = world.public_url or str(request.url.origin())
+    origin = public_base(request, world)
     data = {"invoice_id": invoice.invoice_id,
             "invoice_url": f"{origin}/{PROVIDER}/payinvoice/?inv={invoice.invoice_id}",
             "ref_id": invoice.ref_id}
@@ -147,7 +147,7 @@ async def create_invoice(request: web.Request) -> web.Response:
 @routes.post("/invoice/{invoice_id}")
 async def invoice_status(request: web.Request) -> web.Response:
     """No authentication [C]: the WooCommerce plugin calls it with an empty body after an IPN."""
-    world = request.app[WORLD]
+    world = world_of(request)
     backend: Alt5Backend = world.backend(PROVIDER)
     invoice = backend.invoices.get(request.match_info["invoice_id"])
     if invoice is None:
@@ -164,7 +164,7 @@ async def balances(request: web.Request) -> web.Response:
 @routes.get("/payinvoice/")
 @routes.get("/widget/")
 async def pay_invoice_page(request: web.Request) -> web.Response:
-    world = request.app[WORLD]
+    world = world_of(request)
     invoice = world.backend(PROVIDER).invoices.get(request.query.get("inv", ""))
     if invoice is None:
         raise NotFound("Invoice Not Found")
@@ -231,7 +231,7 @@ async def merchant_transactions(request: web.Request) -> web.Response:
 @routes.get("/assets")
 async def list_assets(request: web.Request) -> web.Response:
     """No authentication [D: the docs list no headers]; POST with an optional body [D], GET too [A]."""
-    world = request.app[WORLD]
+    world = world_of(request)
     try:
         body = parse_body(await request.read())
     except (ValueError, UnicodeDecodeError, RecursionError):

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...core.errors import BadRequest
-from ...core.http import WORLD, ascii_header, reject_lone_surrogates
+from ...core.http import ascii_header, reject_lone_surrogates, world_of
 from .errors import access_invalid
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int,
 
 
 async def authenticate_request(request: web.Request, contract: str) -> tuple[Any, "Alt5Backend", dict, dict]:
-    world = request.app[WORLD]
+    world = world_of(request)
     backend: "Alt5Backend" = world.backend(PROVIDER)
     raw = await request.read()
     try:

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.errors import NotFound, Unprocessable
-from ...core.http import WORLD, json_response, read_json
+from ...core.http import json_response, public_base, read_json, world_of
 from .auth import authenticate
 from .pages import checkout_page
 from .backend import Backend, open_invoice, start_withdrawal
@@ -31,7 +31,7 @@ routes = web.RouteTableDef()
 
 
 def _context(request: web.Request) -> tuple[Any, Backend, dict]:
-    world = request.app[WORLD]
+    world = world_of(request)
     backend: Backend = world.backend(PROVIDER)
     merchant = authenticate(request, backend.merchant_by_key)
     return world, backend, merchant
@@ -62,7 +62,7 @@ async def create_invoice(request: web.Request) -> web.Response:
     invoice = backend.new_invoice(merchant, NETWORKS[body["network"]], Decimal(body["amount_usd"]),
                                   body.get("order_id"), body.get("metadata"))
     open_invoice(world, backend, invoice)
-    origin = world.public_url or str(request.url.origin())
+    origin = public_base(request, world)
     return _respond(world, "invoice-create.response", {
         "success": True,
         "invoice": invoice_view(invoice, world.clock.now()),
@@ -145,7 +145,7 @@ async def get_withdrawal(request: web.Request) -> web.Response:
 
 @routes.get("/pay/{invoice_id}")
 async def checkout(request: web.Request) -> web.Response:
-    world = request.app[WORLD]
+    world = world_of(request)
     invoice_id = request.match_info["invoice_id"]
     invoice = world.backend(PROVIDER).invoices.get(invoice_id) if UUID.match(invoice_id) else None
     if invoice is None:
