@@ -7,7 +7,7 @@ from aiohttp import web
 
 from . import dashboard
 from .config import SandboxConfig
-from .core import admin, inbox
+from .core import admin, inbox, tenants
 from .core import guard as guard_module
 from .core.guard import GUARD, Guard, check_bind, guard_middleware
 from .core.durable import durable_middleware, replay
@@ -19,8 +19,10 @@ from .providers.registry import load_providers
 MAX_BODY = 1024 * 1024  # requests above 1 MiB get the provider's 413 shape
 
 
-def build_world(config: SandboxConfig, store: Store | None = None) -> World:
-    """The World; durable when `store` is given, or when config.state names a SQLite file."""
+def build_world(config: SandboxConfig, store: Store | None = None, seed: int | None = None,
+                start: datetime | None = None) -> World:
+    """The World; durable when `store` is given, or when config.state names a SQLite file.
+    A tenant's World gives its own store, `seed` and `start` (else the config's)."""
     providers = load_providers()
     settings = {name: config.provider_settings(name, p.default_merchants())
                 for name, p in providers.items()}
@@ -29,8 +31,8 @@ def build_world(config: SandboxConfig, store: Store | None = None) -> World:
         store = SQLiteStore(config.state)
     kept = store.meta() if store is not None else {}
     # a kept World restarts from its own seed and start, whatever this run's flags say
-    seed = kept.get("seed", config.resolved_seed())
-    start = datetime.fromisoformat(kept["start"]) if kept.get("start") else config.start
+    seed = kept.get("seed", config.resolved_seed() if seed is None else seed)
+    start = datetime.fromisoformat(kept["start"]) if kept.get("start") else (start or config.start)
     world = World(providers=providers, settings=settings, seed=seed,
                   start=start, clock_mode=kept.get("clock", config.clock), speed=config.speed,
                   journal_size=config.journal_size,
@@ -58,6 +60,9 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     app.add_routes(inbox.routes)
     app.add_routes(guard_module.routes)
     dashboard.setup(app)
+    max_tenants, idle = config.tenant_limits()
+    tenants.setup(app, tenants.Tenants(lambda seed, start: build_world(config, None, seed, start),
+                                       max_tenants=max_tenants, idle_seconds=idle))
     for provider in world.providers.values():
         sub = provider.build_app(world)
         sub[WORLD] = world

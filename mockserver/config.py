@@ -25,6 +25,9 @@ retention:                   # bounded memory: finished things beyond these caps
   inbox_per_name: 100        #   deliveries kept per inbox name
   inbox_body_bytes: 65536    #   bytes kept of each inbox body (the real size is recorded)
   journal_field_chars: 512   #   longest string kept in a journal entry
+tenants:                     # isolated worlds under /t/{name}/ (README "Tenants")
+  max: 50                    #   at most this many at once (429 past it)
+  idle: 24h                  #   one unused this long (real time) is forgotten
 providers:
   cryptopayment:
     merchants:
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.clock import utc
+from .core.durations import parse_duration
 from .core.retention import Retention
 
 
@@ -54,6 +58,27 @@ class ConfigError(ValueError):
 
 def _located(file: str, line: int | None, message: str) -> ConfigError:
     return ConfigError(f"{file}:{line or 1}: {message}", file=file)
+
+
+TENANT_DEFAULTS = {"max": 50, "idle": 86_400.0}
+
+
+def check_tenants(value: Any) -> dict[str, Any]:
+    """`tenants:` with defaults: max (a positive integer), idle (a duration, or seconds)."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict) or set(value) - set(TENANT_DEFAULTS):
+        raise ConfigError("tenants takes max (a positive integer) and idle (a duration like 24h)")
+    out = {**TENANT_DEFAULTS, **value}
+    if not isinstance(out["max"], int) or isinstance(out["max"], bool) or out["max"] < 1:
+        raise ConfigError("tenants.max must be a positive integer")
+    try:
+        out["idle"] = parse_duration(out["idle"]).total_seconds()
+    except (ValueError, TypeError):
+        raise ConfigError("tenants.idle must be a duration like 24h or a number of seconds") from None
+    if out["idle"] <= 0:
+        raise ConfigError("tenants.idle must be positive")
+    return out
 
 
 @dataclass
@@ -74,6 +99,7 @@ class SandboxConfig:
     idle_timeout: float = 60.0
     state: str | None = None       # SQLite file the World is kept in (None: memory only)
     retention: Retention = field(default_factory=Retention)
+    tenants: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, dict] = field(default_factory=dict)
 
     def resolved_seed(self) -> int:
@@ -115,6 +141,7 @@ class SandboxConfig:
                 raise ConfigError(f"{key} must be a positive number of seconds")
         if cfg.state is not None and (not isinstance(cfg.state, str) or not cfg.state.strip()):
             raise ConfigError("state must be the path of a SQLite file")
+        cfg.tenants = check_tenants(cfg.tenants)
         if not isinstance(cfg.providers, dict):
             raise ConfigError("providers must be a mapping of provider name to settings")
         return cfg
@@ -148,6 +175,11 @@ class SandboxConfig:
         except ConfigError as exc:
             line = line_of(lines, (exc.key,)) if exc.key else None
             raise ConfigError(f"{file}:{line or 1}: {exc}", file=file) from None
+
+    def tenant_limits(self) -> tuple[int, float]:
+        """(max tenants, idle seconds) with the defaults filled in."""
+        limits = check_tenants(self.tenants)
+        return limits["max"], limits["idle"]
 
     def provider_settings(self, name: str, default_merchants: list[dict]) -> dict:
         """Merchants from the config, each laid over the provider's default merchant."""

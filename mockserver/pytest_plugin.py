@@ -16,11 +16,14 @@ Needs `pip install 'provider-sandbox[pytest]'`; `-p no:provider_sandbox` switche
   a thread.
 - `sandbox_contracts`: mockserver.contracts for a test (validate a request or webhook body, strict or not).
 - `--sandbox-server URL` runs collected scenarios against a running sandbox instead.
+- `--sandbox-tenant NAME` (or `SANDBOX_TENANT`) runs the scenarios and the `sandbox` fixture in
+  that tenant's world (`/t/NAME/...`), so suites sharing one sandbox do not reset each other.
 """
 from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import re
 from pathlib import Path
 
@@ -38,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("provider-sandbox")
     group.addoption("--sandbox-server", metavar="URL", default=None,
                     help="run collected YAML scenarios against this running sandbox")
+    group.addoption("--sandbox-tenant", metavar="NAME", default=os.environ.get("SANDBOX_TENANT") or None,
+                    help="use this tenant of the sandbox (/t/NAME/...); default: $SANDBOX_TENANT")
 
 
 def is_scenario_file(path: Path) -> bool:
@@ -136,9 +141,10 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         if self.load_error:
             raise ScenarioFailed(self.load_error)
-        from mockserver.scenarios.client import SandboxClient
+        from mockserver.scenarios.client import SandboxClient, tenant_url
         from mockserver.scenarios.runner import client_session, run_scenario
-        url = self.config.getoption("sandbox_server") or _shared_sandbox(self.config).url
+        url = tenant_url(self.config.getoption("sandbox_server") or _shared_sandbox(self.config).url,
+                         self.config.getoption("sandbox_tenant"))
 
         async def run():
             async with client_session() as session:
@@ -162,9 +168,10 @@ class ScenarioItem(pytest.Item):
 def sandbox(request: pytest.FixtureRequest):
     """A fresh sandbox for this test: `sandbox.url(provider)`, `.merchant(provider)`, `.advance(by)`,
     `.pay(provider, invoice=...)`, `.deliveries(provider)`, `.journal()`; `.aio.*` for async tests."""
+    from mockserver.scenarios.client import tenant_url
     from mockserver.scenarios.sandbox import SandboxHandle
     server = _shared_sandbox(request.config)
-    handle = SandboxHandle(server.url)
+    handle = SandboxHandle(tenant_url(server.url, request.config.getoption("sandbox_tenant")))
     handle.restore(request.config.stash[_MERCHANTS])
     return handle
 

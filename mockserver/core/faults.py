@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import itertools
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -125,12 +124,14 @@ class Faults:
     def __init__(self, seed: int):
         self.rules: dict[str, Fault] = {}
         self.rng = random.Random(f"faults:{seed}")
-        self._ids = itertools.count(1)
+        self._count = 0
 
     def add(self, body: Any, providers: dict) -> Fault:
         if len(self.rules) >= MAX_RULES:
             raise SandboxError(f"at most {MAX_RULES} fault rules; clear some first", status=409)
-        fault = parse_fault(body, providers, f"fault_{next(self._ids)}")
+        fault = parse_fault(body, providers, "")
+        self._count += 1  # only once the rule is accepted: a refusal changes nothing
+        fault.id = f"fault_{self._count}"
         self.rules[fault.id] = fault
         return fault
 

@@ -23,8 +23,8 @@ WORLD: web.AppKey = web.AppKey("world", object)
 
 ErrorRenderer = Callable[[SandboxError], web.Response]
 # set on a request routed under /t/{tenant}/ (core/tenants.py): that tenant's World and prefix
-TENANT_WORLD = "sandbox.tenant_world"
-TENANT_PREFIX = "sandbox.tenant_prefix"
+TENANT_WORLD: web.RequestKey = web.RequestKey("tenant_world", object)
+TENANT_PREFIX: web.RequestKey = web.RequestKey("tenant_prefix", str)
 
 
 def world_of(request: web.Request) -> Any:

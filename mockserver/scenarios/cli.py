@@ -16,6 +16,8 @@ def add_run_command(sub: argparse._SubParsersAction) -> None:
                      help="the scenario library shipped with the package (one provider's stories "
                           "with PROVIDER; repeatable)")
     run.add_argument("--server", metavar="URL", help="a running sandbox (default: start one in-process)")
+    run.add_argument("--tenant", metavar="NAME",
+                     help="run in this tenant's world of the sandbox (/t/NAME/...), resetting only it")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     run.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="one line per passing scenario")
@@ -62,7 +64,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         results = asyncio.run(run_all(scenarios, server=args.server, on_result=show,
                                       on_start=start if live else None,
-                                      on_step=step if live else None)) if scenarios else []
+                                      on_step=step if live else None,
+                                      tenant=args.tenant)) if scenarios else []
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130

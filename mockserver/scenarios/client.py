@@ -37,6 +37,11 @@ class Exchange:
         return text if len(text) <= limit else text[:limit] + "..."
 
 
+def tenant_url(base_url: str, tenant: str | None) -> str:
+    """A sandbox's URL as one tenant's: every provider and admin route under `/t/{tenant}`."""
+    return base_url.rstrip("/") + f"/t/{tenant}" if tenant else base_url
+
+
 def _compact(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from mockserver.core.webhooks import resolve_target
 
-from .client import SandboxClient, SandboxUnavailable
+from .client import SandboxClient, SandboxUnavailable, tenant_url
 from .loader import DEFAULT_SEED, DEFAULT_START, Scenario, ScenarioLoadError, discover, load_file
 from .receiver import Receiver
 from .report import ScenarioResult, StepResult
@@ -173,8 +173,11 @@ def _guess_provider(path: Path) -> str:
 
 
 async def run_all(scenarios: list[Scenario], server: str | None = None,
-                  on_result: Any = None, on_start: Any = None, on_step: Any = None) -> list[ScenarioResult]:
-    """Run scenarios one after another; start an in-process sandbox unless `server` is given."""
+                  on_result: Any = None, on_start: Any = None, on_step: Any = None,
+                  tenant: str | None = None) -> list[ScenarioResult]:
+    """Run scenarios one after another; start an in-process sandbox unless `server` is given.
+    With `tenant`, every call goes to that tenant's world (`/t/{tenant}/...`): the resets before
+    each scenario reset it alone, so suites on one shared sandbox do not disturb each other."""
     sandbox = None
     results: list[ScenarioResult] = []
     async with client_session() as session:
@@ -184,7 +187,7 @@ async def run_all(scenarios: list[Scenario], server: str | None = None,
                 base = await sandbox.start()
             else:
                 base = server
-            client = SandboxClient(base, session)
+            client = SandboxClient(tenant_url(base, tenant), session)
             try:
                 await client.health()
             except SandboxUnavailable as exc:

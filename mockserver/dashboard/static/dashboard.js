@@ -3,6 +3,8 @@
 "use strict";
 (function () {
   const live = document.getElementById("live");
+  // inside a tenant (/t/NAME/...) every admin URL is that tenant's; the server prefixes the HTML's
+  const TENANT = (location.pathname.match(/^\/t\/[a-z0-9-]+(?=\/)/) || [""])[0];
   const toast = document.getElementById("toast");
 
   function say(text, bad) {
@@ -98,7 +100,7 @@
       if (response.ok) {
         live.innerHTML = await response.text();
       } else if (response.status === 404) {
-        live.innerHTML = '<p class="bad">This no longer exists (the sandbox was reset?). <a href="/_sandbox/ui/">Overview</a></p>';
+        live.innerHTML = '<p class="bad">This no longer exists (the sandbox was reset?). <a href="' + TENANT + '/_sandbox/ui/">Overview</a></p>';
       }
       const now = live.querySelector("#clock-now-full");
       const header = document.getElementById("clock-now");
@@ -116,7 +118,7 @@
     live.addEventListener("focusout", () => { if (again) { again = false; setTimeout(refresh, 0); } });
     const state = document.getElementById("live-state");
     if (window.EventSource) {
-      const stream = new EventSource("/_sandbox/ui/events");
+      const stream = new EventSource(TENANT + "/_sandbox/ui/events");
       let first = true;
       stream.addEventListener("change", function () {
         if (state) state.textContent = "· live";

@@ -1,0 +1,231 @@
+"""Tenants: isolated Worlds in one sandbox, selected by the path prefix `/t/{tenant}/`.
+
+Each tenant has its own clock, seed, merchants, objects, deliveries, journal and fault rules; the
+default World (no prefix) is untouched. A tenant is created on first use (or by the admin API),
+up to `max` of them; one idle longer than `idle_seconds` of real time is forgotten, checked
+lazily (when it is next used, and when tenants are created or listed), so no timer runs.
+
+Routing: aiohttp resolves a route before any middleware runs, so `/t/{tenant}/{tail}` is a
+catch-all route whose handler clones the request with the tail as its path, resolves the clone on
+the same router, marks it with the tenant's World (`world_of` in core/http.py reads the mark), and
+runs the matched handler through the matched apps' middlewares — what `Application._handle` does —
+so the guard, the admin and the provider middlewares apply exactly as without the prefix.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial, update_wrapper
+from typing import Any, Callable
+
+from aiohttp import web
+
+from .errors import BadRequest, Conflict, NotFound, SandboxError
+from . import admin
+from .http import TENANT_PREFIX, TENANT_WORLD, json_response, read_json
+
+NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+PREFIX = "/t"
+ROUTE = PREFIX + "/{tenant}/{tail:.*}"
+
+WorldFactory = Callable[[int | None, datetime | None], Any]   # (seed, start) -> a new World
+
+
+@dataclass
+class Tenant:
+    name: str
+    world: Any
+    created: float        # wall-clock seconds
+    last_used: float      # monotonic seconds
+
+    def view(self, now: float) -> dict:
+        wall = time.time() - (now - self.last_used)
+        return {"name": self.name, "seed": self.world.seed,
+                "clock": self.world.clock.now().isoformat(),
+                "created": datetime.fromtimestamp(self.created, timezone.utc).isoformat(),
+                "last_used": datetime.fromtimestamp(wall, timezone.utc).isoformat(),
+                "idle_seconds": round(now - self.last_used, 1)}
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")
+    return name
+
+
+class Tenants:
+    """The registry. `factory(seed, start)` builds a World (app.py's build_world: the durable
+    store, when one is configured, belongs there)."""
+
+    def __init__(self, factory: WorldFactory, *, max_tenants: int = 50, idle_seconds: float = 86_400,
+                 clock: Callable[[], float] = time.monotonic):
+        self.factory = factory
+        self.max = max_tenants
+        self.idle = idle_seconds
+        self._now = clock
+        self._tenants: dict[str, Tenant] = {}
+
+    def __len__(self) -> int:
+        return len(self._tenants)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._tenants
+
+    async def get(self, name: str, *, create: bool = True) -> Any:
+        """The tenant's World (its last use now), created on first use when `create`."""
+        now = self._now()
+        tenant = self._tenants.get(name)
+        if tenant is not None and now - tenant.last_used > self.idle:
+            await self.delete(name)
+            tenant = None
+        if tenant is None:
+            if not create:
+                raise NotFound(f"no tenant {name[:40]!r}")
+            return await self.create(check_name(name))
+        tenant.last_used = now
+        return tenant.world
+
+    async def create(self, name: str, seed: int | None = None, start: datetime | None = None) -> Any:
+        check_name(name)
+        if name in self._tenants:
+            raise Conflict(f"tenant {name!r} exists; reset or delete it first")
+        await self.sweep()
+        if len(self._tenants) >= self.max:
+            raise SandboxError(f"at most {self.max} tenants (tenants.max); delete one first", status=429)
+        world = self.factory(seed, start)
+        world.start_driver()
+        self._tenants[name] = Tenant(name, world, time.time(), self._now())
+        return world
+
+    async def delete(self, name: str) -> None:
+        tenant = self._tenants.pop(name, None)
+        if tenant is None:
+            raise NotFound(f"no tenant {name[:40]!r}")
+        await tenant.world.close()
+
+    async def sweep(self) -> None:
+        """Forget tenants idle past the limit (called on create and list, never on a timer)."""
+        now = self._now()
+        for name in [n for n, t in self._tenants.items() if now - t.last_used > self.idle]:
+            await self.delete(name)
+
+    async def list(self) -> list[dict]:
+        await self.sweep()
+        now = self._now()
+        return [t.view(now) for t in self._tenants.values()]
+
+    def view(self, name: str) -> dict:
+        return self._tenants[name].view(self._now())
+
+    async def close(self) -> None:
+        for name in list(self._tenants):
+            await self.delete(name)
+
+
+TENANTS: web.AppKey = web.AppKey("tenants", Tenants)
+
+
+async def route_to_tenant(request: web.Request) -> web.StreamResponse:
+    """`/t/{tenant}/<rest>` -> `/<rest>` on the tenant's World, through the usual middlewares."""
+    name = request.match_info["tenant"]
+    if request.get(TENANT_WORLD) is not None:
+        raise NotFound("Not found")  # /t/a/t/b/...: tenants do not nest
+    if not NAME.match(name):  # before creating anything: a bad name is refused, never stored
+        raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")
+    app = request.app
+    world = await app[TENANTS].get(name)
+    # the tail as the client spelled it (signatures cover the raw path), query string included
+    raw_tail = "/" + request.raw_path.split("/", 3)[3] if request.raw_path.count("/") >= 3 else "/"
+    inner = request.clone(rel_url=raw_tail)
+    inner[TENANT_WORLD] = world
+    inner[TENANT_PREFIX] = f"{PREFIX}/{name}"
+    match_info = await app.router.resolve(inner)
+    match_info.add_app(app)
+    match_info.freeze()
+    inner._match_info = match_info  # what Application._handle sets; aiohttp has no public setter
+    handler = match_info.handler
+    for sub in match_info.apps[::-1]:
+        for middleware, _new_style in sub._middlewares_handlers:
+            handler = update_wrapper(partial(middleware, handler=handler), handler)
+    try:
+        response = await handler(inner)
+    except web.HTTPException as exc:  # a redirect stays inside the tenant
+        location = exc.headers.get("Location", "")
+        if location.startswith("/") and not location.startswith("//"):
+            exc.headers["Location"] = inner[TENANT_PREFIX] + location
+        raise
+    return _tenant_links(response, inner[TENANT_PREFIX])
+
+
+def _tenant_links(response: web.StreamResponse, prefix: str) -> web.StreamResponse:
+    """HTML pages (dashboard, hosted checkout pages) link and post to `/_sandbox/...`: inside a
+    tenant those are the tenant's, so the attribute values get its prefix."""
+    if (isinstance(response, web.Response) and response.content_type == "text/html"
+            and response.body is not None and not response.prepared):
+        response.text = response.text.replace('"/_sandbox/', f'"{prefix}/_sandbox/')
+    return response
+
+
+routes = web.RouteTableDef()
+
+
+def _registry(request: web.Request) -> Tenants:
+    if request.get(TENANT_WORLD) is not None:  # /t/a/_sandbox/tenants: tenants do not nest
+        raise NotFound("tenants are managed at /_sandbox/tenants, without a tenant prefix")
+    return request.app[TENANTS]
+
+
+@routes.get("/_sandbox/tenants")
+async def list_tenants(request: web.Request) -> web.Response:
+    registry = _registry(request)
+    return json_response({"tenants": await registry.list(), "max": registry.max,
+                          "idle_seconds": registry.idle})
+
+
+@routes.post("/_sandbox/tenants")
+async def create_tenant(request: web.Request) -> web.Response:
+    registry = _registry(request)
+    body = await read_json(request)
+    if not isinstance(body, dict) or set(body) - {"name", "seed", "start"}:
+        raise BadRequest("body must be a JSON object: name, optional seed (integer), start (ISO 8601)")
+    name, seed, start = check_name(body.get("name")), body.get("seed"), body.get("start")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise BadRequest("seed must be an integer")
+    if start is not None:
+        start = admin._instant(start, "start")
+    await registry.create(name, seed, start)
+    return json_response(registry.view(name), status=201)
+
+
+@routes.get("/_sandbox/tenants/{name}")
+async def get_tenant(request: web.Request) -> web.Response:
+    registry, name = _registry(request), request.match_info["name"]
+    await registry.get(name, create=False)
+    return json_response(registry.view(name))
+
+
+@routes.post("/_sandbox/tenants/{name}/reset")
+async def reset_tenant(request: web.Request) -> web.Response:
+    """The admin API's reset (same body: seed, start), on this tenant's World only."""
+    request[TENANT_WORLD] = await _registry(request).get(request.match_info["name"], create=False)
+    return await admin.reset(request)
+
+
+@routes.delete("/_sandbox/tenants/{name}")
+async def delete_tenant(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    await _registry(request).delete(name)
+    return json_response({"deleted": name})
+
+
+def setup(app: web.Application, tenants: Tenants) -> None:
+    app[TENANTS] = tenants
+    app.add_routes(routes)
+    app.router.add_route("*", ROUTE, route_to_tenant)
+
+    async def close_tenants(_app: web.Application) -> None:
+        await tenants.close()
+
+    app.on_cleanup.append(close_tenants)
