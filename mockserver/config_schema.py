@@ -43,6 +43,10 @@ TOP = {
     "state": {**_NULL_OR({"type": "string", "pattern": r"\S"}), "description": "the path of a SQLite file"},
     "retention": _NULL_OR(closed_object({f.name: {"type": "integer", "minimum": 1}
                                          for f in fields(Retention)})),
+    "tenants": _NULL_OR(closed_object({
+        "max": {"type": "integer", "minimum": 1},
+        "idle": {"anyOf": [_SECONDS, {"type": "string", "minLength": 1}],
+                 "description": "a duration like 24h, or seconds"}})),
 }
 
 
