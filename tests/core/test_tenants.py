@@ -146,3 +146,16 @@ async def test_admin_token_guards_tenant_admin_routes(aiohttp_client):
     assert (await client.get("/_sandbox/tenants")).status == 401
     world = app[WORLD]
     assert (await call(client, world, "GET", "/balances", prefix="/t/a")).status == 200  # provider APIs: no token
+
+
+async def test_an_inbox_target_inside_a_tenant_is_the_tenants_inbox(client, world):
+    resp = await client.patch("/t/a/_sandbox/providers/cryptopayment/merchant",
+                              json={"webhook_url": "inbox:shop"})
+    assert resp.status == 200
+    created = await (await call(client, world, "POST", "/invoices", INVOICE, prefix="/t/a")).json()
+    await client.post("/t/a/_sandbox/simulate/cryptopayment/pay", json={"invoice": created["invoice"]["id"]})
+    delivery = (await (await client.get("/t/a/_sandbox/deliveries")).json())[0]
+    assert delivery["url"] == str(client.make_url("/t/a/_sandbox/inbox/shop"))
+    assert delivery["status"] == "delivered"
+    assert len(await (await client.get("/t/a/_sandbox/inbox/shop")).json()) == 1
+    assert await (await client.get("/_sandbox/inbox/shop")).json() == []
