@@ -1,7 +1,10 @@
 """build_app(config) -> the sandbox: admin API at /_sandbox, one sub-application per provider."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime
+from pathlib import Path
 
 from aiohttp import web
 
@@ -17,6 +20,49 @@ from .core.world import World
 from .providers.registry import load_providers
 
 MAX_BODY = 1024 * 1024  # requests above 1 MiB get the provider's 413 shape
+log = logging.getLogger(__name__)
+
+
+def tenant_states(config: SandboxConfig) -> Path | None:
+    """With `--state PATH`, each tenant is kept in its own SQLite file under PATH.tenants/."""
+    return Path(f"{config.state}.tenants") if config.state else None
+
+
+def _registry(config: SandboxConfig, app: web.Application) -> tenants.Tenants:
+    """Tenants built like the default World; durable (own store, replayed) when --state is set."""
+    states = tenant_states(config)
+
+    def factory(name: str, seed: int | None, start: datetime | None) -> World:
+        store = None
+        if states is not None:
+            from .core.store import SQLiteStore
+            states.mkdir(parents=True, exist_ok=True)
+            store = SQLiteStore(states / f"{name}.db")
+        return build_world(config, store, seed, start)
+
+    async def on_create(name: str, world: World) -> None:
+        if world.durability is not None:
+            await replay(app, world, tenant_prefix=f"{tenants.PREFIX}/{name}")
+
+    async def on_delete(name: str, world: World) -> None:
+        if states is not None:   # a deleted (or expired) tenant does not come back on restart
+            await asyncio.to_thread(lambda: [p.unlink(missing_ok=True)
+                                             for p in states.glob(f"{name}.db*")])
+
+    max_tenants, idle = config.tenant_limits()
+    return tenants.Tenants(factory, max_tenants=max_tenants, idle_seconds=idle,
+                           on_create=on_create, on_delete=on_delete)
+
+
+async def restore_tenants(config: SandboxConfig, registry: tenants.Tenants) -> None:
+    """At start-up: every tenant kept under PATH.tenants/, replayed one after the other."""
+    states = tenant_states(config)
+    names = sorted(p.stem for p in states.glob("*.db")) if states is not None and states.is_dir() else []
+    for name in names:
+        try:
+            await registry.create(name)
+        except Exception as exc:  # noqa: BLE001 - one tenant that cannot come back must not stop the rest
+            log.error("tenant %s not restored: %s", name, exc)
 
 
 def build_world(config: SandboxConfig, store: Store | None = None, seed: int | None = None,
@@ -60,9 +106,8 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     app.add_routes(inbox.routes)
     app.add_routes(guard_module.routes)
     dashboard.setup(app)
-    max_tenants, idle = config.tenant_limits()
-    tenants.setup(app, tenants.Tenants(lambda seed, start: build_world(config, None, seed, start),
-                                       max_tenants=max_tenants, idle_seconds=idle))
+    registry = _registry(config, app)
+    tenants.setup(app, registry)
     for provider in world.providers.values():
         sub = provider.build_app(world)
         sub[WORLD] = world
@@ -71,6 +116,7 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     async def on_startup(_app: web.Application) -> None:
         if world.durability is not None:
             await replay(app, world)
+            await restore_tenants(config, registry)
         world.start_driver()
 
     async def on_cleanup(_app: web.Application) -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .clock import Clock
-from .http import WORLD
+from .http import TENANT_PREFIX, TENANT_WORLD, world_of
 from .store import Input, Outcome, Store
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 REPLAYING = web.RequestKey("replaying", bool)   # a replayed input (the guard judged it already)
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 INBOX_ROUTE = "/_sandbox/inbox/{name}"   # the built-in receiver: a webhook's target, not an input
+# /t/{tenant}/...: recorded once routed, by the tenant's World; the registry's routes are no World's input
+NOT_INPUTS = ("/t/{tenant}/", "/_sandbox/tenants")
 ADMIN_CREDENTIALS = frozenset({"authorization", "x-sandbox-token", "cookie"})
 
 
@@ -87,7 +89,8 @@ def _recordable(request: web.Request) -> bool:
         return True
     resource = getattr(getattr(request.match_info, "route", None), "resource", None)
     canonical = getattr(resource, "canonical", "") or ""
-    return request.method not in READS and canonical != INBOX_ROUTE
+    return (request.method not in READS and canonical != INBOX_ROUTE
+            and not canonical.startswith(NOT_INPUTS))
 
 
 def _headers(request: web.Request) -> list[tuple[str, str]]:
@@ -99,7 +102,7 @@ def _headers(request: web.Request) -> list[tuple[str, str]]:
 
 @web.middleware
 async def durable_middleware(request: web.Request, handler):
-    world = request.app[WORLD]
+    world = world_of(request)
     durability = world.durability
     if durability is None or request.get(REPLAYING) or not _recordable(request):
         return await handler(request)
@@ -148,8 +151,9 @@ def _mocked(app: web.Application, item: Input) -> web.Request:
     return request
 
 
-async def replay(app: web.Application, world: "World") -> int:
-    """Bring a freshly built World to where its store says it was; returns the inputs replayed."""
+async def replay(app: web.Application, world: "World", tenant_prefix: str | None = None) -> int:
+    """Bring a freshly built World to where its store says it was; returns the inputs replayed.
+    A tenant's World (`tenant_prefix`, e.g. "/t/a") replays its inputs as routed to it."""
     durability = world.durability
     items = await durability.store.inputs()
     durability._recorded = {(o.generation, o.delivery, o.index): o
@@ -163,7 +167,10 @@ async def replay(app: web.Application, world: "World") -> int:
                 await world.scheduler.run_until(at)
             Clock.replay_wall = datetime.fromisoformat(item.wall)
             try:
-                await app._handle(_mocked(app, item))
+                request = _mocked(app, item)
+                if tenant_prefix is not None:
+                    request[TENANT_WORLD], request[TENANT_PREFIX] = world, tenant_prefix
+                await app._handle(request)
             except web.HTTPException:
                 pass
             except Exception:  # noqa: BLE001 - one input that fails now must not stop the rest

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial, update_wrapper
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -30,7 +30,8 @@ NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 PREFIX = "/t"
 ROUTE = PREFIX + "/{tenant}/{tail:.*}"
 
-WorldFactory = Callable[[int | None, datetime | None], Any]   # (seed, start) -> a new World
+WorldFactory = Callable[[str, int | None, datetime | None], Any]   # (name, seed, start) -> a new World
+Hook = Callable[[str, Any], Awaitable[None]]                       # (name, world)
 
 
 @dataclass
@@ -56,12 +57,16 @@ def check_name(name: str) -> str:
 
 
 class Tenants:
-    """The registry. `factory(seed, start)` builds a World (app.py's build_world: the durable
-    store, when one is configured, belongs there)."""
+    """The registry. `factory(name, seed, start)` builds a World (app.py: with the tenant's own
+    store when `--state` is set); `on_create` runs before it serves (app.py: replays the store),
+    `on_delete` after it is closed (app.py: removes the store)."""
 
     def __init__(self, factory: WorldFactory, *, max_tenants: int = 50, idle_seconds: float = 86_400,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, on_create: Hook | None = None,
+                 on_delete: Hook | None = None):
         self.factory = factory
+        self.on_create = on_create
+        self.on_delete = on_delete
         self.max = max_tenants
         self.idle = idle_seconds
         self._now = clock
@@ -94,9 +99,16 @@ class Tenants:
         await self.sweep()
         if len(self._tenants) >= self.max:
             raise SandboxError(f"at most {self.max} tenants (tenants.max); delete one first", status=429)
-        world = self.factory(seed, start)
-        world.start_driver()
+        world = self.factory(name, seed, start)
         self._tenants[name] = Tenant(name, world, time.time(), self._now())
+        if self.on_create is not None:
+            try:
+                await self.on_create(name, world)
+            except BaseException:
+                del self._tenants[name]
+                await world.close()
+                raise
+        world.start_driver()
         return world
 
     async def delete(self, name: str) -> None:
@@ -104,6 +116,8 @@ class Tenants:
         if tenant is None:
             raise NotFound(f"no tenant {name[:40]!r}")
         await tenant.world.close()
+        if self.on_delete is not None:
+            await self.on_delete(name, tenant.world)
 
     async def sweep(self) -> None:
         """Forget tenants idle past the limit (called on create and list, never on a timer)."""
@@ -120,8 +134,10 @@ class Tenants:
         return self._tenants[name].view(self._now())
 
     async def close(self) -> None:
-        for name in list(self._tenants):
-            await self.delete(name)
+        """Shutting down: every World closed, nothing forgotten (a durable tenant comes back)."""
+        while self._tenants:
+            _name, tenant = self._tenants.popitem()
+            await tenant.world.close()
 
 
 TENANTS: web.AppKey = web.AppKey("tenants", Tenants)
@@ -134,11 +150,16 @@ async def route_to_tenant(request: web.Request) -> web.StreamResponse:
         raise NotFound("Not found")  # /t/a/t/b/...: tenants do not nest
     if not NAME.match(name):  # before creating anything: a bad name is refused, never stored
         raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")
-    app = request.app
-    world = await app[TENANTS].get(name)
+    world = await request.app[TENANTS].get(name)
     # the tail as the client spelled it (signatures cover the raw path), query string included
     raw_tail = "/" + request.raw_path.split("/", 3)[3] if request.raw_path.count("/") >= 3 else "/"
-    inner = request.clone(rel_url=raw_tail)
+    return await _in_tenant(request, name, world, raw_tail)
+
+
+async def _in_tenant(request: web.Request, name: str, world: Any, raw_path: str) -> web.StreamResponse:
+    """`request` as if it had come for `raw_path` on tenant `name`'s World."""
+    app = request.app
+    inner = request.clone(rel_url=raw_path)
     inner[TENANT_WORLD] = world
     inner[TENANT_PREFIX] = f"{PREFIX}/{name}"
     match_info = await app.router.resolve(inner)
@@ -207,10 +228,12 @@ async def get_tenant(request: web.Request) -> web.Response:
 
 
 @routes.post("/_sandbox/tenants/{name}/reset")
-async def reset_tenant(request: web.Request) -> web.Response:
-    """The admin API's reset (same body: seed, start), on this tenant's World only."""
-    request[TENANT_WORLD] = await _registry(request).get(request.match_info["name"], create=False)
-    return await admin.reset(request)
+async def reset_tenant(request: web.Request) -> web.StreamResponse:
+    """`POST /t/{name}/_sandbox/reset` (same body: seed, start), so it is that World's input
+    (kept in its store when durable) like any other reset."""
+    name = request.match_info["name"]
+    world = await _registry(request).get(name, create=False)
+    return await _in_tenant(request, name, world, "/_sandbox/reset")
 
 
 @routes.delete("/_sandbox/tenants/{name}")

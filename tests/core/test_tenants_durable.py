@@ -1,0 +1,58 @@
+"""Tenants with --state: each tenant kept in its own SQLite file, replayed on restart; the default
+world's store never holds a tenant's inputs; a deleted tenant does not come back."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from mockserver.app import build_app
+from mockserver.config import SandboxConfig
+
+START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
+AUTH = {"Authorization": "Bearer pk_sandbox_4f3c2a1b9d8e7f60:sk_sandbox_9a8b7c6d5e4f3a2b1c0d"}
+API = "/cryptopayment/api/v1"
+
+
+async def started(path) -> TestClient:
+    client = TestClient(TestServer(build_app(SandboxConfig(seed=1234, start=START, state=str(path)))))
+    await client.start_server()
+    return client
+
+
+async def invoice(client, prefix: str) -> dict:
+    resp = await client.post(prefix + API + "/invoices", headers=AUTH, json={"network": "trc20", "amount_usd": 5})
+    assert resp.status == 201
+    return (await resp.json())["invoice"]
+
+
+async def test_each_tenant_is_kept_and_replayed_in_its_own_store(tmp_path):
+    db = tmp_path / "world.db"
+    first = await started(db)
+    assert (await first.post("/_sandbox/tenants", json={"name": "b", "seed": 77})).status == 201
+    a = await invoice(first, "/t/a")
+    await first.post("/t/a/_sandbox/clock/advance", json={"by": "1h"})
+    b = await invoice(first, "/t/b")
+    assert (await first.post("/_sandbox/tenants/b/reset")).status == 200     # kept as b's input
+    b_after_reset = await invoice(first, "/t/b")
+    assert b_after_reset["id"] == b["id"]                                     # same seed replays the same id
+    await first.post("/t/gone/_sandbox/clock/advance", json={"by": "5m"})
+    assert (await first.delete("/_sandbox/tenants/gone")).status == 200
+    clock_a = await (await first.get("/t/a/_sandbox/clock")).json()
+    await first.close()
+    assert sorted(p.name for p in (tmp_path / "world.db.tenants").glob("*.db")) == ["a.db", "b.db"]
+
+    second = await started(db)
+    journal = await (await second.get("/_sandbox/journal")).json()
+    assert not [e for e in journal if e["kind"] in ("api", "clock.advance")]   # the default kept none of it
+    names = [t["name"] for t in (await (await second.get("/_sandbox/tenants")).json())["tenants"]]
+    assert names == ["a", "b"]                                                # "gone" stayed gone
+    assert (await (await second.get("/t/a/_sandbox/clock")).json())["now"] == clock_a["now"]
+    got = await second.get(f"/t/a{API}/invoices/{a['id']}", headers=AUTH)
+    assert got.status == 200
+    listed = await (await second.get(f"/t/b{API}/invoices", headers=AUTH)).json()
+    assert [i["id"] for i in listed["invoices"]] == [b["id"]]                 # the reset replayed too
+    assert (await (await second.get("/_sandbox/tenants/b")).json())["seed"] == 77
+    assert (await second.get(f"{API}/invoices/{a['id']}", headers=AUTH)).status == 404   # not the default's
+    assert (await invoice(second, "/t/a"))["id"] != a["id"]                  # generators continue
+    await second.close()
