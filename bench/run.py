@@ -122,7 +122,7 @@ def throughput(args) -> list[dict]:
         for op, pool in zip(("create", "get"), naive_pools):
             wrk(naive_port, pool, args.warmup)
             naive_res[op] = wrk(naive_port, pool, args.seconds)
-        per_run = int(4000 * (args.seconds + args.warmup))   # distinct signed requests: more than sent
+        per_run = int(8000 * (args.seconds + args.warmup))   # distinct signed requests: more than sent
         for name, build in pools.PROVIDERS.items():
             if args.only and name not in args.only:
                 continue
