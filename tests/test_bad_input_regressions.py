@@ -200,3 +200,15 @@ async def test_inbox_keeps_undecodable_header_bytes_and_pages_still_render(clien
     for path in ("/_sandbox/inbox/shop", "/_sandbox/ui/inbox"):
         resp = await client.get(path)
         assert resp.status < 500, (path, await resp.text())
+
+
+async def test_a_lone_surrogate_in_an_inbox_body_does_not_break_the_inbox_page(client):
+    """A JSON body holding "\\ud800" is kept by the inbox; the dashboard pretty-prints it, and the
+    page answered 500 (UnicodeEncodeError) instead of showing it."""
+    posted = await client.post("/_sandbox/inbox/shop", data=b'{"a": "\\ud800"}',
+                               headers={"Content-Type": "application/json"})
+    assert posted.status < 500
+    for path in ("/_sandbox/ui/inbox", "/_sandbox/ui/inbox?name=shop"):
+        resp = await client.get(path)
+        assert resp.status == 200, (path, resp.status)
+        assert "text/html" in resp.headers["Content-Type"]

@@ -46,5 +46,7 @@ def page(request: web.Request, template: str, **context: Any) -> web.Response:
         html = "".join(tmpl.blocks["live"](ctx))
     else:
         html = tmpl.render(**context)
-    return web.Response(text=html, content_type="text/html",
-                        headers={"Cache-Control": "no-store"})
+    # What pages show comes from outside (webhook bodies, inbox posts): a JSON "\ud800" parses to
+    # a lone surrogate, which UTF-8 cannot carry; show it as "?" rather than fail the page.
+    return web.Response(body=html.encode("utf-8", "replace"), content_type="text/html",
+                        charset="utf-8", headers={"Cache-Control": "no-store"})
