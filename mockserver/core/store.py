@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -74,7 +75,11 @@ CREATE TABLE IF NOT EXISTS outcomes (
 class SQLiteStore:
     """One SQLite file, WAL; each append is committed before it returns (before the answer)."""
 
-    def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
+    def __init__(self, path: str | Path, synchronous: str | None = None):
+        # SANDBOX_STATE_SYNCHRONOUS=FULL: an fsync per commit (bench/durability.py measures both)
+        synchronous = synchronous or os.environ.get("SANDBOX_STATE_SYNCHRONOUS", "NORMAL").upper()
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError("synchronous must be NORMAL or FULL")
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
