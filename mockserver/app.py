@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import dashboard
-from .config import SandboxConfig
+from .config import ConfigError, SandboxConfig
 from .core import admin, inbox, tenants
 from .core import guard as guard_module
 from .core.guard import GUARD, Guard, check_bind, guard_middleware
@@ -73,8 +73,13 @@ def build_world(config: SandboxConfig, store: Store | None = None, seed: int | N
     settings = {name: config.provider_settings(name, p.default_merchants())
                 for name, p in providers.items()}
     if store is None and config.state:
+        import sqlite3
+
         from .core.store import SQLiteStore
-        store = SQLiteStore(config.state)
+        try:
+            store = SQLiteStore(config.state)
+        except (ValueError, OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"state {config.state}: {exc}") from None
     kept = store.meta() if store is not None else {}
     # a kept World restarts from its own seed and start, whatever this run's flags say
     seed = kept.get("seed", config.resolved_seed() if seed is None else seed)

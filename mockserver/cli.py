@@ -117,6 +117,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ContractsUnavailable as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
+    except ConfigError as exc:   # e.g. --state names a file that is not a sandbox's SQLite file
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1

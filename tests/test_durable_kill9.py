@@ -202,3 +202,11 @@ async def test_sigterm_lets_a_webhook_in_flight_finish_and_keeps_its_answer(tmp_
     detected = [r for r in rec.requests if b'"payment.detected"' in r["body"]]
     assert len(detected) == 2                        # its answer was kept: not sent again
     await box.stop(signal.SIGTERM)
+
+
+def test_a_state_file_that_is_not_a_database_is_a_config_error(tmp_path):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not a database, just notes " * 100)
+    done = subprocess.run([sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--state", str(bogus)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("config error: state ") and "Traceback" not in done.stderr
