@@ -159,8 +159,12 @@ def test_run_streams_each_step_as_it_ends_and_ctrl_c_exits_130_without_a_traceba
     import signal
     scenario = tmp_path / "hang.yaml"
     scenario.write_text(HANGING)
+    # A job started in the background of a non-interactive shell (as CI may start the suite)
+    # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler: give the
+    # child the default disposition, as a terminal would.
     proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "run", str(scenario)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         seen = []
         for line in proc.stdout:  # the step lines arrive while the scenario is still running
