@@ -21,7 +21,9 @@ ATTEMPT = "webhook.attempt"
 
 
 def _server(args: argparse.Namespace) -> str:
-    return (args.server or os.environ.get("SANDBOX_URL") or DEFAULT_SERVER).rstrip("/")
+    from .scenarios.client import tenant_url
+    return tenant_url((args.server or os.environ.get("SANDBOX_URL") or DEFAULT_SERVER).rstrip("/"),
+                      args.tenant or os.environ.get("SANDBOX_TENANT") or None)
 
 
 def _run(coro_fn, args: argparse.Namespace) -> int:
@@ -217,6 +219,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     def server(p: argparse.ArgumentParser) -> None:
         p.add_argument("--server", metavar="URL",
                        help=f"the running sandbox (default $SANDBOX_URL or {DEFAULT_SERVER})")
+        p.add_argument("--tenant", metavar="NAME",
+                       help="one tenant's world of it, /t/NAME/... (default $SANDBOX_TENANT)")
 
     trig = sub.add_parser("trigger", help="create an object and run a payment story on a running sandbox",
                           description="Create an invoice/order through the provider's own API (signed as a "

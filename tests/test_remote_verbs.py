@@ -156,3 +156,11 @@ def test_verbs_are_commands_and_an_unreachable_sandbox_is_one_line():
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 1 and "sandbox at http://127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_verbs_take_a_tenant(remote, capsys):
+    from mockserver.cli import main
+    assert await asyncio.to_thread(main, ["advance", "1h", "--server", remote.base_url, "--tenant", "qa"]) == 0
+    tenant = SandboxClient(remote.base_url + "/t/qa", remote.session)
+    assert (await tenant.clock())["elapsed"] == "1h"
+    assert (await remote.clock())["elapsed"] == "0s"     # the default world did not move
