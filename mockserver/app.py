@@ -38,7 +38,10 @@ def _registry(config: SandboxConfig, app: web.Application) -> tenants.Tenants:
             from .core.store import SQLiteStore
             states.mkdir(parents=True, exist_ok=True)
             store = SQLiteStore(states / f"{name}.db")
-        return build_world(config, store, seed, start)
+        world = build_world(config, store, seed, start)
+        # the live console (and any other listener of the default World) sees tenants too, tagged
+        world.journal_listeners.extend(_tagged(listener, name) for listener in app[WORLD].journal_listeners)
+        return world
 
     async def on_create(name: str, world: World) -> None:
         if world.durability is not None:
@@ -52,6 +55,12 @@ def _registry(config: SandboxConfig, app: web.Application) -> tenants.Tenants:
     max_tenants, idle = config.tenant_limits()
     return tenants.Tenants(factory, max_tenants=max_tenants, idle_seconds=idle,
                            on_create=on_create, on_delete=on_delete)
+
+
+def _tagged(listener, name: str):
+    def tagged(entry: dict) -> None:
+        listener({**entry, "tenant": name})
+    return tagged
 
 
 async def restore_tenants(config: SandboxConfig, registry: tenants.Tenants) -> None:

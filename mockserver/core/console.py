@@ -22,7 +22,7 @@ from .guard import SECRET_WORDS
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 SHOWN = ("api", "webhook.attempt", "error")          # kinds printed at the normal level
 HIDDEN = "***"
-_SKIP = {"seq", "at", "kind", "provider"}
+_SKIP = {"seq", "at", "kind", "provider", "tenant"}
 
 
 def _secret(name: str) -> bool:
@@ -82,6 +82,12 @@ def webhook_line(entry: dict) -> str:
 
 
 def text_line(entry: dict) -> str:
+    line = _text_line(entry)
+    tenant = entry.get("tenant")   # a tenant's World's entry (app.py tags them): "HH:MM:SS.mmm t/NAME ..."
+    return line.replace(" ", f" t/{tenant} ", 1) if tenant else line
+
+
+def _text_line(entry: dict) -> str:
     kind, at = entry["kind"], _clock(entry.get("at", ""))
     if kind == "api":
         latency = f" {entry['latency_ms']:.1f}ms" if "latency_ms" in entry else ""

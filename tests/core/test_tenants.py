@@ -159,3 +159,16 @@ async def test_an_inbox_target_inside_a_tenant_is_the_tenants_inbox(client, worl
     assert delivery["status"] == "delivered"
     assert len(await (await client.get("/t/a/_sandbox/inbox/shop")).json()) == 1
     assert await (await client.get("/_sandbox/inbox/shop")).json() == []
+
+
+async def test_the_live_console_shows_tenant_traffic_tagged(client, world):
+    import io
+
+    from mockserver.core.console import Console
+    out = io.StringIO()
+    world.journal.subscribe(Console(out))
+    await call(client, world, "POST", "/invoices", INVOICE, prefix="/t/shop-a")
+    await call(client, world, "GET", "/balances")
+    lines = out.getvalue().splitlines()
+    assert " t/shop-a cryptopayment POST /cryptopayment/api/v1/invoices 201" in lines[0]
+    assert " t/" not in lines[1] and " cryptopayment GET /cryptopayment/api/v1/balances 200" in lines[1]
