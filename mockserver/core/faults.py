@@ -187,7 +187,9 @@ async def _drop(request: web.Request) -> web.StreamResponse:
 
 async def apply(fault: Fault, request: web.Request, render_error) -> web.StreamResponse | None:
     """Carry out `fault`; None means "latency only: now answer as usual"."""
-    if fault.latency_ms:
+    from .durable import REPLAYING   # here, not at the top: durable imports http, which imports us
+    replaying = bool(request.get(REPLAYING))   # a restart replays what was answered, not the waits
+    if fault.latency_ms and not replaying:
         await asyncio.sleep(fault.latency_ms / 1000)
     if fault.kind is None:
         return None
@@ -198,7 +200,8 @@ async def apply(fault: Fault, request: web.Request, render_error) -> web.StreamR
     elif fault.kind == "reset":
         return await _drop(request)
     elif fault.kind == "timeout":
-        await asyncio.sleep(fault.hold_ms / 1000)
+        if not replaying:
+            await asyncio.sleep(fault.hold_ms / 1000)
         return await _drop(request)
     else:  # malformed_chunk: headers, then a chunk that announces 64 bytes and carries a few
         response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})

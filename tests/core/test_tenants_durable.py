@@ -56,3 +56,21 @@ async def test_each_tenant_is_kept_and_replayed_in_its_own_store(tmp_path):
     assert (await second.get(f"{API}/invoices/{a['id']}", headers=AUTH)).status == 404   # not the default's
     assert (await invoice(second, "/t/a"))["id"] != a["id"]                  # generators continue
     await second.close()
+
+
+async def test_a_restart_replays_faults_without_their_waits(tmp_path):
+    import time
+    db = tmp_path / "world.db"
+    first = await started(db)
+    rule = {"provider": "cryptopayment", "route": "GET /balances", "latency_ms": 1500, "status": 503,
+            "times": 1}
+    assert (await first.post("/_sandbox/faults", json=rule)).status == 201
+    assert (await first.get(f"{API}/balances", headers=AUTH)).status == 503
+    await first.close()
+    began = time.perf_counter()
+    second = await started(db)
+    assert time.perf_counter() - began < 1.2          # the 1.5 s latency was not waited again
+    assert (await (await second.get("/_sandbox/faults")).json())["faults"] == []   # spent, as before
+    assert [e["effect"] for e in await (await second.get("/_sandbox/journal?kind=fault")).json()
+            if e["kind"] == "fault"] == ["status"]
+    await second.close()
