@@ -50,6 +50,13 @@ class Tenant:
                 "idle_seconds": round(now - self.last_used, 1)}
 
 
+def _unloadable(name: str, exc: Exception) -> SandboxError:
+    """A tenant whose kept state cannot be read (a corrupt or foreign file under --state): a
+    refusal naming the cause, never a 500; nothing is created."""
+    return Conflict(f"tenant {name!r} cannot be loaded from its kept state "
+                    f"({type(exc).__name__}: {str(exc)[:120]}); remove its state file or use another name")
+
+
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME.match(name):
         raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")
@@ -99,14 +106,19 @@ class Tenants:
         await self.sweep()
         if len(self._tenants) >= self.max:
             raise SandboxError(f"at most {self.max} tenants (tenants.max); delete one first", status=429)
-        world = self.factory(name, seed, start)
+        try:
+            world = self.factory(name, seed, start)
+        except Exception as exc:
+            raise _unloadable(name, exc) from None
         self._tenants[name] = Tenant(name, world, time.time(), self._now())
         if self.on_create is not None:
             try:
                 await self.on_create(name, world)
-            except BaseException:
+            except BaseException as exc:
                 del self._tenants[name]
                 await world.close()
+                if isinstance(exc, Exception) and not isinstance(exc, SandboxError):
+                    raise _unloadable(name, exc) from None
                 raise
         world.start_driver()
         return world

@@ -2,6 +2,7 @@
 world's store never holds a tenant's inputs; a deleted tenant does not come back."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -74,3 +75,24 @@ async def test_a_restart_replays_faults_without_their_waits(tmp_path):
     assert [e["effect"] for e in await (await second.get("/_sandbox/journal?kind=fault")).json()
             if e["kind"] == "fault"] == ["status"]
     await second.close()
+
+
+async def test_a_tenant_whose_state_file_is_unreadable_is_refused_not_a_500(tmp_path):
+    """A corrupt file under PATH.tenants/ for a tenant first used at run time: a 409 naming the
+    cause, nothing created, and the other tenants and the default world unaffected."""
+    db = tmp_path / "world.db"
+    client = await started(db)
+    try:
+        folder = tmp_path / "world.db.tenants"
+        folder.mkdir(exist_ok=True)
+        (folder / "broken.db").write_bytes(b"this is not a database" * 100)
+        resp = await client.post("/t/broken" + API + "/invoices", headers=AUTH,
+                                 json={"network": "trc20", "amount_usd": 5})
+        assert resp.status == 409
+        assert "cannot be loaded" in (await resp.text())
+        listing = await (await client.get("/_sandbox/tenants")).json()
+        assert "broken" not in json.dumps(listing)
+        assert (await invoice(client, "/t/fine"))["status"] == "pending"
+        assert (await invoice(client, ""))["status"] == "pending"
+    finally:
+        await client.close()
