@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -122,4 +123,7 @@ def test_prism_mocks_the_generated_document(mocks, name):
             time.sleep(0.2)  # waiting for a real child process to listen, bounded by the deadline
     assert str(code) == status
     assert load_contracts(name).validate(contract, answer) == [], answer
-    assert "error" not in log.read_text().lower().split("request received")[0]  # the document loaded cleanly
+    # The document loaded cleanly: no line Prism logs at error level (its route list may hold
+    # example path words such as /payment/error, so look at the level, not the word).
+    loaded = log.read_text().split("Request received")[0].split("request received")[0]
+    assert not [line for line in loaded.splitlines() if "✖" in line or re.search(r"\berror\s{2,}", line)], loaded
