@@ -75,10 +75,16 @@ class Provider:
         """What a merchant's handler does to check an incoming webhook is genuine."""
         raise NotImplementedError
 
+    # The provider's views module, offering summaries(backend, now) and
+    # dashboard_view(backend, kind, id, now) for the two dashboard hooks below.
+    views: Any = None
+
     def objects(self, backend: Any) -> list[dict]:
         """The dashboard's list, in the provider's own nouns and status words: one summary per
         object, {"kind", "id", "status", "amounts": {label: text}, "created": ISO 8601}."""
-        return []
+        if self.views is None:
+            return []
+        return self.views.summaries(backend, backend.world.clock.now())
 
     def object_view(self, backend: Any, kind: str, object_id: str) -> dict | None:
         """One object for the dashboard, or None: {"kind", "id", "status", "api" (the object as
@@ -87,7 +93,9 @@ class Provider:
         or None), "expires_at" (ISO 8601 or None), "created" (ISO 8601), "addresses" (chain
         addresses whose transfers concern it), "refs" (journal `ref`s that concern it),
         "page" (its hosted page's path, or None)}."""
-        return None
+        if self.views is None:
+            return None
+        return self.views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         """For the startup banner and GET /_sandbox/providers."""

@@ -29,6 +29,7 @@ class AlchemyPayProvider(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    views = views
     # backend.setting(): a merchant's setting, else the provider option of the same name
     _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG,
                   "webhook_clock": {"enum": ["wall", "virtual"]},
@@ -89,12 +90,6 @@ class AlchemyPayProvider(Provider):
             return True
         timestamp = next((v for k, v in headers.items() if k.lower() == "timestamp"), "")
         return payload.get("newSignature") == auth.webhook_new_signature(secret, timestamp, url, payload)
-
-    def objects(self, backend) -> list[dict]:
-        return views.summaries(backend, backend.world.clock.now())
-
-    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
-        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin),

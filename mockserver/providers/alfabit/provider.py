@@ -30,6 +30,7 @@ class AlfaBitPay(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    views = views
     merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "merchant_uid": TEXT, "merchant_id": TEXT,
                          "merchant_name": TEXT, "callback_source_address": OPTIONAL_TEXT,
                          "callback_forwarded_for": OPTIONAL_TEXT, "withdrawals_enabled": FLAG}
@@ -80,12 +81,6 @@ class AlfaBitPay(Provider):
             return False
         forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), None)
         return forwarded is None or forwarded.split(",")[0].strip() in CALLBACK_IPS
-
-    def objects(self, backend) -> list[dict]:
-        return views.summaries(backend, backend.world.clock.now())
-
-    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
-        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin), "credentials": {

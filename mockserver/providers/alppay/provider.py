@@ -27,6 +27,7 @@ class AlpPay(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    views = views
     _AMOUNT = {"type": ["string", "number"]}
     merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "hmac_key": TEXT,
                          "ip_whitelist": TEXT_LIST, "trusted_proxies": TEXT_LIST,
@@ -100,12 +101,6 @@ class AlpPay(Provider):
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         return auth.verify_webhook(str(merchant["hmac_key"]), headers, body)
-
-    def objects(self, backend) -> list[dict]:
-        return views.summaries(backend, backend.world.clock.now())
-
-    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
-        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin), "credentials": {

@@ -33,6 +33,7 @@ class Alt5Pay(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    views = views
     _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
             "ipn_pending": {"type": ["boolean", "string"]}}
     merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN}
@@ -84,9 +85,6 @@ class Alt5Pay(Provider):
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         received = next((v for k, v in headers.items() if k.lower() == "signature"), "")
         return hmac.compare_digest(hmac_hex(str(merchant.get("secret", "")), body), received.strip().lower())
-
-    def objects(self, backend) -> list[dict]:
-        return views.summaries(backend, backend.world.clock.now())
 
     def object_view(self, backend, kind: str, object_id: str) -> dict | None:
         return views.dashboard_view(backend, kind, object_id, backend.world.clock.now(),

@@ -28,6 +28,7 @@ class CryptoPayment(Provider):
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
+    views = views
     merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "api_secret": TEXT, "app_key": TEXT}
     option_settings = {"expiry_minutes": NUMBER,
                        "prices": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
@@ -78,12 +79,6 @@ class CryptoPayment(Provider):
         except ValueError:
             return False
         return isinstance(payload, dict) and auth.verify_webhook(merchant["app_key"], payload)
-
-    def objects(self, backend) -> list[dict]:
-        return views.summaries(backend, backend.world.clock.now())
-
-    def object_view(self, backend, kind: str, object_id: str) -> dict | None:
-        return views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
 
     def describe(self, merchant: dict, origin: str) -> dict:
         return {**super().describe(merchant, origin), "credentials": {
