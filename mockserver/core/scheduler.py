@@ -56,6 +56,14 @@ class Outstanding:
     claimed: bool = False   # a caller of run_until is waiting for it
 
 
+@dataclass(eq=False)
+class _Waiter:
+    """A run_until caller: the work it waits for, kept up to date as work starts and ends, so
+    a check is O(1) however many attempts are in flight."""
+    until: datetime
+    mine: set[Outstanding] = field(default_factory=set)
+
+
 class Scheduler:
     # Guard against a callback that keeps rescheduling itself at the same instant forever.
     MAX_EVENTS_PER_RUN = 1_000_000
@@ -67,6 +75,11 @@ class Scheduler:
         self._target: datetime | None = None
         self._driver: asyncio.Task | None = None
         self._outstanding: set[Outstanding] = set()
+        # (until, seq, work): the earliest instant work in flight holds the clock from; entries
+        # of finished work are dropped lazily when they reach the top
+        self._holds: list[tuple[datetime, int, Outstanding]] = []
+        self._released: asyncio.Event | None = None   # some work in flight finished (the driver)
+        self._waiters: list[_Waiter] = []
         self._progress: asyncio.Event | None = None
         self._changed: asyncio.Event | None = None
         self.on_error = on_error
@@ -106,13 +119,25 @@ class Scheduler:
     def spawn(self, coro: Awaitable[Any], *, until: datetime | None, label: str = "") -> asyncio.Task:
         """Run `coro` as a task; the clock will not reach `until` before it has finished."""
         task = asyncio.ensure_future(coro)
-        item = Outstanding(task, self.clock.now(), until, label)
-        self._outstanding.add(item)
-        task.add_done_callback(lambda t, item=item: self._finished(item))
+        self._started(Outstanding(task, self.clock.now(), until, label))
         return task
+
+    def _started(self, item: Outstanding) -> None:
+        self._outstanding.add(item)
+        if item.until is not None:
+            heapq.heappush(self._holds, (item.until, next(self._seq), item))
+        for waiter in self._waiters:
+            if item.started_at <= waiter.until:
+                waiter.mine.add(item)
+                item.claimed = True
+        item.task.add_done_callback(lambda t, item=item: self._finished(item))
 
     def _finished(self, item: Outstanding) -> None:
         self._outstanding.discard(item)
+        for waiter in self._waiters:
+            waiter.mine.discard(item)
+        if self._released is not None:
+            self._released.set()
         if not item.task.cancelled() and item.task.exception() is not None:
             self._report(Event(item.started_at, -1, lambda: None, item.label), item.task.exception())
         self._notify()
@@ -143,8 +168,11 @@ class Scheduler:
         else:
             self._notify()
 
-    def _blocking(self, step: datetime) -> list[asyncio.Task]:
-        return [o.task for o in self._outstanding if o.until is not None and o.until <= step]
+    def _held_at(self, step: datetime) -> bool:
+        """Whether work in flight forbids the clock to reach `step`."""
+        while self._holds and self._holds[0][2] not in self._outstanding:
+            heapq.heappop(self._holds)
+        return bool(self._holds) and self._holds[0][0] <= step
 
     def _launch(self, event: Event) -> None:
         try:
@@ -153,9 +181,7 @@ class Scheduler:
             self._report(event, exc)
             return
         if inspect.isawaitable(result):
-            item = Outstanding(asyncio.ensure_future(result), event.at, event.at, event.label)
-            self._outstanding.add(item)
-            item.task.add_done_callback(lambda t, item=item: self._finished(item))
+            self._started(Outstanding(asyncio.ensure_future(result), event.at, event.at, event.label))
 
     async def _drive(self) -> None:
         ran = 0
@@ -163,9 +189,11 @@ class Scheduler:
             target = self.target
             due = self.next_due()
             step = due if due is not None and due <= target else target
-            blocking = self._blocking(step)
-            if blocking:
-                await asyncio.wait(blocking, return_when=asyncio.FIRST_COMPLETED)
+            if self._held_at(step):
+                if self._released is None:
+                    self._released = asyncio.Event()
+                self._released.clear()
+                await self._released.wait()
                 continue
             if due is None or due > target or ran > self.MAX_EVENTS_PER_RUN:
                 self.clock.set(target)
@@ -189,34 +217,36 @@ class Scheduler:
             self._notify()
             await asyncio.sleep(0)  # let the tasks just launched start, in order
 
-    def _reached(self, until: datetime, earlier: set[Outstanding]) -> bool:
-        if self.clock.now() < until:
-            return False
-        # Wait for work up to `until` that no other caller is already waiting for: a slow
-        # receiver another caller waits on holds this one only through the clock (`until`), while
-        # work a bare kick started (a provider API call's webhook) is adopted, so a caller that
-        # advances after an API call sees that call's webhook attempted.
-        mine = [o for o in self._outstanding if o.started_at <= until and o not in earlier]
-        for item in mine:
-            item.claimed = True
-        if mine:
+    def _reached(self, waiter: _Waiter) -> bool:
+        if self.clock.now() < waiter.until or waiter.mine:
             return False
         due = self.next_due()
-        return due is None or due > until or self._driver is None
+        return due is None or due > waiter.until or self._driver is None
 
     async def run_until(self, until: datetime) -> int:
         """Bring the clock to `until`, running every event due on the way, and wait for the work
         those events started (webhook attempts) to finish. Returns how many events ran."""
         before = self.events_run
-        earlier = {o for o in self._outstanding if o.claimed}
+        # Wait for work up to `until` that no other caller is already waiting for: a slow
+        # receiver another caller waits on holds this one only through the clock (`until`), while
+        # work a bare kick started (a provider API call's webhook) is adopted, so a caller that
+        # advances after an API call sees that call's webhook attempted. Work started later, up
+        # to `until`, joins as it starts (`_started`).
+        waiter = _Waiter(until, {o for o in self._outstanding if o.started_at <= until and not o.claimed})
+        for item in waiter.mine:
+            item.claimed = True
+        self._waiters.append(waiter)
         if self._progress is None:
             self._progress = asyncio.Event()
-        self.kick(until)
-        while not self._reached(until, earlier):
-            self._progress.clear()
-            if self._driver is None and self.clock.now() < until:
-                self.kick(until)
-            await self._progress.wait()
+        try:
+            self.kick(until)
+            while not self._reached(waiter):
+                self._progress.clear()
+                if self._driver is None and self.clock.now() < until:
+                    self.kick(until)
+                await self._progress.wait()
+        finally:
+            self._waiters.remove(waiter)
         return self.events_run - before
 
     async def advance(self, delta: timedelta) -> int:
@@ -277,4 +307,7 @@ class Scheduler:
             except (asyncio.CancelledError, Exception):
                 pass
         self._outstanding.clear()
+        self._holds.clear()
+        for waiter in self._waiters:
+            waiter.mine.clear()
         self._driver = None
