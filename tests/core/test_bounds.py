@@ -148,6 +148,19 @@ def test_bounded_store_with_only_live_entries_grows_but_each_insert_looks_at_few
         store[i] = i
     assert len(store) == 5000
     assert len(calls) <= 4900 * 9  # never a full scan per insert: at most max_skip + 1 looks
+    # ... and a sweep stopped by the live head waits max_skip inserts: about one look per insert
+    assert len(calls) <= 2 * 4900
+
+
+def test_bounded_store_behind_a_live_head_still_evicts_once_it_finishes():
+    done: set[int] = set()
+    store = BoundedStore(10, finished=lambda v: v in done, max_skip=8)
+    for i in range(200):
+        store[i] = i
+    done.update(range(200))
+    for i in range(200, 220):   # within max_skip inserts the sweeps resume and catch up
+        store[i] = i
+    assert list(store) == list(range(200, 220))   # every finished one gone; the new, live ones kept
 
 
 def test_bounded_store_catches_up_once_a_live_crowd_finishes():
