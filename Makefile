@@ -12,7 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# bytecode as a wheel install has it (pip compiles at install): with PYTHONDONTWRITEBYTECODE set,
+# every start would compile the sources again (~60 ms of a ~0.25 s start)
 serve: $(STAMP)
+	@$(BIN)/python -m compileall -q mockserver
 	$(BIN)/mockserver serve $(ARGS)
 
 test: $(STAMP)

@@ -70,11 +70,13 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     from .core.console import Console
     from .core.guard import check_bind, runner_for
     from .core.http import WORLD
+    from .core.runtime import tune_collector
     generated = check_bind(cfg) is not None
     app = build_app(cfg)
     console = console or {}
     runner = runner_for(app, cfg, access_log=None)
     await runner.setup()   # a durable World replays its inputs here, before the console listens
+    tune_collector()       # after start-up's objects exist: see core/runtime.py
     if console.get("level", 1) > 0:  # -q: not even a listener on the request path
         app[WORLD].journal.subscribe(Console(fmt=console.get("fmt", "text"), level=console.get("level", 1)))
     site = web.TCPSite(runner, cfg.host, cfg.port)
