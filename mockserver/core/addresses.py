@@ -71,12 +71,12 @@ def cashaddr(prefix: str, hash160: bytes) -> str:
 
 def base58(data: bytes, alphabet: str = _B58) -> str:
     num = int.from_bytes(data, "big")
-    out = ""
+    digits = []
     while num:
         num, rem = divmod(num, 58)
-        out = alphabet[rem] + out
+        digits.append(alphabet[rem])
     pad = len(data) - len(data.lstrip(b"\0"))
-    return alphabet[0] * pad + out
+    return alphabet[0] * pad + "".join(reversed(digits))
 
 
 def base58check(version: bytes, payload: bytes, alphabet: str = _B58) -> str:

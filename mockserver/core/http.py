@@ -33,9 +33,21 @@ def world_of(request: web.Request) -> Any:
     return world if world is not None else request.app[WORLD]
 
 
+_ORIGINS: dict[tuple[str, str], str] = {}   # (scheme, Host) -> normalised origin; yarl is costly
+
+
 def public_base(request: web.Request, world: Any) -> str:
     """The origin (and tenant prefix) that links handed to a client start with."""
-    return (world.public_url or str(request.url.origin())) + request.get(TENANT_PREFIX, "")
+    origin = world.public_url
+    if not origin:
+        key = (request.scheme, request.host)
+        origin = _ORIGINS.get(key)
+        if origin is None:
+            origin = str(request.url.origin())
+            if len(_ORIGINS) >= 1024:    # Host is the client's word: bounded
+                _ORIGINS.clear()
+            _ORIGINS[key] = origin
+    return origin + request.get(TENANT_PREFIX, "")
 
 
 def _reject_constant(name: str) -> Any:
