@@ -41,9 +41,13 @@ def free_port() -> int:
 
 
 def world():
+    """A World as `mockserver serve` runs it, collector settings included (core/runtime.py)."""
     from mockserver.app import build_world
     from mockserver.config import SandboxConfig
-    return build_world(SandboxConfig(seed=1))
+    from mockserver.core.runtime import tune_collector
+    built = build_world(SandboxConfig(seed=1))
+    tune_collector()
+    return built
 
 
 async def deliveries(n: int = 5000) -> dict:

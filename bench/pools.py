@@ -16,6 +16,7 @@ import urllib.request
 from typing import Callable
 
 Request = tuple[str, str, dict, str]   # method, path, headers, body
+MAX_RATE = 10_000   # req/s a pre-signed pool is sized for; beyond it requests repeat (and are refused)
 
 
 def _call(origin: str, method: str, path: str, headers: dict, body: str) -> dict:

@@ -15,23 +15,31 @@ def markdown(r: dict, targets: dict) -> str:
     out = ["# Bench results", "",
            f"Written by `make bench` (bench/run.py) on {r['date']}.", "",
            f"Machine: {r['machine']}. Server pinned to CPU 0, wrk (2 threads, 50 connections, "
-           f"{r['seconds']:g} s runs after a warm-up) to CPU 1. Ratios compare servers measured in this run.", ""]
+           f"{r['seconds']:g} s runs after a warm-up) to CPU 1. Each call: {r.get('rounds', 1)} rounds, each "
+           f"running the constant handler then the sandbox (and, for CryptoPayment, the naive handler) "
+           f"back to back; a ratio is the median of the rounds' ratios, req/s and latencies are medians.", ""]
     if "load" in r:
         out += ["## Requests (ratios to a constant-body aiohttp handler on the same path)", "",
                 "| provider | call | req/s | × constant | p50 ms | p99 ms | p99 × naive | target | refused |",
                 "|---|---|---:|---:|---:|---:|---:|---|---:|"]
         for row in r["load"]:
-            s, c, n = row["sandbox"], row["constant"], row["naive"]
-            ratio = s["rps"] / c["rps"]
-            target = targets[row["op"]]
-            p99x = f"{s['p99'] / n['p99']:.1f}" if n else ""
-            ok = ratio >= target and (not n or s["p99"] / n["p99"] <= targets["p99"])
+            s, n = row["sandbox"], row["naive"]
+            ratio, target = row["ratio"], targets[row["op"]]
+            p99x = f"{row['p99_ratio']:.1f}" if n else ""
+            marks = f"≥ {target}× {_mark(ratio >= target)}"
+            if n:
+                marks += f"; p99 ≤ {targets['p99']:g}× naive {_mark(row['p99_ratio'] <= targets['p99'])}"
             out.append(f"| {row['provider']} | {row['op']} | {s['rps']:.0f} | {ratio:.2f} | {s['p50']:.1f} | "
-                       f"{s['p99']:.1f} | {p99x} | ≥ {target}× {_mark(ok)} | {s['bad']} |")
-        naive = next((row["naive"] for row in r["load"] if row["naive"]), None)
-        if naive:
-            out += ["", f"Naive handler (parse, jsonschema, dict, answer) on CryptoPayment's create: "
-                        f"{naive['rps']:.0f} req/s, p99 {naive['p99']:.1f} ms."]
+                       f"{s['p99']:.1f} | {p99x} | {marks} | {row['refused']} |")
+        out.append("")
+        out.append("Reference servers in the same rounds (medians): ")
+        for row in r["load"]:
+            c, n = row["constant"], row["naive"]
+            line = f"- {row['provider']} {row['op']}: constant handler {c['rps']:.0f} req/s, p99 {c['p99']:.1f} ms"
+            if n:
+                line += (f"; naive handler (parse, jsonschema, dict, answer) {n['rps']:.0f} req/s "
+                         f"({n['rps'] / c['rps']:.2f}× constant), p99 {n['p99']:.1f} ms")
+            out.append(line)
         out.append("")
     if "start" in r:
         st = r["start"]

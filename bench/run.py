@@ -106,23 +106,37 @@ def wrk(port: int, pool: list, seconds: float) -> dict:
             "bad": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
 
 
+def _slices(pool: list, count: int) -> list[list]:
+    """`count` disjoint parts of a pre-signed pool (a replayed nonce would be refused); a pool of
+    one request (no per-request signature) is reused as is."""
+    if len(pool) <= count:
+        return [pool] * count
+    size = len(pool) // count
+    return [pool[i * size:(i + 1) * size] for i in range(count)]
+
+
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
 def throughput(args) -> list[dict]:
+    """Per provider and call: the constant handler and the sandbox in alternating rounds, each
+    round's ratio taken between runs a few seconds apart, and the median of those ratios kept (a
+    shared machine slows both sides of a round alike). CryptoPayment's rounds also run the naive
+    handler: its p99 is the latency yardstick, measured in the same minutes."""
     rows = []
     const_port, naive_port, sbx_port = free_port(), free_port(), free_port()
     const, naive = baseline("constant", const_port), baseline("naive", naive_port)
     procs = [const, naive]
     try:
-        # the naive handler only knows CryptoPayment's create/get: its p99 is the latency yardstick
         sbx = sandbox(sbx_port)
         procs.append(sbx)
         origin = f"http://127.0.0.1:{sbx_port}"
         merchants = pools.merchants(origin)
-        naive_pools = pools.cryptopayment(f"http://127.0.0.1:{naive_port}", merchants["cryptopayment"], 1)
-        naive_res = {}
-        for op, pool in zip(("create", "get"), naive_pools):
-            wrk(naive_port, pool, args.warmup)
-            naive_res[op] = wrk(naive_port, pool, args.seconds)
-        per_run = int(8000 * (args.seconds + args.warmup))   # distinct signed requests: more than sent
+        naive_pools = dict(zip(("create", "get"),
+                               pools.cryptopayment(f"http://127.0.0.1:{naive_port}", merchants["cryptopayment"], 1)))
+        # distinct signed requests for the warm-up and every round, more than can be sent
+        per_run = int(pools.MAX_RATE * args.seconds)
         for name, build in pools.PROVIDERS.items():
             if args.only and name not in args.only:
                 continue
@@ -131,21 +145,34 @@ def throughput(args) -> list[dict]:
             procs.remove(sbx)
             sbx = sandbox(sbx_port)
             procs.append(sbx)
-            create_pool, get_pool = build(origin, merchants[name], per_run)
+            create_pool, get_pool = build(origin, merchants[name], per_run * (args.rounds + 1))
             for op, pool in (("create", create_pool), ("get", get_pool)):
+                parts = _slices(pool, args.rounds + 1)
                 wrk(const_port, pool[:1], args.warmup)
-                ref = wrk(const_port, pool[:1], args.seconds)
-                wrk(sbx_port, pool[: len(pool) // 5 or 1], args.warmup)
-                res = wrk(sbx_port, pool[len(pool) // 5:] or pool, args.seconds)
-                row = {"provider": name, "op": op, "sandbox": res, "constant": ref,
-                       "naive": naive_res[op] if name == "cryptopayment" else None}
+                wrk(sbx_port, parts[0], args.warmup)
+                rounds = []
+                for part in parts[1:]:
+                    one = {"constant": wrk(const_port, pool[:1], args.seconds), "sandbox": wrk(sbx_port, part, args.seconds)}
+                    if name == "cryptopayment":
+                        one["naive"] = wrk(naive_port, naive_pools[op], args.seconds)
+                    rounds.append(one)
+                row = {"provider": name, "op": op, "rounds": rounds,
+                       "ratio": statistics.median(r["sandbox"]["rps"] / r["constant"]["rps"] for r in rounds),
+                       "sandbox": {k: _median([r["sandbox"] for r in rounds], k) for k in ("rps", "p50", "p99")},
+                       "constant": {k: _median([r["constant"] for r in rounds], k) for k in ("rps", "p50", "p99")},
+                       "refused": sum(r["sandbox"]["bad"] for r in rounds), "naive": None}
+                row["sandbox"]["bad"] = row["refused"]
+                if name == "cryptopayment":
+                    row["naive"] = {k: _median([r["naive"] for r in rounds], k) for k in ("rps", "p50", "p99")}
+                    row["p99_ratio"] = statistics.median(r["sandbox"]["p99"] / r["naive"]["p99"] for r in rounds)
                 rows.append(row)
-                print(f"{name:<14} {op:<6} {res['rps']:7.0f} req/s ({res['rps'] / ref['rps']:.2f}x constant "
-                      f"{ref['rps']:.0f}); p50 {res['p50']:.1f} ms ({res['p50'] / ref['p50']:.1f}x), "
-                      f"p99 {res['p99']:.1f} ms ({res['p99'] / ref['p99']:.1f}x)"
-                      + (f"; refused {res['bad']}" if res["bad"] else ""), flush=True)
-        for op, res in naive_res.items():
-            print(f"{'naive handler':<14} {op:<6} {res['rps']:7.0f} req/s; p99 {res['p99']:.1f} ms", flush=True)
+                res, ref = row["sandbox"], row["constant"]
+                each = ", ".join(f"{r['sandbox']['rps'] / r['constant']['rps']:.2f}" for r in rounds)
+                print(f"{name:<14} {op:<6} {res['rps']:7.0f} req/s ({row['ratio']:.2f}x constant "
+                      f"{ref['rps']:.0f}, rounds {each}); "
+                      f"p50 {res['p50']:.1f} ms, p99 {res['p99']:.1f} ms"
+                      + (f" ({row['p99_ratio']:.1f}x naive {row['naive']['p99']:.1f})" if row["naive"] else "")
+                      + (f"; refused {row['refused']}" if row["refused"] else ""), flush=True)
     finally:
         for proc in procs:
             stop(proc)
@@ -191,7 +218,8 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating constant/sandbox rounds per call")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="providers to load-test")
     parser.add_argument("--skip", type=lambda s: s.split(","), default=[],
@@ -202,7 +230,10 @@ def main() -> None:
     if subprocess.run(["sh", "-c", "command -v wrk"], capture_output=True).returncode:
         raise SystemExit("wrk is needed (make bench installs it)")
     results: dict = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                     "machine": machine(), "seconds": args.seconds}
+                     "machine": machine(), "seconds": args.seconds, "rounds": args.rounds}
+    # measured as installed: a wheel install has bytecode (pip compiles it); a checkout on a
+    # machine with PYTHONDONTWRITEBYTECODE would compile every module at every start
+    subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parent / "mockserver")], check=True)
     if "load" not in args.skip:
         results["load"] = throughput(args)
     if "start" not in args.skip:

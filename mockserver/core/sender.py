@@ -12,6 +12,7 @@ Errors are the exceptions below; core/webhooks.py words them for the journal.
 from __future__ import annotations
 
 import asyncio
+import functools
 from urllib.parse import quote, urlsplit
 
 EXCERPT_BYTES = 2048
@@ -33,15 +34,21 @@ class InvalidAnswer(Exception):
     """What came back is not an HTTP/1.x answer."""
 
 
-def request_bytes(url: str, body: bytes, headers: dict[str, str]) -> tuple[str, int, bytes]:
-    """(host, port, the whole request) for a POST of `body` to an http:// `url`."""
+@functools.lru_cache(maxsize=1024)   # a receiver's URL recurs at every retry: parsed once
+def _endpoint(url: str) -> tuple[str, int, str]:
+    """(host, port, request line and Host header) of an http:// URL."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 80
     target = quote(parts.path or "/", safe=_PATH_SAFE) + (f"?{quote(parts.query, safe=_PATH_SAFE + '?')}"
                                                          if parts.query else "")
     authority = f"[{host}]" if ":" in host else host
-    lines = [f"POST {target} HTTP/1.1", f"Host: {authority}" + (f":{port}" if port != 80 else ""),
-             f"User-Agent: {USER_AGENT}", "Accept: */*"]
+    return host, port, f"POST {target} HTTP/1.1\r\nHost: {authority}" + (f":{port}" if port != 80 else "")
+
+
+def request_bytes(url: str, body: bytes, headers: dict[str, str]) -> tuple[str, int, bytes]:
+    """(host, port, the whole request) for a POST of `body` to an http:// `url`."""
+    host, port, start = _endpoint(url)
+    lines = [start, f"User-Agent: {USER_AGENT}", "Accept: */*"]
     for name, value in headers.items():
         name, value = str(name), str(value)
         if any(c in name or c in value for c in "\r\n\0") or not name or ":" in name:
