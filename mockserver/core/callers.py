@@ -13,6 +13,7 @@ asks here for the caller's address and whether the list allows it.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Iterable, Union
 
@@ -46,6 +47,18 @@ def parse_networks(entries: object, name: str = "allow-list") -> tuple[IPNetwork
         raise ValueError(f"{name} must be a list of IP addresses or CIDR networks")
     if len(entries) > MAX_ENTRIES:
         raise ValueError(f"{name} has more than {MAX_ENTRIES} entries")
+    if all(isinstance(entry, str) for entry in entries):
+        # checked on every signed call: a merchant's list is parsed once, not per request
+        return _parsed_networks(tuple(entries), name)
+    return _networks(entries, name)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_networks(entries: tuple[str, ...], name: str) -> tuple[IPNetwork, ...]:
+    return _networks(entries, name)   # a ValueError is raised again each time: not cached
+
+
+def _networks(entries: Iterable[object], name: str) -> tuple[IPNetwork, ...]:
     out = []
     for entry in entries:
         if not isinstance(entry, str) or not entry.isascii():
@@ -74,8 +87,13 @@ def peer_address(request: web.Request) -> IPAddress | None:
     peer = request.transport.get_extra_info("peername") if request.transport else None
     if not peer or not isinstance(peer, (tuple, list)):
         return None
+    return _peer(str(peer[0]))
+
+
+@functools.lru_cache(maxsize=1024)   # the same few peers call again and again
+def _peer(host: str) -> IPAddress | None:
     try:
-        return parse_address(str(peer[0]).split("%", 1)[0])  # drop an IPv6 zone id
+        return parse_address(host.split("%", 1)[0])  # drop an IPv6 zone id
     except ValueError:
         return None
 

@@ -44,7 +44,7 @@ def _is_empty(value: Any) -> bool:
 
 def drop_empty(value: Any) -> Any:
     """Remove empty values at every depth (a container emptied by that is dropped too)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict) or isinstance(value, Mapping):   # dict first: typing's check is slow
         out = {}
         for key, item in value.items():
             cleaned = drop_empty(item)
@@ -71,8 +71,14 @@ def depth(value: Any, limit: int) -> int:
     return deepest
 
 
+# what json.dumps does for a lone string, without its per-call set-up (same bytes)
+_STRING = {True: json.encoder.encode_basestring_ascii, False: json.encoder.encode_basestring}
+
+
 def _dump(value: Any, ascii_only: bool) -> str:
-    if isinstance(value, Mapping):
+    if isinstance(value, str):
+        return _STRING[ascii_only](value)
+    if isinstance(value, dict) or isinstance(value, Mapping):   # dict first: typing's check is slow
         parts = [_dump(str(k), ascii_only) + ":" + _dump(value[k], ascii_only) for k in sorted(value)]
         return "{" + ",".join(parts) + "}"
     if isinstance(value, list):
@@ -86,7 +92,7 @@ def _dump(value: Any, ascii_only: bool) -> str:
         return str(value)
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=ascii_only)
+    return _STRING[ascii_only](str(value))
 
 
 def body_string(body: Any, *, ascii_only: bool = False) -> str:
