@@ -36,13 +36,11 @@ $(PRISM):
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error @stoplight/prism-cli@5.14.2
 
 # wrk (a compiled load generator) from the distribution's packages when missing; taskset pins
-# server and load to separate cores. BENCH_ARGS="--seconds 3" shortens the 10 s runs.
+# server and load to separate cores. About 10 minutes; BENCH_ARGS="--seconds 2 --rounds 1
+# --soak-rounds 12000" shortens it. Writes bench/RESULTS.md.
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/pip install --quiet 'fastjsonschema>=2.19'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
-	$(BIN)/python bench/durability.py $(BENCH_ARGS)
-	$(BIN)/python bench/soak.py --rounds 12000 --every 3000 $(SOAK_ARGS)
 
 # memory curve only: make soak SOAK_ARGS="--rounds 60000 --every 5000" (or --unbounded to compare)
 soak: $(STAMP)

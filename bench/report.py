@@ -61,6 +61,19 @@ def markdown(r: dict, targets: dict) -> str:
         for key, label, target, ok in present:
             out.append(f"| {label} | {r[key]['summary']} | {target} {_mark(ok(r[key]['value']))} |")
         out.append("")
+    if "state" in r:
+        out += ["## The cost of `--state` (bench/durability.py)", "", r["state"]["summary"], ""]
+    if "soak" in r:
+        lines = r["soak"]["lines"]
+        rows = [line.split() for line in lines if line.split()[0].isdigit()]
+        first, half, last = (float(rows[i][1]) for i in (0, len(rows) // 2, -1)) if rows else (0, 0, 0)
+        bounded = rows and (last - half) <= 0.1 * max(half - first, 1.0)
+        out += ["## Memory of a long-running server (bench/soak.py)", "",
+                "Each round creates an invoice and pays it, its webhooks going to the built-in inbox; the "
+                "clock moves 5 minutes every 25 rounds. RSS should rise while the journal, deliveries, "
+                "stores and inbox fill to their caps, then stay flat.", "", "```text", *lines, "```", "",
+                f"Second half of the run: {last - half:+.1f} MiB, against {half - first:+.1f} MiB in the "
+                f"first half: bounded (≤ 10% of the first half's growth) {_mark(bool(bounded))}.", ""]
     if NOTES.exists():
         out += [NOTES.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out) + "\n"

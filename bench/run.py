@@ -6,7 +6,9 @@ absolute numbers (those drift by +-40% between runs on shared machines).
   as ratios to a constant-body aiohttp handler (and p99 to a naive parse-validate-store handler);
 - cold start to the first answered request, against `python -c pass` and a bare aiohttp app;
 - signed webhook deliveries per second, the 10,000-address ALT 5 Pay retry run, and resident
-  memory per stored invoice (bench/inproc.py, each in a fresh process).
+  memory per stored invoice (bench/inproc.py, each in a fresh process);
+- the cost of --state (bench/durability.py) and a long-running server's memory curve
+  (bench/soak.py), their output kept in the table.
 
 Writes bench/RESULTS.md. Usage: python bench/run.py [--seconds 10] [--warmup 2] [--only create,...]
 """
@@ -216,6 +218,13 @@ def inproc(what: str, *extra: str) -> dict:
     return result
 
 
+def script(name: str, *argv: str) -> list[str]:
+    """Another bench script of this folder, its output shown as it is and kept for the table."""
+    done = subprocess.run([PY, str(HERE / name), *argv], capture_output=True, text=True, check=True)
+    print(done.stdout, end="", flush=True)
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -229,7 +238,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="providers to load-test")
     parser.add_argument("--skip", type=lambda s: s.split(","), default=[],
-                        help="sections to leave out: load,start,deliveries,retry,memory")
+                        help="sections to leave out: load,start,deliveries,retry,memory,state,soak")
+    parser.add_argument("--soak-rounds", type=int, default=30_000, help="rounds of bench/soak.py")
     parser.add_argument("--addresses", type=int, default=10_000, help="ALT 5 Pay addresses in the retry run")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
@@ -250,6 +260,12 @@ def main() -> None:
         results["retry"] = inproc("retry", str(args.addresses))
     if "memory" not in args.skip:
         results["memory"] = inproc("memory")
+    if "state" not in args.skip:   # the cost of --state: in memory and durable, alternating rounds
+        lines = script("durability.py", "--seconds", str(args.seconds), "--rounds", str(args.rounds))
+        results["state"] = {"summary": lines[-1]}
+    if "soak" not in args.skip:    # a long-running server's memory: flat once the caps are reached
+        lines = script("soak.py", "--rounds", str(args.soak_rounds), "--every", str(max(1, args.soak_rounds // 6)))
+        results["soak"] = {"lines": lines}
     import report  # noqa: E402 - the table writer, beside this file
     # kept (not in git) so the table can be written again: python bench/report.py bench/.last-run.json
     (HERE / ".last-run.json").write_text(json.dumps({"results": results, "targets": TARGETS}), encoding="utf-8")
