@@ -66,14 +66,16 @@ def markdown(r: dict, targets: dict) -> str:
     if "soak" in r:
         lines = r["soak"]["lines"]
         rows = [line.split() for line in lines if line.split()[0].isdigit()]
-        first, half, last = (float(rows[i][1]) for i in (0, len(rows) // 2, -1)) if rows else (0, 0, 0)
-        bounded = rows and (last - half) <= 0.1 * max(half - first, 1.0)
+        samples = rows[1:]   # after the start: the halves soak.py itself reports
+        mid = samples[len(samples) // 2] if samples else ["0", "0"]
+        first, half, last = (float(row[1]) for row in (rows[0], mid, rows[-1])) if samples else (0, 0, 0)
+        bounded = bool(samples) and (last - half) <= 0.1 * max(half - first, 1.0)
         out += ["## Memory of a long-running server (bench/soak.py)", "",
                 "Each round creates an invoice and pays it, its webhooks going to the built-in inbox; the "
                 "clock moves 5 minutes every 25 rounds. RSS should rise while the journal, deliveries, "
                 "stores and inbox fill to their caps, then stay flat.", "", "```text", *lines, "```", "",
-                f"Second half of the run: {last - half:+.1f} MiB, against {half - first:+.1f} MiB in the "
-                f"first half: bounded (≤ 10% of the first half's growth) {_mark(bool(bounded))}.", ""]
+                f"From round {mid[0]} to the end: {last - half:+.1f} MiB, against {half - first:+.1f} MiB "
+                f"up to round {mid[0]}: bounded (≤ 10% of the earlier growth) {_mark(bounded)}.", ""]
     if NOTES.exists():
         out += [NOTES.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out) + "\n"
