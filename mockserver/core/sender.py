@@ -162,9 +162,10 @@ class _Exchange(asyncio.Protocol):
                 self._finish()
                 return
             if len(self.buffer) < line_end + 2 + size + 2:
-                # take what is here of a large chunk: the excerpt may be full before it ends
-                part = self.buffer[line_end + 2:]
-                if len(self.body) + len(part) >= EXCERPT_BYTES:
+                # take what is here of an unfinished chunk (its data only, never its closing
+                # CRLF) when the excerpt is full with it or nothing more will come
+                part = self.buffer[line_end + 2: line_end + 2 + size]
+                if eof or len(self.body) + len(part) >= EXCERPT_BYTES:
                     self.body += part
                 break
             self.body += self.buffer[line_end + 2: line_end + 2 + size]

@@ -78,6 +78,14 @@ async def test_a_long_answer_is_cut_at_the_excerpt_without_waiting_for_the_rest(
     assert status == 200 and body == b"x" * sender.EXCERPT_BYTES
 
 
+async def test_a_chunk_cut_before_its_crlf_adds_no_crlf_to_the_excerpt():
+    # a 2047-byte chunk whose closing CRLF has only half arrived: the excerpt is its data alone
+    answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % 2047 + b"y" * 2047 + b"\r"
+    async with RawReceiver(answer) as origin:
+        status, body = await asyncio.wait_for(sender.post(f"{origin}/h", b"{}", {}), 5)
+    assert status == 200 and body == b"y" * 2047
+
+
 @pytest.mark.parametrize("answer, error", [
     (None, sender.Disconnected),                                  # closed without a word
     (b"HTTP/1.1 200 OK\r\nContent-Le", sender.Disconnected),      # closed inside the head
