@@ -449,7 +449,7 @@ class Outbox:
             return None, "timeout", b""
         except sender.ConnectFailed as exc:
             return None, f"connection refused: {exc}", b""
-        except (sender.Disconnected, ConnectionResetError):
+        except sender.Disconnected:           # a reset arrives as one too (connection_lost)
             return None, "connection reset", b""
         except sender.InvalidAnswer as exc:
             return None, f"invalid response: {exc}", b""
