@@ -10,7 +10,8 @@ absolute numbers (those drift by +-40% between runs on shared machines).
 - the cost of --state (bench/durability.py) and a long-running server's memory curve
   (bench/soak.py), their output kept in the table.
 
-Writes bench/RESULTS.md. Usage: python bench/run.py [--seconds 10] [--warmup 2] [--only create,...]
+Writes bench/RESULTS.md. Usage: python bench/run.py [--seconds 4] [--rounds 3] [--warmup 2]
+[--only cryptopayment,alppay,...] [--skip load,start,...] [--soak-rounds 30000]
 """
 from __future__ import annotations
 
