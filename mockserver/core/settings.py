@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .webhooks import unusable_url
+from .targets import unusable_url
 
 if TYPE_CHECKING:
     from ..providers.base import Provider
