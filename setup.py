@@ -1,7 +1,7 @@
 """Ships the top-level contracts/ and scenarios/ inside the wheel, as mockserver/_data/<folder>.
 
 They stay at the top of the repository (the layout every provider follows); an installed sandbox
-finds them through mockserver.core.bundled. Everything else is in pyproject.toml.
+finds them through mockserver.core.basics.bundled. Everything else is in pyproject.toml.
 """
 import shutil
 from pathlib import Path

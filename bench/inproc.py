@@ -41,17 +41,17 @@ def free_port() -> int:
 
 
 def world():
-    """A World as `mockserver serve` runs it, collector settings included (core/runtime.py)."""
+    """A World as `mockserver serve` runs it, collector settings included (core/http/runtime.py)."""
     from mockserver.app import build_world
     from mockserver.config import SandboxConfig
-    from mockserver.core.runtime import tune_collector
+    from mockserver.core.http.runtime import tune_collector
     built = build_world(SandboxConfig(seed=1))
     tune_collector()
     return built
 
 
 async def deliveries(n: int = 5000) -> dict:
-    from mockserver.core.webhooks import RetryPolicy
+    from mockserver.core.webhooks.outbox import RetryPolicy
     port = free_port()
     receiver = subprocess.Popen(["taskset", "-c", "1", sys.executable, str(HERE / "baselines.py"), "constant",
                                  str(port)], stdout=subprocess.PIPE, text=True)

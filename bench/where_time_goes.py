@@ -96,7 +96,7 @@ async def _refused_post_costs(n: int = 5000) -> None:
 
     import aiohttp
 
-    from mockserver.core import sender
+    from mockserver.core.webhooks import sender
     port = run.free_port()   # closed again once returned: every connect is refused
     url = f"http://127.0.0.1:{port}/hook"
     loop = asyncio.get_running_loop()
@@ -121,7 +121,7 @@ async def _refused_post_costs(n: int = 5000) -> None:
             await sender.post(url, b"{}", {"Content-Type": "application/json"})
         except sender.ConnectFailed:
             pass
-    for label, one in (("create_connection alone", bare), ("aiohttp client", client), ("core/sender.py", lean)):
+    for label, one in (("create_connection alone", bare), ("aiohttp client", client), ("core/webhooks/sender.py", lean)):
         began = time.perf_counter()
         for _ in range(n):
             await one()

@@ -10,13 +10,15 @@ from aiohttp import web
 
 from . import dashboard
 from .config import ConfigError, SandboxConfig
-from .core import admin, inbox, tenants
-from .core import guard as guard_module
-from .core.guard import GUARD, Guard, check_bind, guard_middleware
-from .core.durable import durable_middleware, replay
-from .core.http import WORLD
-from .core.store import Store
-from .core.world import World
+from .core.http import admin
+from .core.state import tenants
+from .core.webhooks import inbox
+from .core.http import guard as guard_module
+from .core.http.guard import GUARD, Guard, check_bind, guard_middleware
+from .core.state.durability import durable_middleware, replay
+from .core.http.middleware import WORLD
+from .core.state.store import Store
+from .core.state.world import World
 from .providers.registry import load_providers
 
 MAX_BODY = 1024 * 1024  # requests above 1 MiB get the provider's 413 shape
@@ -35,7 +37,7 @@ def _registry(config: SandboxConfig, app: web.Application) -> tenants.Tenants:
     def factory(name: str, seed: int | None, start: datetime | None) -> World:
         store = None
         if states is not None:
-            from .core.store import SQLiteStore
+            from .core.state.store import SQLiteStore
             states.mkdir(parents=True, exist_ok=True)
             store = SQLiteStore(states / f"{name}.db")
         world = build_world(config, store, seed, start)
@@ -84,7 +86,7 @@ def build_world(config: SandboxConfig, store: Store | None = None, seed: int | N
     if store is None and config.state:
         import sqlite3
 
-        from .core.store import SQLiteStore
+        from .core.state.store import SQLiteStore
         try:
             store = SQLiteStore(config.state)
         except (ValueError, OSError, sqlite3.Error) as exc:

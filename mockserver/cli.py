@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .config import ConfigError, SandboxConfig
-from .core.guard import is_loopback_host
+from .core.http.guard import is_loopback_host
 
 DRAIN_SECONDS = 30.0   # at most this long for webhook POSTs in flight when SIGTERM comes
 
@@ -41,7 +41,7 @@ def _serve_config(args: argparse.Namespace) -> SandboxConfig:
 
 def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token: str | None = None,
            generated: bool = False) -> str:
-    from .core.http import WORLD
+    from .core.http.middleware import WORLD
     world = app[WORLD]
     lines = [f"provider-sandbox on {origin}  (seed {world.seed}, clock {world.clock.mode}, "
              f"now {world.clock.now().isoformat()})", ""]
@@ -67,16 +67,16 @@ def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token:
 
 async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     from .app import build_app
-    from .core.console import Console
-    from .core.guard import check_bind, runner_for
-    from .core.http import WORLD
-    from .core.runtime import tune_collector
+    from .core.http.console import Console
+    from .core.http.guard import check_bind, runner_for
+    from .core.http.middleware import WORLD
+    from .core.http.runtime import tune_collector
     generated = check_bind(cfg) is not None
     app = build_app(cfg)
     console = console or {}
     runner = runner_for(app, cfg, access_log=None)
     await runner.setup()   # a durable World replays its inputs here, before the console listens
-    tune_collector()       # after start-up's objects exist: see core/runtime.py
+    tune_collector()       # after start-up's objects exist: see core/http/runtime.py
     if console.get("level", 1) > 0:  # -q: not even a listener on the request path
         app[WORLD].journal.subscribe(Console(fmt=console.get("fmt", "text"), level=console.get("level", 1)))
     site = web.TCPSite(runner, cfg.host, cfg.port)
@@ -105,7 +105,7 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .core.contracts import ContractsUnavailable
+    from .core.contracts.contract_set import ContractsUnavailable
     try:
         cfg = _serve_config(args)
     except ConfigError as exc:  # a file's errors already say `file:line:`
@@ -129,7 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
-    from .core.contracts import ContractsUnavailable, load_contracts
+    from .core.contracts.contract_set import ContractsUnavailable, load_contracts
     from .providers.registry import load_providers
     providers = load_providers()
     if args.provider not in providers:

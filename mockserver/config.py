@@ -43,9 +43,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .core.clock import utc
-from .core.durations import parse_duration
-from .core.retention import Retention
+from .core.time.clock import utc
+from .core.time.durations import parse_duration
+from .core.basics.retention import Retention
 
 
 class ConfigError(ValueError):
@@ -150,7 +150,7 @@ class SandboxConfig:
     def load(cls, path: str | Path) -> "SandboxConfig":
         """The config file, checked against its schema: every problem as `file:line: message`."""
         from .config_schema import problems
-        from .core.yamlfile import documents, line_of   # here: `serve` without a file needs no YAML
+        from .core.basics.yamlfile import documents, line_of   # here: `serve` without a file needs no YAML
         from .providers.registry import load_providers
         file = str(path)
         try:

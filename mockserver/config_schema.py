@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
-from .core.retention import Retention
-from .core.settings import check_merchant_keys, check_merchant_settings, closed_object, explain
-from .core.yamlfile import describe_path as describe, line_of
+from .core.basics.retention import Retention
+from .core.state.settings import check_merchant_keys, check_merchant_settings, closed_object, explain
+from .core.basics.yamlfile import describe_path as describe, line_of
 
 if TYPE_CHECKING:
     from .providers.base import Provider

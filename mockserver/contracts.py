@@ -11,7 +11,7 @@ parses them) or a raw JSON body (`bytes`/`str`). `strict=True` also refuses ever
 contract does not declare (`properties`/`patternProperties`), even where the provider accepts and
 ignores unknown keys: a typo'd `orderId` passes the provider and loses the order id, so a test
 should catch it. The contracts are the sandbox's own, compiled once per process
-(`mockserver.core.contracts.load_contracts`).
+(`mockserver.core.contracts.contract_set.load_contracts`).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import re
 from decimal import Decimal
 from typing import Any, Iterator
 
-from mockserver.core.contracts import ContractSet, ContractsUnavailable, Violation, load_contracts
+from mockserver.core.contracts.contract_set import ContractSet, ContractsUnavailable, Violation, load_contracts
 
 __all__ = ["ContractChecker", "UnknownContract", "Violation", "assert_valid", "messages", "validate"]
 

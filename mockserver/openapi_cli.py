@@ -1,5 +1,5 @@
 """`mockserver openapi PROVIDER [-o FILE] [--url ORIGIN]`: the provider's OpenAPI 3.1 document,
-the same one `GET /_sandbox/openapi/PROVIDER.json` serves (core/openapi.py builds both)."""
+the same one `GET /_sandbox/openapi/PROVIDER.json` serves (core/contracts/openapi.py builds both)."""
 from __future__ import annotations
 
 import argparse
@@ -11,8 +11,8 @@ from pathlib import Path
 def cmd_openapi(args: argparse.Namespace) -> int:
     from .app import build_app
     from .config import SandboxConfig
-    from .core.http import WORLD
-    from .core.openapi import spec_for
+    from .core.http.middleware import WORLD
+    from .core.contracts.openapi import spec_for
 
     app = build_app(SandboxConfig())
     world = app[WORLD]

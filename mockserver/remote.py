@@ -98,7 +98,7 @@ async def list_deliveries(client, args: argparse.Namespace, out: TextIO) -> int:
 
 async def follow_deliveries(client, args: argparse.Namespace, out: TextIO, since: int | None = None) -> None:
     """Print each new webhook attempt as a line, polling the journal, until cancelled."""
-    from .core.console import json_line, webhook_line
+    from .core.http.console import json_line, webhook_line
     render = json_line if args.json else webhook_line
     if since is None:
         since = await _last_seq(client)
@@ -155,8 +155,8 @@ async def trigger(client, provider_name: str, story: str, out: TextIO, *, mercha
                   webhook_url: str | None = None, order_ref: str | None = None) -> int:
     """Create an object through the provider's API, run the story, print what was sent and
     every webhook attempt that followed. 0 when every step went through, 1 otherwise."""
-    from .core.console import webhook_line
-    from .core.guard import mask_secrets
+    from .core.http.console import webhook_line
+    from .core.http.guard import mask_secrets
     from .providers.registry import load_providers
     from .scenarios.runner import pick_merchant
     from .scenarios.steps import VERBS, Context, StepFailed

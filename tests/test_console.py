@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockserver.core.console import Console, mask_path, text_line
-from mockserver.core.journal import Journal
+from mockserver.core.http.console import Console, mask_path, text_line
+from mockserver.core.state.journal import Journal
 
 KEY, SECRET = "pk_sandbox_4f3c2a1b9d8e7f60", "sk_sandbox_9a8b7c6d5e4f3a2b1c0d"
 APP_KEY = "c2FuZGJveC1hcHAta2V5LWZvci13ZWJob29rcy0wMDE="
@@ -184,7 +184,7 @@ def test_run_streams_each_step_as_it_ends_and_ctrl_c_exits_130_without_a_traceba
 
 
 def test_json_line_keeps_where_a_violation_is_but_not_its_message():
-    from mockserver.core.console import json_line
+    from mockserver.core.http.console import json_line
     entry = _entry(kind="api", method="POST", path="/x", status=400,
                    violation={"contract": "c/req", "message": "'sk_live_123' is too long",
                               "schema_path": "/properties/k", "instance_path": "/k"})

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from mockserver.contracts import UnknownContract, assert_valid, messages, validate
-from mockserver.core.contracts import load_contracts
+from mockserver.core.contracts.contract_set import load_contracts
 
 pytest_plugins = ["pytester"]
 

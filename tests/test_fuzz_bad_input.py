@@ -43,9 +43,9 @@ from hypothesis_jsonschema import from_schema
 from fuzzing import (ContractSpy, Route, Stats, discover_routes, fill, raw_request, relative,
                      schema_for, source_keys, state_diff, state_image)
 from mockserver.app import build_app
-from mockserver.core import admin as admin_module
-from mockserver.core.contracts import contracts_root, load_contracts
-from mockserver.core.http import WORLD
+from mockserver.core.http import admin as admin_module
+from mockserver.core.contracts.contract_set import contracts_root, load_contracts
+from mockserver.core.http.middleware import WORLD
 
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "700"))
 

@@ -10,8 +10,8 @@ import pytest
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http import WORLD
-from mockserver.core.retention import Retention
+from mockserver.core.http.middleware import WORLD
+from mockserver.core.basics.retention import Retention
 
 sys.path.insert(0, str(Path(__file__).parent / "providers" / "alchemypay"))
 import alchemypay_helpers as alc  # noqa: E402

@@ -67,7 +67,7 @@ def _check(python: str, mockserver: list[str], cwd: Path, env: dict[str, str],
         return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
     problems = []
-    where = run(python, "-c", "import mockserver.core.bundled as b; "
+    where = run(python, "-c", "import mockserver.core.basics.bundled as b; "
                 "print(b.bundled('contracts')); print(b.scenarios_root())").stdout.split("\n")
     library = Path(where[1]) if len(where) > 1 else REPO
     for path in (Path(where[0]), library):

@@ -7,11 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..core.admin import _clock_view
-from ..core.durations import format_duration
-from ..core.errors import NotFound
-from ..core.guard import GUARD, mask_secrets
-from ..core.http import public_base, world_of
+from ..core.http.admin import _clock_view
+from ..core.time.durations import format_duration
+from ..core.basics.errors import NotFound
+from ..core.http.guard import GUARD, mask_secrets
+from ..core.http.middleware import public_base, world_of
 
 TIMELINE_LIMIT = 500
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..core.errors import BadRequest, NotFound
-from ..core.http import json_response
+from ..core.basics.errors import BadRequest, NotFound
+from ..core.http.middleware import json_response
 from . import data
 from .render import page
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from ..core.openapi import ApiDescription
-    from ..core.world import World
+    from ..core.contracts.openapi import ApiDescription
+    from ..core.state.world import World
 
 Simulation = Callable[["World", Any, dict], Awaitable[dict]]
 

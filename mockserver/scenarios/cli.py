@@ -33,7 +33,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(SCHEMA, indent=2))
         return 0
     if args.library:
-        from ..core.bundled import scenarios_root
+        from ..core.basics.bundled import scenarios_root
         root = scenarios_root()
         known = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
         unknown = [name for name in args.library if name and name not in known]
@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     def show(result) -> None:
         print(result.text(verbose=not args.quiet, steps=not live), flush=True)
 
-    from ..core.contracts import ContractsUnavailable
+    from ..core.contracts.contract_set import ContractsUnavailable
     try:
         results = asyncio.run(run_all(scenarios, server=args.server, on_result=show,
                                       on_start=start if live else None,

@@ -16,9 +16,9 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from mockserver.core.durations import parse_duration
-from mockserver.core.settings import unknown
-from mockserver.core.yamlfile import LinedError, Loader, documents, line_of
+from mockserver.core.time.durations import parse_duration
+from mockserver.core.state.settings import unknown
+from mockserver.core.basics.yamlfile import LinedError, Loader, documents, line_of
 
 from .schema import SCHEMA, STEP_DEFS, VERBS
 

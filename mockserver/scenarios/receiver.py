@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from mockserver.core.durations import parse_duration
+from mockserver.core.time.durations import parse_duration
 
 Verifier = Callable[[dict, bytes], bool]
 HOLD_LIMIT = 120.0  # a `timeout` reply never outlives this, even if nobody closes the receiver

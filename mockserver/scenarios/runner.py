@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import aiohttp
 from aiohttp import web
 
-from mockserver.core.targets import resolve_target
+from mockserver.core.webhooks.targets import resolve_target
 
 from .client import SandboxClient, SandboxUnavailable, tenant_url
 from .loader import DEFAULT_SEED, DEFAULT_START, Scenario, ScenarioLoadError, discover, load_file

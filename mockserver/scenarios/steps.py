@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mockserver.core.durations import format_duration, parse_duration
+from mockserver.core.time.durations import format_duration, parse_duration
 
 from .client import Exchange, SandboxClient
 from .loader import Scenario, Step

@@ -10,11 +10,11 @@ import pytest
 
 from mockserver.app import build_app
 from mockserver.config import ConfigError, SandboxConfig
-from mockserver.core.chain import Chain
-from mockserver.core.clock import Clock
-from mockserver.core.journal import Journal
-from mockserver.core.retention import BoundedStore, Retention
-from mockserver.core.scheduler import Scheduler
+from mockserver.core.chain.transfers import Chain
+from mockserver.core.time.clock import Clock
+from mockserver.core.state.journal import Journal
+from mockserver.core.basics.retention import BoundedStore, Retention
+from mockserver.core.time.scheduler import Scheduler
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 AUTH = {"Authorization": "Bearer pk_sandbox_4f3c2a1b9d8e7f60:sk_sandbox_9a8b7c6d5e4f3a2b1c0d"}

@@ -1,4 +1,4 @@
-"""The caller's address and IP allow-lists (mockserver/core/callers.py), over real loopback sockets
+"""The caller's address and IP allow-lists (mockserver/core/http/callers.py), over real loopback sockets
 where it matters: 127.0.0.0/8 is all local on Linux, so 127.0.0.3 is a second caller."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer, make_mocked_request
 
-from mockserver.core import callers
+from mockserver.core.http import callers
 
 
 class _Transport:

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from mockserver.core.chain import Chain, network
-from mockserver.core.clock import Clock
-from mockserver.core.scheduler import Scheduler
+from mockserver.core.chain.transfers import Chain, network
+from mockserver.core.time.clock import Clock
+from mockserver.core.time.scheduler import Scheduler
 
 START = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 BLOCK_TIMES = {"btc": timedelta(minutes=10), "ltc": timedelta(seconds=150), "eth": timedelta(seconds=12),

@@ -9,8 +9,8 @@ from freezegun import freeze_time
 
 from mockserver.app import build_world
 from mockserver.config import SandboxConfig
-from mockserver.core.clock import Clock, utc
-from mockserver.core.scheduler import Scheduler
+from mockserver.core.time.clock import Clock, utc
+from mockserver.core.time.scheduler import Scheduler
 
 START = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from aiohttp import web
 
-from mockserver.core.clock import Clock
-from mockserver.core.http import WORLD, json_response, provider_middleware
-from mockserver.core.journal import Journal
-from mockserver.core.scheduler import Scheduler
-from mockserver.core.webhooks import Outbox, RetryPolicy
+from mockserver.core.time.clock import Clock
+from mockserver.core.http.middleware import WORLD, json_response, provider_middleware
+from mockserver.core.state.journal import Journal
+from mockserver.core.time.scheduler import Scheduler
+from mockserver.core.webhooks.outbox import Outbox, RetryPolicy
 
 START = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 

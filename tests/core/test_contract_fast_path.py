@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from mockserver.core.contracts import load_contracts
+from mockserver.core.contracts.contract_set import load_contracts
 
 PROVIDERS = ["cryptopayment", "alt5pay", "alchemypay", "alfabit", "alppay"]
 ODD = [True, False, 0, 1, -1, Decimal("1.5"), Decimal("1"), 1.0, "", "x", "not-a-date", "2025-01-15",

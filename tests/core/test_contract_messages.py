@@ -1,5 +1,5 @@
 """A violation's message names the problem without echoing a huge value back."""
-from mockserver.core.contracts import MAX_MESSAGE, load_contracts
+from mockserver.core.contracts.contract_set import MAX_MESSAGE, load_contracts
 
 
 def test_huge_values_are_not_echoed_whole():

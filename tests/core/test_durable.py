@@ -1,4 +1,4 @@
-"""A durable World (core/durable.py, core/store.py) in process: a second app on the same SQLite
+"""A durable World (core/state/durability.py, core/state/store.py) in process: a second app on the same SQLite
 file resumes where the first one stopped, with the same objects, deliveries, attempts, journal,
 pending retries at their times and generators that never repeat an id."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http import WORLD
+from mockserver.core.http.middleware import WORLD
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 API = "/cryptopayment/api/v1"
@@ -107,7 +107,7 @@ async def test_a_replayed_request_is_judged_fresh_by_the_wall_time_it_arrived_at
         def now(cls, tz=None):
             return datetime.now(tz) + timedelta(hours=1)
 
-    monkeypatch.setattr("mockserver.core.clock.datetime", AnHourLater)
+    monkeypatch.setattr("mockserver.core.time.clock.datetime", AnHourLater)
     second = await started(db)
     state = await second.post("/_sandbox/simulate/alt5pay/state", json={"address": address})
     assert state.status == 200, await state.text()

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from mockserver.core.durations import format_duration, parse_duration
+from mockserver.core.time.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http import WORLD
-from mockserver.core.journal import Journal
+from mockserver.core.http.middleware import WORLD
+from mockserver.core.state.journal import Journal
 
 START = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 AUTH = {"Authorization": "Bearer pk_sandbox_4f3c2a1b9d8e7f60:sk_sandbox_9a8b7c6d5e4f3a2b1c0d"}

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mockserver.core.clock import Clock
-from mockserver.core.journal import Journal
-from mockserver.core.scheduler import Scheduler
-from mockserver.core.webhooks import Outbox, RetryPolicy, ack_any_2xx
+from mockserver.core.time.clock import Clock
+from mockserver.core.state.journal import Journal
+from mockserver.core.time.scheduler import Scheduler
+from mockserver.core.webhooks.outbox import Outbox, RetryPolicy, ack_any_2xx
 
 START = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 

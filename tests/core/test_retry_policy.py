@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from mockserver.core.webhooks import RetryPolicy, ack_any_2xx, ack_http_200
+from mockserver.core.webhooks.outbox import RetryPolicy, ack_any_2xx, ack_http_200
 
 T0 = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 

@@ -1,7 +1,7 @@
 """RetryPolicy.stop_after: "stops re-posting once N minutes have passed since the first post"."""
 from datetime import datetime, timedelta, timezone
 
-from mockserver.core.webhooks import RetryPolicy
+from mockserver.core.webhooks.outbox import RetryPolicy
 
 T0 = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 

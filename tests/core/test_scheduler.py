@@ -5,10 +5,10 @@ import asyncio
 import time
 from datetime import datetime, timedelta, timezone
 
-from mockserver.core.clock import Clock
-from mockserver.core.journal import Journal
-from mockserver.core.scheduler import Scheduler
-from mockserver.core.webhooks import Outbox, RetryPolicy
+from mockserver.core.time.clock import Clock
+from mockserver.core.state.journal import Journal
+from mockserver.core.time.scheduler import Scheduler
+from mockserver.core.webhooks.outbox import Outbox, RetryPolicy
 
 START = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 S = timedelta(seconds=1)

@@ -1,4 +1,4 @@
-"""The webhook attempt's own HTTP/1.1 POST (core/sender.py), against raw loopback receivers that
+"""The webhook attempt's own HTTP/1.1 POST (core/webhooks/sender.py), against raw loopback receivers that
 answer byte for byte: what a receiver sees, and how each kind of answer is read."""
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockserver.core import sender
-from mockserver.core.clock import Clock
-from mockserver.core.journal import Journal
-from mockserver.core.scheduler import Scheduler
-from mockserver.core.webhooks import Delivery, Outbox, RetryPolicy, Slots, ack_http_200
+from mockserver.core.webhooks import sender
+from mockserver.core.time.clock import Clock
+from mockserver.core.state.journal import Journal
+from mockserver.core.time.scheduler import Scheduler
+from mockserver.core.webhooks.outbox import Delivery, Outbox, RetryPolicy, Slots, ack_http_200
 
 
 class RawReceiver:

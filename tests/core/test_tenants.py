@@ -5,8 +5,8 @@ import pytest
 
 from mockserver.app import build_app
 from mockserver.config import ConfigError, SandboxConfig
-from mockserver.core.http import WORLD
-from mockserver.core.tenants import TENANTS
+from mockserver.core.http.middleware import WORLD
+from mockserver.core.state.tenants import TENANTS
 
 INVOICE = {"network": "trc20", "amount_usd": 50.0, "order_id": "ORD-F1"}
 
@@ -164,7 +164,7 @@ async def test_an_inbox_target_inside_a_tenant_is_the_tenants_inbox(client, worl
 async def test_the_live_console_shows_tenant_traffic_tagged(client, world):
     import io
 
-    from mockserver.core.console import Console
+    from mockserver.core.http.console import Console
     out = io.StringIO()
     world.journal.subscribe(Console(out))
     await call(client, world, "POST", "/invoices", INVOICE, prefix="/t/shop-a")

@@ -3,7 +3,7 @@ import base64
 import binascii
 import random
 
-from mockserver.core.chain import network
+from mockserver.core.chain.transfers import network
 
 
 def test_ton_addresses_are_testnet_non_bounceable_with_a_valid_crc():

@@ -8,8 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from mockserver.cli import main
-from mockserver.core.contracts import load_contracts
-from mockserver.core.openapi import REF_PREFIX, provider_routes, spec_for, undocumented
+from mockserver.core.contracts.contract_set import load_contracts
+from mockserver.core.contracts.openapi import REF_PREFIX, provider_routes, spec_for, undocumented
 from mockserver.providers.registry import load_providers
 
 PROVIDERS = load_providers()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.core.contracts import load_contracts
-from mockserver.core.openapi import REF_PREFIX, spec_for
+from mockserver.core.contracts.contract_set import load_contracts
+from mockserver.core.contracts.openapi import REF_PREFIX, spec_for
 from mockserver.providers.registry import load_providers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def mocks(prism, tmp_path_factory):
     """One `prism mock` per provider, all started at once (each takes seconds to boot)."""
     from mockserver.app import build_app
     from mockserver.config import SandboxConfig
-    from mockserver.core.http import WORLD
+    from mockserver.core.http.middleware import WORLD
 
     app = build_app(SandboxConfig())
     folder = tmp_path_factory.mktemp("prism")

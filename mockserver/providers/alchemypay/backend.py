@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from mockserver.core.durations import parse_duration
-from mockserver.core.retention import BoundedStore
-from mockserver.core.webhooks import RetryPolicy
+from mockserver.core.time.durations import parse_duration
+from mockserver.core.basics.retention import BoundedStore
+from mockserver.core.webhooks.outbox import RetryPolicy
 
 from . import model, webhooks
 from .errors import duplicate, not_found

@@ -16,7 +16,7 @@ import json
 
 from aiohttp import web
 
-from mockserver.core.errors import (BadRequest, Conflict, ContractViolation, NotFound, SandboxError,
+from mockserver.core.basics.errors import (BadRequest, Conflict, ContractViolation, NotFound, SandboxError,
                                     Unauthorized)
 
 SUCCESS_CODE = "0000"

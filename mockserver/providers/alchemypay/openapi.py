@@ -1,7 +1,7 @@
 """How Alchemy Pay's routes map to its contracts and auth, for the generated OpenAPI."""
 from __future__ import annotations
 
-from ...core.openapi import ApiDescription, Operation, Webhook
+from ...core.contracts.openapi import ApiDescription, Operation, Webhook
 
 V4 = "/open/api/v4/merchant"
 _PAGE = "Hosted ramp page; appId, timestamp and sign travel in the query (see the contract)."

@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mockserver.core.http import world_of
+from mockserver.core.http.middleware import world_of
 
 from ...dashboard.panel import STYLE, simulate_panel
 from . import auth

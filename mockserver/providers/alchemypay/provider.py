@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from ...core.clock import Clock
-from ...core.http import provider_middleware
+from ...core.time.clock import Clock
+from ...core.http.middleware import provider_middleware
 from ..base import DURATION, FLAG, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, auth, catalog, pages
 from .backend import PROVIDER_NAME, AlchemyBackend

@@ -27,7 +27,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mockserver.core.errors import BadRequest, Conflict
+from mockserver.core.basics.errors import BadRequest, Conflict
 
 from . import model, pages
 from .backend import AlchemyBackend

@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ...core.errors import BadRequest, Forbidden, NotFound
-from ...core.http import json_response, public_base, read_json, world_of
+from ...core.basics.errors import BadRequest, Forbidden, NotFound
+from ...core.http.middleware import json_response, public_base, read_json, world_of
 from . import model
 from .auth import authenticate
 from .model import CURRENCIES, INTERNAL, INVOICE, NAME, OPEN_INVOICE, SERVICE_FEE, WITHDRAW, Order

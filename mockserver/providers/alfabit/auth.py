@@ -14,7 +14,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from ...core.errors import Unauthorized
+from ...core.basics.errors import Unauthorized
 
 MAX_KEY = 256
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from decimal import ROUND_UP, Decimal
 from typing import TYPE_CHECKING
 
-from ...core.chain import Transfer
-from ...core.retention import BoundedStore
+from ...core.chain.transfers import Transfer
+from ...core.basics.retention import BoundedStore
 from . import webhooks
 from .model import (AML_CHECK, DEFAULT_EXPIRY_MINUTES, DEFAULT_RATES, INTERNAL, NAME, REQUISITES_DELAY,
                     SERVICE_FEE, WITHDRAW, WITHDRAW_START, Currency, Order, quantize)
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
 
 
 class Backend:

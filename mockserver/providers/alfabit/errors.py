@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ...core.errors import SandboxError
-from ...core.http import json_response
+from ...core.basics.errors import SandboxError
+from ...core.http.middleware import json_response
 
 WORDS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
          405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}

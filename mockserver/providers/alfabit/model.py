@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...core.chain import Transfer
+from ...core.chain.transfers import Transfer
 
 NAME = "alfabit"
 

@@ -1,7 +1,7 @@
 """How AlfaBit Pay's routes map to its contracts and auth, for the generated OpenAPI."""
 from __future__ import annotations
 
-from ...core.openapi import ApiDescription, Operation, Webhook
+from ...core.contracts.openapi import ApiDescription, Operation, Webhook
 
 V1 = "/api/v1/integration"
 

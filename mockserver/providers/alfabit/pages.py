@@ -9,8 +9,8 @@ from html import escape
 
 from aiohttp import web
 
-from ...core.errors import NotFound
-from ...core.http import world_of
+from ...core.basics.errors import NotFound
+from ...core.http.middleware import world_of
 from .api import UID
 from .model import NAME, WITHDRAW
 from .views import iso

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...core.http import provider_middleware
+from ...core.http.middleware import provider_middleware
 from ..base import FLAG, NUMBER, OPTIONAL_TEXT, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, pages
 from .auth import verify_signature

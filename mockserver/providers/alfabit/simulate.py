@@ -22,7 +22,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ...core.errors import BadRequest, Conflict, NotFound
+from ...core.basics.errors import BadRequest, Conflict, NotFound
 from . import model
 from .backend import Backend, refund
 from .backend import issue_requisites as give_requisites
@@ -30,7 +30,7 @@ from .model import INVOICE, WITHDRAW, Order
 from .views import order_view
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
 
 KINDS = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5"}
 OPEN_STATUSES = ("invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms")

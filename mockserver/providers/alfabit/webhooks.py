@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...core.webhooks import RetryPolicy, ack_any_2xx
+from ...core.webhooks.outbox import RetryPolicy, ack_any_2xx
 from .auth import compact, signature
 from .model import NAME
 from .views import order_view
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
     from .backend import Backend
     from .model import Order
 

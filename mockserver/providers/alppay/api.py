@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ...core.errors import BadRequest, NotFound, Unprocessable
-from ...core.http import json_response, parse_json, public_base, world_of
+from ...core.basics.errors import BadRequest, NotFound, Unprocessable
+from ...core.http.middleware import json_response, parse_json, public_base, world_of
 from . import backend as lifecycle
 from .auth import authenticate
 from .backend import Backend

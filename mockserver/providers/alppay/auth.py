@@ -16,8 +16,8 @@ import hmac
 
 from aiohttp import web
 
-from ...core import callers
-from ...core.errors import BadRequest, Forbidden, Unauthorized
+from ...core.http import callers
+from ...core.basics.errors import BadRequest, Forbidden, Unauthorized
 
 HEX = frozenset("0123456789abcdefABCDEF")
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ...core.chain import Transfer
-from ...core.retention import BoundedStore
+from ...core.chain.transfers import Transfer
+from ...core.basics.retention import BoundedStore
 from . import webhooks
 from .model import AML_DANGER_SCORE, ASSETS, Asset, Deposit, Payment, Withdrawal
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
 
 CENT = Decimal("0.01")
 

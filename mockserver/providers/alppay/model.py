@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ...core.chain import Transfer
+from ...core.chain.transfers import Transfer
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """How ALPPAY's routes map to its contracts and auth, for the generated OpenAPI."""
 from __future__ import annotations
 
-from ...core.openapi import ApiDescription, Operation, Webhook
+from ...core.contracts.openapi import ApiDescription, Operation, Webhook
 
 _HMAC = "A request with a body carries X-HMAC; the caller's IP must be on the merchant's whitelist."
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ...core import callers
-from ...core.http import provider_middleware
+from ...core.http import callers
+from ...core.http.middleware import provider_middleware
 from ..base import NUMBER, OPTIONAL_URL, TEXT, TEXT_LIST, WEBHOOK_SETTINGS, Provider
 from . import api, auth
 from .errors import render_error

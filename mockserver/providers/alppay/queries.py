@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...core.errors import Unprocessable
+from ...core.basics.errors import Unprocessable
 from .model import ASSETS, Payment, Withdrawal
 
 PAYMENT_WORDS = {"OPEN", "EXPIRED", "COMPLETED", "NEW", "OVERPAID", "UNDERPAID", "AML_CHECK_DANGER"}

@@ -16,13 +16,13 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ...core.errors import BadRequest, Conflict, NotFound
+from ...core.basics.errors import BadRequest, Conflict, NotFound
 from . import backend as lifecycle
 from .model import ASSETS
 from .views import money, payment_view, withdrawal_view
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
     from .backend import Backend
     from .model import Payment, Withdrawal
 

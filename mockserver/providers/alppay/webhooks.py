@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from ...core.webhooks import RetryPolicy, ack_http_200
+from ...core.webhooks.outbox import RetryPolicy, ack_http_200
 from .auth import sign
 from .views import payment_view, withdrawal_view
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
     from .model import Payment, Withdrawal
 
 PROVIDER = "alppay"

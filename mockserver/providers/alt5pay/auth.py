@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ...core.errors import BadRequest
-from ...core.http import ascii_header, reject_lone_surrogates, world_of
+from ...core.basics.errors import BadRequest
+from ...core.http.middleware import ascii_header, reject_lone_surrogates, world_of
 from .errors import access_invalid
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ...core.retention import BoundedStore
+from ...core.basics.retention import BoundedStore
 from . import pricing
 from .assets import ASSETS, Asset
 from .auth import ReplayGuard
@@ -22,8 +22,8 @@ COINS = tuple(dict.fromkeys(asset.coin for asset in ASSETS.values()))   # /usr/b
 ZERO = Decimal("0")
 
 if TYPE_CHECKING:
-    from ...core.chain import Transfer
-    from ...core.world import World
+    from ...core.chain.transfers import Transfer
+    from ...core.state.world import World
 
 
 class Alt5Backend:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ...core.errors import SandboxError, Unauthorized
+from ...core.basics.errors import SandboxError, Unauthorized
 
 from .jsjson import dumps
 

@@ -32,7 +32,7 @@ from . import pricing
 from .assets import FEES, Asset
 
 if TYPE_CHECKING:
-    from ...core.chain import Transfer
+    from ...core.chain.transfers import Transfer
 
 AMOUNT_PLACES = Decimal("0.00000001")
 

@@ -1,7 +1,7 @@
 """How ALT 5 Pay's routes map to its contracts and auth, for the generated OpenAPI."""
 from __future__ import annotations
 
-from ...core.openapi import ApiDescription, Operation, Webhook
+from ...core.contracts.openapi import ApiDescription, Operation, Webhook
 
 _SIGNED = "Signed: see the `authentication` security scheme; every body carries timestamp and nonce."
 

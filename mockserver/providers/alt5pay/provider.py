@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ...core.clock import Clock
-from ...core.http import provider_middleware
+from ...core.time.clock import Clock
+from ...core.http.middleware import provider_middleware
 from ..base import NUMBER, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, jsjson
 from .auth import hmac_hex, remember_replay_key, sign_request

@@ -12,14 +12,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ...core.errors import BadRequest, Conflict, NotFound
+from ...core.basics.errors import BadRequest, Conflict, NotFound
 from .assets import ASSETS
 from . import pricing
 from .model import crypto_for_fiat
 from .views import invoice_view, payment_view
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
     from .backend import Alt5Backend
     from .model import Invoice, WalletAddress
 

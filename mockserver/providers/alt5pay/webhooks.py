@@ -37,13 +37,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ...core.webhooks import RetryPolicy, ack_http_200
+from ...core.webhooks.outbox import RetryPolicy, ack_http_200
 
 from . import jsjson
 from .auth import ipn_signature
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
 
     from .backend import Alt5Backend
     from .model import Payment

@@ -8,8 +8,8 @@ from typing import Callable
 
 from aiohttp import web
 
-from ...core.errors import Unauthorized
-from ...core.http import ascii_header
+from ...core.basics.errors import Unauthorized
+from ...core.http.middleware import ascii_header
 
 
 def authenticate(request: web.Request, merchant_by_key: Callable[[str], dict | None]) -> dict:

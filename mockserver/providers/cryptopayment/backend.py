@@ -11,13 +11,13 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ...core.chain import Transfer, network
-from ...core.retention import BoundedStore
+from ...core.chain.transfers import Transfer, network
+from ...core.basics.retention import BoundedStore
 from . import webhooks
 from .model import BY_BALANCE_KEY, DEFAULT_PRICES, Invoice, NetworkInfo, Withdrawal, quantize
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
 
 FINISHED_INVOICE = ("confirmed", "expired")
 FINISHED_WITHDRAWAL = ("completed", "rejected")

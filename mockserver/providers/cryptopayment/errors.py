@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ...core.errors import SandboxError
-from ...core.http import json_response
+from ...core.basics.errors import SandboxError
+from ...core.http.middleware import json_response
 
 
 def render_error(err: SandboxError) -> web.Response:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...core.http import provider_middleware
+from ...core.http.middleware import provider_middleware
 from ..base import NUMBER, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, auth
 from .errors import render_error

@@ -5,12 +5,12 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ...core.errors import BadRequest, Conflict, NotFound
+from ...core.basics.errors import BadRequest, Conflict, NotFound
 from .backend import on_expiry_due, review_withdrawal
 from .views import invoice_view, withdrawal_view
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
     from .backend import Backend
     from .model import Invoice
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...core.http import dumps
-from ...core.webhooks import RetryPolicy, ack_http_200
+from ...core.http.middleware import dumps
+from ...core.webhooks.outbox import RetryPolicy, ack_http_200
 from .auth import webhook_signature
 from .views import iso, money
 
 if TYPE_CHECKING:
-    from ...core.world import World
+    from ...core.state.world import World
     from .model import Invoice
 
 # [D] "We retry failed webhooks up to 5 times ... (1min, 5min, 15min, 1h, 6h)": each delay counts

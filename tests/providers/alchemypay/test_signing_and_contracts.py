@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alchemypay_helpers import APP_ID, SECRET, V4, buy_body, hmac_b64, sorted_body
 
-from mockserver.core.contracts import load_contracts
+from mockserver.core.contracts.contract_set import load_contracts
 from mockserver.providers.alchemypay import PROVIDER
 from mockserver.providers.alchemypay import auth
 

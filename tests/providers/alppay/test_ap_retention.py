@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from mockserver.config import SandboxConfig
-from mockserver.core.retention import Retention
+from mockserver.core.basics.retention import Retention
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 CAP = 3

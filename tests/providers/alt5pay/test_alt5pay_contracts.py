@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from mockserver.core.contracts import load_contracts
+from mockserver.core.contracts.contract_set import load_contracts
 
 CONTRACTS = load_contracts("alt5pay")
 

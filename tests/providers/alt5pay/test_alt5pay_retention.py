@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from mockserver.config import SandboxConfig
-from mockserver.core.retention import Retention
+from mockserver.core.basics.retention import Retention
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 CAP = 5

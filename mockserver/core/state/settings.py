@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .targets import unusable_url
+from ..webhooks.targets import unusable_url
 
 if TYPE_CHECKING:
-    from ..providers.base import Provider
+    from ...providers.base import Provider
 
 # path of an object with an unknown key -> (what such a key is called, whose it is)
 Nouns = Callable[[tuple], "tuple[str, str]"]
@@ -46,7 +46,7 @@ def explain(error: ValidationError, nouns: Nouns) -> list[tuple[tuple, str]]:
         what, owner = nouns(path)
         return [(path + (key,), unknown(what, key, allowed, owner))
                 for key in error.instance if key not in allowed]
-    from .yamlfile import describe_path  # here, not at import: serving without a config needs no YAML
+    from ..basics.yamlfile import describe_path  # here, not at import: serving without a config needs no YAML
     where = describe_path(path) + ": " if path else ""
     if error.validator == "enum" and isinstance(error.instance, str):
         return [(path, where + unknown("value", error.instance, error.validator_value))]

@@ -1,7 +1,7 @@
 """Where a durable World keeps what it cannot recompute: the inputs it accepted and the answers
 its webhook receivers gave. Everything else (objects, deliveries, the schedule, the journal, the
 seeded generators) is a function of those and of the World's seed, start and settings, so a
-restart rebuilds it by replaying them (core/durable.py).
+restart rebuilds it by replaying them (core/state/durability.py).
 
 `Store` is the whole seam: a shared PostgreSQL store for several instances would implement the
 same few calls (docs/architecture.md, "Durable state"). `SQLiteStore` is the one shipped.

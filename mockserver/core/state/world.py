@@ -8,21 +8,21 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .chain import Chain
-from .clock import Clock
-from .contracts import BoundContracts, Violation, load_contracts
-from .durable import Durability
-from .faults import Faults
-from .inbox import Inboxes
+from ..chain.transfers import Chain
+from ..time.clock import Clock
+from ..contracts.contract_set import BoundContracts, Violation, load_contracts
+from .durability import Durability
+from ..http.faults import Faults
+from ..webhooks.inbox import Inboxes
 from .journal import Journal
-from .retention import Retention
-from .scheduler import Event, Scheduler
-from .webhooks import Outbox
+from ..basics.retention import Retention
+from ..time.scheduler import Event, Scheduler
+from ..webhooks.outbox import Outbox
 
 if TYPE_CHECKING:  # the core names the interface, never a provider
     from faker import Faker
 
-    from ..providers.base import Provider
+    from ...providers.base import Provider
     from .store import Store
 
 

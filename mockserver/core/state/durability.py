@@ -1,7 +1,7 @@
 """A durable World: inputs recorded before they are answered, replayed on restart.
 
 The World is deterministic given its seed, start, settings and inputs, so the inputs are what is
-kept (core/store.py), not snapshots of objects:
+kept (core/state/store.py), not snapshots of objects:
 
 - every request routed to a provider, and every admin write, is appended to the store (with the
   World's clock and the real time when it arrived, the caller's address, headers and raw body)
@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .clock import Clock
-from .http import TENANT_PREFIX, TENANT_WORLD, world_of
+from ..time.clock import Clock
+from ..http.middleware import TENANT_PREFIX, TENANT_WORLD, world_of
 from .store import Input, Outcome, Store
 
 if TYPE_CHECKING:

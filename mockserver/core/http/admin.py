@@ -10,14 +10,14 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from .chain import amount_ok as chain_amount_ok, network as chain_network
-from .clock import check_instant, utc
-from .durations import format_duration, parse_duration
-from .errors import BadRequest, NotFound, SandboxError
+from ..chain.transfers import amount_ok as chain_amount_ok, network as chain_network
+from ..time.clock import check_instant, utc
+from ..time.durations import format_duration, parse_duration
+from ..basics.errors import BadRequest, NotFound, SandboxError
 from .guard import GUARD, mask_secrets
-from .settings import check_merchant_keys, check_merchant_settings
-from .http import json_response, provider_middleware, public_base, query_int, read_json, world_of
-from .openapi import spec_for
+from ..state.settings import check_merchant_keys, check_merchant_settings
+from .middleware import json_response, provider_middleware, public_base, query_int, read_json, world_of
+from ..contracts.openapi import spec_for
 
 routes = web.RouteTableDef()
 
@@ -279,7 +279,7 @@ async def violations(request: web.Request) -> web.Response:
 
 @routes.get("/_sandbox/openapi/{provider}.json")
 async def openapi_document(request: web.Request) -> web.Response:
-    """OpenAPI 3.1 of one provider, generated from its routes and contracts (core/openapi.py)."""
+    """OpenAPI 3.1 of one provider, generated from its routes and contracts (core/contracts/openapi.py)."""
     name = request.match_info["provider"]
     _provider(request, name)
     world = _world(request)

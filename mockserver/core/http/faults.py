@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import BadRequest, SandboxError
+from ..basics.errors import BadRequest, SandboxError
 
 KINDS = ("status", "empty", "reset", "malformed_chunk", "timeout")
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"})
@@ -187,7 +187,7 @@ async def _drop(request: web.Request) -> web.StreamResponse:
 
 async def apply(fault: Fault, request: web.Request, render_error) -> web.StreamResponse | None:
     """Carry out `fault`; None means "latency only: now answer as usual"."""
-    from .durable import REPLAYING   # here, not at the top: durable imports http, which imports us
+    from ..state.durability import REPLAYING   # here, not at the top: durable imports http, which imports us
     replaying = bool(request.get(REPLAYING))   # a restart replays what was answered, not the waits
     if fault.latency_ms and not replaying:
         await asyncio.sleep(fault.latency_ms / 1000)

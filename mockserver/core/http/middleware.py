@@ -17,14 +17,14 @@ from aiohttp import web
 from yarl import URL
 
 from . import faults
-from .errors import BadRequest, ContractViolation, NotFound, SandboxError
+from ..basics.errors import BadRequest, ContractViolation, NotFound, SandboxError
 
 log = logging.getLogger(__name__)
 
 WORLD: web.AppKey = web.AppKey("world", object)
 
 ErrorRenderer = Callable[[SandboxError], web.Response]
-# set on a request routed under /t/{tenant}/ (core/tenants.py): that tenant's World and prefix
+# set on a request routed under /t/{tenant}/ (core/state/tenants.py): that tenant's World and prefix
 TENANT_WORLD: web.RequestKey = web.RequestKey("tenant_world", object)
 TENANT_PREFIX: web.RequestKey = web.RequestKey("tenant_prefix", str)
 

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from . import sender
-from .journal import Journal
-from .scheduler import Scheduler
+from ..state.journal import Journal
+from ..time.scheduler import Scheduler
 from .targets import inbox_target, resolve_target, unusable_url
 
 AckRule = Callable[[int, bytes], bool]
@@ -193,7 +193,7 @@ class Outbox:
         self._slots: Slots | None = None   # made on first use: MAX_CONCURRENT_EXCHANGES as then set
         self._last_exchange: dict[tuple, asyncio.Task] = {}
         # (delivery, index, at, post) -> (status, error, body, latency_ms): a durable World's
-        # store records each answer, and answers from the record while replaying (core/durable.py)
+        # store records each answer, and answers from the record while replaying (core/state/durability.py)
         self.outcomes: Callable | None = None
 
     @property
@@ -381,7 +381,7 @@ class Outbox:
 
     @staticmethod
     async def _post_plain(delivery: Delivery, headers: dict[str, str]) -> tuple[int | None, str | None, bytes]:
-        """http:// (every loopback receiver): core/sender.py, the same words for the same failures."""
+        """http:// (every loopback receiver): core/webhooks/sender.py, the same words for the same failures."""
         exchange = sender.post(delivery.url, delivery.body, headers, source_address=delivery.source_address)
         try:
             if _timeout is not None:

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from aiohttp import web
 
-from .contracts import ContractSet
+from .contract_set import ContractSet
 
 REF_PREFIX = "#/components/schemas/"
 PLACEHOLDER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")

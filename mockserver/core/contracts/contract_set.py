@@ -17,8 +17,8 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .bundled import bundled
-from .errors import ContractViolation
+from ..basics.bundled import bundled
+from ..basics.errors import ContractViolation
 
 try:  # compiled validators for the common case (a valid message); jsonschema explains failures
     import fastjsonschema

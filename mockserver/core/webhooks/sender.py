@@ -7,7 +7,7 @@ storm (10,000 IPNs x 11 posts) is mostly that. A webhook attempt needs none of i
 its own connection (`Connection: close`; no pool, so a stale kept-alive socket can never turn
 into a spurious failed attempt), no redirects, no cookies, no proxies. https:// stays on aiohttp.
 
-Errors are the exceptions below; core/webhooks.py words them for the journal.
+Errors are the exceptions below; core/webhooks/outbox.py words them for the journal.
 """
 from __future__ import annotations
 

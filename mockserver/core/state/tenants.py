@@ -7,7 +7,7 @@ lazily (when it is next used, and when tenants are created or listed), so no tim
 
 Routing: aiohttp resolves a route before any middleware runs, so `/t/{tenant}/{tail}` is a
 catch-all route whose handler clones the request with the tail as its path, resolves the clone on
-the same router, marks it with the tenant's World (`world_of` in core/http.py reads the mark), and
+the same router, marks it with the tenant's World (`world_of` in core/http/middleware.py reads the mark), and
 runs the matched handler through the matched apps' middlewares — what `Application._handle` does —
 so the guard, the admin and the provider middlewares apply exactly as without the prefix.
 """
@@ -22,9 +22,9 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from .errors import BadRequest, Conflict, NotFound, SandboxError
-from . import admin
-from .http import TENANT_PREFIX, TENANT_WORLD, json_response, read_json
+from ..basics.errors import BadRequest, Conflict, NotFound, SandboxError
+from ..http import admin
+from ..http.middleware import TENANT_PREFIX, TENANT_WORLD, json_response, read_json
 
 NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 PREFIX = "/t"

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from . import addresses as enc
-from .retention import BoundedStore
-from .scheduler import Scheduler
+from ..basics.retention import BoundedStore
+from ..time.scheduler import Scheduler
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web, web_protocol, web_runner, web_server
 
-from .durable import REPLAYING
+from ..state.durability import REPLAYING
 
 ADMIN_PREFIX = "/_sandbox/"
 INBOX_ROUTE = "/_sandbox/inbox/{name}"
@@ -179,7 +179,7 @@ GUARD: web.AppKey = web.AppKey("guard", Guard)
 
 def _deny(status: int, message: str, headers: dict | None = None) -> web.Response:
     from .admin import render_admin_error
-    from .errors import SandboxError
+    from ..basics.errors import SandboxError
     response = render_admin_error(SandboxError(message, status=status))
     response.headers.update(headers or {})
     return response
@@ -234,7 +234,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         response: web.StreamResponse = web.Response(status=303, headers={"Location": target})
     else:
-        from .http import json_response
+        from .middleware import json_response
         response = json_response({"status": "ok", "cookie": TOKEN_COOKIE})
     response.set_cookie(TOKEN_COOKIE, guard.token, httponly=True, samesite="Strict", path="/")
     return response

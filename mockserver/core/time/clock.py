@@ -28,7 +28,7 @@ def utc(dt: datetime) -> datetime:
 
 
 class Clock:
-    # While a durable World replays its inputs (core/durable.py), the real time each one arrived
+    # While a durable World replays its inputs (core/state/durability.py), the real time each one arrived
     # at: a request that was fresh when first handled is fresh when replayed.
     replay_wall: datetime | None = None
 

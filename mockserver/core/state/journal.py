@@ -7,7 +7,7 @@ import logging
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
-from .retention import clip
+from ..basics.retention import clip
 
 log = logging.getLogger(__name__)
 

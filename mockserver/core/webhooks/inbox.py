@@ -14,9 +14,9 @@ from collections import deque
 
 from aiohttp import web
 
-from .errors import BadRequest
-from .http import json_response, query_int, world_of
-from .retention import Retention
+from ..basics.errors import BadRequest
+from ..http.middleware import json_response, query_int, world_of
+from ..basics.retention import Retention
 
 routes = web.RouteTableDef()
 DROP_HEADERS = ("host", "content-length")
