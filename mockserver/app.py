@@ -10,14 +10,13 @@ from aiohttp import web
 
 from . import dashboard
 from .config import ConfigError, SandboxConfig
-from .core.http import admin
-from .core.state import tenants
-from .core.webhooks import inbox
+from .core.http import admin, inbox, tenants
 from .core.http import guard as guard_module
+from .core.http.context import WORLD
+from .core.http.durable import durable_middleware, replay
 from .core.http.guard import GUARD, Guard, check_bind, guard_middleware
-from .core.state.durability import durable_middleware, replay
-from .core.http.middleware import WORLD
 from .core.state.store import Store
+from .core.state.tenants import Tenants
 from .core.state.world import World
 from .providers.registry import load_providers
 
@@ -30,7 +29,7 @@ def tenant_states(config: SandboxConfig) -> Path | None:
     return Path(f"{config.state}.tenants") if config.state else None
 
 
-def _registry(config: SandboxConfig, app: web.Application) -> tenants.Tenants:
+def _registry(config: SandboxConfig, app: web.Application) -> Tenants:
     """Tenants built like the default World; durable (own store, replayed) when --state is set."""
     states = tenant_states(config)
 
@@ -55,7 +54,7 @@ def _registry(config: SandboxConfig, app: web.Application) -> tenants.Tenants:
                                              for p in states.glob(f"{name}.db*")])
 
     max_tenants, idle = config.tenant_limits()
-    return tenants.Tenants(factory, max_tenants=max_tenants, idle_seconds=idle,
+    return Tenants(factory, max_tenants=max_tenants, idle_seconds=idle,
                            on_create=on_create, on_delete=on_delete)
 
 
@@ -65,7 +64,7 @@ def _tagged(listener, name: str):
     return tagged
 
 
-async def restore_tenants(config: SandboxConfig, registry: tenants.Tenants) -> None:
+async def restore_tenants(config: SandboxConfig, registry: Tenants) -> None:
     """At start-up: every tenant kept under PATH.tenants/, replayed one after the other."""
     states = tenant_states(config)
     names = sorted(p.stem for p in states.glob("*.db")) if states is not None and states.is_dir() else []

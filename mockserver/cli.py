@@ -41,7 +41,7 @@ def _serve_config(args: argparse.Namespace) -> SandboxConfig:
 
 def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token: str | None = None,
            generated: bool = False) -> str:
-    from .core.http.middleware import WORLD
+    from .core.http.context import WORLD
     world = app[WORLD]
     lines = [f"provider-sandbox on {origin}  (seed {world.seed}, clock {world.clock.mode}, "
              f"now {world.clock.now().isoformat()})", ""]
@@ -69,7 +69,7 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     from .app import build_app
     from .core.http.console import Console
     from .core.http.guard import check_bind, runner_for
-    from .core.http.middleware import WORLD
+    from .core.http.context import WORLD
     from .core.http.runtime import tune_collector
     generated = check_bind(cfg) is not None
     app = build_app(cfg)

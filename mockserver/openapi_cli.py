@@ -11,7 +11,7 @@ from pathlib import Path
 def cmd_openapi(args: argparse.Namespace) -> int:
     from .app import build_app
     from .config import SandboxConfig
-    from .core.http.middleware import WORLD
+    from .core.http.context import WORLD
     from .core.contracts.openapi import spec_for
 
     app = build_app(SandboxConfig())

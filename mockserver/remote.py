@@ -158,7 +158,7 @@ async def trigger(client, provider_name: str, story: str, out: TextIO, *, mercha
     from .core.http.console import webhook_line
     from .core.http.guard import mask_secrets
     from .providers.registry import load_providers
-    from .scenarios.runner import pick_merchant
+    from .scenarios.steps import pick_merchant
     from .scenarios.steps import VERBS, Context, StepFailed
     provider = load_providers().get(provider_name)
     if provider is None:

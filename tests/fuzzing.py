@@ -128,7 +128,7 @@ class Route:
 
 def discover_routes(app) -> list[Route]:
     """Every route of the app and its provider sub-applications (HEAD/OPTIONS aside)."""
-    from mockserver.core.http.middleware import WORLD
+    from mockserver.core.http.context import WORLD
     world = app[WORLD]
     by_prefix = {p.prefix.rstrip("/"): name for name, p in world.providers.items()}
     out: list[Route] = []

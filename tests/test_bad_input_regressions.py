@@ -9,7 +9,7 @@ import json
 import pytest
 
 from fuzzing import raw_request, relative, state_diff, state_image
-from mockserver.core.http.middleware import dumps
+from mockserver.core.http.jsonio import dumps
 
 CREATE = {
     "cryptopayment": ("POST", "/cryptopayment/api/v1/invoices", {"amount_usd": 10, "network": "btc"}),

@@ -45,7 +45,7 @@ from fuzzing import (ContractSpy, Route, Stats, discover_routes, fill, raw_reque
 from mockserver.app import build_app
 from mockserver.core.http import admin as admin_module
 from mockserver.core.contracts.contract_set import contracts_root, load_contracts
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "700"))
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 
 JUNK_BODIES = [
     b"", b"{", b"[]", b"null", b"42", b'"str"', b"\xff\xfe\x00", b'{"a": NaN}', b'{"a": Infinity}',

@@ -10,7 +10,7 @@ import pytest
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 from mockserver.core.basics.retention import Retention
 
 sys.path.insert(0, str(Path(__file__).parent / "providers" / "alchemypay"))

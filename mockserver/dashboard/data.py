@@ -11,7 +11,7 @@ from ..core.http.admin import _clock_view
 from ..core.time.durations import format_duration
 from ..core.basics.errors import NotFound
 from ..core.http.guard import GUARD, mask_secrets
-from ..core.http.middleware import public_base, world_of
+from ..core.http.context import public_base, world_of
 
 TIMELINE_LIMIT = 500
 

@@ -1,6 +1,7 @@
 """The simulate buttons for a provider's hosted page (checkout_url, payUrl, widget...): the same
-verbs, presets and fields as the dashboard's object page, as an HTML fragment with the dashboard's
-script. Plain strings (no Jinja2), so a hosted page costs no template engine."""
+verbs, presets and fields as the dashboard's object page, as the HTML fragment the page's slot
+(`Provider.sandbox_panel`) is filled with. Plain strings (no Jinja2), so a hosted page costs no
+template engine."""
 from __future__ import annotations
 
 import json
@@ -8,11 +9,9 @@ from html import escape
 
 from .data import object_verbs
 
-SCRIPT = '<script src="/_sandbox/ui/static/dashboard.js"></script>'
-
 
 def simulate_panel(provider, kind: str, object_id: str) -> str:
-    parts = ['<section class="sandbox" aria-label="Sandbox"><p><strong>Sandbox</strong>: simulate what '
+    parts = ['<p><strong>Sandbox</strong>: simulate what '
              'happens next (<a href="/_sandbox/ui/p/' + escape(provider.name) + "/" + escape(kind) + "/"
              + escape(object_id) + '">open in the dashboard</a>).</p>']
     for verb in object_verbs(provider, kind, object_id):
@@ -31,10 +30,5 @@ def simulate_panel(provider, kind: str, object_id: str) -> str:
                 else:
                     parts.append(f'<label>{name} <input name="{name}" size="10"></label>')
             parts.append(f'<button type="submit">{escape(verb["verb"])}</button></form>')
-    parts.append('<div id="toast" role="status" aria-live="polite"></div></section>')
-    return "\n".join(parts) + SCRIPT
-
-
-STYLE = (".sandbox{border:2px dashed #c80;padding:1rem;margin-top:2rem}"
-         ".sandbox button{margin:.3rem .3rem 0 0;padding:.4rem .8rem}"
-         "#toast{margin-top:.5rem;font-family:monospace;word-break:break-all}")
+    parts.append('<div id="toast" role="status" aria-live="polite"></div>')
+    return "\n".join(parts)

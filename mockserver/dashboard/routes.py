@@ -12,8 +12,9 @@ from pathlib import Path
 from aiohttp import web
 
 from ..core.basics.errors import BadRequest, NotFound
-from ..core.http.middleware import json_response
+from ..core.http.jsonio import json_response
 from . import data
+from .panel import simulate_panel
 from .render import page
 
 routes = web.RouteTableDef()
@@ -62,6 +63,16 @@ async def object_detail(request: web.Request) -> web.Response:
                 expires_in=data.until(world, view.get("expires_at")),
                 timeline=data.timeline(world, view), clock=data.clock(world),
                 verbs=data.object_verbs(provider, kind, object_id))
+
+
+@routes.get(UI + "/panel/{provider}/{kind}/{object_id}")
+async def hosted_panel(request: web.Request) -> web.Response:
+    """The fragment a hosted page's sandbox slot is filled with (Provider.sandbox_panel)."""
+    world, provider = data.world_of(request), data.provider_of(request)
+    kind, object_id = request.match_info["kind"], request.match_info["object_id"]
+    if provider.object_view(world.backend(provider.name), kind, object_id) is None:
+        raise NotFound(f"{provider.name} has no {kind} {object_id!r}")
+    return web.Response(text=simulate_panel(provider, kind, object_id), content_type="text/html")
 
 
 @routes.get(UI + "/deliveries")

@@ -5,7 +5,9 @@ merchant settings, rebuilt on reset), and a sub-application serves its HTTP API 
 """
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -96,6 +98,17 @@ class Provider:
         if self.views is None:
             return None
         return self.views.dashboard_view(backend, kind, object_id, backend.world.clock.now())
+
+    def sandbox_panel(self, kind: str, object_id: str) -> str:
+        """Where a hosted page (checkout, payUrl, invoice page) offers the sandbox's simulate
+        buttons for one object: a slot naming the object, which the dashboard's script fills with
+        the verbs that apply to the object's state (GET /_sandbox/ui/panel/...). The provider
+        declares what is shown; the dashboard renders it."""
+        path = "/_sandbox/ui/panel/" + "/".join(quote(part, safe="") for part in (self.name, kind, object_id))
+        return (f'<section class="sandbox" aria-label="Sandbox" data-sandbox-panel="{escape(path)}">'
+                '<p><strong>Sandbox</strong>: loading the simulate buttons&hellip;</p></section>'
+                '<link rel="stylesheet" href="/_sandbox/ui/static/panel.css">'
+                '<script src="/_sandbox/ui/static/dashboard.js"></script>')
 
     def describe(self, merchant: dict, origin: str) -> dict:
         """For the startup banner and GET /_sandbox/providers."""

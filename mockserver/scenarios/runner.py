@@ -20,7 +20,7 @@ from .client import SandboxClient, SandboxUnavailable, tenant_url
 from .loader import DEFAULT_SEED, DEFAULT_START, Scenario, ScenarioLoadError, discover, load_file
 from .receiver import Receiver
 from .report import ScenarioResult, StepResult
-from .steps import VERBS, Context, StepFailed
+from .steps import VERBS, Context, StepFailed, pick_merchant
 
 JOURNAL_AROUND = 12
 
@@ -54,22 +54,6 @@ class InProcessSandbox:
 def client_session() -> aiohttp.ClientSession:
     # trust_env=False: never route loopback traffic through a proxy from the environment
     return aiohttp.ClientSession(trust_env=False, timeout=aiohttp.ClientTimeout(total=300))
-
-
-def pick_merchant(merchants: list[dict], which: Any) -> tuple[int, dict]:
-    """By index, or by any credential/id value equal to `which`."""
-    if not merchants:
-        raise StepFailed("the provider has no sandbox merchant")
-    if which is None:
-        return 0, merchants[0]
-    if isinstance(which, int):
-        if which >= len(merchants):
-            raise StepFailed(f"merchant {which}: only {len(merchants)} merchant(s)")
-        return which, merchants[which]
-    for index, merchant in enumerate(merchants):
-        if which in [str(v) for v in merchant.values() if isinstance(v, (str, int))]:
-            return index, merchant
-    raise StepFailed(f"no merchant with id or key {which!r}")
 
 
 def _journal_line(entry: dict) -> str:

@@ -107,8 +107,23 @@ async def call(ctx: Context, step: Step) -> str:
     return f"-> {exchange.status}"
 
 
+def pick_merchant(merchants: list[dict], which: Any) -> tuple[int, dict]:
+    """By index, or by any credential/id value equal to `which`."""
+    if not merchants:
+        raise StepFailed("the provider has no sandbox merchant")
+    if which is None:
+        return 0, merchants[0]
+    if isinstance(which, int):
+        if which >= len(merchants):
+            raise StepFailed(f"merchant {which}: only {len(merchants)} merchant(s)")
+        return which, merchants[which]
+    for index, merchant in enumerate(merchants):
+        if which in [str(v) for v in merchant.values() if isinstance(v, (str, int))]:
+            return index, merchant
+    raise StepFailed(f"no merchant with id or key {which!r}")
+
+
 async def _merchant(ctx: Context, which: Any) -> dict:
-    from .runner import pick_merchant  # the runner owns merchant lookup
     merchants = (await ctx.client.providers())[ctx.provider.name]["merchants"]
     return pick_merchant(merchants, which)[1]
 

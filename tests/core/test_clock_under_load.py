@@ -15,7 +15,9 @@ import pytest
 from aiohttp import web
 
 from mockserver.core.time.clock import Clock
-from mockserver.core.http.middleware import WORLD, json_response, provider_middleware
+from mockserver.core.http.context import WORLD
+from mockserver.core.http.jsonio import json_response
+from mockserver.core.http.middleware import provider_middleware
 from mockserver.core.state.journal import Journal
 from mockserver.core.time.scheduler import Scheduler
 from mockserver.core.webhooks.outbox import Outbox, RetryPolicy

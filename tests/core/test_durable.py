@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 API = "/cryptopayment/api/v1"

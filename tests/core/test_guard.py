@@ -14,7 +14,7 @@ from aiohttp.test_utils import make_mocked_request
 from mockserver.app import build_app
 from mockserver.config import ConfigError, SandboxConfig
 from mockserver.core.http.guard import GUARD, MASK, Guard, is_loopback_host, mask_secrets, runner_for
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)  # tests/conftest.py's start instant
 

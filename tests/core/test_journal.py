@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 from mockserver.core.state.journal import Journal
 
 START = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)

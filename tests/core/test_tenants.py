@@ -5,8 +5,8 @@ import pytest
 
 from mockserver.app import build_app
 from mockserver.config import ConfigError, SandboxConfig
-from mockserver.core.http.middleware import WORLD
-from mockserver.core.state.tenants import TENANTS
+from mockserver.core.http.context import WORLD
+from mockserver.core.http.tenants import TENANTS
 
 INVOICE = {"network": "trc20", "amount_usd": 50.0, "order_id": "ORD-F1"}
 
@@ -27,7 +27,12 @@ async def test_provider_api_under_a_prefix_works_on_the_tenant_world_only(client
     assert created["checkout_url"].startswith(str(client.make_url("/t/shop-a/cryptopayment/")))
     page = await client.get(created["checkout_url"].split(str(client.make_url("")), 1)[1])
     assert page.status == 200
-    assert '"/t/shop-a/_sandbox/simulate/cryptopayment/' in await page.text()  # its buttons stay inside
+    slot = f'data-sandbox-panel="/t/shop-a/_sandbox/ui/panel/cryptopayment/invoice/{created["invoice"]["id"]}"'
+    assert slot in await page.text()    # the page's simulate panel is the tenant's ...
+    panel = await client.get(f"/t/shop-a/_sandbox/ui/panel/cryptopayment/invoice/{created['invoice']['id']}")
+    assert '"/t/shop-a/_sandbox/simulate/cryptopayment/' in await panel.text()  # ... and so are its buttons
+    missing = await client.get(f"/_sandbox/ui/panel/cryptopayment/invoice/{created['invoice']['id']}")
+    assert missing.status == 404        # the default world has no such invoice
     # another tenant, and the default world, do not see it
     got = await call(client, world, "GET", f"/invoices/{created['invoice']['id']}", prefix="/t/shop-b")
     assert got.status == 404

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 
 from browser_support import chromium_path, need_browser
 

@@ -76,7 +76,7 @@ def mocks(prism, tmp_path_factory):
     """One `prism mock` per provider, all started at once (each takes seconds to boot)."""
     from mockserver.app import build_app
     from mockserver.config import SandboxConfig
-    from mockserver.core.http.middleware import WORLD
+    from mockserver.core.http.context import WORLD
 
     app = build_app(SandboxConfig())
     folder = tmp_path_factory.mktemp("prism")

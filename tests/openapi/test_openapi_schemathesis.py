@@ -18,7 +18,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
 
-from mockserver.core.http.middleware import WORLD  # noqa: E402
+from mockserver.core.http.context import WORLD  # noqa: E402
 from mockserver.core.contracts.openapi import spec_for  # noqa: E402
 from mockserver.providers.registry import load_providers  # noqa: E402
 

@@ -16,17 +16,12 @@ from ..time.durations import format_duration, parse_duration
 from ..basics.errors import BadRequest, NotFound, SandboxError
 from .guard import GUARD, mask_secrets
 from ..state.settings import check_merchant_keys, check_merchant_settings
-from .middleware import json_response, provider_middleware, public_base, query_int, read_json, world_of
+from .context import public_base, world_of
+from .jsonio import json_response, query_int, read_json, render_admin_error
+from .middleware import provider_middleware
 from ..contracts.openapi import spec_for
 
 routes = web.RouteTableDef()
-
-
-def render_admin_error(err: SandboxError) -> web.Response:
-    body = {"error": {"message": err.message, "status": err.status}}
-    if err.details:
-        body["error"]["details"] = err.details
-    return json_response(body, status=err.status)
 
 
 def _world(request: web.Request):

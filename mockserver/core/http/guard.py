@@ -38,7 +38,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web, web_protocol, web_runner, web_server
 
-from ..state.durability import REPLAYING
+from ..basics.errors import SandboxError
+from .context import REPLAYING
+from .jsonio import json_response, render_admin_error
 
 ADMIN_PREFIX = "/_sandbox/"
 INBOX_ROUTE = "/_sandbox/inbox/{name}"
@@ -178,8 +180,6 @@ GUARD: web.AppKey = web.AppKey("guard", Guard)
 
 
 def _deny(status: int, message: str, headers: dict | None = None) -> web.Response:
-    from .admin import render_admin_error
-    from ..basics.errors import SandboxError
     response = render_admin_error(SandboxError(message, status=status))
     response.headers.update(headers or {})
     return response
@@ -234,7 +234,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         response: web.StreamResponse = web.Response(status=303, headers={"Location": target})
     else:
-        from .middleware import json_response
+        from .jsonio import json_response
         response = json_response({"status": "ok", "cookie": TOKEN_COOKIE})
     response.set_cookie(TOKEN_COOKIE, guard.token, httponly=True, samesite="Strict", path="/")
     return response

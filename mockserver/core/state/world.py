@@ -12,7 +12,7 @@ from ..chain.transfers import Chain
 from ..time.clock import Clock
 from ..contracts.contract_set import BoundContracts, Violation, load_contracts
 from .durability import Durability
-from ..http.faults import Faults
+from .fault_rules import Faults
 from ..webhooks.inbox import Inboxes
 from .journal import Journal
 from ..basics.retention import Retention

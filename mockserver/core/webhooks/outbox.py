@@ -12,15 +12,17 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from . import sender
-from ..state.journal import Journal
 from ..time.scheduler import Scheduler
+from . import sender
 from .targets import inbox_target, resolve_target, unusable_url
+
+if TYPE_CHECKING:   # the World hands the outbox its journal; the state room sits above this one
+    from ..state.journal import Journal
 
 AckRule = Callable[[int, bytes], bool]
 # Signs an attempt at send time: (body, attempt time) -> extra headers. Most providers sign once,

@@ -5,9 +5,9 @@
   const live = document.getElementById("live");
   // inside a tenant (/t/NAME/...) every admin URL is that tenant's; the server prefixes the HTML's
   const TENANT = (location.pathname.match(/^\/t\/[a-z0-9-]+(?=\/)/) || [""])[0];
-  const toast = document.getElementById("toast");
 
   function say(text, bad) {
+    const toast = document.getElementById("toast");   // a hosted page's panel arrives after load
     if (!toast) return;
     toast.textContent = text;
     toast.className = bad ? "shown bad" : "shown";
@@ -83,6 +83,14 @@
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     send(form.dataset.post, form.dataset.method, formBody(form));
   });
+
+  // A provider's hosted page declares a slot (data-sandbox-panel); the dashboard renders what fills it.
+  for (const slot of document.querySelectorAll("[data-sandbox-panel]")) {
+    fetch(slot.dataset.sandboxPanel, {credentials: "same-origin"}).then(async (response) => {
+      slot.innerHTML = response.ok ? await response.text()
+        : "<p><strong>Sandbox</strong>: the simulate buttons are unavailable (" + response.status + ").</p>";
+    }, () => { slot.innerHTML = "<p><strong>Sandbox</strong>: the simulate buttons are unavailable.</p>"; });
+  }
 
   // Live refresh: the server says "change"; we fetch this page's #live block again.
   let busy = false, again = false;

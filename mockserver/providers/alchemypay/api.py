@@ -39,7 +39,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from mockserver.core.time.durations import parse_duration
-from mockserver.core.http.middleware import ascii_header, json_response, parse_json, public_base, world_of
+from mockserver.core.http.context import public_base, world_of
+from mockserver.core.http.jsonio import ascii_header, json_response, parse_json
 
 from . import auth, model
 from .backend import PROVIDER_NAME, AlchemyBackend

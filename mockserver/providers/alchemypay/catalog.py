@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core.http.middleware import world_of
+from mockserver.core.http.context import world_of
 
 from . import auth, model
 from .api import V4, _body, _ok, authenticate, check_amount, check_pair

@@ -36,9 +36,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mockserver.core.http.middleware import world_of
+from mockserver.core.http.context import world_of
 
-from ...dashboard.panel import STYLE, simulate_panel
 from . import auth
 from .api import _backend, check_fresh, create_order, order_fields
 from .backend import PROVIDER_NAME
@@ -111,11 +110,11 @@ def _render(order, now, provider) -> web.Response:
     text = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>Alchemy Pay sandbox - "
             f"{order.side} {order.order_no}</title><meta name=\"viewport\" content=\"width=device-width, "
             f"initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><style>body{{font-family:system-ui,"
-            f"sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}}{STYLE}</style></head><body>"
+            f"sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}}</style></head><body>"
             f"<h1>Alchemy Pay sandbox ramp - {order.side}</h1>"
             f"<p id=\"order\" data-order-no=\"{order.order_no}\" data-status=\"{data['status']}\">"
             f"Order {order.order_no}, status {data['status']}</p><p>{task}</p><table>{rows}</table>"
-            f"{simulate_panel(provider, 'order', order.order_no)}</body></html>")
+            f"{provider.sandbox_panel('order', order.order_no)}</body></html>")
     return web.Response(text=text, content_type="text/html")
 
 

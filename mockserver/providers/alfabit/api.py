@@ -14,7 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest, Forbidden, NotFound
-from ...core.http.middleware import json_response, public_base, read_json, world_of
+from ...core.http.context import public_base, world_of
+from ...core.http.jsonio import json_response, read_json
 from . import model
 from .auth import authenticate
 from .model import CURRENCIES, INTERNAL, INVOICE, NAME, OPEN_INVOICE, SERVICE_FEE, WITHDRAW, Order

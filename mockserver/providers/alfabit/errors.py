@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ...core.basics.errors import SandboxError
-from ...core.http.middleware import json_response
+from ...core.http.jsonio import json_response
 
 WORDS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
          405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}

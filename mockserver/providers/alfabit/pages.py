@@ -10,12 +10,11 @@ from html import escape
 from aiohttp import web
 
 from ...core.basics.errors import NotFound
-from ...core.http.middleware import world_of
+from ...core.http.context import world_of
 from .api import UID
 from .model import NAME, WITHDRAW
 from .views import iso
 
-from ...dashboard.panel import STYLE, simulate_panel
 
 routes = web.RouteTableDef()
 
@@ -23,7 +22,7 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AlfaBit Pay invoice {uid} (sandbox)</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
 code{{word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}}button{{margin:.3rem .3rem 0 0;padding:.5rem 1rem}}
-{style}</style><link rel="icon" href="data:,"></head>
+</style><link rel="icon" href="data:,"></head>
 <body>
 <h1>{title}</h1>
 <p>{public_comment}</p>
@@ -60,7 +59,7 @@ async def invoice_page(request: web.Request) -> web.Response:
         memo=f"<p>Memo (required): <code>{escape(order.memo)}</code></p>" if order.memo else "",
         status=escape(order.status(world.clock.now())), fact=order.amount_in_fact(), asset=escape(asset),
         expires=escape(iso(order.expires_at) or "-"),
-        style=STYLE, panel=simulate_panel(world.providers[NAME], "invoice", order.uid))
+        panel=world.providers[NAME].sandbox_panel("invoice", order.uid))
     return web.Response(text=html, content_type="text/html")
 
 

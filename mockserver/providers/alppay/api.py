@@ -12,7 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest, NotFound, Unprocessable
-from ...core.http.middleware import json_response, parse_json, public_base, world_of
+from ...core.http.context import public_base, world_of
+from ...core.http.jsonio import json_response, parse_json
 from . import backend as lifecycle
 from .auth import authenticate
 from .backend import Backend

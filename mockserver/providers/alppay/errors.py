@@ -9,7 +9,7 @@ import re
 from aiohttp import web
 
 from ...core.basics.errors import ContractViolation, SandboxError
-from ...core.http.middleware import json_response
+from ...core.http.jsonio import json_response
 
 _REQUIRED = re.compile(r"^'([^']{1,100})' is a required property")
 

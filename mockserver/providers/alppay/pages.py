@@ -6,7 +6,6 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
-from ...dashboard.panel import STYLE, simulate_panel
 from .views import money
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ def payment_page(provider, payment: "Payment", now: datetime) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ALPPAY sandbox payment {escape(payment.id)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
-<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}{STYLE}</style></head>
+<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}</style></head>
 <body>
 <h1>Pay {escape(payment.amount_text)} {escape(asset.short)} ({escape(asset.network)})</h1>
 <p>Send to <code id="address">{escape(payment.address)}</code></p>
@@ -32,6 +31,6 @@ def payment_page(provider, payment: "Payment", now: datetime) -> str:
    received {escape(money(payment.received()))}; invoice {escape(payment.invoice)}</p>
 <table><tr><th>Transaction</th><th>Amount</th></tr>{rows}</table>
 {back}
-{simulate_panel(provider, "payment", payment.id)}
+{provider.sandbox_panel("payment", payment.id)}
 </body></html>
 """

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest, NotFound
-from ...core.http.middleware import public_base, world_of
+from ...core.http.context import public_base, world_of
 from . import jsjson, pricing
 from .assets import ASSETS, FEES, asset_listing
 from .errors import COULD_NOT_CREATE

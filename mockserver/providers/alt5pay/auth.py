@@ -40,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest
-from ...core.http.middleware import ascii_header, reject_lone_surrogates, world_of
+from ...core.http.context import world_of
+from ...core.http.jsonio import ascii_header, reject_lone_surrogates
 from .errors import access_invalid
 
 if TYPE_CHECKING:

@@ -5,7 +5,6 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
-from ...dashboard.panel import STYLE, simulate_panel
 from . import pricing
 
 if TYPE_CHECKING:
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Invoice {ref} - ALT 5 Pay (sandbox)</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
-<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}{style}</style></head>
+<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}</style></head>
 <body>
 <h1>Invoice {ref}</h1>
 <p>Total: <strong>{total} {currency}</strong> &middot; Paid: <span id="paid">{paid}</span> {currency}</p>
@@ -27,5 +26,5 @@ PAGE = """<!doctype html>
 def invoice_page(provider, invoice: "Invoice", now: datetime) -> str:
     return PAGE.format(ref=escape(invoice.ref_id), total=invoice.total_amount,
                        currency=escape(invoice.currency), paid=pricing.fiat(invoice.paid_amount(now)),
-                       status=escape(invoice.payment_status(now)), style=STYLE,
-                       panel=simulate_panel(provider, "invoice", invoice.invoice_id))
+                       status=escape(invoice.payment_status(now)),
+                       panel=provider.sandbox_panel("invoice", invoice.invoice_id))

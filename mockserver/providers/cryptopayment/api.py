@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import NotFound, Unprocessable
-from ...core.http.middleware import json_response, public_base, read_json, world_of
+from ...core.http.context import public_base, world_of
+from ...core.http.jsonio import json_response, read_json
 from .auth import authenticate
 from .pages import checkout_page
 from .backend import Backend, open_invoice, start_withdrawal

@@ -9,7 +9,7 @@ from typing import Callable
 from aiohttp import web
 
 from ...core.basics.errors import Unauthorized
-from ...core.http.middleware import ascii_header
+from ...core.http.jsonio import ascii_header
 
 
 def authenticate(request: web.Request, merchant_by_key: Callable[[str], dict | None]) -> dict:

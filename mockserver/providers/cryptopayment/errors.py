@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ...core.basics.errors import SandboxError
-from ...core.http.middleware import json_response
+from ...core.http.jsonio import json_response
 
 
 def render_error(err: SandboxError) -> web.Response:

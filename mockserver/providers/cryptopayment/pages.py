@@ -5,7 +5,6 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
-from ...dashboard.panel import STYLE, simulate_panel
 
 if TYPE_CHECKING:
     from .model import Invoice
@@ -14,7 +13,7 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Pay {amount} {coin} - CryptoPayment (sandbox)</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
-code{{word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}}{style}</style></head>
+code{{word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}}</style></head>
 <body>
 <h1>Pay {amount} {coin}</h1>
 <p>Network: <strong>{label}</strong> &middot; Order: {order}</p>
@@ -34,5 +33,5 @@ def checkout_page(provider, invoice: "Invoice", now: datetime) -> str:
         label=escape(invoice.network.label), order=escape(invoice.order_id or "-"),
         address=escape(invoice.address), status=invoice.status(now), paid=invoice.paid_amount(),
         received=invoice.confirmations_received(now), required=invoice.network.confirmations,
-        expires=invoice.expires_at.isoformat(), style=STYLE,
-        panel=simulate_panel(provider, "invoice", invoice.id))
+        expires=invoice.expires_at.isoformat(),
+        panel=provider.sandbox_panel("invoice", invoice.id))

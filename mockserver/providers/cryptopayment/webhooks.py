@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...core.http.middleware import dumps
+from ...core.http.jsonio import dumps
 from ...core.webhooks.outbox import RetryPolicy, ack_http_200
 from .auth import webhook_signature
 from .views import iso, money

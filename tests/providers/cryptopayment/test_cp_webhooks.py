@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
-from mockserver.core.http.middleware import WORLD
+from mockserver.core.http.context import WORLD
 
 from cp_support import CP, dec, expected_signature, instant
 

@@ -1,0 +1,135 @@
+"""Tenant routing: `/t/{tenant}/...` reaches that tenant's World; `/_sandbox/tenants` manages them
+(the registry itself: state/tenants.py).
+
+aiohttp resolves a route before any middleware runs, so `/t/{tenant}/{tail}` is a catch-all route
+whose handler clones the request with the tail as its path, resolves the clone on the same router,
+marks it with the tenant's World (`world_of` in context.py reads the mark), and runs the matched
+handler through the matched apps' middlewares — what `Application._handle` does — so the guard,
+the admin and the provider middlewares apply exactly as without the prefix.
+"""
+from __future__ import annotations
+
+from functools import partial, update_wrapper
+from typing import Any
+
+from aiohttp import web
+
+from ..basics.errors import BadRequest, NotFound
+from ..state.tenants import NAME, PREFIX, Tenants, check_name
+from . import admin
+from .context import TENANT_PREFIX, TENANT_WORLD
+from .jsonio import json_response, read_json
+
+ROUTE = PREFIX + "/{tenant}/{tail:.*}"
+TENANTS: web.AppKey = web.AppKey("tenants", Tenants)
+
+
+async def route_to_tenant(request: web.Request) -> web.StreamResponse:
+    """`/t/{tenant}/<rest>` -> `/<rest>` on the tenant's World, through the usual middlewares."""
+    name = request.match_info["tenant"]
+    if request.get(TENANT_WORLD) is not None:
+        raise NotFound("Not found")  # /t/a/t/b/...: tenants do not nest
+    if not NAME.match(name):  # before creating anything: a bad name is refused, never stored
+        raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")
+    world = await request.app[TENANTS].get(name)
+    # the tail as the client spelled it (signatures cover the raw path), query string included
+    raw_tail = "/" + request.raw_path.split("/", 3)[3] if request.raw_path.count("/") >= 3 else "/"
+    return await _in_tenant(request, name, world, raw_tail)
+
+
+async def _in_tenant(request: web.Request, name: str, world: Any, raw_path: str) -> web.StreamResponse:
+    """`request` as if it had come for `raw_path` on tenant `name`'s World."""
+    app = request.app
+    inner = request.clone(rel_url=raw_path)
+    inner[TENANT_WORLD] = world
+    inner[TENANT_PREFIX] = f"{PREFIX}/{name}"
+    match_info = await app.router.resolve(inner)
+    match_info.add_app(app)
+    match_info.freeze()
+    inner._match_info = match_info  # what Application._handle sets; aiohttp has no public setter
+    handler = match_info.handler
+    for sub in match_info.apps[::-1]:
+        for middleware, _new_style in sub._middlewares_handlers:
+            handler = update_wrapper(partial(middleware, handler=handler), handler)
+    try:
+        response = await handler(inner)
+    except web.HTTPException as exc:  # a redirect stays inside the tenant
+        location = exc.headers.get("Location", "")
+        if location.startswith("/") and not location.startswith("//"):
+            exc.headers["Location"] = inner[TENANT_PREFIX] + location
+        raise
+    return _tenant_links(response, inner[TENANT_PREFIX])
+
+
+def _tenant_links(response: web.StreamResponse, prefix: str) -> web.StreamResponse:
+    """HTML pages (dashboard, hosted checkout pages) link and post to `/_sandbox/...`: inside a
+    tenant those are the tenant's, so the attribute values get its prefix."""
+    if (isinstance(response, web.Response) and response.content_type == "text/html"
+            and response.body is not None and not response.prepared):
+        response.text = response.text.replace('"/_sandbox/', f'"{prefix}/_sandbox/')
+    return response
+
+
+routes = web.RouteTableDef()
+
+
+def _registry(request: web.Request) -> Tenants:
+    if request.get(TENANT_WORLD) is not None:  # /t/a/_sandbox/tenants: tenants do not nest
+        raise NotFound("tenants are managed at /_sandbox/tenants, without a tenant prefix")
+    return request.app[TENANTS]
+
+
+@routes.get("/_sandbox/tenants")
+async def list_tenants(request: web.Request) -> web.Response:
+    registry = _registry(request)
+    return json_response({"tenants": await registry.list(), "max": registry.max,
+                          "idle_seconds": registry.idle})
+
+
+@routes.post("/_sandbox/tenants")
+async def create_tenant(request: web.Request) -> web.Response:
+    registry = _registry(request)
+    body = await read_json(request)
+    if not isinstance(body, dict) or set(body) - {"name", "seed", "start"}:
+        raise BadRequest("body must be a JSON object: name, optional seed (integer), start (ISO 8601)")
+    name, seed, start = check_name(body.get("name")), body.get("seed"), body.get("start")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise BadRequest("seed must be an integer")
+    if start is not None:
+        start = admin._instant(start, "start")
+    await registry.create(name, seed, start)
+    return json_response(registry.view(name), status=201)
+
+
+@routes.get("/_sandbox/tenants/{name}")
+async def get_tenant(request: web.Request) -> web.Response:
+    registry, name = _registry(request), request.match_info["name"]
+    await registry.get(name, create=False)
+    return json_response(registry.view(name))
+
+
+@routes.post("/_sandbox/tenants/{name}/reset")
+async def reset_tenant(request: web.Request) -> web.StreamResponse:
+    """`POST /t/{name}/_sandbox/reset` (same body: seed, start), so it is that World's input
+    (kept in its store when durable) like any other reset."""
+    name = request.match_info["name"]
+    world = await _registry(request).get(name, create=False)
+    return await _in_tenant(request, name, world, "/_sandbox/reset")
+
+
+@routes.delete("/_sandbox/tenants/{name}")
+async def delete_tenant(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    await _registry(request).delete(name)
+    return json_response({"deleted": name})
+
+
+def setup(app: web.Application, tenants: Tenants) -> None:
+    app[TENANTS] = tenants
+    app.add_routes(routes)
+    app.router.add_route("*", ROUTE, route_to_tenant)
+
+    async def close_tenants(_app: web.Application) -> None:
+        await tenants.close()
+
+    app.on_cleanup.append(close_tenants)
