@@ -1,30 +1,41 @@
 # Every target creates .venv and installs on first use; nothing is assumed to be installed by hand.
+# `make serve` installs the package alone (what serving needs); `make test` adds the test extras.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
+TEST_STAMP  := $(VENV)/.installed-test
+# the wheel-building backend's notice about editable installs is for packagers, not for users
+PIP := PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: serve test tools fuzz bench soak lint clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+
+$(SERVE_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch $@ $(SERVE_STAMP)
 
 # bytecode as a wheel install has it (pip compiles at install): with PYTHONDONTWRITEBYTECODE set,
 # every start would compile the sources again (~60 ms of a ~0.25 s start)
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	@$(BIN)/python -m compileall -q mockserver
 	$(BIN)/mockserver serve $(ARGS)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+# in parallel on every core (pytest-xdist); the slowest tests are listed at the end
+TEST_WORKERS ?= auto
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 $(ARGS)
 
 # the bad-input property test, long: FUZZ_EXAMPLES requests, plus a quarter again for the phase
 # with every route (25,000 in all; make test runs 700 + 175); the summary goes to fuzz-report.txt
 FUZZ_EXAMPLES ?= 20000
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	SANDBOX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SANDBOX_FUZZ_REPORT=fuzz-report.txt \
 		$(BIN)/python -m pytest -s tests/test_fuzz_bad_input.py $(ARGS)
 
@@ -38,12 +49,12 @@ $(PRISM):
 # wrk (a compiled load generator) from the distribution's packages when missing; taskset pins
 # server and load to separate cores. About 10 minutes; BENCH_ARGS="--seconds 2 --rounds 1
 # --soak-rounds 12000" shortens it. Writes bench/RESULTS.md.
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # memory curve only: make soak SOAK_ARGS="--rounds 60000 --every 5000" (or --unbounded to compare)
-soak: $(STAMP)
+soak: $(TEST_STAMP)
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:

@@ -17,6 +17,32 @@ from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
+SLOW_SECONDS = 10.0   # a test over this needs @pytest.mark.slow(reason="..."): make test names the others
+_slow_without_reason: list[tuple[str, float]] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.duration > SLOW_SECONDS:
+        marker = item.get_closest_marker("slow")
+        if marker is None or not (marker.kwargs.get("reason") or marker.args):
+            report.user_properties.append(("slow_without_reason", report.duration))
+
+
+def pytest_runtest_logreport(report):
+    # runs in the controller too under xdist: the property travels with the report
+    for name, value in report.user_properties:
+        if name == "slow_without_reason":
+            _slow_without_reason.append((report.nodeid, value))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _slow_without_reason:
+        terminalreporter.section(f"tests over {SLOW_SECONDS:.0f} s without a reason (mark them slow(reason=...) or speed them up)")
+        for nodeid, seconds in sorted(_slow_without_reason, key=lambda x: -x[1]):
+            terminalreporter.write_line(f"{seconds:6.1f}s {nodeid}")
 
 
 @pytest.fixture
@@ -96,7 +122,8 @@ async def receiver():
         app = web.Application()
         app.router.add_route("POST", "/{tail:.*}", rec.handle)
         rec.server = TestServer(app, host="127.0.0.1")
-        await rec.server.start_server()
+        # a webhook attempt can be connecting when the test ends: closing must not wait for it
+        await rec.server.start_server(shutdown_timeout=0.5)
         made.append(rec)
         return rec
 
