@@ -27,6 +27,12 @@ TEXT_LIST = {"type": "array", "items": {"type": "string"}}
 DURATION = {"type": ["string", "number"], "description": "a duration such as 90s, 5m, 1h"}
 # Every provider delivers webhooks: the core checks these two (URL usable, timeout sane).
 WEBHOOK_SETTINGS = {"webhook_url": OPTIONAL_URL, "webhook_timeout": NUMBER}
+# By default the sandbox refuses what the docs say production refuses, and stays lenient only where
+# the docs are silent (each such leniency labelled [A]). `strict: true` on a merchant refuses those
+# too, so a team can test against the strictest reading. Each provider declares it in its
+# merchant_settings and reads it where each [A] leniency is implemented.
+STRICT = {"type": "boolean",
+          "description": "refuse also what the docs do not say production accepts (the [A] leniencies)"}
 
 
 class Provider:
