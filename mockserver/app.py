@@ -10,7 +10,7 @@ from aiohttp import web
 
 from . import dashboard
 from .config import ConfigError, SandboxConfig
-from .core.http import admin, inbox, tenants
+from .core.http import admin, inbox, origins, tenants
 from .core.http import guard as guard_module
 from .core.http.context import WORLD
 from .core.http.durable import durable_middleware, replay
@@ -111,10 +111,12 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     world = world or build_world(config)
     guard = Guard.from_config(config)
     # the guard is outermost: Host allow-list on every route, token and JSON rules on /_sandbox/
-    middlewares = [guard_middleware(guard), admin.admin_middleware()]
+    middlewares = [guard_middleware(guard), origins.origin_middleware, admin.admin_middleware()]
     if world.durability is not None:   # inside the guard: only what it let through is recorded
         middlewares.insert(1, durable_middleware)
     app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
+    # each provider also at its real paths on its own origin (a port of its own, <name>.localhost)
+    origins.install(app, origins.Origins({name: p.prefix for name, p in world.providers.items()}))
     app[WORLD] = world
     app[GUARD] = guard
     app.add_routes(admin.routes)

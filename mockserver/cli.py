@@ -20,8 +20,8 @@ DRAIN_SECONDS = 30.0   # at most this long for webhook POSTs in flight when SIGT
 
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
-    for key in ("host", "port", "seed", "clock", "speed", "public_url", "self_check", "admin_token",
-                "header_timeout", "idle_timeout", "state"):
+    for key in ("host", "port", "provider_ports", "seed", "clock", "speed", "public_url", "self_check",
+                "admin_token", "header_timeout", "idle_timeout", "state"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, value)
@@ -40,7 +40,7 @@ def _serve_config(args: argparse.Namespace) -> SandboxConfig:
 
 
 def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token: str | None = None,
-           generated: bool = False) -> str:
+           generated: bool = False, own_origins: dict[str, str] | None = None) -> str:
     from .core.http.context import WORLD
     world = app[WORLD]
     lines = [f"provider-sandbox on {origin}  (seed {world.seed}, clock {world.clock.mode}, "
@@ -49,6 +49,10 @@ def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token:
         merchant = world.backend(name).merchants[0] if world.backend(name).merchants else {}
         info = provider.describe(merchant, origin)
         lines.append(f"  {provider.title:<28} {info['base_url']}")
+        real_base = info["base_url"][len(origin) + len(provider.prefix):]
+        for own in ([own_origins[name]] if own_origins and name in own_origins else []) + \
+                [f"http://{name}.localhost:{origin.rsplit(':', 1)[1]}"]:
+            lines.append(f"  {'':<28} also {own}{real_base}")
         lines.append(f"  {'':<28} replaces {info['replaces']}")
         for key, value in info.get("credentials", {}).items():
             lines.append(f"  {'':<28} {key}: {value}")
@@ -69,6 +73,7 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     from .app import build_app
     from .core.http.console import Console
     from .core.http.guard import check_bind, runner_for
+    from .core.http.origins import ORIGINS, serve_provider_ports
     from .core.http.context import WORLD
     from .core.http.runtime import tune_collector
     generated = check_bind(cfg) is not None
@@ -84,10 +89,14 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
     host = cfg.host if ":" not in cfg.host else f"[{cfg.host}]"
     origin = f"http://{host}:{port}"
-    text = banner(app, origin, host=cfg.host, token=cfg.admin_token, generated=generated)
+    app[ORIGINS].main_port = port
+    first = cfg.first_provider_port(cfg.port)
+    own = await serve_provider_ports(runner, cfg.host, first) if first is not None else None
+    text = banner(app, origin, host=cfg.host, token=cfg.admin_token, generated=generated, own_origins=own)
     if console.get("fmt") == "json":  # stdout stays pure JSON lines; the banner goes to stderr
         print(text, file=sys.stderr, flush=True)
-        print(json.dumps({"kind": "listening", "url": origin}), flush=True)
+        print(json.dumps({"kind": "listening", "url": origin, **({"providers": own} if own else {})}),
+              flush=True)
     else:
         print(text, flush=True)
     stop = asyncio.Event()
@@ -180,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (default 127.0.0.1); any other address needs the admin "
                        "token (--admin-token, or one is generated and printed)")
     serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--provider-ports", dest="provider_ports", nargs="?", const=True, type=int,
+                       metavar="FIRST", help="each provider also on a port of its own, at its real paths "
+                       "(ports after --port, or from FIRST; free ones with --port 0)")
     serve.add_argument("--config", help="YAML config file")
     serve.add_argument("--seed", type=int, help="seed for ids, addresses and fake data")
     serve.add_argument("--clock", choices=["virtual", "realtime"], help="clock mode (default virtual)")

@@ -18,6 +18,7 @@ from .guard import GUARD, mask_secrets
 from ..state.settings import check_merchant_keys, check_merchant_settings
 from .context import public_base, world_of
 from .jsonio import json_response, query_int, read_json, render_admin_error
+from .origins import main_origin, provider_origins
 from .middleware import provider_middleware
 from ..contracts.openapi import spec_for
 
@@ -107,11 +108,14 @@ async def run_until_quiet(request: web.Request) -> web.Response:
 @routes.get("/_sandbox/providers")
 async def providers(request: web.Request) -> web.Response:
     world = _world(request)
-    origin = public_base(request, world)
+    origin = main_origin(request, world)
     out = {}
     for name, provider in world.providers.items():
         backend = world.backend(name)
+        real_base = provider.api_base[len(provider.prefix):]
+        own = provider_origins(request, name)
         out[name] = {**provider.describe(backend.merchants[0] if backend.merchants else {}, origin),
+                     "origins": own, "origin_base_urls": [o + real_base for o in own],
                      "merchants": backend.merchants, "simulations": sorted(provider.simulations)}
     guard = request.app.get(GUARD)
     if guard is not None and not guard.authorized(request):  # secrets only to the token holder

@@ -36,7 +36,7 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
     merchant, status = order.merchant, order.status(now)
     is_withdraw, has_invoice_page = order.type == WITHDRAW, order.type != WITHDRAW
     blocked = status in ("invoiceCheckBlocked", "withdrawBlocked")
-    page = f"{order.origin}/alfabit/invoice/{order.uid}"
+    page = f"{order.origin}/invoice/{order.uid}"
     return {
         "netCommission": amount(order.fee) if is_withdraw else None,
         "comment": order.comment,
@@ -62,7 +62,7 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
         "requisitesIn": None if is_withdraw else order.requisites,
         "requisitesMemoTag": order.memo,
         "billingTag": None,
-        "requisitesQrCode": (f"{order.origin}/alfabit/qr-code/{order.uid}"
+        "requisitesQrCode": (f"{order.origin}/qr-code/{order.uid}"
                              if has_invoice_page and order.requisites else None),
         "assetInCode": order.currency_in.asset,
         "assetOutCode": order.currency_out.asset,
