@@ -52,9 +52,15 @@ def _later(world, duration, name: str, base: datetime | None = None) -> datetime
         raise BadRequest(f"{name} reaches past year 9999") from None
 
 
+def _seed_view(world) -> dict:
+    """The seed in use, and whether a reset without a seed keeps it (`seed_fixed`) or draws anew."""
+    return {"seed": world.seed, "seed_fixed": world.fixed_seed is not None}
+
+
 def _clock_view(world) -> dict:
     nxt = world.scheduler.next_due()
-    return {**world.clock.describe(), "start": world.start.isoformat() if world.start else None,
+    return {**world.clock.describe(), **_seed_view(world),
+            "start": world.start.isoformat() if world.start else None,
             "elapsed": format_duration(world.clock.now() - world.start) if world.start else None,
             "next_event_at": nxt.isoformat() if nxt else None, "pending_events": len(world.scheduler)}
 
@@ -288,16 +294,16 @@ async def reset(request: web.Request) -> web.Response:
     body = await read_json(request, required=False)
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object: optional seed (integer), start (ISO 8601)")
-    # optional: a scenario replays from its own seed and start instant (kept for later resets)
+    # optional: a scenario replays from its own seed (this once: a later reset without one goes
+    # back to the fixed seed, or draws a fresh one) and start instant (kept for later resets)
     seed, start = body.get("seed"), body.get("start")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise BadRequest("seed must be an integer")
     if start is not None:
         start = _instant(start, "start")
-    world.seed = world.seed if seed is None else seed
     world.start = world.start if start is None else start
-    await world.reset()
-    return json_response({"status": "reset", "seed": world.seed, "clock": world.clock.describe()})
+    await world.reset(seed)
+    return json_response({"status": "reset", **_seed_view(world), "clock": world.clock.describe()})
 
 
 @routes.post("/_sandbox/faults")
