@@ -20,20 +20,35 @@ DEFAULT_SERVER = "http://127.0.0.1:8080"
 ATTEMPT = "webhook.attempt"
 
 
+def _base(args: argparse.Namespace) -> str:
+    return (args.server or os.environ.get("SANDBOX_URL") or DEFAULT_SERVER).rstrip("/")
+
+
 def _server(args: argparse.Namespace) -> str:
     from .scenarios.client import tenant_url
-    return tenant_url((args.server or os.environ.get("SANDBOX_URL") or DEFAULT_SERVER).rstrip("/"),
-                      args.tenant or os.environ.get("SANDBOX_TENANT") or None)
+    return tenant_url(_base(args), args.tenant or os.environ.get("SANDBOX_TENANT") or None)
+
+
+def _unreachable(args: argparse.Namespace, reason: str) -> str:
+    """One line: what did not answer, where its URL came from, and how to name the right one."""
+    source = ("from --server" if args.server else
+              "from SANDBOX_URL" if os.environ.get("SANDBOX_URL") else "the default")
+    return (f"mockserver {args.command}: no sandbox at {_base(args)} ({reason}; {source}): start one "
+            f"with `mockserver serve`, or give its URL with --server URL or SANDBOX_URL")
 
 
 def _run(coro_fn, args: argparse.Namespace) -> int:
-    """Run a verb; a sandbox that cannot be reached is one line, Ctrl-C is 'interrupted' and 130."""
-    from .scenarios.client import SandboxUnavailable
+    """Run a verb; a sandbox that cannot be reached is one line, Ctrl-C is 'interrupted' and 130,
+    a reader that stops reading (`| head`) ends it quietly."""
+    from .scenarios.client import SandboxUnavailable, SandboxUnreachable
     try:
         return asyncio.run(coro_fn(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130
+    except SandboxUnreachable as exc:
+        print(_unreachable(args, exc.reason), file=sys.stderr)
+        return 1
     except SandboxUnavailable as exc:
         print(f"sandbox at {_server(args)}: {exc}", file=sys.stderr)
         return 1

@@ -154,8 +154,39 @@ def test_verbs_are_commands_and_an_unreachable_sandbox_is_one_line():
     assert args.story == "exact" and args.server == "http://127.0.0.1:9"
     done = subprocess.run([sys.executable, "-m", "mockserver.cli", "advance", "6m", "--server", "http://127.0.0.1:9"],
                           capture_output=True, text=True, timeout=30)
-    assert done.returncode == 1 and "sandbox at http://127.0.0.1:9" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        "mockserver advance: no sandbox at http://127.0.0.1:9 (connection refused; from --server): start one "
+        "with `mockserver serve`, or give its URL with --server URL or SANDBOX_URL"]
+
+
+@pytest.mark.parametrize("argv", [["trigger", "cryptopayment", "exact"], ["deliveries"], ["deliveries", "--follow"],
+                                  ["advance", "6m"]])
+@pytest.mark.parametrize("where", ["--server", "SANDBOX_URL", "a bad URL"])
+def test_every_verb_without_a_reachable_sandbox_says_so_in_one_line(argv, where, monkeypatch, capsys):
+    from mockserver.cli import main
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    if where == "--server":
+        argv = [*argv, "--server", "http://127.0.0.1:9"]
+    elif where == "SANDBOX_URL":
+        monkeypatch.setenv("SANDBOX_URL", "http://127.0.0.1:9")
+    else:
+        argv = [*argv, "--server", "127.0.0.1:9"]    # no scheme
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"mockserver {argv[0]}: no sandbox at ") and "--server" in err and "SANDBOX_URL" in err
+    assert ("from SANDBOX_URL" in err) == (where == "SANDBOX_URL")
+    assert ("not an http:// URL" in err) == (where == "a bad URL")
+
+
+def test_run_against_an_unreachable_server_is_one_line(capsys):
+    from mockserver.cli import main
+    assert main(["run", "--server", "http://127.0.0.1:9", "--library", "cryptopayment"]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""   # not one failure per scenario
+    assert out.err.splitlines() == [
+        "mockserver run: no sandbox at http://127.0.0.1:9 (connection refused; from --server): start one with "
+        "`mockserver serve`, or leave out --server to run in-process"]
 
 
 async def test_verbs_take_a_tenant(remote, capsys):
