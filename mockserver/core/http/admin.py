@@ -19,7 +19,7 @@ from ..state.settings import check_merchant_keys, check_merchant_settings
 from .context import public_base, world_of
 from .jsonio import json_response, query_int, read_json, render_admin_error
 from .middleware import provider_middleware
-from ..contracts.openapi import spec_for
+from ..contracts.openapi import mounted_routes, spec_for
 
 routes = web.RouteTableDef()
 
@@ -309,7 +309,9 @@ async def reset(request: web.Request) -> web.Response:
 @routes.post("/_sandbox/faults")
 async def add_fault(request: web.Request) -> web.Response:
     world = _world(request)
-    fault = world.faults.add(await read_json(request), world.providers)
+
+    fault = world.faults.add(await read_json(request), world.providers,
+                             lambda name: mounted_routes(request.app, world.providers[name].prefix))
     world.journal.record("fault.added", fault.provider, fault=fault.view())
     return json_response(fault.view(), status=201)
 
