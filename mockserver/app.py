@@ -99,9 +99,11 @@ def build_world(config: SandboxConfig, store: Store | None = None, seed: int | N
     if store is None and config.state:
         import sqlite3
 
-        from .core.state.store import SQLiteStore
+        from .core.state.store import SQLiteStore, StateInUse
         try:
             store = SQLiteStore(config.state)
+        except StateInUse:
+            raise
         except (ValueError, OSError, sqlite3.Error) as exc:
             raise ConfigError(f"state {config.state}: {exc}") from None
     kept = store.meta() if store is not None else {}

@@ -122,6 +122,7 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .core.contracts.contract_set import ContractsUnavailable
+    from .core.state.store import StateInUse
     try:
         cfg = _serve_config(args)
     except ConfigError as exc:  # a file's errors already say `file:line:`
@@ -132,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_serve(cfg, {"fmt": args.log_format, "level": level}))
     except KeyboardInterrupt:
         pass
-    except ContractsUnavailable as exc:
+    except (ContractsUnavailable, StateInUse) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     except ConfigError as exc:   # e.g. --state names a file that is not a sandbox's SQLite file
