@@ -14,6 +14,7 @@ from ..chain.transfers import amount_ok as chain_amount_ok, network as chain_net
 from ..time.clock import check_instant, utc
 from ..time.durations import format_duration, parse_duration
 from ..basics.errors import BadRequest, NotFound, SandboxError
+from ..webhooks.targets import inbox_named
 from .guard import GUARD, mask_secrets
 from ..state.settings import check_merchant_keys, check_merchant_settings
 from .context import public_base, world_of
@@ -155,6 +156,11 @@ async def update_merchant(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     backend.merchants[index].update(candidate)
+    world = _world(request)
+    for key, value in body.items():   # an inbox named anew counts its ?fail=N from here
+        name = inbox_named(value, world.origin) if key.endswith("url") else None
+        if name is not None:
+            world.inboxes.restart(name)
     return json_response(backend.merchants[index])
 
 
