@@ -169,7 +169,8 @@ def story_scenario(provider: Any, story: str):
 async def trigger(client, provider_name: str, story: str, out: TextIO, *, merchant: int = 0,
                   webhook_url: str | None = None, order_ref: str | None = None) -> int:
     """Create an object through the provider's API, run the story, print what was sent and
-    every webhook attempt that followed. 0 when every step went through, 1 otherwise."""
+    every webhook attempt about that object that followed. 0 when every step went through, 1
+    otherwise."""
     from .core.http.console import webhook_line
     from .core.http.guard import mask_secrets
     from .providers.registry import load_providers
@@ -210,7 +211,9 @@ async def trigger(client, provider_name: str, story: str, out: TextIO, *, mercha
     if "ref" in ctx.variables:
         out.write(f"  {provider.name} object: {ctx.variables['ref']} (order reference {ref})\n")
     attempts = (await client.admin("GET", "/journal", query={"kind": ATTEMPT, "since": since})).json()
-    mine = [e for e in attempts if e.get("provider") == provider.name]
+    # this object's only: other objects' retries and expiries fall due in the story's advances too
+    own = {ctx.variables.get("ref"), ref} - {None}
+    mine = [e for e in attempts if e.get("provider") == provider.name and e.get("ref") in own]
     out.write(f"  {len(mine)} webhook attempt(s):\n" if mine else "  no webhook attempts\n")
     for entry in mine:
         out.write(f"    {webhook_line(entry)}\n")

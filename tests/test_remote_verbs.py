@@ -69,6 +69,23 @@ async def test_trigger_stories_for_cryptopayment(remote, story, events, final):
     assert ("no webhook attempts" in text) == (not events)
 
 
+async def test_trigger_lists_only_its_own_objects_webhooks(remote):
+    """Another payment's retries fall due during this story's advance: not listed under it."""
+    first = io.StringIO()
+    await trigger(remote, "alppay", "exact", first, webhook_url=_inbox(remote, "down") + "?fail=100")
+    other = first.getvalue().split("alppay object: ")[1].split()[0]
+    out = io.StringIO()
+    assert await trigger(remote, "alppay", "expire", out, webhook_url=_inbox(remote, "up")) == 0
+    text = out.getvalue()
+    mine = text.split("alppay object: ")[1].split()[0]
+    listed = {line.split()[2] for line in text.splitlines() if " webhook dlv_" in line}
+    deliveries = await remote.deliveries("alppay")
+    assert listed and listed == {d["id"] for d in deliveries if d["ref"] == mine}, text
+    # the other payment's retries did fall due during the story (+1m, +5m, +15m, +1h...)
+    retried = [d for d in deliveries if d["ref"] == other]
+    assert retried and len(retried[0]["attempts"]) > 2
+
+
 async def test_trigger_refuses_unknown_provider_or_story_before_sending_anything(remote):
     with pytest.raises(TriggerError, match="known: exact, expire"):
         await trigger(remote, "alchemypay", "partial", io.StringIO())
