@@ -5,7 +5,8 @@ host: 127.0.0.1
 port: 8080
 provider_ports: false        # true: each provider also on a port of its own, at its real paths
                              #   (port+1, port+2, ... in name order; free ports with port 0); or a first port
-seed: 42                     # ids, addresses and faker output replay exactly
+seed: 42                     # ids, addresses and faker output replay exactly, reset after reset
+                             #   (default: a fresh seed at start, on each reset, for each tenant)
 clock: virtual               # virtual | realtime
 speed: 1.0                   # realtime only: 60 = one virtual minute per wall second
 start: 2025-01-15T10:00:00Z  # virtual start instant (default: wall clock at start-up)
@@ -39,7 +40,6 @@ providers:
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -104,11 +104,6 @@ class SandboxConfig:
     retention: Retention = field(default_factory=Retention)
     tenants: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, dict] = field(default_factory=dict)
-
-    def resolved_seed(self) -> int:
-        if self.seed is None:  # still replayable: the chosen seed is printed and served
-            self.seed = secrets.randbelow(2**31)
-        return self.seed
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> "SandboxConfig":
