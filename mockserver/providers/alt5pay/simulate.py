@@ -211,6 +211,7 @@ SIMULATION_PARAMS = {
                        "source_address": "text"}},
     "confirm": {"for": TARGETS, "when": _unconfirmed, "presets": {"Confirm now": {}},
                 "fields": {"confirmations": "json"}},
-    # the quote (price) of the address, or of every address of the invoice, ends now
-    "expire": {"for": TARGETS, "when": lambda view: view["facts"]["quote_live"], "presets": {"Expire now": {}}},
+    # the quote (price) of the address, or of every address of an invoice still owed, ends now
+    "expire": {"for": TARGETS, "when": lambda view: view["facts"]["quote_live"] and _may_pay(view),
+               "presets": {"Expire now": {}}},
 }
