@@ -1,6 +1,6 @@
 """A merchant's and a tester's hands for the dashboard tests: signed API calls (the provider's own
 client_request), simulate verbs, the clock, and the simulate panel a hosted page is filled with,
-parsed into what it offers."""
+parsed into what it offers; and, per provider, factories making an object in a given state."""
 from __future__ import annotations
 
 import itertools
@@ -107,8 +107,9 @@ class Hands:
         return self.world.providers[provider].object_view(self.world.backend(provider), kind, object_id)
 
 
-# -- objects in states, one provider after another: each factory makes a fresh object and takes it
-# through simulate steps (verb, params) or clock advances ("2m"); it answers (kind, id).
+# -- objects in states, one provider after another: each factory makes a fresh object through the
+# API and takes it through simulate steps (verb, params; AlfaBit's also clock advances, "2m");
+# it answers (kind, id).
 
 TRON_TO = "TPSMckmxoQBQWfUcasbUs2cRUdh2EMQu4n"
 
@@ -168,9 +169,11 @@ ALCHEMY_ORDER = {"fiatCurrency": "USD", "cryptoCurrency": "USDT",
 
 def alchemy(side: str, *steps):
     async def make(h: Hands):
-        body = ({**ALCHEMY_ORDER, "merchantOrderNo": next(ORDER_NUMBERS), "orderType": "4", "amount": "100", "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT"}
-                if side == "BUY" else {**ALCHEMY_ORDER, "merchantOrderNo": next(ORDER_NUMBERS), "orderType": "6",
-                                       "amount": "50"})
+        body = {**ALCHEMY_ORDER, "merchantOrderNo": next(ORDER_NUMBERS)}
+        if side == "BUY":   # an on-ramp order: fiat in, crypto to the user's wallet
+            body.update(orderType="4", amount="100", address="TKBSr2wessawfsBra9p7opSyRGfuXrrT")
+        else:               # an off-ramp order: crypto in, fiat out
+            body.update(orderType="6", amount="50")
         answer = await h.call("alchemypay", "POST", "/alchemypay/open/api/v4/merchant/order/create", body)
         ref = answer["data"]["orderNo"]
         for verb, params in steps:

@@ -235,6 +235,11 @@ def _aml_open(view: dict) -> bool:
     return not decided or (view["kind"] == "invoice" and status == "invoiceNotPayed")
 
 
+def _verdict_is(verdict: str):
+    """The AML verdict the order will get now (a preset setting the same one would change nothing)."""
+    return lambda view: view["facts"]["verdict"] == verdict
+
+
 # Money arriving once the AML check started is not added to the order, so `pay` stops there;
 # an expired unpaid invoice takes a late payment.
 PAYABLE = ("invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms")
@@ -252,8 +257,8 @@ SIMULATION_PARAMS = {
     "expire": {"for": {"invoice": "order"}, "when": _status("invoiceWaitRequisites", "invoiceWaitPay"),
                "presets": {"Expire now": {}}},
     "aml": {"for": BOTH, "when": _aml_open,
-            "presets": {"AML passes": Preset({"verdict": "pass"}, when=lambda view: view["facts"]["verdict"] != "pass"),
-                        "AML blocks": Preset({"verdict": "block"}, when=lambda view: view["facts"]["verdict"] != "block")}},
+            "presets": {"AML passes": Preset({"verdict": "pass"}, when=_verdict_is("block")),
+                        "AML blocks": Preset({"verdict": "block"}, when=_verdict_is("pass"))}},
     "warning": {"for": BOTH, "when": lambda view: view["status"] not in model.DONE and view["status"] != "warning",
                 "presets": {"Warning": {}}},
     "fail": {"for": {"withdrawal": "order"}, "when": _status("created", "inProgress"), "presets": {"Fail": {}}},

@@ -111,7 +111,8 @@ def summaries(backend, now: datetime) -> list[dict]:
                         "received": f"{money(p.received())} {p.asset.short}"}}
            for p in backend.payments.values()]
     out += [{"kind": "withdrawal", "id": w.id, "status": w.status, "created": iso(w.created_at),
-             "reference": w.invoice or None, "amounts": {"amount": f"{money(w.amount)} {w.asset.short}"}} for w in backend.withdrawals.values()]
+             "reference": w.invoice or None, "amounts": {"amount": f"{money(w.amount)} {w.asset.short}"}}
+            for w in backend.withdrawals.values()]
     return out
 
 
