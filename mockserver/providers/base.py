@@ -30,6 +30,11 @@ class Preset:
     note: Callable[[View], str | None] | None = None
 
 
+def status_in(*statuses: str) -> Callable[[View], bool]:
+    """The commonest `when`: the object is in one of these statuses (the provider's own words)."""
+    return lambda view: view["status"] in statuses
+
+
 # JSON Schema pieces for the settings a person types (config file, admin PATCH).
 TEXT = {"type": "string"}
 FLAG = {"type": "boolean"}
@@ -55,7 +60,8 @@ class Provider:
     # How the dashboard and hosted pages offer each simulation verb (SIMULATION_PARAMS in simulate.py):
     # {verb: {"for": object kind, {kind: param naming it, ...} or None, "id": param naming the object,
     #         "when": view -> bool (optional: the verb applies to the object as its dashboard view
-    #                 shows it now; a verb the sandbox would refuse, or that would do nothing, is not offered),
+    #                 shows it now, e.g. status_in("pending"); a verb the sandbox would refuse, or
+    #                 that would do nothing, is not offered),
     #         "presets": {button label: params | Preset(params, when=view -> bool, note=view -> str | None)},
     #         "fields": {param: "number" | "text" | [choices]}}}
     # `when` and Preset's `when`/`note` read the object's view (Provider.object_view, its "facts" among

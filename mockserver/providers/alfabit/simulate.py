@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
-from ..base import Preset
+from ..base import Preset, status_in
 from . import model
 from .backend import Backend, refund
 from .backend import issue_requisites as give_requisites
@@ -218,10 +218,6 @@ STORIES = {
 }
 
 
-def _status(*statuses: str):
-    return lambda view: view["status"] in statuses
-
-
 def _with_amount(*statuses: str):
     """Presets paying a share of the invoice's amount: an invoice without amount takes `amount` only."""
     return lambda view: view["facts"]["with_amount"] and view["status"] in statuses
@@ -245,23 +241,23 @@ def _verdict_is(verdict: str):
 PAYABLE = ("invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms")
 BOTH = {"invoice": "order", "withdrawal": "order"}
 SIMULATION_PARAMS = {
-    "pay": {"for": {"invoice": "order"}, "when": _status(*PAYABLE),
+    "pay": {"for": {"invoice": "order"}, "when": status_in(*PAYABLE),
             "presets": {"Pay exact": Preset({"kind": "exact"}, when=_with_amount("invoiceWaitPay")),
                         "Pay half": Preset({"kind": "partial"}, when=_with_amount("invoiceWaitPay")),
                         "Overpay (+50%)": Preset({"kind": "over"}, when=_with_amount("invoiceWaitPay")),
                         "Pay late": Preset({"kind": "late"}, when=_with_amount("invoiceWaitPay", "invoiceNotPayed"))},
             "fields": {"amount": "number", "memo": "text", "aml": ["pass", "block"]}},
     "confirm": {"for": BOTH, "when": lambda view: view["facts"]["unconfirmed"], "presets": {"Confirm now": {}}},
-    "issue_requisites": {"for": {"invoice": "order"}, "when": _status("invoiceWaitRequisites"),
+    "issue_requisites": {"for": {"invoice": "order"}, "when": status_in("invoiceWaitRequisites"),
                          "presets": {"Issue requisites": {}}},
-    "expire": {"for": {"invoice": "order"}, "when": _status("invoiceWaitRequisites", "invoiceWaitPay"),
+    "expire": {"for": {"invoice": "order"}, "when": status_in("invoiceWaitRequisites", "invoiceWaitPay"),
                "presets": {"Expire now": {}}},
     "aml": {"for": BOTH, "when": _aml_open,
             "presets": {"AML passes": Preset({"verdict": "pass"}, when=_verdict_is("block")),
                         "AML blocks": Preset({"verdict": "block"}, when=_verdict_is("pass"))}},
     "warning": {"for": BOTH, "when": lambda view: view["status"] not in model.DONE and view["status"] != "warning",
                 "presets": {"Warning": {}}},
-    "fail": {"for": {"withdrawal": "order"}, "when": _status("created", "inProgress"), "presets": {"Fail": {}}},
+    "fail": {"for": {"withdrawal": "order"}, "when": status_in("created", "inProgress"), "presets": {"Fail": {}}},
     "credit": {"for": None, "fields": {"amount": "number", "index": "json"}},
     "settings": {"for": None, "fields": {"index": "json", "callback_source_address": "text",
                                          "callback_forwarded_for": "text", "withdrawals_enabled": "json"}},

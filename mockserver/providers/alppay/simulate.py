@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
-from ..base import Preset
+from ..base import Preset, status_in
 from . import backend as lifecycle
 from .model import ASSETS
 from .views import money, payment_view, withdrawal_view
@@ -183,10 +183,6 @@ STORIES = {
 }
 
 
-def _status(*statuses: str):
-    return lambda view: view["status"] in statuses
-
-
 def _fresh(view: dict) -> bool:
     """Open with nothing received: the presets paying a share of the whole amount apply."""
     return view["status"] == "OPEN" and not view["facts"]["received"]
@@ -202,21 +198,21 @@ def _unconfirmed(view: dict) -> bool:
 PAYMENT = {"for": "payment", "id": "payment"}
 WITHDRAWAL = {"for": "withdrawal", "id": "withdrawal"}
 SIMULATION_PARAMS = {
-    "pay": {**PAYMENT, "when": _status("OPEN", "EXPIRED"),
+    "pay": {**PAYMENT, "when": status_in("OPEN", "EXPIRED"),
             "presets": {"Pay exact": Preset({"kind": "exact"}, when=_fresh),
                         "Pay half": Preset({"kind": "partial"}, when=_fresh),
                         "Overpay (+50%)": Preset({"kind": "over"}, when=_fresh),
                         "Pay from a risky address": Preset({"risk": "danger"}, when=_fresh),
-                        "Pay late (after it expired)": Preset({"kind": "exact"}, when=_status("EXPIRED"))},
+                        "Pay late (after it expired)": Preset({"kind": "exact"}, when=status_in("EXPIRED"))},
             "fields": {"amount": "number", "kind": ["exact", "partial", "over"], "risk": ["clean", "danger"]}},
     "confirm": {**PAYMENT, "when": _unconfirmed, "presets": {"Confirm (accept as it stands)": {}}},
-    "expire": {**PAYMENT, "when": _status("OPEN"), "presets": {"Expire now": {}}},
+    "expire": {**PAYMENT, "when": status_in("OPEN"), "presets": {"Expire now": {}}},
     # the AML check flags the latest transfer: one there, not flagged yet
     "aml": {**PAYMENT, "when": lambda view: view["facts"]["received"] and not view["facts"]["flagged"],
             "presets": {"AML flags it": {}}},
-    "approve_withdrawal": {**WITHDRAWAL, "when": _status("OPEN"), "presets": {"Approve": {}}},
-    "complete_withdrawal": {**WITHDRAWAL, "when": _status("APPROVED"), "presets": {"Complete": {}}},
-    "cancel_withdrawal": {**WITHDRAWAL, "when": _status("OPEN", "APPROVED"), "presets": {"Cancel": {}}},
+    "approve_withdrawal": {**WITHDRAWAL, "when": status_in("OPEN"), "presets": {"Approve": {}}},
+    "complete_withdrawal": {**WITHDRAWAL, "when": status_in("APPROVED"), "presets": {"Complete": {}}},
+    "cancel_withdrawal": {**WITHDRAWAL, "when": status_in("OPEN", "APPROVED"), "presets": {"Cancel": {}}},
     "fund": {"for": None, "fields": {"method": sorted(METHODS), "amount": "number", "merchant": "json"}},
     "balances": {"for": None, "presets": {"Show balances": {}}, "fields": {"merchant": "json"}},
 }

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
-from ..base import Preset
+from ..base import Preset, status_in
 from .backend import on_expiry_due, review_withdrawal
 from .views import invoice_view, withdrawal_view
 
@@ -135,10 +135,6 @@ STORIES = {
 }
 
 
-def _status(*statuses: str):
-    return lambda view: view["status"] in statuses
-
-
 def _unpaid(view: dict) -> bool:
     """Pending with nothing paid: the presets that pay a share of the whole invoice apply."""
     return view["status"] == "pending" and not view["facts"]["paid"]
@@ -158,7 +154,7 @@ def _unconfirmed(view: dict) -> bool:
 # confirmed) invoice takes no more payments from here and does not expire; an expired one takes
 # only a late payment.
 SIMULATION_PARAMS = {
-    "pay": {"for": "invoice", "id": "invoice", "when": _status("pending", "expired"),
+    "pay": {"for": "invoice", "id": "invoice", "when": status_in("pending", "expired"),
             "presets": {"Pay exact": Preset({"kind": "exact"}, when=_unpaid),
                         "Pay half": Preset({"kind": "partial"}, when=_unpaid),
                         "Pay the remainder": Preset({"kind": "remainder"}, when=_partly_paid,
@@ -167,9 +163,9 @@ SIMULATION_PARAMS = {
                         "Pay late (after expiry)": Preset({"kind": "late"})},
             "fields": {"amount": "number"}},
     "confirm": {"for": "invoice", "id": "invoice", "when": _unconfirmed, "presets": {"Confirm now": {}}},
-    "expire": {"for": "invoice", "id": "invoice", "when": _status("pending"), "presets": {"Expire now": {}}},
-    "approve_withdrawal": {"for": "withdrawal", "id": "withdrawal", "when": _status("pending_review"),
+    "expire": {"for": "invoice", "id": "invoice", "when": status_in("pending"), "presets": {"Expire now": {}}},
+    "approve_withdrawal": {"for": "withdrawal", "id": "withdrawal", "when": status_in("pending_review"),
                            "presets": {"Approve": {}}},
-    "reject_withdrawal": {"for": "withdrawal", "id": "withdrawal", "when": _status("pending_review"),
+    "reject_withdrawal": {"for": "withdrawal", "id": "withdrawal", "when": status_in("pending_review"),
                           "presets": {"Reject": {}}},
 }
