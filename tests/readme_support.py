@@ -9,13 +9,17 @@
 """
 from __future__ import annotations
 
+import ast
 import functools
+import io
+import json
 import os
 import queue
 import re
 import subprocess
 import sys
 import threading
+import tokenize
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +127,8 @@ def normalise(text: str, origin: str) -> str:
 
 
 def matches(expected: str, actual: str) -> bool:
-    return _pattern(normalise(expected, README_ORIGIN)).fullmatch(re.sub(r"\s+", "", actual)) is not None
+    """`actual` normalised already (its origin and latencies); the README's latencies are too."""
+    return _pattern(LATENCY.sub("N.Nms", expected)).fullmatch(re.sub(r"\s+", "", actual)) is not None
 
 
 class Shell:
@@ -200,29 +205,30 @@ class Server:
 # Runs a Python block statement by statement, as an interactive session shows it: the value of an
 # expression statement, or the exception a statement raised. One JSON line per shown result.
 PY_RUNNER = r'''
-import ast, json, sys
+import ast, contextlib, io, json, sys
 source = sys.stdin.read()
 scope = {"__name__": "__readme__"}
 for node in ast.parse(source).body:
-    code = ast.get_source_segment(source, node)
+    printed = io.StringIO()
     try:
-        if isinstance(node, ast.Expr):
-            value = eval(compile(ast.Expression(node.value), "README.md", "eval"), scope)
-            print(json.dumps({"line": node.end_lineno, "shown": repr(value)}))
-        else:
-            exec(compile(ast.Module([node], []), "README.md", "exec"), scope)
+        with contextlib.redirect_stdout(printed):
+            if isinstance(node, ast.Expr):
+                value = eval(compile(ast.Expression(node.value), "README.md", "eval"), scope)
+                if value is not None:
+                    print(repr(value))
+            else:
+                exec(compile(ast.Module([node], []), "README.md", "exec"), scope)
     except Exception as exc:
-        print(json.dumps({"line": node.end_lineno, "shown": f"{type(exc).__name__}: {exc}", "raised": True}))
+        print(json.dumps({"line": node.end_lineno, "shown": printed.getvalue() + f"{type(exc).__name__}: {exc}"}))
         break
+    if printed.getvalue():
+        print(json.dumps({"line": node.end_lineno, "shown": printed.getvalue().rstrip("\n")}))
 '''
 
 
 def python_expectations(block: Block) -> dict[int, str]:
     """Block-relative line -> what the README shows there: a trailing comment on an expression
     statement is its value; comment lines right under a statement are what it raised or printed."""
-    import ast
-    import io
-    import tokenize
     source = block.text
     tree = ast.parse(source)
     comments: dict[int, str] = {}
@@ -246,7 +252,6 @@ def python_expectations(block: Block) -> dict[int, str]:
 
 
 def run_python(block: Block, env: dict[str, str] | None = None, timeout: float = 60) -> dict[int, str]:
-    import json
     done = subprocess.run([sys.executable, "-c", PY_RUNNER], input=block.text, capture_output=True,
                           text=True, timeout=timeout, env=env or os.environ.copy())
     assert done.returncode == 0, done.stderr
