@@ -185,10 +185,10 @@ def _text_samples(ran: list[tuple[str, str]], console: list[str]) -> list[str]:
     return problems
 
 
+@pytest.mark.slow(reason="one test, not one per block: the examples build on each other in one shell "
+                         "($B, $INVOICE, the files 'Try it' saves), as a reader runs them; 7-15 s, most of it "
+                         "the start-up of the ten `mockserver` commands and the scenario runs the README shows")
 def test_shell_examples_print_what_the_readme_shows(tmp_path: Path):
-    # One test, not one per block: the examples build on each other in one shell ($B, $INVOICE,
-    # the files "Try it" saves), as a reader runs them. About 10 s on 2 idle cores, most of it the
-    # start-up of the ten `mockserver` commands and the two scenario runs the README shows.
     _tools_or_skip()
     cwd, env = _reader_checkout(tmp_path / "checkout")
     server = Server(*_server_args())
