@@ -100,6 +100,12 @@ def test_every_block_is_run_or_listed_with_its_reason():
         assert sum(c.startswith(start) for c in shell) == 1, f"{start!r} is not one README command"
 
 
+def test_only_B_names_the_port():
+    """One variable holds the sandbox's origin; another --port changes that line alone."""
+    naming = [c.text for b in BLOCKS if kind(b) == "shell" for c in commands(b) if "127.0.0.1:8080" in c.text]
+    assert len(naming) == 1 and naming[0].startswith(f"B={README_ORIGIN} "), naming
+
+
 def _tools_or_skip() -> None:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
@@ -154,7 +160,8 @@ def _run_every_shell_block(server: Server, shell: Shell) -> tuple[list[tuple[str
                 continue
             if before_scenarios is None and re.match(r"\S*mockserver run\b", command.text):
                 before_scenarios = len(server.console)
-            status, output = shell.run(command.text.replace(README_ORIGIN, server.origin))
+            text = command.text.replace(f"B={README_ORIGIN}", f"B={server.origin}")   # the port aside
+            status, output = shell.run(text)
             ran.append((command.text, output))
             where = f"README.md:{command.line} ({block.section}): {command.text.splitlines()[0][:80]}"
             if status != 0:
@@ -186,8 +193,8 @@ def _text_samples(ran: list[tuple[str, str]], console: list[str]) -> list[str]:
 
 
 @pytest.mark.slow(reason="one test, not one per block: the examples build on each other in one shell "
-                         "($B, $INVOICE, the files 'Try it' saves), as a reader runs them; 7-15 s, most of it "
-                         "the start-up of the ten `mockserver` commands and the scenario runs the README shows")
+                         "($B, $INVOICE, the files 'Try it' saves), as a reader runs them; about 10 s of CPU, "
+                         "most of it the start-up of the ten `mockserver` commands and the scenario runs")
 def test_shell_examples_print_what_the_readme_shows(tmp_path: Path):
     _tools_or_skip()
     cwd, env = _reader_checkout(tmp_path / "checkout")
