@@ -2,6 +2,8 @@
 
 Amounts are strings (Decimal, no exponent, no trailing zeros: "850", "849.48966"); instants are
 ISO 8601 in UTC with milliseconds and `Z` ("2025-04-09T11:54:33.609Z"), as in the sample.
+Beside the sample's fields, in the sample's key order: `serviceCommission` (the API reference's
+order example) right after `netCommission`, and `requisitesMemoTag` [C] after `requisitesIn`.
 """
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .model import CURRENCIES, INTERNAL, INVOICE, WITHDRAW
+from .assets import text as amount
+from .model import INVOICE, OPEN_INVOICE
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -25,20 +28,15 @@ def iso(moment: datetime | None) -> str | None:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def amount(value: Decimal) -> str:
-    if value == 0:
-        return "0"
-    return format(value.normalize(), "f")
-
-
 def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
-    """Every field of the sample, in the sample's order; `requisitesMemoTag` [C] beside them."""
+    """Every field of the sample, in the sample's order."""
     merchant, status = order.merchant, order.status(now)
-    is_withdraw, has_invoice_page = order.type == WITHDRAW, order.type != WITHDRAW
+    is_withdraw = order.is_withdrawal
     blocked = status in ("invoiceCheckBlocked", "withdrawBlocked")
     page = f"{order.origin}/alfabit/invoice/{order.uid}"
     return {
         "netCommission": amount(order.fee) if is_withdraw else None,
+        "serviceCommission": amount(backend.service_commission(order)),
         "comment": order.comment,
         "publicComment": order.public_comment,
         "merchantUid": merchant.get("merchant_uid"),
@@ -46,7 +44,7 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
         "merchantId": str(merchant.get("merchant_id")),
         "type": order.type,
         "status": status,
-        "invoiceCurrencyCode": order.invoice_asset if order.type == INVOICE else None,
+        "invoiceCurrencyCode": order.invoice_asset if order.type in (INVOICE, OPEN_INVOICE) else None,
         "currencyInCode": order.currency_in.code,
         "currencyOutCode": order.currency_out.code,
         "invoiceAmount": amount(order.invoice_amount),
@@ -63,20 +61,20 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
         "requisitesMemoTag": order.memo,
         "billingTag": None,
         "requisitesQrCode": (f"{order.origin}/alfabit/qr-code/{order.uid}"
-                             if has_invoice_page and order.requisites else None),
+                             if not is_withdraw and order.requisites else None),
         "assetInCode": order.currency_in.asset,
         "assetOutCode": order.currency_out.asset,
         "networkInCode": order.currency_in.network,
         "networkOutCode": order.currency_out.network,
         "balanceAfter": amount(order.balance_after),
-        "callbackUrl": order.callback_url,
-        "invoicePublicUrl": page if has_invoice_page else None,
+        "callbackUrl": order.callback_url,                        # [A] the order's own, as sent
+        "invoicePublicUrl": None if is_withdraw else page,
         "txId": order.tx_id(),
         "expirationTime": iso(order.expires_at),
-        "isImPayed": False,
+        "isImPayed": False,                                       # [A] no payer-side "I have paid"
         "isBayerPaysService": order.buyer_pays,
-        "serviceFeeCurrencyCode": None,
-        "netFeeCurrencyCode": INTERNAL if is_withdraw else None,
+        "serviceFeeCurrencyCode": order.currency_in.code if is_withdraw else None,
+        "netFeeCurrencyCode": order.currency_in.code if is_withdraw else None,
         "id": order.id,
         "uid": order.uid,
         "createdAt": iso(order.created_at),
@@ -87,16 +85,14 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
     }
 
 
-def currency_view(code: str) -> dict:
-    c = CURRENCIES[code]
-    return {"publicCode": c.code, "publicName": c.name, "assetCode": c.asset, "networkCode": c.network,
-            "isInternal": c.internal, "currencyType": "internal" if c.internal else "crypto"}
-
-
-def merchant_view(merchant: dict) -> dict:
+def merchant_view(merchant: dict, backend: "Backend") -> dict:
+    """[C] balanceUsd and equal (a front-end reads both as strings); [A] equal = the same total in
+    USDT, the balance currency the sample credits."""
+    usd = backend.balance_usd(merchant)
     return {"uid": merchant.get("merchant_uid"), "id": str(merchant.get("merchant_id")),
             "name": merchant.get("merchant_name"), "callbackUrl": merchant.get("webhook_url"),
-            "callbackIps": list(CALLBACK_IPS)}
+            "callbackIps": list(CALLBACK_IPS), "balanceUsd": amount(usd.quantize(Decimal("0.01"))),
+            "equal": amount((usd / backend.rates["USDT"]).quantize(Decimal("0.000001")))}
 
 
 def ok(data) -> dict:
@@ -106,9 +102,9 @@ def ok(data) -> dict:
 
 def summaries(backend, now: datetime) -> list[dict]:
     """The dashboard's list: invoices and withdrawals, in the API's status words."""
-    return [{"kind": "withdrawal" if o.type == WITHDRAW else "invoice", "id": o.uid,
+    return [{"kind": "withdrawal" if o.is_withdrawal else "invoice", "id": o.uid,
              "status": o.status(now), "created": iso(o.created_at),
-             "amounts": ({"out": f"{o.amount_out_expected} {o.currency_out.asset}"} if o.type == WITHDRAW else
+             "amounts": ({"out": f"{o.amount_out_expected} {o.currency_out.asset}"} if o.is_withdrawal else
                          {"expected": f"{o.amount_in_expected} {o.currency_in.asset}",
                           "paid": f"{o.amount_in_fact()} {o.currency_in.asset}"})}
             for o in backend.orders.values()]
@@ -116,9 +112,9 @@ def summaries(backend, now: datetime) -> list[dict]:
 
 def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
     order = backend.orders.get(object_id)
-    if order is None or kind != ("withdrawal" if order.type == WITHDRAW else "invoice"):
+    if order is None or kind != ("withdrawal" if order.is_withdrawal else "invoice"):
         return None
-    if order.type == WITHDRAW:
+    if order.is_withdrawal:
         amounts = {"expected": str(order.amount_out_expected), "paid": str(order.amount_out_fact),
                    "over": None, "under": None, "unit": order.currency_out.asset}
     else:
@@ -132,4 +128,4 @@ def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | 
             "api": order_view(order, backend, now), "created": iso(order.created_at), "amounts": amounts,
             "confirmations": None, "expires_at": expiry.isoformat() if expiry else None,
             "addresses": [order.requisites] if order.requisites else [], "refs": [order.uid, str(order.id)],
-            "page": None if order.type == WITHDRAW else f"/alfabit/invoice/{order.uid}"}
+            "page": None if order.is_withdrawal else f"/alfabit/invoice/{order.uid}"}
