@@ -84,7 +84,7 @@ async def _create_invoice(request: web.Request, with_amount: bool) -> web.Respon
     asset, out, invoice_amount, expected = body.get("invoiceAssetCode"), CURRENCIES[INTERNAL], Decimal(0), Decimal(0)
     if with_amount:
         if asset is None and strict(merchant):   # [A] the asset defaults to the coin's, unless strict
-            raise Invalid(["invoiceAssetCode " + "should not be empty"])
+            raise Invalid(["invoiceAssetCode should not be empty"])
         asset = asset or currency.asset
         invoice_amount = _amount(body["invoiceAmount"], "invoiceAmount", 18, merchant)
         expected = invoice_amount * backend.rate(asset, currency.asset)

@@ -29,6 +29,14 @@ API_DESCRIPTION = ApiDescription(
         ("GET", f"{V1}/assets/exchange-rate"): Operation(
             "Exchange rates", query="exchange-rate.query", response="exchange-rate.response"),
         ("GET", f"{V1}/assets/withdraw-fee"): Operation("Withdraw fees", response="withdraw-fee.response"),
+        ("GET", f"{V1}/merchant/fiat-config"): Operation(
+            "Fiat configuration (not emulated)", response="error", status=404,
+            description="Called by a public fiat payout class; the sandbox runs no fiat rails and answers "
+                        "AlfaBit's 404 [assumed]."),
+        ("POST", f"{V1}/orders/fiat-withdraw"): Operation(
+            "Fiat withdrawal (not emulated)", response="error", status=404,
+            description="Called by a public fiat payout class; the sandbox runs no fiat rails and answers "
+                        "AlfaBit's 404 after its usual checks [assumed]."),
         ("GET", "/invoice/{uid}"): Operation("Hosted invoice page", media="text/html", security=()),
         ("GET", "/qr-code/{uid}"): Operation("QR code of an invoice's requisites", media="image/svg+xml",
                                              security=()),

@@ -47,7 +47,9 @@ class AlfaBitPay(Provider):
                                "description": "unverifiable (default, as production: no published formula) | hmac"},
         "withdraw_volume_field": {**FLAG, "description": "accept `volume` (+ `walletId`) for a withdrawal's `amount`"},
         "strict": STRICT}
-    option_settings = {"expiry_minutes": NUMBER, "late_payment_minutes": NUMBER,
+    option_settings = {"expiry_minutes": NUMBER,
+                       "late_payment_minutes": {**NUMBER, "minimum": 0,
+                                                "description": "how long after expiry a late payment still counts"},
                        "rates": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
     webhook_signature = ('AlfaBit publishes no signature formula: by default the body field "signature" is a value no '
                          'merchant can verify; check the source address (allow-list). Opt-in (merchant setting '

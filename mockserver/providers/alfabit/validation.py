@@ -98,7 +98,6 @@ async def read_body(request: web.Request) -> Any:
         raise SandboxError(_unexpected(text, start), status=400)
     try:
         value = json.loads(text, parse_float=bounded_decimal, parse_constant=_no_constant)
-        return reject_lone_surrogates(text, value)
     except json.JSONDecodeError as exc:
         raise SandboxError(_unexpected(text, exc.pos), status=400) from None
     except ValueError:                                  # NaN/Infinity, or a number beyond any amount
@@ -107,6 +106,10 @@ async def read_body(request: web.Request) -> Any:
                            status=400) from None
     except RecursionError:
         raise SandboxError("Request body is nested too deeply", status=400) from None
+    try:
+        return reject_lone_surrogates(text, value)
+    except ValueError:                                  # valid JSON, but no UTF-8 can carry it back
+        raise SandboxError("a string holds a lone UTF-16 surrogate", status=400) from None
 
 
 def _unexpected(text: str, position: int) -> str:

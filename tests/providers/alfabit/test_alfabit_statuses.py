@@ -2,9 +2,15 @@
 isDone final: once an order says isDone true, nothing about it changes again."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
-from alfabit_support import ORDERS, TRON_ADDRESS, WITHDRAW, dec
+from alfabit_support import ORDERS, TRON_ADDRESS, WITHDRAW, AlfaBit, dec
+
+from mockserver.app import build_app
+from mockserver.config import SandboxConfig
+from mockserver.core.http.context import WORLD
 
 
 def statuses(rec) -> list[str]:
@@ -119,3 +125,20 @@ async def test_is_done_never_flips_back_on_any_path(hooked):
     for flags in by_order.values():
         assert flags == sorted(flags) and flags[-1] is True, flags
     assert dec((await ab.order(order["uid"]))["amountInFact"]) == 5
+
+
+async def test_without_a_late_payment_window_not_payed_is_done_at_expiry(aiohttp_client):
+    """Option late_payment_minutes: 0, the other reading: invoiceNotPayed is final at once and a
+    late payment is journaled only."""
+    app = build_app(SandboxConfig(seed=3, start=datetime(2025, 1, 15, 10, tzinfo=timezone.utc), self_check=True,
+                                  providers={"alfabit": {"options": {"late_payment_minutes": 0}}}))
+    client = await aiohttp_client(app)
+    merchant = (await (await client.get("/_sandbox/providers")).json())["alfabit"]["merchants"][0]
+    ab = AlfaBit(client, merchant)
+    order = await ab.create(expiryDurationMinutes=5)
+    await ab.advance("5m")
+    expired = await ab.order(order["uid"])
+    assert (expired["status"], expired["isDone"]) == ("invoiceNotPayed", True)
+    await ab.simulate("pay", order=order["uid"])
+    assert await ab.order(order["uid"]) == expired
+    assert app[WORLD].journal.query(kind="payment.after_done") and not app[WORLD].self_violations
