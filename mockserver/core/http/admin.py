@@ -350,4 +350,4 @@ async def remove_fault(request: web.Request) -> web.Response:
 
 
 def admin_middleware():
-    return provider_middleware("_sandbox", render_admin_error, journal=False)
+    return provider_middleware("_sandbox", render_admin_error, journal=False, root=True)
