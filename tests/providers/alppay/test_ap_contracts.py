@@ -34,8 +34,13 @@ def test_every_contract_says_where_it_assumes():
     assert text.count('"x-assumption"') >= 20
 
 
-async def test_the_published_create_request_works_as_sent(ap):
-    raw = (FIXTURES / "create-payment.request.json").read_bytes()
+async def test_the_published_create_request_works_as_the_docs_curl_sends_it(ap):
+    """The page shows the body pretty-printed and sends it compact (`curl -d '{"amount":...}'`),
+    as the hmac page asks: the compact form is accepted, the pretty one is a 400 by default."""
+    pretty = (FIXTURES / "create-payment.request.json").read_bytes()
+    raw = json.dumps(json.loads(pretty), separators=(",", ":")).encode()
     status, out = await ap.call("POST", "/payment", raw=raw, headers={"X-HMAC": x_hmac(ap.key, raw)})
     assert status == 200 and out["invoice"] == "INV-001" and out["clientId"] == "your_client_id"
     assert not list(_validator("payment.response").iter_errors(out))
+    status, out = await ap.call("POST", "/payment", raw=pretty, headers={"X-HMAC": x_hmac(ap.key, pretty)})
+    assert status == 400 and "compact JSON" in out["message"]
