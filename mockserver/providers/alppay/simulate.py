@@ -93,7 +93,7 @@ async def pay(world: "World", backend: "Backend", params: dict) -> dict:
             amount = _decimal(params["amount"], "amount")
         else:
             kind = params.get("kind", "exact")
-            if kind not in KINDS:
+            if not isinstance(kind, str) or kind not in KINDS:
                 raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
             fraction = _decimal(params.get("fraction", KINDS[kind]), "fraction")
             amount = (payment.amount * fraction).quantize(Decimal("0.01"))

@@ -62,3 +62,31 @@ async def test_sort_and_pages(ap):
 async def test_bad_query_is_422_naming_the_parameter(ap, query, field):
     status, out = await ap.call("GET", "/payment?" + query)
     assert (status, out["code"], out["field"]) == (422, 422, field)
+
+
+async def test_statuses_are_display_statuses_and_the_older_words_are_accepted(ap):
+    """[D] newest page: statuses are display statuses; older page: CANCELLED, AML_CHECK_FAILED."""
+    under = await ap.create(amount="10.00")
+    await ap.pay(under["id"], kind="partial")
+    cancelled = await ap.create(amount="10.00")
+    flagged = await ap.create(amount="10.00")
+    await ap.pay(flagged["id"], risk="danger")
+    await ap.advance("1m")
+    await ap.call("POST", f"/payment/{cancelled['id']}/cancel", expect=200)
+    await ap.advance("3h")                       # all three closed now
+    assert await _ids(ap, "?statuses=EXPIRED") == [cancelled["id"]]        # not EXPIRED/UNDERPAID
+    assert await _ids(ap, "?statuses=UNDERPAID") == [under["id"]]
+    assert await _ids(ap, "?statuses=CANCELLED") == [cancelled["id"]]
+    assert await _ids(ap, "?statuses=AML_CHECK_FAILED") == [flagged["id"]]
+    assert await _ids(ap, "?statuses=AML_CHECK_DANGER") == [flagged["id"]]
+    assert (await ap.payment(cancelled["id"]))["status"] == "EXPIRED"       # getPayment's words
+    await ap.set_merchant(cancelled_status="CANCELLED")                    # [A] the older page's word
+    assert (await ap.payment(cancelled["id"]))["status"] == "CANCELLED"
+    assert (await ap.payment(under["id"]))["status"] == "EXPIRED"
+
+
+async def test_the_older_data_envelope_is_a_setting(ap):
+    created = await ap.create()
+    await ap.set_merchant(payment_list="data")
+    _, out = await ap.call("GET", "/payment", expect=200)
+    assert "results" not in out and [p["id"] for p in out["data"]] == [created["id"]] and out["total"] == 1
