@@ -15,7 +15,6 @@ from ...core.basics.errors import BadRequest, NotFound, Unprocessable
 from . import inbound
 from . import lifecycle
 from .assets import ASSETS, WITHDRAWAL_ASSETS, Asset
-from .backend import Backend
 from .inbound import PROVIDER, UUID, context, owned, respond
 from .model import DEFAULT_TIMEOUT, Payment, Withdrawal
 from .pages import payment_page
