@@ -105,9 +105,10 @@ async def pay(world: "World", backend: "Backend", params: dict) -> dict:
     meta = {"danger": risk == "danger", "risk_score": world.rng.randint(0, 20)}
     tx = world.chain.send(asset.chain, address, amount, meta=meta)
     await world.scheduler.settle()
-    if payment is None:      # the payment the transfer went to (perhaps made by it)
-        payment = next((p for p in reversed(backend.address_payments.get(address, []))
-                        if any(d.transfer is tx for d in p.deposits)), None)
+    # the payment the transfer counts for: perhaps one it created on a deposit address; a late
+    # transfer to a closed one-off payment shows that payment
+    payment = next((p for p in reversed(backend.address_payments.get(address, []))
+                    if any(d.transfer is tx for d in p.deposits)), payment)
     out = {"transfer": tx.to_dict(world.clock.now()), "txnId": tx.txid}
     if payment is not None:
         out["payment"] = payment_view(payment, world.clock.now())

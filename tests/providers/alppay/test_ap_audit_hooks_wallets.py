@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import test_ap_audit_auth_create
@@ -70,8 +71,14 @@ async def test_G6_G7_only_200_acknowledges_and_the_retries(ap, receiver):
     await ap.advance("1m")
     [delivery] = await ap.deliveries()
     assert [a["status"] for a in delivery["attempts"]] == [201, 200]
-    from mockserver.providers.alppay.webhooks import RETRY_POLICY
-    assert [d.total_seconds() / 60 for d in RETRY_POLICY.delays] == [1, 5, 15, 60, 240]
+    down = await receiver([503])
+    await ap.admin("POST", "/reset", {})          # settings set at run time do not outlive a reset
+    await ap.set_merchant(webhook_url=down.url)
+    await ap.create()
+    await ap.admin("POST", "/clock/run", {})
+    first = (await ap.deliveries())[0]
+    times = [datetime.fromisoformat(a["at"].replace("Z", "+00:00")) for a in first["attempts"]]
+    assert [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:])] == [1, 5, 15, 60, 240]
 
 
 async def test_G8_G10_withdrawal_webhooks_to_their_own_url(ap, receiver):

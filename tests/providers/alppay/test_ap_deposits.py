@@ -160,3 +160,15 @@ async def test_client_wallet_report(ap):
     assert (status, out["field"]) == (422, "dateFrom")
     status, out = await ap.call("GET", "/merchants/wallets/info")
     assert (status, out["field"]) == (422, "clientId")
+
+
+async def test_a_late_transfer_to_a_clients_address_is_a_new_deposit(ap):
+    """The client's address is a deposit address: after its payment expired, funds on it make a
+    new payment (webhookSequence) instead of being lost as late; a one-off address's stay late."""
+    expired = await ap.create(amount="10.00", clientId="late-client")
+    one_off = await ap.create(amount="10.00")
+    await ap.advance("2h31m")
+    sent = await ap.simulate("pay", payment=expired["id"])
+    assert sent["payment"]["id"] != expired["id"] and sent["payment"]["amount"] == "10.00"
+    late = await ap.simulate("pay", payment=one_off["id"])
+    assert late["payment"]["id"] == one_off["id"] and late["payment"]["totalReceivedAmount"] == "0.00"
