@@ -175,14 +175,6 @@ def wallet_view(backend, wallet: "Wallet") -> dict:
     }
 
 
-def deposit_address_view(wallet: "Wallet") -> dict:
-    """createDepositAddress's item [D]: symbol, address, and dest_tag on TON."""
-    item = {"symbol": wallet.asset.short, "address": wallet.address}
-    if wallet.asset.tagged:
-        item["dest_tag"] = wallet.dest_tag
-    return item
-
-
 def wallet_info_view(backend, wallet: "Wallet", since: datetime | None, until: datetime | None) -> dict:
     """One wallet in the client-wallet report [A: the page's response could not be read]: its
     balance (what its payments credited, less withdraw-direct), in USD too, and its transfers
@@ -205,6 +197,14 @@ def wallet_info_view(backend, wallet: "Wallet", since: datetime | None, until: d
         "createdAt": iso(wallet.created_at), "blockedAt": iso(wallet.blocked_at) or ZERO_TIME,
         "transactions": transfers,
     }
+
+
+def deposit_address_view(wallet: "Wallet") -> dict:
+    """createDepositAddress's item [D]: symbol, address, and dest_tag on TON."""
+    item = {"symbol": wallet.asset.short, "address": wallet.address}
+    if wallet.asset.tagged:
+        item["dest_tag"] = wallet.dest_tag
+    return item
 
 
 def summaries(backend, now: datetime) -> list[dict]:
