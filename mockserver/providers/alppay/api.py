@@ -58,7 +58,7 @@ async def create_payment(request: web.Request) -> web.Response:
     timeout = int(merchant.get("payment_timeout") or DEFAULT_TIMEOUT)   # bounded when it is set
     # everything is checked: from here on nothing can fail (draws, then the store)
     payment_id = world.new_uuid()
-    base = inbound.origin(world, request)
+    base = inbound.base(world, request)
     wallet = backend.sticky_wallet(merchant, asset, client_id) if client_id else None
     if client_id and wallet is None:
         wallet = backend.new_wallet(merchant, asset, client_id, base)
@@ -68,7 +68,7 @@ async def create_payment(request: web.Request) -> web.Response:
         id=payment_id, merchant=merchant, amount=amount, amount_text=body["amount"], asset=asset,
         address=address, customer=_customer(body), client_id=client_id,
         invoice=body.get("invoice") or "", checkout_url=body.get("checkoutUrl") or "",
-        redirect_url=f"{base}/alppay/payment-invoice?id={payment_id}", timeout=timeout,
+        redirect_url=f"{base}/payment-invoice?id={payment_id}", timeout=timeout,
         created_at=now, updated_at=now, dest_tag=wallet.dest_tag if wallet and asset.tagged else None)
     lifecycle.open_payment(world, backend, payment)
     return respond(world, "payment.response", payment_view(payment, now))

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest, NotFound
-from ...core.http.context import public_base, world_of
+from ...core.http.context import provider_base, world_of
 from ...core.http.jsonio import json_response, parse_json
 from . import bodyform
 from .auth import authenticate
@@ -96,5 +96,6 @@ def owned(table: dict, merchant: dict, object_id: str, what: str):
     return found
 
 
-def origin(world, request: web.Request) -> str:
-    return public_base(request, world)
+def base(world, request: web.Request) -> str:
+    """Where the provider's links start: /alppay on the main origin, nothing on its own origin."""
+    return provider_base(request, world, "/alppay")

@@ -73,7 +73,7 @@ def _payment_for_deposit(world: "World", backend: Backend, wallet: Wallet, tx: T
     payment = Payment(
         id=payment_id, merchant=wallet.merchant, amount=tx.amount, amount_text=money(tx.amount),
         asset=wallet.asset, address=wallet.address, customer=None, client_id=wallet.client_id,
-        invoice="", checkout_url="", redirect_url=f"{wallet.base}/alppay/payment-invoice?id={payment_id}",
+        invoice="", checkout_url="", redirect_url=f"{wallet.base}/payment-invoice?id={payment_id}",
         timeout=0, created_at=now, updated_at=now, dest_tag=wallet.dest_tag, auto=True)
     backend.add_payment(payment)
     wallet.updated_at = now

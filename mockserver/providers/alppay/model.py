@@ -149,7 +149,7 @@ class Wallet:
     asset: Asset
     client_id: str | None
     dest_tag: str                     # TON: the clientId, or a generated tag; "" elsewhere
-    base: str                         # origin (and tenant prefix) links for it start with
+    base: str                         # where links for it start (origin, tenant, /alppay)
     created_at: datetime
     updated_at: datetime
     blocked_at: datetime | None = None   # [A] an AML-flagged transfer blocks the wallet

@@ -43,7 +43,7 @@ async def create_deposit_addresses(request: web.Request) -> web.Response:
     client_id = body.get("clientId") or None
     if client_id is None and body.get("number") is None:
         raise _field("number", "is required when clientId is not provided (1-100)")
-    base = inbound.origin(world, request)
+    base = inbound.base(world, request)
     if client_id is not None:
         # [D] "the system returns exactly 1 address bound to this client"; [A] the same address
         # a payment with that clientId uses (one per clientId and asset)
