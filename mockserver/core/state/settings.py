@@ -52,7 +52,9 @@ def explain(error: ValidationError, nouns: Nouns) -> list[tuple[tuple, str]]:
         return [(path, where + unknown("value", error.instance, error.validator_value))]
     hint = error.schema.get("description") if isinstance(error.schema, dict) else None
     if hint and error.validator in ("type", "pattern", "anyOf"):
-        return [(path, f"{where}{error.instance!r} is not valid here: expected {hint}")]
+        # a JSON number arrives as Decimal: shown as its JSON text, not as Python's repr
+        shown = str(error.instance) if isinstance(error.instance, Decimal) else repr(error.instance)
+        return [(path, f"{where}{shown} is not valid here: expected {hint}")]
     return [(path, where + error.message)]
 
 
