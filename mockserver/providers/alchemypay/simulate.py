@@ -12,7 +12,8 @@ confirm (mine the transfer now), risk_control, cancel, refund (-> REFUNDED), tim
 Off-ramp (SELL): deposit {amount?} (user sends coin -> "2"), payout ("3"), payout_success ("4"),
 payout_fail {reason?} ("5"), refund ("6", after a failed payout), timeout/expire ("7").
 ``state`` answers the order without changing it. ``ramp_link`` {side: buy|sell, index?, crypto,
-network, fiat?, fiatAmount?/cryptoAmount?, merchantOrderNo?, callbackUrl?, ...} answers
+network, fiat?, country?, fiatAmount?/cryptoAmount?, merchantOrderNo?, callbackUrl?, ...} (``showTable``,
+and for sell ``type=sell``, added unless given) answers
 ``{"url": "/index/rampPageSell?...&sign=...", "path": ..., "query": ...}``: the signed hosted-page link a merchant's backend
 builds (timestamp = real time), to open relative to /alchemypay (a sandbox helper, not an Alchemy
 API). ``settings`` {index?, webhook_retries?, strict_sign?, timestamp_window?, webhook_clock?,
@@ -199,6 +200,8 @@ async def ramp_link(world, backend: AlchemyBackend, params: dict) -> dict:
     if any(isinstance(v, (dict, list)) for v in fields.values()):
         raise BadRequest("ramp_link parameters must be plain values")
     fields.setdefault("showTable", side.lower())
+    if side == SELL:
+        fields.setdefault("type", "sell")        # mandatory on an off-ramp link [D]
     timestamp = str(int(world.clock.wall_now().timestamp() * 1000))
     url = pages.signed_link(backend.merchants[index], side, fields, timestamp)
     return {"url": url, "path": pages.PAGES[side], "query": url.partition("?")[2]}
@@ -244,7 +247,7 @@ STORIES = {
          "expect": {"status": 200, "json": {"success": True}}, "save": {"token": "data.accessToken"}},
         {"call": "POST /open/api/v4/merchant/trade/create", "headers": {"access-token": "{token}"},
          "json": {"side": "BUY", "merchantOrderNo": "{order_ref}", "amount": "100", "fiatCurrency": "USD",
-                  "cryptoCurrency": "USDT", "depositType": 2, "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT",
+                  "cryptoCurrency": "USDT", "depositType": 2, "address": "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8",
                   "network": "TRX", "payWayCode": "10001", "alpha2": "US"},
          "expect": {"status": 200, "json": {"success": True}}, "save": {"ref": "data.orderNo"}}],
     "exact": [{"simulate": "pay", "params": {"order": "{ref}"}}, {"advance": "5m"},
