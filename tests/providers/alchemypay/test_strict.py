@@ -228,3 +228,13 @@ async def test_on_ramp_form_needs_the_signed_link(client, world):
                   401, "81003")
     assert orders(world) == {}
 
+
+
+async def test_on_ramp_link_without_merchant_order_no_only_without_strict(client, world):
+    """[A] One version of the on-ramp page marks merchantOrderNo mandatory, its example link has none:
+    the sandbox makes one up; strict refuses the link."""
+    params = {k: v for k, v in {**BUY, "fiatAmount": "100"}.items() if k != "merchantOrderNo"}
+    assert (await open_page(client, world, "buy", **params)).status == 200
+    await strict(client)
+    await refused(await open_page(client, world, "buy", **params), 400, "10005")
+    assert len(orders(world)) == 1

@@ -84,3 +84,19 @@ async def test_php_json_encode_nesting_passes_unless_strict(client, world):
     raw, php = request("PHP-2", 702)
     status, body = await post(client, "/alt5pay/usr/invoice/create", raw, headers_for(M1, php))
     assert status == 401, body
+
+
+# The IPN fields in the order the docs list them (and their sample shows).
+IPN_ORDER = ["ref_id", "price", "amount", "total", "date_time", "transaction_id", "coin", "network", "currency",
+             "confirmation", "status", "fee", "source_address", "type"]
+
+
+async def test_ipn_keys_follow_the_docs_order(api, admin, receiver):
+    rec = await receiver([200])
+    await admin("/providers/alt5pay/merchant", {"webhook_url": rec.url}, method="PATCH")
+    _, created = await api("/usr/wallet/btc/create", {"ref_id": "order-ipn"})
+    await admin("/simulate/alt5pay/pay", {"address": created["data"]["address"], "amount": "0.001"})
+    await admin("/clock/run", {})
+    raw = rec.requests[0]["body"]
+    import json
+    assert [k for k, _ in json.loads(raw, object_pairs_hook=lambda pairs: pairs)] == IPN_ORDER
