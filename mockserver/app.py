@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from aiohttp import web
 
 from . import dashboard
 from .config import ConfigError, SandboxConfig
-from .core.http import admin, inbox, tenants
+from .core.http import admin, inbox, origins, tenants
 from .core.http import guard as guard_module
 from .core.http.context import WORLD
 from .core.http.durable import durable_middleware, replay
@@ -39,9 +41,13 @@ def _registry(config: SandboxConfig, app: web.Application) -> Tenants:
             from .core.state.store import SQLiteStore
             states.mkdir(parents=True, exist_ok=True)
             store = SQLiteStore(states / f"{name}.db")
+        if seed is None and config.seed is not None:
+            seed = tenant_seed(config.seed, name)
         world = build_world(config, store, seed, start)
         # the live console (and any other listener of the default World) sees tenants too, tagged
         world.journal_listeners.extend(_tagged(listener, name) for listener in app[WORLD].journal_listeners)
+        world.journal.announce("tenant.created", None, seed=world.seed,
+                               seed_source="fixed" if world.fixed_seed is not None else "fresh")
         return world
 
     async def on_create(name: str, world: World) -> None:
@@ -56,6 +62,14 @@ def _registry(config: SandboxConfig, app: web.Application) -> Tenants:
     max_tenants, idle = config.tenant_limits()
     return Tenants(factory, max_tenants=max_tenants, idle_seconds=idle,
                            on_create=on_create, on_delete=on_delete)
+
+
+def tenant_seed(server_seed: int, name: str) -> int:
+    """A tenant's seed when the server has a fixed one and the tenant was given none: the same
+    for the same server seed and tenant name (reproducible), another for another name (two
+    tenants never share ids)."""
+    digest = hashlib.sha256(f"{server_seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF
 
 
 def _tagged(listener, name: str):
@@ -85,23 +99,31 @@ def build_world(config: SandboxConfig, store: Store | None = None, seed: int | N
     if store is None and config.state:
         import sqlite3
 
-        from .core.state.store import SQLiteStore
+        from .core.state.store import SQLiteStore, StateInUse
         try:
             store = SQLiteStore(config.state)
+        except StateInUse:
+            raise
         except (ValueError, OSError, sqlite3.Error) as exc:
             raise ConfigError(f"state {config.state}: {exc}") from None
     kept = store.meta() if store is not None else {}
-    # a kept World restarts from its own seed and start, whatever this run's flags say
-    seed = kept.get("seed", config.resolved_seed() if seed is None else seed)
+    if kept:   # a kept World restarts from its own seed and start, whatever this run's flags say
+        # (a file from before seed_fixed was kept: its resets replayed the same seed)
+        seed, fixed = kept["seed"], kept.get("seed_fixed", True)
+    elif seed is not None or config.seed is not None:
+        seed, fixed = (config.seed if seed is None else seed), True
+    else:      # no seed asked for: a fresh one (printed and served), and fresh ones on reset
+        seed, fixed = secrets.randbelow(2**31), False
     start = datetime.fromisoformat(kept["start"]) if kept.get("start") else (start or config.start)
-    world = World(providers=providers, settings=settings, seed=seed,
+    world = World(providers=providers, settings=settings, seed=seed, seed_fixed=fixed,
                   start=start, clock_mode=kept.get("clock", config.clock), speed=config.speed,
                   journal_size=config.journal_size,
                   allow_external_webhooks=config.allow_external_webhooks,
                   public_url=config.public_url, self_check=config.self_check,
                   retention=config.retention, store=store)
     if store is not None and not kept:
-        store.set_meta(seed=world.seed, start=world.start.isoformat(), clock=world.clock_mode)
+        store.set_meta(seed=world.seed, seed_fixed=fixed, start=world.start.isoformat(),
+                       clock=world.clock_mode)
     return world
 
 
@@ -111,10 +133,12 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     world = world or build_world(config)
     guard = Guard.from_config(config)
     # the guard is outermost: Host allow-list on every route, token and JSON rules on /_sandbox/
-    middlewares = [guard_middleware(guard), admin.admin_middleware()]
+    middlewares = [guard_middleware(guard), origins.origin_middleware, admin.admin_middleware()]
     if world.durability is not None:   # inside the guard: only what it let through is recorded
         middlewares.insert(1, durable_middleware)
     app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
+    # each provider also at its real paths on its own origin (a port of its own, <name>.localhost)
+    origins.install(app, origins.Origins({name: p.prefix for name, p in world.providers.items()}))
     app[WORLD] = world
     app[GUARD] = guard
     app.add_routes(admin.routes)

@@ -20,8 +20,8 @@ DRAIN_SECONDS = 30.0   # at most this long for webhook POSTs in flight when SIGT
 
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
-    for key in ("host", "port", "seed", "clock", "speed", "public_url", "self_check", "admin_token",
-                "header_timeout", "idle_timeout", "state"):
+    for key in ("host", "port", "provider_ports", "seed", "clock", "speed", "public_url", "self_check",
+                "admin_token", "header_timeout", "idle_timeout", "state"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, value)
@@ -39,20 +39,42 @@ def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     return cfg
 
 
+def local_origin(host: str, port: int) -> str:
+    """A URL this machine reaches the server at: a wildcard bind (0.0.0.0, ::) is not an address
+    to open, its loopback is."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host.strip("[]") == "::":
+        host = "::1"
+    return f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token: str | None = None,
-           generated: bool = False) -> str:
+           generated: bool = False, links: str | None = None,
+           own_origins: dict[str, str] | None = None) -> str:
+    """`origin`: where this machine reaches the server; `links`: the origin the printed links
+    use (public_url when set, else `origin`); `own_origins`: each provider's own port's origin."""
     from .core.http.context import WORLD
     world = app[WORLD]
-    lines = [f"provider-sandbox on {origin}  (seed {world.seed}, clock {world.clock.mode}, "
+    seed = (f"seed {world.seed}" if world.fixed_seed is not None
+            else f"seed {world.seed}, drawn: a fresh one on each reset and tenant unless --seed")
+    lines = [f"provider-sandbox on {origin}  ({seed}, clock {world.clock.mode}, "
              f"now {world.clock.now().isoformat()})", ""]
+    port = origin.rsplit(":", 1)[1]
+    origin = (links or origin).rstrip("/")
     for name, provider in world.providers.items():
         merchant = world.backend(name).merchants[0] if world.backend(name).merchants else {}
         info = provider.describe(merchant, origin)
         lines.append(f"  {provider.title:<28} {info['base_url']}")
+        real_base = info["base_url"][len(origin) + len(provider.prefix):]
+        for own in ([own_origins[name]] if own_origins and name in own_origins else []) + \
+                [f"http://{name}.localhost:{port}"]:
+            lines.append(f"  {'':<28} also {own}{real_base}")
         lines.append(f"  {'':<28} replaces {info['replaces']}")
         for key, value in info.get("credentials", {}).items():
             lines.append(f"  {'':<28} {key}: {value}")
         lines.append("")
+    lines.append(f"  Dashboard                    {origin}/_sandbox/ui/")
     lines.append(f"  Admin API                    {origin}/_sandbox/health")
     if not is_loopback_host(host):
         lines.insert(1, f"  WARNING: listening on {host}, reachable from other machines; the admin API "
@@ -69,6 +91,7 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     from .app import build_app
     from .core.http.console import Console
     from .core.http.guard import check_bind, runner_for
+    from .core.http.origins import ORIGINS, serve_provider_ports
     from .core.http.context import WORLD
     from .core.http.runtime import tune_collector
     generated = check_bind(cfg) is not None
@@ -82,12 +105,18 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     site = web.TCPSite(runner, cfg.host, cfg.port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
-    host = cfg.host if ":" not in cfg.host else f"[{cfg.host}]"
-    origin = f"http://{host}:{port}"
-    text = banner(app, origin, host=cfg.host, token=cfg.admin_token, generated=generated)
+    origin = local_origin(cfg.host, port)
+    app[ORIGINS].main_port = port
+    first = cfg.first_provider_port(cfg.port)
+    own = await serve_provider_ports(runner, cfg.host, first) if first is not None else None
+    if own:   # links to open, as for the main origin: a wildcard bind's loopback
+        own = {name: local_origin(cfg.host, int(url.rsplit(":", 1)[1])) for name, url in own.items()}
+    text = banner(app, origin, host=cfg.host, token=cfg.admin_token, generated=generated,
+                  links=cfg.public_url, own_origins=own)
     if console.get("fmt") == "json":  # stdout stays pure JSON lines; the banner goes to stderr
         print(text, file=sys.stderr, flush=True)
-        print(json.dumps({"kind": "listening", "url": origin}), flush=True)
+        print(json.dumps({"kind": "listening", "url": origin, **({"providers": own} if own else {})}),
+              flush=True)
     else:
         print(text, flush=True)
     stop = asyncio.Event()
@@ -106,6 +135,7 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .core.contracts.contract_set import ContractsUnavailable
+    from .core.state.store import StateInUse
     try:
         cfg = _serve_config(args)
     except ConfigError as exc:  # a file's errors already say `file:line:`
@@ -116,7 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_serve(cfg, {"fmt": args.log_format, "level": level}))
     except KeyboardInterrupt:
         pass
-    except ContractsUnavailable as exc:
+    except (ContractsUnavailable, StateInUse) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     except ConfigError as exc:   # e.g. --state names a file that is not a sandbox's SQLite file
@@ -180,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (default 127.0.0.1); any other address needs the admin "
                        "token (--admin-token, or one is generated and printed)")
     serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--provider-ports", dest="provider_ports", nargs="?", const=True, type=int,
+                       metavar="FIRST", help="each provider also on a port of its own, at its real paths "
+                       "(ports after --port, or from FIRST; free ones with --port 0)")
     serve.add_argument("--config", help="YAML config file")
     serve.add_argument("--seed", type=int, help="seed for ids, addresses and fake data")
     serve.add_argument("--clock", choices=["virtual", "realtime"], help="clock mode (default virtual)")
@@ -222,13 +255,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SIGPIPE_STATUS = 128 + 13   # what a shell reports for a writer killed by SIGPIPE (`| head`)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()   # here, where a closed pipe can still be handled, not at exit
+        return code
     except KeyboardInterrupt:  # Ctrl-C anywhere (even while still importing): a word, not a traceback
         print("interrupted", file=sys.stderr, flush=True)
         return 130
+    except BrokenPipeError:    # `mockserver deliveries | head -1`: the reader has what it wanted
+        _drop_stdout()
+        return SIGPIPE_STATUS
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for the closed pipe is dropped when
+    Python flushes at exit, instead of a second BrokenPipeError ("Exception ignored...")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):   # stdout replaced by something without a file
+        pass
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 ```yaml
 host: 127.0.0.1
 port: 8080
-seed: 42                     # ids, addresses and faker output replay exactly
+provider_ports: false        # true: each provider also on a port of its own, at its real paths
+                             #   (port+1, port+2, ... in name order; free ports with port 0); or a first port
+seed: 42                     # ids, addresses and faker output replay exactly, reset after reset
+                             #   (default: a fresh seed at start, on each reset, for each tenant)
 clock: virtual               # virtual | realtime
 speed: 1.0                   # realtime only: 60 = one virtual minute per wall second
 start: 2025-01-15T10:00:00Z  # virtual start instant (default: wall clock at start-up)
@@ -37,7 +40,6 @@ providers:
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +87,7 @@ def check_tenants(value: Any) -> dict[str, Any]:
 class SandboxConfig:
     host: str = "127.0.0.1"
     port: int = 8080
+    provider_ports: bool | int = False   # each provider also at the root of its own port
     seed: int | None = None
     clock: str = "virtual"
     speed: float = 1.0
@@ -101,11 +104,6 @@ class SandboxConfig:
     retention: Retention = field(default_factory=Retention)
     tenants: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, dict] = field(default_factory=dict)
-
-    def resolved_seed(self) -> int:
-        if self.seed is None:  # still replayable: the chosen seed is printed and served
-            self.seed = secrets.randbelow(2**31)
-        return self.seed
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> "SandboxConfig":
@@ -139,6 +137,9 @@ class SandboxConfig:
             value = getattr(cfg, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"{key} must be a positive number of seconds")
+        ports = cfg.provider_ports
+        if not isinstance(ports, (bool, int)) or (not isinstance(ports, bool) and not 1 <= ports <= 65535):
+            raise ConfigError("provider_ports is true, false, or the first of the providers' ports (1-65535)")
         if cfg.state is not None and (not isinstance(cfg.state, str) or not cfg.state.strip()):
             raise ConfigError("state must be the path of a SQLite file")
         cfg.tenants = check_tenants(cfg.tenants)
@@ -175,6 +176,14 @@ class SandboxConfig:
         except ConfigError as exc:
             line = line_of(lines, (exc.key,)) if exc.key else None
             raise ConfigError(f"{file}:{line or 1}: {exc}", file=file) from None
+
+    def first_provider_port(self, main_port: int) -> int | None:
+        """The first provider port (the rest follow), 0 for free ports, None when not asked for."""
+        if self.provider_ports is False or self.provider_ports is None:
+            return None
+        if self.provider_ports is True:
+            return main_port + 1 if main_port else 0
+        return int(self.provider_ports)
 
     def tenant_limits(self) -> tuple[int, float]:
         """(max tenants, idle seconds) with the defaults filled in."""

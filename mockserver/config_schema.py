@@ -26,6 +26,8 @@ _NULL_OR = lambda schema: {"anyOf": [{"type": "null"}, schema]}  # noqa: E731
 TOP = {
     "host": {"type": "string", "minLength": 1},
     "port": {"type": "integer", "minimum": 0, "maximum": 65535},
+    "provider_ports": {"anyOf": [{"type": "boolean"}, {"type": "integer", "minimum": 1, "maximum": 65535}],
+                       "description": "true, false, or the first of the providers' own ports"},
     "seed": {"type": ["integer", "null"]},
     "clock": {"enum": ["virtual", "realtime"]},
     "speed": _SECONDS,

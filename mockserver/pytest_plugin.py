@@ -9,7 +9,8 @@ Needs `pip install 'provider-sandbox[pytest]'`; `-p no:provider_sandbox` switche
   report (step, expected, got, journal), a file that does not load prints file:line: problem;
   never a traceback.
 - An async test that takes `sandbox` runs without `asyncio_mode = auto`: the plugin gives it
-  pytest-asyncio's marker (or, without pytest-asyncio, runs it on a fresh event loop itself).
+  pytest-asyncio's marker (or, without pytest-asyncio, runs it on a fresh event loop itself). A
+  project that has not set asyncio_default_fixture_loop_scope gets no warning about it.
 - `sandbox` (function scope) is a SandboxHandle on one session-wide sandbox served from a
   background thread (127.0.0.1:0, virtual clock), reset before each test: seed 1, start
   2024-01-15T10:00:00Z, merchants' original settings. See mockserver/scenarios/sandbox.py for why
@@ -25,6 +26,7 @@ import asyncio
 import inspect
 import os
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run collected YAML scenarios against this running sandbox")
     group.addoption("--sandbox-tenant", metavar="NAME", default=os.environ.get("SANDBOX_TENANT") or None,
                     help="use this tenant of the sandbox (/t/NAME/...); default: $SANDBOX_TENANT")
+
+
+_LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-asyncio, which the [pytest] extra brings, warns on every run of a project that has
+    not set asyncio_default_fixture_loop_scope. A project using this plugin did not ask for
+    pytest-asyncio, so while it has not chosen, it keeps pytest-asyncio's current behaviour (an
+    async fixture on its own scope's loop) without the warning; a project that sets the option
+    gets what it set. Runs before pytest-asyncio's pytest_configure, which warns."""
+    if not config.pluginmanager.has_plugin("asyncio"):
+        return
+    try:
+        chosen = config.getini(_LOOP_SCOPE)
+    except ValueError:   # a pytest-asyncio without the option: nothing to warn about
+        return
+    if not chosen:
+        warnings.filterwarnings("ignore", message=f'The configuration option "{_LOOP_SCOPE}" is unset',
+                                category=pytest.PytestDeprecationWarning)
 
 
 def is_scenario_file(path: Path) -> bool:

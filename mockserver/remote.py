@@ -20,20 +20,35 @@ DEFAULT_SERVER = "http://127.0.0.1:8080"
 ATTEMPT = "webhook.attempt"
 
 
+def _base(args: argparse.Namespace) -> str:
+    return (args.server or os.environ.get("SANDBOX_URL") or DEFAULT_SERVER).rstrip("/")
+
+
 def _server(args: argparse.Namespace) -> str:
     from .scenarios.client import tenant_url
-    return tenant_url((args.server or os.environ.get("SANDBOX_URL") or DEFAULT_SERVER).rstrip("/"),
-                      args.tenant or os.environ.get("SANDBOX_TENANT") or None)
+    return tenant_url(_base(args), args.tenant or os.environ.get("SANDBOX_TENANT") or None)
+
+
+def _unreachable(args: argparse.Namespace, reason: str) -> str:
+    """One line: what did not answer, where its URL came from, and how to name the right one."""
+    source = ("from --server" if args.server else
+              "from SANDBOX_URL" if os.environ.get("SANDBOX_URL") else "the default")
+    return (f"mockserver {args.command}: no sandbox at {_base(args)} ({reason}; {source}): start one "
+            f"with `mockserver serve`, or give its URL with --server URL or SANDBOX_URL")
 
 
 def _run(coro_fn, args: argparse.Namespace) -> int:
-    """Run a verb; a sandbox that cannot be reached is one line, Ctrl-C is 'interrupted' and 130."""
-    from .scenarios.client import SandboxUnavailable
+    """Run a verb; a sandbox that cannot be reached is one line, Ctrl-C is 'interrupted' and 130,
+    a reader that stops reading (`| head`) ends it quietly."""
+    from .scenarios.client import SandboxUnavailable, SandboxUnreachable
     try:
         return asyncio.run(coro_fn(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130
+    except SandboxUnreachable as exc:
+        print(_unreachable(args, exc.reason), file=sys.stderr)
+        return 1
     except SandboxUnavailable as exc:
         print(f"sandbox at {_server(args)}: {exc}", file=sys.stderr)
         return 1
@@ -154,7 +169,8 @@ def story_scenario(provider: Any, story: str):
 async def trigger(client, provider_name: str, story: str, out: TextIO, *, merchant: int = 0,
                   webhook_url: str | None = None, order_ref: str | None = None) -> int:
     """Create an object through the provider's API, run the story, print what was sent and
-    every webhook attempt that followed. 0 when every step went through, 1 otherwise."""
+    every webhook attempt about that object that followed. 0 when every step went through, 1
+    otherwise."""
     from .core.http.console import webhook_line
     from .core.http.guard import mask_secrets
     from .providers.registry import load_providers
@@ -195,7 +211,9 @@ async def trigger(client, provider_name: str, story: str, out: TextIO, *, mercha
     if "ref" in ctx.variables:
         out.write(f"  {provider.name} object: {ctx.variables['ref']} (order reference {ref})\n")
     attempts = (await client.admin("GET", "/journal", query={"kind": ATTEMPT, "since": since})).json()
-    mine = [e for e in attempts if e.get("provider") == provider.name]
+    # this object's only: other objects' retries and expiries fall due in the story's advances too
+    own = {ctx.variables.get("ref"), ref} - {None}
+    mine = [e for e in attempts if e.get("provider") == provider.name and e.get("ref") in own]
     out.write(f"  {len(mine)} webhook attempt(s):\n" if mine else "  no webhook attempts\n")
     for entry in mine:
         out.write(f"    {webhook_line(entry)}\n")

@@ -49,6 +49,9 @@ def test_serve_port_zero_with_config_prints_base_urls_and_credentials(tmp_path: 
         assert origin.startswith("http://127.0.0.1:") and not origin.endswith(":0")
         assert f"{origin}/cryptopayment/api/v1" in banner
         assert "Bearer pk_from_config:sk_from_config" in banner
+        assert f"  Dashboard                    {origin}/_sandbox/ui/" in lines
+        with urllib.request.urlopen(origin + "/_sandbox/ui/", timeout=5) as resp:  # loopback only
+            assert resp.status == 200 and b"<html" in resp.read().lower()
         health = _get(origin + "/_sandbox/health")
         assert health["seed"] == 99 and health["clock"]["mode"] == "virtual"
         merchants = _get(origin + "/_sandbox/providers")["cryptopayment"]["merchants"]
@@ -100,3 +103,37 @@ def test_contracts_command_validates_documents(tmp_path: Path):
     assert failed.returncode == 1
     assert "/network" in failed.stdout and "#/properties/network/enum" in failed.stdout
     assert run("nosuchprovider").returncode == 2
+
+
+def test_without_a_seed_the_banner_says_it_was_drawn():
+    proc, lines = _start("--port", "0")
+    try:
+        assert "drawn: a fresh one on each reset and tenant unless --seed" in lines[0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def running():
+    from mockserver.scenarios.sandbox import ThreadedSandbox
+    server = ThreadedSandbox()
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.mark.parametrize("argv", [
+    ["deliveries", "--json"], ["deliveries"], ["advance", "1m"], ["trigger", "cryptopayment", "expire"],
+    ["contracts", "cryptopayment"], ["run", "--schema"], ["openapi", "alppay"], ["--help"]])
+def test_a_reader_that_stops_early_ends_every_verb_quietly(argv, running):
+    """`mockserver deliveries --json | head -1`: the pipe is closed before the verb writes (as
+    after head's first line), so every write meets EPIPE."""
+    if argv[0] in ("deliveries", "advance", "trigger"):
+        argv = [*argv, "--server", running]
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", *argv],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 141), err.decode()
+    assert err.decode() == ""     # no BrokenPipeError, no "Exception ignored"

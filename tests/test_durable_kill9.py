@@ -210,3 +210,23 @@ def test_a_state_file_that_is_not_a_database_is_a_config_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--state", str(bogus)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith("config error: state ") and "Traceback" not in done.stderr
+
+
+async def test_a_second_serve_on_a_state_file_in_use_refuses_naming_the_first(tmp_path):
+    db = tmp_path / "world.db"
+    box = await Sandbox(db, tmp_path / "serve.log").start()
+    second = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--state", str(db)],
+        capture_output=True, text=True, timeout=60)
+    assert second.returncode == 2 and second.stdout == ""
+    assert second.stderr.splitlines() == [
+        f"cannot start: state {db} is in use by another sandbox (pid {box.proc.pid}); stop it first, "
+        f"or give another --state file"]
+    assert (await box.call("GET", "/_sandbox/health"))["status"] == "ok"   # the first one serves on
+
+    # killed with SIGKILL, the first leaves its lock file behind, but no lock: a restart works
+    assert await box.stop(signal.SIGKILL) == -signal.SIGKILL
+    assert (tmp_path / "world.db.lock").exists()
+    box = await Sandbox(db, tmp_path / "serve.log").start()
+    assert (await box.call("GET", "/_sandbox/health"))["status"] == "ok"
+    assert await box.stop(signal.SIGTERM) == 0

@@ -69,6 +69,23 @@ async def test_trigger_stories_for_cryptopayment(remote, story, events, final):
     assert ("no webhook attempts" in text) == (not events)
 
 
+async def test_trigger_lists_only_its_own_objects_webhooks(remote):
+    """Another payment's retries fall due during this story's advance: not listed under it."""
+    first = io.StringIO()
+    await trigger(remote, "alppay", "exact", first, webhook_url=_inbox(remote, "down") + "?fail=100")
+    other = first.getvalue().split("alppay object: ")[1].split()[0]
+    out = io.StringIO()
+    assert await trigger(remote, "alppay", "expire", out, webhook_url=_inbox(remote, "up")) == 0
+    text = out.getvalue()
+    mine = text.split("alppay object: ")[1].split()[0]
+    listed = {line.split()[2] for line in text.splitlines() if " webhook dlv_" in line}
+    deliveries = await remote.deliveries("alppay")
+    assert listed and listed == {d["id"] for d in deliveries if d["ref"] == mine}, text
+    # the other payment's retries did fall due during the story (+1m, +5m, +15m, +1h...)
+    retried = [d for d in deliveries if d["ref"] == other]
+    assert retried and len(retried[0]["attempts"]) > 2
+
+
 async def test_trigger_refuses_unknown_provider_or_story_before_sending_anything(remote):
     with pytest.raises(TriggerError, match="known: exact, expire"):
         await trigger(remote, "alchemypay", "partial", io.StringIO())
@@ -154,8 +171,39 @@ def test_verbs_are_commands_and_an_unreachable_sandbox_is_one_line():
     assert args.story == "exact" and args.server == "http://127.0.0.1:9"
     done = subprocess.run([sys.executable, "-m", "mockserver.cli", "advance", "6m", "--server", "http://127.0.0.1:9"],
                           capture_output=True, text=True, timeout=30)
-    assert done.returncode == 1 and "sandbox at http://127.0.0.1:9" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        "mockserver advance: no sandbox at http://127.0.0.1:9 (connection refused; from --server): start one "
+        "with `mockserver serve`, or give its URL with --server URL or SANDBOX_URL"]
+
+
+@pytest.mark.parametrize("argv", [["trigger", "cryptopayment", "exact"], ["deliveries"], ["deliveries", "--follow"],
+                                  ["advance", "6m"]])
+@pytest.mark.parametrize("where", ["--server", "SANDBOX_URL", "a bad URL"])
+def test_every_verb_without_a_reachable_sandbox_says_so_in_one_line(argv, where, monkeypatch, capsys):
+    from mockserver.cli import main
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    if where == "--server":
+        argv = [*argv, "--server", "http://127.0.0.1:9"]
+    elif where == "SANDBOX_URL":
+        monkeypatch.setenv("SANDBOX_URL", "http://127.0.0.1:9")
+    else:
+        argv = [*argv, "--server", "127.0.0.1:9"]    # no scheme
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"mockserver {argv[0]}: no sandbox at ") and "--server" in err and "SANDBOX_URL" in err
+    assert ("from SANDBOX_URL" in err) == (where == "SANDBOX_URL")
+    assert ("not an http:// URL" in err) == (where == "a bad URL")
+
+
+def test_run_against_an_unreachable_server_is_one_line(capsys):
+    from mockserver.cli import main
+    assert main(["run", "--server", "http://127.0.0.1:9", "--library", "cryptopayment"]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""   # not one failure per scenario
+    assert out.err.splitlines() == [
+        "mockserver run: no sandbox at http://127.0.0.1:9 (connection refused; from --server): start one with "
+        "`mockserver serve`, or leave out --server to run in-process"]
 
 
 async def test_verbs_take_a_tenant(remote, capsys):

@@ -12,6 +12,7 @@ from ..core.time.durations import format_duration
 from ..core.basics.errors import NotFound
 from ..core.http.guard import GUARD, mask_secrets
 from ..core.http.context import public_base, world_of
+from ..providers.base import Preset
 
 TIMELINE_LIMIT = 500
 
@@ -72,19 +73,30 @@ def providers(request: web.Request) -> list[dict]:
 
 def provider_verbs(provider) -> list[dict]:
     """Verbs that act on no single object (deposit, fund, settings...)."""
-    return [_verb(v, spec, {}) for v, spec in provider.simulation_params.items() if not spec.get("for")]
+    return [_verb(v, spec, {}, None) for v, spec in provider.simulation_params.items() if not spec.get("for")]
 
 
-def _verb(verb: str, spec: dict, base: dict) -> dict:
-    presets = [{"label": label, "body": {**base, **params}}
-               for label, params in (spec.get("presets") or {}).items()]
+def _verb(verb: str, spec: dict, base: dict, view: dict | None) -> dict:
+    """One verb's buttons and form; with an object's `view`, only the presets that apply to it."""
+    presets = []
+    for label, preset in (spec.get("presets") or {}).items():
+        params, note = preset, None
+        if isinstance(preset, Preset):
+            if view is not None and preset.when is not None and not preset.when(view):
+                continue
+            params = preset.params
+            note = preset.note(view) if view is not None and preset.note is not None else None
+        presets.append({"label": label, "body": {**base, **params}, "note": note})
     fields = [{"name": n, "type": t if isinstance(t, str) else "choice",
                "choices": t if isinstance(t, list) else None}
               for n, t in (spec.get("fields") or {}).items()]
     return {"verb": verb, "presets": presets, "fields": fields, "base": base}
 
 
-def object_verbs(provider, kind: str, object_id: str) -> list[dict]:
+def object_verbs(provider, view: dict) -> list[dict]:
+    """The verbs, presets and fields that apply to one object as its dashboard view shows it now
+    (the provider's `when` predicates): the object page and hosted pages offer these only."""
+    kind, object_id = view["kind"], view["id"]
     out = []
     for verb, spec in provider.simulation_params.items():
         target = spec.get("for")
@@ -96,20 +108,35 @@ def object_verbs(provider, kind: str, object_id: str) -> list[dict]:
             base = {spec.get("id", kind): object_id}
         else:
             continue
-        out.append(_verb(verb, spec, base))
+        when = spec.get("when")
+        if when is not None and not when(view):
+            continue
+        offered = _verb(verb, spec, base, view)
+        if offered["presets"] or offered["fields"]:
+            out.append(offered)
     return out
 
 
 def objects(world, provider, *, kind: str = "", status: str = "", text: str = "") -> tuple[list, list, list]:
+    """The provider's objects that pass the filters; `text` matches the id or the merchant's own
+    reference (order id), case-insensitively."""
     found = provider.objects(world.backend(provider.name))
     kinds = sorted({o["kind"] for o in found})
     statuses = sorted({str(o["status"]) for o in found})
-    text = text.lower()
+    text = text.strip().lower()
     rows = [o for o in found
             if (not kind or o["kind"] == kind) and (not status or str(o["status"]) == status)
-            and (not text or text in o["id"].lower())]
+            and (not text or text in o["id"].lower() or text in str(o.get("reference") or "").lower())]
     rows.sort(key=lambda o: o.get("created") or "", reverse=True)
     return rows, kinds, statuses
+
+
+def filter_text(filters: dict) -> str:
+    """The list's filters in words ("status confirmed, id or order id containing "ORD-1""), or ""."""
+    said = [f"{name} {filters[name]}" for name in ("kind", "status") if filters.get(name)]
+    if filters.get("text"):
+        said.append(f"id or order id containing \u201c{filters['text']}\u201d")
+    return ", ".join(said)
 
 
 def timeline(world, view: dict) -> list[dict]:

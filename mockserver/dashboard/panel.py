@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import json
 from html import escape
+from urllib.parse import quote
 
 from .data import object_verbs
 
 
-def simulate_panel(provider, kind: str, object_id: str) -> str:
-    parts = ['<p><strong>Sandbox</strong>: simulate what '
-             'happens next (<a href="/_sandbox/ui/p/' + escape(provider.name) + "/" + escape(kind) + "/"
-             + escape(object_id) + '">open in the dashboard</a>).</p>']
-    for verb in object_verbs(provider, kind, object_id):
+def simulate_panel(provider, view: dict) -> str:
+    """The buttons for what applies to the object now (`view`: Provider.object_view)."""
+    link = "/_sandbox/ui/p/" + "/".join(quote(part, safe="") for part in (provider.name, view["kind"], view["id"]))
+    parts = ['<p><strong>Sandbox</strong>: simulate what happens next (<a href="' + escape(link)
+             + '">open in the dashboard</a>).</p>']
+    verbs = object_verbs(provider, view)
+    if not verbs:
+        parts.append(f'<p class="none">Nothing to simulate: the {escape(view["kind"])} is '
+                     f'{escape(str(view["status"]))}.</p>')
+    for verb in verbs:
         url = escape(f"/_sandbox/simulate/{provider.name}/{verb['verb']}")
         for preset in verb["presets"]:
             parts.append(f'<button type="button" data-post="{url}" data-body="{escape(json.dumps(preset["body"]))}">'
                          f'{escape(preset["label"])}</button>')
+            if preset["note"]:
+                parts.append(f'<span class="note">{escape(preset["note"])}</span>')
         if verb["fields"]:
             parts.append(f'<form class="inline" data-post="{url}" data-body="{escape(json.dumps(verb["base"]))}">')
             for field in verb["fields"]:

@@ -48,7 +48,8 @@ async def objects(request: web.Request) -> web.Response:
     filters = {"kind": q.get("kind", ""), "status": q.get("status", ""), "text": q.get("q", "")}
     rows, kinds, statuses = data.objects(world, provider, **filters)
     return page(request, "objects.html", provider=provider, rows=rows, kinds=kinds,
-                statuses=statuses, filters=filters, verbs=data.provider_verbs(provider),
+                statuses=statuses, filters=filters, filtered=data.filter_text(filters),
+                verbs=data.provider_verbs(provider),
                 clock=data.clock(world))
 
 
@@ -62,7 +63,7 @@ async def object_detail(request: web.Request) -> web.Response:
     return page(request, "object.html", provider=provider, view=view,
                 expires_in=data.until(world, view.get("expires_at")),
                 timeline=data.timeline(world, view), clock=data.clock(world),
-                verbs=data.object_verbs(provider, kind, object_id))
+                verbs=data.object_verbs(provider, view))
 
 
 @routes.get(UI + "/panel/{provider}/{kind}/{object_id}")
@@ -70,9 +71,11 @@ async def hosted_panel(request: web.Request) -> web.Response:
     """The fragment a hosted page's sandbox slot is filled with (Provider.sandbox_panel)."""
     world, provider = data.world_of(request), data.provider_of(request)
     kind, object_id = request.match_info["kind"], request.match_info["object_id"]
-    if provider.object_view(world.backend(provider.name), kind, object_id) is None:
+    view = provider.object_view(world.backend(provider.name), kind, object_id)
+    if view is None:
         raise NotFound(f"{provider.name} has no {kind} {object_id!r}")
-    return web.Response(text=simulate_panel(provider, kind, object_id), content_type="text/html")
+    return web.Response(text=simulate_panel(provider, view), content_type="text/html",
+                        headers={"Cache-Control": "no-store"})
 
 
 @routes.get(UI + "/deliveries")

@@ -5,6 +5,7 @@ merchant settings, rebuilt on reset), and a sub-application serves its HTTP API 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote
@@ -16,6 +17,23 @@ if TYPE_CHECKING:
     from ..core.state.world import World
 
 Simulation = Callable[["World", Any, dict], Awaitable[dict]]
+View = dict   # an object as Provider.object_view shows it to the dashboard
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A preset button (SIMULATION_PARAMS) that applies to some states only, or says something
+    beside itself: `params` is the body it posts (with the object's id), `when(view)` whether it
+    is offered now, `note(view)` a short text shown beside it (e.g. the amount still to pay)."""
+    params: dict = field(default_factory=dict)
+    when: Callable[[View], bool] | None = None
+    note: Callable[[View], str | None] | None = None
+
+
+def status_in(*statuses: str) -> Callable[[View], bool]:
+    """The commonest `when`: the object is in one of these statuses (the provider's own words)."""
+    return lambda view: view["status"] in statuses
+
 
 # JSON Schema pieces for the settings a person types (config file, admin PATCH).
 TEXT = {"type": "string"}
@@ -45,9 +63,16 @@ class Provider:
     # `mockserver trigger <name> STORY`: story -> scenario steps (dicts, as in a scenario file);
     # "create" makes the object and saves {ref}. Provider facts stay in the provider's folder.
     stories: dict[str, list[dict]] = {}
-    # How the dashboard offers each simulation verb (SIMULATION_PARAMS in simulate.py):
+    # How the dashboard and hosted pages offer each simulation verb (SIMULATION_PARAMS in simulate.py):
     # {verb: {"for": object kind, {kind: param naming it, ...} or None, "id": param naming the object,
-    #         "presets": {button label: params}, "fields": {param: "number" | "text" | [choices]}}}
+    #         "when": view -> bool (optional: the verb applies to the object as its dashboard view
+    #                 shows it now, e.g. status_in("pending"); a verb the sandbox would refuse, or
+    #                 that would do nothing, is not offered),
+    #         "presets": {button label: params | Preset(params, when=view -> bool, note=view -> str | None)},
+    #         "fields": {param: "number" | "text" | [choices]}}}
+    # `when` and Preset's `when`/`note` read the object's view (Provider.object_view, its "facts" among
+    # them) and apply to verbs "for" an object only. A verb whose `when` holds but none of whose presets
+    # does, and which has no fields, is not offered.
     simulation_params: dict[str, dict] = {}
     api_description: "ApiDescription | None" = None   # routes -> contracts, auth: for OpenAPI
     # Every key the provider's code reads, as JSON Schema: merchant settings (config `merchants`
@@ -89,7 +114,9 @@ class Provider:
 
     def objects(self, backend: Any) -> list[dict]:
         """The dashboard's list, in the provider's own nouns and status words: one summary per
-        object, {"kind", "id", "status", "amounts": {label: text}, "created": ISO 8601}."""
+        object, {"kind", "id", "status", "amounts": {label: text}, "created": ISO 8601, "reference":
+        the merchant's own id for it (order id, ref_id, merchantOrderNo...) or None}; the list
+        shows the reference and its filter matches it as well as the id."""
         if self.views is None:
             return []
         return self.views.summaries(backend, backend.world.clock.now())
@@ -98,9 +125,15 @@ class Provider:
         """One object for the dashboard, or None: {"kind", "id", "status", "api" (the object as
         the provider's API shows it), "amounts" ({"expected", "paid", "over", "under"} as text,
         None where the provider has no such notion), "confirmations" ({"received", "required"}
-        or None), "expires_at" (ISO 8601 or None), "created" (ISO 8601), "addresses" (chain
+        or None; received is not capped at required, so it reads as the timeline's transfers do;
+        an optional "note" says what the count means for the object), "expires_at" (ISO 8601, or
+        None where no expiry applies (any more)), "created" (ISO 8601), "addresses" (chain
         addresses whose transfers concern it), "refs" (journal `ref`s that concern it),
-        "page" (its hosted page's path, or None)}."""
+        "page" (its hosted page's path, or None), "reference" (the merchant's own id for it,
+        e.g. its order id, or None) and "reference_field" (what the provider's API calls that
+        id), "due" (what the payer still has to pay, as "30 USDT", or None when nothing is
+        owed), "facts" (optional: what the provider's SIMULATION_PARAMS predicates read
+        beyond the above; not shown)}."""
         if self.views is None:
             return None
         return self.views.dashboard_view(backend, kind, object_id, backend.world.clock.now())

@@ -61,6 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(result.text(verbose=not args.quiet, steps=not live), flush=True)
 
     from ..core.contracts.contract_set import ContractsUnavailable
+    from .client import SandboxUnavailable, SandboxUnreachable
     try:
         results = asyncio.run(run_all(scenarios, server=args.server, on_result=show,
                                       on_start=start if live else None,
@@ -72,6 +73,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ContractsUnavailable as exc:  # the in-process sandbox cannot start without them
         print(f"cannot start the sandbox: {exc}", file=sys.stderr)
         return 2
+    except SandboxUnreachable as exc:    # one line, not one failure per scenario
+        print(f"mockserver run: no sandbox at {args.server} ({exc.reason}; from --server): start one "
+              f"with `mockserver serve`, or leave out --server to run in-process", file=sys.stderr)
+        return 1
+    except SandboxUnavailable as exc:    # e.g. its admin token is wanted (SANDBOX_ADMIN_TOKEN)
+        print(f"mockserver run: sandbox at {args.server}: {exc}", file=sys.stderr)
+        return 1
     everything = broken + results
     if not everything:
         print("no scenarios found" + (f" with tag(s) {', '.join(args.tag)}" if args.tag else ""), file=sys.stderr)

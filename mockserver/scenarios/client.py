@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -14,10 +15,31 @@ import aiohttp
 from yarl import URL
 
 ADMIN = "/_sandbox"
+# what aiohttp raises for "localhost:8080" (no scheme): NonHttpUrlClientError since 3.10
+_NOT_A_URL = (aiohttp.InvalidURL, getattr(aiohttp, "NonHttpUrlClientError", aiohttp.InvalidURL))
 
 
 class SandboxUnavailable(Exception):
     """The sandbox could not be reached or answered the admin API with an error."""
+
+
+class SandboxUnreachable(SandboxUnavailable):
+    """Nothing answers at `origin` (refused, unknown host, not an http:// URL): `reason` says which."""
+
+    def __init__(self, origin: str, reason: str):
+        super().__init__(f"nothing answers at {origin} ({reason})")
+        self.origin, self.reason = origin, reason
+
+
+def _why_unreachable(exc: Exception) -> str:
+    if isinstance(exc, _NOT_A_URL):
+        return "not an http:// URL"
+    cause = getattr(exc, "os_error", exc)
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror):
+        return "unknown host"
+    return getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
 
 
 @dataclass
@@ -65,6 +87,10 @@ class SandboxClient:
             async with session.request(method, URL(url, encoded=True), data=body, headers=headers,
                                        allow_redirects=False) as resp:
                 return Exchange(resp.status, dict(resp.headers), await resp.read())
+        except (aiohttp.ClientConnectorError, *_NOT_A_URL) as exc:
+            parts = URL(url, encoded=True)
+            origin = f"{parts.scheme}://{parts.raw_authority}" if parts.absolute else url
+            raise SandboxUnreachable(origin, _why_unreachable(exc)) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise SandboxUnavailable(f"{method} {url}: {type(exc).__name__}: {exc}") from None
         finally:

@@ -4,6 +4,7 @@ pending retries at their times and generators that never repeat an id."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -152,3 +153,14 @@ async def test_refused_requests_and_resets_in_the_history_replay_too(tmp_path, r
     assert await deliveries(second, inv2["id"]) == before
     assert len(rec.requests) == 2
     await second.close()
+
+
+async def test_one_store_per_state_file_at_a_time(tmp_path):
+    from mockserver.core.state.store import SQLiteStore, StateInUse
+    db = tmp_path / "world.db"
+    first = SQLiteStore(db)
+    with pytest.raises(StateInUse, match=rf"in use by another sandbox \(pid {os.getpid()}\)"):
+        SQLiteStore(db)
+    await first.close()
+    again = SQLiteStore(db)      # closed: free again
+    await again.close()

@@ -39,9 +39,62 @@ async def test_status_fault_next_n_calls_in_provider_shape(client, world):
     assert resp.status == 201
     assert await invoices(world) == 1
     listed = await (await client.get("/_sandbox/faults")).json()
-    assert listed == {"faults": []}  # spent rules go away
+    (spent,) = listed["faults"]      # a spent rule stays listed: it can be seen to have fired
+    assert (spent["id"], spent["times_left"], spent["fired"]) == (rule["id"], 0, 2)
     kinds = [e["kind"] for e in world.journal.query(kind="fault")]
     assert kinds == ["fault.added", "fault", "fault"]
+
+
+async def test_a_spent_rule_never_fires_again_and_can_be_deleted(client, world):
+    rule = await add(client, route="GET /balances", status=500, times=1)
+    assert (await call(client, world, "GET", "/balances")).status == 500
+    for _ in range(3):
+        assert (await call(client, world, "GET", "/balances")).status == 200
+    (listed,) = (await (await client.get("/_sandbox/faults")).json())["faults"]
+    assert (listed["times_left"], listed["fired"]) == (0, 1)
+    resp = await client.delete(f"/_sandbox/faults/{rule['id']}")
+    assert resp.status == 200 and await resp.json() == {"cleared": 1}
+    assert (await (await client.get("/_sandbox/faults")).json())["faults"] == []
+
+
+async def test_spent_rules_make_room_for_new_ones_past_the_cap(client, world):
+    from mockserver.core.state.fault_rules import MAX_RULES
+    first = await add(client, route="GET /balances", status=500, times=1)
+    assert (await call(client, world, "GET", "/balances")).status == 500
+    for _ in range(MAX_RULES - 1):
+        await add(client, route="POST /invoices", status=500)
+    newest = await add(client, route="GET /balances", status=502)   # the spent one makes room
+    ids = [f["id"] for f in (await (await client.get("/_sandbox/faults")).json())["faults"]]
+    assert first["id"] not in ids and newest["id"] in ids and len(ids) == MAX_RULES
+    resp = await client.post("/_sandbox/faults", json={"provider": "cryptopayment", "status": 500})
+    assert resp.status == 409      # all live: nothing to forget
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"route": "POST /invoice"}, "unknown route 'POST /invoice' for cryptopayment (did you mean 'POST /invoices'?)"),
+    ({"route": "GET /balance"}, "(did you mean 'GET /balances'?)"),
+    ({"route": "PUT /invoices"}, "unknown route 'PUT /invoices' for cryptopayment"),
+    ({"route": "POST /cryptopayment/api/v1/invoice"}, "(did you mean 'POST /cryptopayment/api/v1/invoices'?)"),
+    ({"route": "GET /invoices/{id}"}, "(did you mean 'GET /invoices/{invoice_id}'?)"),
+    ({"provider": "cryptopaymnet"}, "unknown provider 'cryptopaymnet' (did you mean 'cryptopayment'?)"),
+    ({"provider": "alppay", "route": "POST /payments"}, "for alppay (did you mean 'POST /payment'?)"),
+])
+async def test_a_rule_that_matches_nothing_is_refused_with_a_did_you_mean(client, world, rule, message):
+    resp = await client.post("/_sandbox/faults", json={"provider": "cryptopayment", "status": 503, **rule})
+    assert resp.status == 400
+    assert message in (await resp.json())["error"]["message"]
+    assert world.faults.rules == {}
+
+
+@pytest.mark.parametrize("provider, route", [
+    ("cryptopayment", "POST /invoices"), ("cryptopayment", "* /invoices"), ("cryptopayment", "HEAD /balances"),
+    ("cryptopayment", "GET /cryptopayment/api/v1/invoices/{invoice_id}"),
+    ("cryptopayment", "GET /cryptopayment/pay/{invoice_id}"),      # a hosted page, outside the API base
+    ("alppay", "POST /payment"), ("alt5pay", "POST /usr/wallet/{asset}/create"),
+])
+async def test_every_mounted_route_is_accepted_full_or_relative(client, world, provider, route):
+    resp = await client.post("/_sandbox/faults", json={"provider": provider, "route": route, "status": 503})
+    assert resp.status == 201, await resp.text()
 
 
 async def test_429_with_retry_after_only_on_its_route(client, world):

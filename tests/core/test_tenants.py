@@ -175,5 +175,6 @@ async def test_the_live_console_shows_tenant_traffic_tagged(client, world):
     await call(client, world, "POST", "/invoices", INVOICE, prefix="/t/shop-a")
     await call(client, world, "GET", "/balances")
     lines = out.getvalue().splitlines()
-    assert " t/shop-a cryptopayment POST /cryptopayment/api/v1/invoices 201" in lines[0]
-    assert " t/" not in lines[1] and " cryptopayment GET /cryptopayment/api/v1/balances 200" in lines[1]
+    assert " t/shop-a tenant.created seed=" in lines[0]     # made on first use: its seed is shown
+    assert " t/shop-a cryptopayment POST /cryptopayment/api/v1/invoices 201" in lines[1]
+    assert " t/" not in lines[2] and " cryptopayment GET /cryptopayment/api/v1/balances 200" in lines[2]

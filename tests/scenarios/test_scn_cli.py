@@ -77,4 +77,4 @@ def test_against_a_running_server(capsys):
 
 def test_unreachable_server(tmp_path, capsys):
     assert main(["run", "--server", "http://127.0.0.1:9", str(LIBRARY / "never_paid.yaml")]) == 1
-    assert "sandbox unavailable" in capsys.readouterr().out
+    assert "mockserver run: no sandbox at http://127.0.0.1:9" in capsys.readouterr().err

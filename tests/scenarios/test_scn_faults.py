@@ -30,7 +30,7 @@ async def test_fault_steps_drive_a_retry_story():
     [result] = await run_all(load_text(RETRY, "retry.yaml"))
     assert result.ok, result.failed_step and result.failed_step.problem
     assert result.steps[0].summary.startswith("-> fault_1: status on POST /invoices")
-    assert result.steps[6].summary == "-> 1 cleared"
+    assert result.steps[6].summary == "-> 2 cleared"   # the spent rule was still listed
 
 
 def test_bad_fault_step_is_refused_by_the_loader():

@@ -101,3 +101,21 @@ def test_switched_off_with_p_no(project):
     result = project.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:provider_sandbox")
     result.assert_outcomes(errors=1)  # no scenario collected, and no `sandbox` fixture
     result.stdout.fnmatch_lines(["*fixture 'sandbox' not found*"])
+
+
+def test_a_fresh_project_gets_no_warning_from_the_plugins_setup(project):
+    """pytest-asyncio (brought by the [pytest] extra) warned on every run of a project that never
+    set asyncio_default_fixture_loop_scope; a whole process, as a merchant runs it."""
+    project.makepyfile(test_shop=ASYNC_TEST)
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "test_shop.py")
+    result.assert_outcomes(passed=2)
+    output = result.stdout.str() + result.stderr.str()
+    assert "Warning" not in output and "warnings summary" not in output, output
+
+
+def test_a_project_that_chose_a_loop_scope_keeps_it(project):
+    project.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    project.makepyfile(test_shop=ASYNC_TEST)
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "test_shop.py")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*asyncio_default_fixture_loop_scope=function*"])

@@ -60,14 +60,20 @@ class ApiDescription:
 
 def provider_routes(root: web.Application, prefix: str) -> list[tuple[str, str]]:
     """(METHOD, path relative to `prefix`) of the sub-application mounted at `prefix`."""
+    return [(method, path[len(prefix):] if path.startswith(prefix + "/") else path)
+            for method, path in mounted_routes(root, prefix)]
+
+
+def mounted_routes(root: web.Application, prefix: str) -> list[tuple[str, str]]:
+    """(METHOD, full route template) of the sub-application mounted at `prefix`."""
     for resource in root.router.resources():
         info = resource.get_info()
         if info.get("prefix") == prefix and "app" in info:
-            return _routes(info["app"], prefix)
+            return _routes(info["app"])
     raise KeyError(f"no sub-application at {prefix}")
 
 
-def _routes(app: web.Application, prefix: str) -> list[tuple[str, str]]:
+def _routes(app: web.Application) -> list[tuple[str, str]]:
     seen = []
     for resource in app.router.resources():
         info = resource.get_info()
@@ -75,8 +81,7 @@ def _routes(app: web.Application, prefix: str) -> list[tuple[str, str]]:
         for route in resource:
             if route.method in ("HEAD", "OPTIONS", "*") or not path:
                 continue
-            relative = path[len(prefix):] if path.startswith(prefix + "/") else path
-            seen.append((route.method, relative))
+            seen.append((route.method, path))
     return seen
 
 

@@ -14,12 +14,14 @@ from ..chain.transfers import amount_ok as chain_amount_ok, network as chain_net
 from ..time.clock import check_instant, utc
 from ..time.durations import format_duration, parse_duration
 from ..basics.errors import BadRequest, NotFound, SandboxError
+from ..webhooks.targets import inbox_named
 from .guard import GUARD, mask_secrets
 from ..state.settings import check_merchant_keys, check_merchant_settings
 from .context import public_base, world_of
 from .jsonio import json_response, query_int, read_json, render_admin_error
+from .origins import main_origin, provider_origins
 from .middleware import provider_middleware
-from ..contracts.openapi import spec_for
+from ..contracts.openapi import mounted_routes, spec_for
 
 routes = web.RouteTableDef()
 
@@ -52,9 +54,15 @@ def _later(world, duration, name: str, base: datetime | None = None) -> datetime
         raise BadRequest(f"{name} reaches past year 9999") from None
 
 
+def _seed_view(world) -> dict:
+    """The seed in use, and whether a reset without a seed keeps it (`seed_fixed`) or draws anew."""
+    return {"seed": world.seed, "seed_fixed": world.fixed_seed is not None}
+
+
 def _clock_view(world) -> dict:
     nxt = world.scheduler.next_due()
-    return {**world.clock.describe(), "start": world.start.isoformat() if world.start else None,
+    return {**world.clock.describe(), **_seed_view(world),
+            "start": world.start.isoformat() if world.start else None,
             "elapsed": format_duration(world.clock.now() - world.start) if world.start else None,
             "next_event_at": nxt.isoformat() if nxt else None, "pending_events": len(world.scheduler)}
 
@@ -107,11 +115,14 @@ async def run_until_quiet(request: web.Request) -> web.Response:
 @routes.get("/_sandbox/providers")
 async def providers(request: web.Request) -> web.Response:
     world = _world(request)
-    origin = public_base(request, world)
+    origin = main_origin(request, world)
     out = {}
     for name, provider in world.providers.items():
         backend = world.backend(name)
+        real_base = provider.api_base[len(provider.prefix):]
+        own = provider_origins(request, name)
         out[name] = {**provider.describe(backend.merchants[0] if backend.merchants else {}, origin),
+                     "origins": own, "origin_base_urls": [o + real_base for o in own],
                      "merchants": backend.merchants, "simulations": sorted(provider.simulations)}
     guard = request.app.get(GUARD)
     if guard is not None and not guard.authorized(request):  # secrets only to the token holder
@@ -149,6 +160,11 @@ async def update_merchant(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     backend.merchants[index].update(candidate)
+    world = _world(request)
+    for key, value in body.items():   # an inbox named anew counts its ?fail=N from here
+        name = inbox_named(value, world.origin) if key.endswith("url") else None
+        if name is not None:
+            world.inboxes.restart(name)
     return json_response(backend.merchants[index])
 
 
@@ -288,22 +304,24 @@ async def reset(request: web.Request) -> web.Response:
     body = await read_json(request, required=False)
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object: optional seed (integer), start (ISO 8601)")
-    # optional: a scenario replays from its own seed and start instant (kept for later resets)
+    # optional: a scenario replays from its own seed (this once: a later reset without one goes
+    # back to the fixed seed, or draws a fresh one) and start instant (kept for later resets)
     seed, start = body.get("seed"), body.get("start")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise BadRequest("seed must be an integer")
     if start is not None:
         start = _instant(start, "start")
-    world.seed = world.seed if seed is None else seed
     world.start = world.start if start is None else start
-    await world.reset()
-    return json_response({"status": "reset", "seed": world.seed, "clock": world.clock.describe()})
+    await world.reset(seed)
+    return json_response({"status": "reset", **_seed_view(world), "clock": world.clock.describe()})
 
 
 @routes.post("/_sandbox/faults")
 async def add_fault(request: web.Request) -> web.Response:
     world = _world(request)
-    fault = world.faults.add(await read_json(request), world.providers)
+
+    fault = world.faults.add(await read_json(request), world.providers,
+                             lambda name: mounted_routes(request.app, world.providers[name].prefix))
     world.journal.record("fault.added", fault.provider, fault=fault.view())
     return json_response(fault.view(), status=201)
 

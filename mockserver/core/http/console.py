@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, quote
 from .guard import SECRET_WORDS
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
-SHOWN = ("api", "webhook.attempt", "error")          # kinds printed at the normal level
+# kinds printed at the normal level (a reset's or a new tenant's seed: to replay what follows)
+SHOWN = ("api", "webhook.attempt", "error", "reset", "tenant.created")
 HIDDEN = "***"
 _SKIP = {"seq", "at", "kind", "provider", "tenant"}
 

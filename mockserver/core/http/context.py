@@ -19,6 +19,8 @@ TENANT_WORLD: web.RequestKey = web.RequestKey("tenant_world", object)
 TENANT_PREFIX: web.RequestKey = web.RequestKey("tenant_prefix", str)
 # a durable World's recorded input, replayed in process (http/durable.py): the guard judged it when it came
 REPLAYING: web.RequestKey = web.RequestKey("replaying", bool)
+# set by http/origins.py on a request that came to a provider's own origin: "provider=NAME[; tenant=T]"
+VIA_HEADER = "X-Sandbox-Via"
 
 
 def world_of(request: web.Request) -> Any:
@@ -33,9 +35,31 @@ def _origin(scheme: str, host: str) -> str:
     return str(URL.build(scheme=scheme, authority=host).origin())
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_via(value: str) -> tuple[str | None, str | None]:
+    fields = dict(part.strip().partition("=")[::2] for part in value.split(";"))
+    return fields.get("provider") or None, fields.get("tenant") or None
+
+
+def addressed(request: web.Request) -> tuple[str | None, str | None]:
+    """(the provider whose own origin this request came to, the tenant its Host named); both
+    None on the main origin (see http/origins.py)."""
+    via = request.headers.get(VIA_HEADER)
+    return _parse_via(via) if via else (None, None)
+
+
 def public_base(request: web.Request, world: Any) -> str:
-    """The origin (and tenant prefix) that links handed to a client start with."""
-    return (world.public_url or _origin(request.scheme, request.host)) + request.get(TENANT_PREFIX, "")
+    """The origin (and tenant prefix) that links handed to a client start with: the origin the
+    request came in on, a provider's own included (public_url stands for the main one)."""
+    provider, host_tenant = addressed(request)
+    origin = _origin(request.scheme, request.host) if provider or not world.public_url else world.public_url
+    return origin if host_tenant else origin + request.get(TENANT_PREFIX, "")
+
+
+def provider_base(request: web.Request, world: Any, prefix: str) -> str:
+    """Where a provider's own links start: its mount `prefix` on the main origin, nothing on its
+    own origin (where its real paths are served)."""
+    return public_base(request, world) + ("" if addressed(request)[0] else prefix)
 
 
 def own_origin(request: web.Request) -> str | None:

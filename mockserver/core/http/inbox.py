@@ -49,7 +49,7 @@ async def receive(request: web.Request) -> web.Response:
     if _printable(name) != name:    # "%ED%A0%80" decodes to a lone surrogate no page can show
         raise BadRequest("inbox name must be valid UTF-8")
     body, size = await _read_kept(request, inboxes.body_bytes)
-    answer = status if inboxes.received(name) < fail else 200
+    answer = inboxes.answer(name, fail, status)
     entry = {"received_at": world_of(request).clock.now().isoformat(), "answered": answer,
              "headers": {_printable(k): _printable(v[:MAX_HEADER_CHARS]) for k, v in request.headers.items()
                          if k.lower() not in DROP_HEADERS},

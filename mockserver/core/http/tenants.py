@@ -17,7 +17,7 @@ from aiohttp import web
 from ..basics.errors import BadRequest, NotFound
 from ..state.tenants import NAME, PREFIX, Tenants, check_name
 from . import admin
-from .context import TENANT_PREFIX, TENANT_WORLD
+from .context import TENANT_PREFIX, TENANT_WORLD, addressed
 from .jsonio import json_response, read_json
 
 ROUTE = PREFIX + "/{tenant}/{tail:.*}"
@@ -51,14 +51,16 @@ async def _in_tenant(request: web.Request, name: str, world: Any, raw_path: str)
     for sub in match_info.apps[::-1]:
         for middleware, _new_style in sub._middlewares_handlers:
             handler = update_wrapper(partial(middleware, handler=handler), handler)
+    # a tenant named by the Host ({tenant}.{provider}.localhost) keeps its links as they are
+    link_prefix = "" if addressed(request)[1] else inner[TENANT_PREFIX]
     try:
         response = await handler(inner)
     except web.HTTPException as exc:  # a redirect stays inside the tenant
         location = exc.headers.get("Location", "")
-        if location.startswith("/") and not location.startswith("//"):
-            exc.headers["Location"] = inner[TENANT_PREFIX] + location
+        if link_prefix and location.startswith("/") and not location.startswith("//"):
+            exc.headers["Location"] = link_prefix + location
         raise
-    return _tenant_links(response, inner[TENANT_PREFIX])
+    return _tenant_links(response, link_prefix) if link_prefix else response
 
 
 def _tenant_links(response: web.StreamResponse, prefix: str) -> web.StreamResponse:

@@ -9,16 +9,22 @@ dropped) — and/or `latency_ms` before it (alone: a slow but correct answer). I
 next `times` matching calls, or with `probability` from the World's own fault rng (seeded, apart
 from the story's rng, so faults never change an id or an address). A faulted call never reaches
 its handler: it changes nothing.
+
+A rule is checked when added: its provider must exist and its route must be one the provider
+mounts (else a 400 with a "did you mean"), since a rule that can never fire is a typo. A spent
+rule (`times_left: 0`) stays listed, with how often it `fired`, until it is deleted or cleared.
 """
 from __future__ import annotations
 
 import hmac
 import random
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..basics.errors import BadRequest, SandboxError
+from .settings import unknown
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -28,6 +34,7 @@ METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
 MAX_MS = 120_000            # no fault holds a request longer than two minutes
 DEFAULT_HOLD_MS = 30_000    # longer than most clients' timeouts
 MAX_RULES = 100
+_VARIABLE = re.compile(r"\{[^}]*\}")
 _FIELDS = frozenset({"provider", "route", "header", "latency_ms", "status", "retry_after", "empty",
                      "reset", "malformed_chunk", "timeout", "hold_ms", "times", "probability"})
 
@@ -44,9 +51,13 @@ class Fault:
     retry_after: int | None = None
     latency_ms: int = 0
     hold_ms: int = DEFAULT_HOLD_MS
-    times: int | None = None         # remaining; None: until cleared
+    times: int | None = None         # remaining; None: until cleared; 0: spent (kept, listed)
     probability: float | None = None
     fired: int = 0
+
+    @property
+    def spent(self) -> bool:
+        return self.times is not None and self.times <= 0
 
     def view(self) -> dict:
         out: dict[str, Any] = {"id": self.id, "provider": self.provider,
@@ -69,16 +80,39 @@ def _int(body: dict, name: str, low: int, high: int, default: int | None = None)
     return value
 
 
-def parse_fault(body: Any, providers: dict, fault_id: str) -> Fault:
-    """A rule from the admin API's (or a scenario step's) JSON, or BadRequest naming the field."""
+# (METHOD, full route template) the provider mounts, e.g. ("POST", "/cryptopayment/api/v1/invoices")
+Routes = Callable[[str], Iterable[tuple[str, str]]]
+
+
+def check_route(fault: Fault, api_base: str, mounted: Iterable[tuple[str, str]]) -> None:
+    """BadRequest unless the rule's route is one the provider mounts, spelt in full or relative
+    to its API base (as `Faults.match` compares them), with the closest one as a suggestion."""
+    mounted = list(mounted)
+    full = {fault.path, api_base + fault.path}
+    if any(path in full and (fault.method in ("*", method) or (fault.method == "HEAD" and method == "GET"))
+           for method, path in mounted):
+        return
+    # suggestions spelt as the rule was: in full when it starts like the API base, else relative
+    in_full = fault.path.split("/")[1:2] == api_base.split("/")[1:2]
+    spelt = {f"{method} {path[len(api_base):] if path.startswith(api_base + '/') and not in_full else path}"
+             for method, path in mounted}
+    wanted = f"{fault.method} {fault.path}"
+    # the same route with its {variables} named otherwise: that one, whatever difflib thinks
+    same_shape = [r for r in sorted(spelt) if _VARIABLE.sub("{}", r) == _VARIABLE.sub("{}", wanted)]
+    raise BadRequest(unknown("route", wanted, same_shape[:1] or spelt, fault.provider))
+
+
+def parse_fault(body: Any, providers: dict, fault_id: str, routes: Routes | None = None) -> Fault:
+    """A rule from the admin API's (or a scenario step's) JSON, or BadRequest naming the field.
+    `routes`: what each provider mounts, to refuse a route that matches none."""
     if not isinstance(body, dict):
         raise BadRequest("a fault is a JSON object: provider, route?, header?, one effect, times? or probability?")
-    unknown = set(body) - _FIELDS
-    if unknown:
-        raise BadRequest(f"unknown fault fields: {', '.join(sorted(map(str, unknown)))}")
+    extra = set(body) - _FIELDS
+    if extra:
+        raise BadRequest(f"unknown fault fields: {', '.join(sorted(map(str, extra)))}")
     provider = body.get("provider")
-    if provider not in providers:
-        raise BadRequest(f"provider must be one of: {', '.join(sorted(providers))}")
+    if not isinstance(provider, str) or provider not in providers:
+        raise BadRequest(f"provider: {unknown('provider', provider, providers)}")
     fault = Fault(id=fault_id, provider=provider)
     route = body.get("route")
     if route is not None:
@@ -86,6 +120,8 @@ def parse_fault(body: Any, providers: dict, fault_id: str) -> Fault:
         if len(parts) != 2 or parts[0].upper() not in METHODS or not parts[1].startswith("/"):
             raise BadRequest("route must look like 'POST /invoices' (METHOD /path template, or * /path)")
         fault.method, fault.path = parts[0].upper(), parts[1]
+        if routes is not None:
+            check_route(fault, providers[provider].api_base, routes(provider))
     header = body.get("header") or {}
     if not isinstance(header, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and k.isascii()
                                                and v.isascii() for k, v in header.items()):
@@ -126,10 +162,13 @@ class Faults:
         self.rng = random.Random(f"faults:{seed}")
         self._count = 0
 
-    def add(self, body: Any, providers: dict) -> Fault:
-        if len(self.rules) >= MAX_RULES:
-            raise SandboxError(f"at most {MAX_RULES} fault rules; clear some first", status=409)
-        fault = parse_fault(body, providers, "")
+    def add(self, body: Any, providers: dict, routes: Routes | None = None) -> Fault:
+        fault = parse_fault(body, providers, "", routes)
+        if len(self.rules) >= MAX_RULES:   # spent rules are kept for show: the oldest goes first
+            spent = next((f.id for f in self.rules.values() if f.spent), None)
+            if spent is None:
+                raise SandboxError(f"at most {MAX_RULES} fault rules; clear some first", status=409)
+            del self.rules[spent]
         self._count += 1  # only once the rule is accepted: a refusal changes nothing
         fault.id = f"fault_{self._count}"
         self.rules[fault.id] = fault
@@ -151,8 +190,8 @@ class Faults:
         if not self.rules:
             return None
         template = None
-        for fault in list(self.rules.values()):
-            if fault.provider != provider:
+        for fault in self.rules.values():
+            if fault.provider != provider or fault.spent:
                 continue
             if fault.method != "*" and fault.method != request.method:
                 continue
@@ -170,7 +209,5 @@ class Faults:
             fault.fired += 1
             if fault.times is not None:
                 fault.times -= 1
-                if fault.times <= 0:
-                    del self.rules[fault.id]
             return fault
         return None

@@ -46,19 +46,33 @@ class Journal:
         self.listeners.append(listener)
 
     def record(self, kind: str, provider: str | None = None, **fields: Any) -> dict:
-        entry = {"seq": next(self._seq), "at": self._now().isoformat(), "kind": kind}
+        entry = self._entry(next(self._seq), kind, provider, fields)
+        self._entries.append(entry)
+        self._tell(entry)
+        return entry
+
+    def announce(self, kind: str, provider: str | None = None, **fields: Any) -> dict:
+        """An entry for the listeners only (seq 0), not kept: news about the World, like the seed
+        a reset chose, that is no part of its history (a reset's journal starts empty)."""
+        entry = self._entry(0, kind, provider, fields)
+        self._tell(entry)
+        return entry
+
+    def _entry(self, seq: int, kind: str, provider: str | None, fields: dict) -> dict:
+        entry = {"seq": seq, "at": self._now().isoformat(), "kind": kind}
         if provider:
             entry["provider"] = provider
         limit = self.field_chars
         entry.update({k: (v if isinstance(v, (int, float, bool)) else _clipped(v, limit))
                       for k, v in fields.items() if v is not None})
-        self._entries.append(entry)
+        return entry
+
+    def _tell(self, entry: dict) -> None:
         for listener in self.listeners:
             try:
                 listener(entry)
             except Exception:  # noqa: BLE001 - a listener's failure never fails the request
                 log.exception("journal listener failed")
-        return entry
 
     def query(self, *, provider: str | None = None, kind: str | None = None, ref: str | None = None,
               since: int = 0, limit: int | None = None) -> list[dict]:

@@ -20,6 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+try:
+    import fcntl
+except ImportError:   # Windows
+    fcntl = None
+
 
 @dataclass(frozen=True)
 class Input:
@@ -72,8 +77,44 @@ CREATE TABLE IF NOT EXISTS outcomes (
 """
 
 
+class StateInUse(OSError):
+    """The file is kept by another running sandbox (two writers would interleave their inputs)."""
+
+
+class _Lock:
+    """An OS lock on PATH.lock held while the store is open, with the holder's pid written in it.
+    The OS drops it when the process ends, however it ends: a kill -9 leaves no stale lock."""
+
+    def __init__(self, path: str):
+        self.path = path + ".lock"
+        self._fd: int | None = None
+        if fcntl is None:   # no flock on this platform: unguarded, as before
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f"pid {holder}" if holder.isdigit() else "another process"
+            raise StateInUse(f"state {path} is in use by another sandbox ({who}); stop it first, "
+                             f"or give another --state file") from None
+        except OSError:   # a file system without flock: unguarded, as before
+            os.close(fd)
+            return
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)   # closing the descriptor drops the lock
+            self._fd = None
+
+
 class SQLiteStore:
-    """One SQLite file, WAL; each append is committed before it returns (before the answer)."""
+    """One SQLite file, WAL; each append is committed before it returns (before the answer).
+    One process at a time: a second store on the same file raises StateInUse."""
 
     def __init__(self, path: str | Path, synchronous: str | None = None):
         # SANDBOX_STATE_SYNCHRONOUS=FULL: an fsync per commit (bench/durability.py measures both)
@@ -81,17 +122,30 @@ class SQLiteStore:
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError("synchronous must be NORMAL or FULL")
         self.path = str(path)
+        self._lock: _Lock | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _Lock(self.path)
+        try:
+            self._open(synchronous)
+        except BaseException:
+            self._release()
+            raise
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-store")
+        self._pending: list[tuple] = []
+        self._flusher: asyncio.Task | None = None
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+    def _open(self, synchronous: str) -> None:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a commit survives the process being killed (the OS holds it); only a
         # power cut may lose the last commits. FULL also survives that, at an fsync per request.
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(SCHEMA)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-store")
-        self._pending: list[tuple] = []
-        self._flusher: asyncio.Task | None = None
 
     # Start-up reads and writes: before the loop serves anything, so they may block.
     def meta(self) -> dict:
@@ -182,3 +236,4 @@ class SQLiteStore:
             await self._flusher
         await self._run(self._db.close)
         self._thread.shutdown(wait=True)
+        self._release()

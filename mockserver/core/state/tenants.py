@@ -33,7 +33,7 @@ class Tenant:
 
     def view(self, now: float) -> dict:
         wall = time.time() - (now - self.last_used)
-        return {"name": self.name, "seed": self.world.seed,
+        return {"name": self.name, "seed": self.world.seed, "seed_fixed": self.world.fixed_seed is not None,
                 "clock": self.world.clock.now().isoformat(),
                 "created": datetime.fromtimestamp(self.created, timezone.utc).isoformat(),
                 "last_used": datetime.fromtimestamp(wall, timezone.utc).isoformat(),

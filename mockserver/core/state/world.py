@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # the core names the interface, never a provider
 
 class World:
     def __init__(self, *, providers: dict[str, "Provider"], settings: dict[str, dict],
-                 seed: int, start: datetime | None = None, clock_mode: str = "virtual",
+                 seed: int, seed_fixed: bool = True, start: datetime | None = None,
+                 clock_mode: str = "virtual",
                  speed: float = 1.0, journal_size: int = 10_000, allow_external_webhooks: bool = False,
                  public_url: str | None = None, self_check: bool = False,
                  retention: Retention | None = None, store: "Store | None" = None):
@@ -36,6 +37,12 @@ class World:
         self.retention = retention or Retention()
         self.settings = settings
         self.seed = seed
+        # fixed (--seed, config, a tenant's own or derived seed): a reset without a seed replays
+        # it. Else every such reset draws a fresh one, so ids never repeat across resets; drawn
+        # from a generator seeded by the first seed, which a durable World keeps, so a replay of
+        # its resets draws the same seeds again.
+        self.fixed_seed: int | None = seed if seed_fixed else None
+        self._fresh_seeds = random.Random(f"reseed:{seed}")
         self.start = start
         self.clock_mode = clock_mode
         self.speed = speed
@@ -121,14 +128,29 @@ class World:
                 pass
             self._driver = None
 
-    async def reset(self) -> None:
-        """Forget everything: state, deliveries, journal; same seed, same start, same settings."""
+    def next_seed(self) -> int:
+        """The seed a reset without one uses: the fixed seed again, or a fresh one."""
+        if self.fixed_seed is not None:
+            return self.fixed_seed
+        seed = self.seed
+        while seed == self.seed:
+            seed = self._fresh_seeds.randrange(2**31)
+        return seed
+
+    async def reset(self, seed: int | None = None) -> None:
+        """Forget everything: state, deliveries, journal; same start, same settings. `seed` for
+        this run of the World (a scenario's), else `next_seed()`."""
         await self.stop_driver()
         await self.scheduler.close()
         self.self_violations = []
+        self.seed = self.next_seed() if seed is None else seed
         self.start = None if self.clock_mode == "realtime" else self.start
         self.generation += 1
         self._build()
+        # not in the new journal (it starts empty), but the live console shows the seed in use
+        self.journal.announce("reset", None, seed=self.seed,
+                              seed_source="fixed" if seed is None and self.fixed_seed is not None
+                              else "given" if seed is not None else "fresh")
         self.start_driver()
 
     async def drain(self, timeout: float) -> None:

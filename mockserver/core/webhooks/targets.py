@@ -31,6 +31,21 @@ def resolve_target(url: Any, origin: str | None) -> Any:
     return f"{origin.rstrip('/')}{INBOX_PATH}{target[0]}{target[1]}"
 
 
+def inbox_named(url: Any, origin: str | None) -> str | None:
+    """The name of this sandbox's inbox that `url` delivers to (`inbox:NAME`, or its resolved
+    ORIGIN/_sandbox/inbox/NAME), else None."""
+    target = inbox_target(url)
+    if target is not None:
+        return target[0]
+    if not isinstance(url, str) or not origin:
+        return None
+    own = origin.rstrip("/") + INBOX_PATH
+    if not url.startswith(own):
+        return None
+    target = inbox_target(INBOX_PREFIX + url[len(own):])
+    return target[0] if target is not None else None
+
+
 def unusable_url(url: Any, allow_external: bool) -> str | None:
     """Why a delivery to `url` cannot be attempted at all, or None when it can."""
     if url is None or url == "":

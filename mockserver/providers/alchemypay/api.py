@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from mockserver.core.time.durations import parse_duration
-from mockserver.core.http.context import public_base, world_of
+from mockserver.core.http.context import provider_base, world_of
 from mockserver.core.http.jsonio import ascii_header, json_response, parse_json
 
 from mockserver.core.basics.errors import Unprocessable
@@ -259,8 +259,7 @@ def order_fields(world, body: dict, side: str, family: str, email: str = "", *,
 
 
 def _pay_url(request: web.Request, order_no: str) -> str:
-    origin = public_base(request, _world(request))
-    return f"{origin.rstrip('/')}{PREFIX}/pay/{order_no}"
+    return f"{provider_base(request, _world(request), PREFIX)}/pay/{order_no}"
 
 
 async def _create(request: web.Request, contract: str, family: str) -> web.Response:

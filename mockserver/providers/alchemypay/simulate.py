@@ -262,25 +262,42 @@ STORIES = {
 }
 
 
+def _while(*, buy: tuple[str, ...] = (), sell: tuple[str, ...] = ()):
+    """The verb applies to an order of that side in one of those statuses (as each verb above
+    requires): an on-ramp (BUY) order is never offered a payout, an off-ramp one no card payment."""
+    allowed = {BUY: buy, SELL: sell}
+    return lambda view: view["status"] in allowed[view["facts"]["side"]]
+
+
 ORDER = {"for": "order", "id": "order"}
+BUY_WAITING = (model.PENDING, model.INTERIM_PAY_FAIL)
 SIMULATION_PARAMS: dict[str, dict] = {
     # buy side (on-ramp): the user's card, then the crypto transfer
-    "pay": {**ORDER, "presets": {"Card paid": {}}},
-    "interim_pay_fail": {**ORDER, "presets": {"Card failed once (retry allowed)": {}}},
-    "pay_fail": {**ORDER, "presets": {"Card declined": {}}, "fields": {"returnCode": "text", "returnMsg": "text"}},
-    "invalid_address": {**ORDER, "presets": {"Wallet address invalid": {}}},
-    "transfer": {**ORDER, "presets": {"Send the crypto": {}, "Send and confirm": {"confirm": True}}},
-    "confirm": {**ORDER, "presets": {"Confirm the transfer": {}}},
-    "risk_control": {**ORDER, "presets": {"Risk control hold": {}}},
-    "cancel": {**ORDER, "presets": {"Cancel": {}}},
-    "refund": {**ORDER, "presets": {"Refund": {}}},
-    "timeout": {**ORDER, "presets": {"Time out": {}}},
-    "expire": {**ORDER, "presets": {"Expire": {}}},
+    "pay": {**ORDER, "when": _while(buy=BUY_WAITING), "presets": {"Card paid": {}}},
+    "interim_pay_fail": {**ORDER, "when": _while(buy=BUY_WAITING),
+                         "presets": {"Card failed once (retry allowed)": {}}},
+    "pay_fail": {**ORDER, "when": _while(buy=BUY_WAITING), "presets": {"Card declined": {}},
+                 "fields": {"returnCode": "text", "returnMsg": "text"}},
+    "invalid_address": {**ORDER, "when": _while(buy=(model.PAY_SUCCESS,)), "presets": {"Wallet address invalid": {}}},
+    "transfer": {**ORDER, "when": _while(buy=(model.PAY_SUCCESS,)),
+                 "presets": {"Send the crypto": {}, "Send and confirm": {"confirm": True}}},
+    "confirm": {**ORDER, "when": _while(buy=(model.TRANSFER,)), "presets": {"Confirm the transfer": {}}},
+    "risk_control": {**ORDER, "when": _while(buy=(model.PENDING, model.PAY_SUCCESS)),
+                     "presets": {"Risk control hold": {}}},
+    # both sides
+    "cancel": {**ORDER, "when": _while(buy=(model.PENDING,), sell=(model.SELL_CREATED,)), "presets": {"Cancel": {}}},
+    "refund": {**ORDER, "when": _while(buy=(model.PAY_SUCCESS, model.RISK_CONTROL, model.INVALID_ADDRESS),
+                                       sell=(model.SELL_COIN_RECEIVED, model.SELL_PAYOUT_FAILED)),
+               "presets": {"Refund": {}}},
+    "timeout": {**ORDER, "when": _while(buy=BUY_WAITING, sell=(model.SELL_CREATED,)), "presets": {"Time out": {}}},
+    "expire": {**ORDER, "when": _while(buy=BUY_WAITING, sell=(model.SELL_CREATED,)), "presets": {"Expire": {}}},
     # sell side (off-ramp): the user's deposit, then the fiat payout
-    "deposit": {**ORDER, "presets": {"Deposit the crypto": {}}, "fields": {"amount": "number"}},
-    "payout": {**ORDER, "presets": {"Start the payout": {}}},
-    "payout_success": {**ORDER, "presets": {"Payout succeeded": {}}},
-    "payout_fail": {**ORDER, "presets": {"Payout failed": {}}, "fields": {"reason": "text"}},
+    "deposit": {**ORDER, "when": _while(sell=(model.SELL_CREATED,)), "presets": {"Deposit the crypto": {}},
+                "fields": {"amount": "number"}},
+    "payout": {**ORDER, "when": _while(sell=(model.SELL_COIN_RECEIVED,)), "presets": {"Start the payout": {}}},
+    "payout_success": {**ORDER, "when": _while(sell=(model.SELL_PAYOUT_STARTED,)), "presets": {"Payout succeeded": {}}},
+    "payout_fail": {**ORDER, "when": _while(sell=(model.SELL_PAYOUT_STARTED,)), "presets": {"Payout failed": {}},
+                    "fields": {"reason": "text"}},
     # not tied to one order
     "ramp_link": {"for": None, "fields": {"side": ["buy", "sell"], "index": "json"}},
     "settings": {"for": None, "fields": {"index": "json", "webhook_retries": "json", "strict_sign": "json",

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .model import BUY, FINISHED, PAY_FAIL, Order, fmt2, fmt6, fmt8, fmt10, fmt_time
+from .model import (BUY, FINISHED, INTERIM_PAY_FAIL, PAY_FAIL, PENDING, SELL_CREATED, Order, fmt2, fmt6,
+                    fmt8, fmt10, fmt_time)
 
 ORDER_PAGE = "https://ramptest.alchemypay.org/#/sellOrder?sellOrderId={order_no}"  # [A] shape from the docs' sample
 
@@ -94,9 +95,13 @@ def query_data(order: Order, now: datetime, *, legacy_words: bool = False) -> di
     return fields
 
 
+WAITING = (PENDING, INTERIM_PAY_FAIL, SELL_CREATED)   # the order waits for the user, until expires_at
+
+
 def summaries(backend, now: datetime) -> list[dict]:
     """The dashboard's list: buy and sell orders, in the query API's status words."""
     return [{"kind": "order", "id": o.order_no, "status": o.status(now), "created": o.created_at.isoformat(),
+             "reference": o.merchant_order_no or None,
              "amounts": {o.side.lower(): f"{o.amount} {o.fiat if o.side == 'BUY' else o.crypto}"}}
             for o in backend.orders.values()]
 
@@ -113,9 +118,13 @@ def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | 
     if received is not None:
         amounts["over"] = str(max(received - order.amount, 0))
         amounts["under"] = str(max(order.amount - received, 0))
-    return {"kind": kind, "id": order.order_no, "status": order.status(now),
+    status = order.status(now)
+    return {"kind": kind, "id": order.order_no, "status": status,
             "api": {**query_data(order, now), "legacyStatus": order.legacy_status(now)},
             "created": order.created_at.isoformat(), "amounts": amounts, "confirmations": None,
-            "expires_at": order.expires_at.isoformat(),
+            "reference": order.merchant_order_no or None, "reference_field": "merchantOrderNo", "due": None,
+            "facts": {"side": order.side},
+            # the payment window counts down only while the order waits for the user
+            "expires_at": order.expires_at.isoformat() if status in WAITING else None,
             "addresses": [order.address] if order.side != "BUY" else [],
             "refs": [order.order_no, order.merchant_order_no], "page": f"/alchemypay/pay/{order.order_no}"}

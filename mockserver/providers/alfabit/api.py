@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest, Forbidden, NotFound
-from ...core.http.context import public_base, world_of
+from ...core.http.context import provider_base, world_of
 from ...core.http.jsonio import json_response, read_json
 from . import model
 from .auth import authenticate
@@ -101,7 +101,8 @@ def _amount(raw: Any, name: str, decimals: int) -> Decimal:
 
 
 def _origin(request: web.Request, world) -> str:
-    return public_base(request, world)
+    """Where this order's public links start (its page, its QR code)."""
+    return provider_base(request, world, "/alfabit")
 
 
 def _owned(backend: Backend, merchant: dict, uid: str) -> Order:

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
+from ..base import Preset, status_in
 from . import model
 from .backend import Backend, refund
 from .backend import issue_requisites as give_requisites
@@ -217,18 +218,46 @@ STORIES = {
 }
 
 
+def _with_amount(*statuses: str):
+    """Presets paying a share of the invoice's amount: an invoice without amount takes `amount` only."""
+    return lambda view: view["facts"]["with_amount"] and view["status"] in statuses
+
+
+def _aml_open(view: dict) -> bool:
+    """The AML verdict can still be set (as `aml` checks): not once the order's check is over,
+    except on an unpaid expired invoice, which a late payment may still reach."""
+    status = view["status"]
+    decided = status in model.DONE or status in ("inProgress", "warning")
+    return not decided or (view["kind"] == "invoice" and status == "invoiceNotPayed")
+
+
+def _verdict_is(verdict: str):
+    """The AML verdict the order will get now (a preset setting the same one would change nothing)."""
+    return lambda view: view["facts"]["verdict"] == verdict
+
+
+# Money arriving once the AML check started is not added to the order, so `pay` stops there;
+# an expired unpaid invoice takes a late payment.
+PAYABLE = ("invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms")
 BOTH = {"invoice": "order", "withdrawal": "order"}
 SIMULATION_PARAMS = {
-    "pay": {"for": {"invoice": "order"},
-            "presets": {"Pay exact": {"kind": "exact"}, "Pay half": {"kind": "partial"},
-                        "Overpay (+50%)": {"kind": "over"}, "Pay late": {"kind": "late"}},
+    "pay": {"for": {"invoice": "order"}, "when": status_in(*PAYABLE),
+            "presets": {"Pay exact": Preset({"kind": "exact"}, when=_with_amount("invoiceWaitPay")),
+                        "Pay half": Preset({"kind": "partial"}, when=_with_amount("invoiceWaitPay")),
+                        "Overpay (+50%)": Preset({"kind": "over"}, when=_with_amount("invoiceWaitPay")),
+                        "Pay late": Preset({"kind": "late"}, when=_with_amount("invoiceWaitPay", "invoiceNotPayed"))},
             "fields": {"amount": "number", "memo": "text", "aml": ["pass", "block"]}},
-    "confirm": {"for": {"invoice": "order"}, "presets": {"Confirm now": {}}},
-    "issue_requisites": {"for": {"invoice": "order"}, "presets": {"Issue requisites": {}}},
-    "expire": {"for": {"invoice": "order"}, "presets": {"Expire now": {}}},
-    "aml": {"for": BOTH, "presets": {"AML passes": {"verdict": "pass"}, "AML blocks": {"verdict": "block"}}},
-    "warning": {"for": BOTH, "presets": {"Warning": {}}},
-    "fail": {"for": BOTH, "presets": {"Fail": {}}},
+    "confirm": {"for": BOTH, "when": lambda view: view["facts"]["unconfirmed"], "presets": {"Confirm now": {}}},
+    "issue_requisites": {"for": {"invoice": "order"}, "when": status_in("invoiceWaitRequisites"),
+                         "presets": {"Issue requisites": {}}},
+    "expire": {"for": {"invoice": "order"}, "when": status_in("invoiceWaitRequisites", "invoiceWaitPay"),
+               "presets": {"Expire now": {}}},
+    "aml": {"for": BOTH, "when": _aml_open,
+            "presets": {"AML passes": Preset({"verdict": "pass"}, when=_verdict_is("block")),
+                        "AML blocks": Preset({"verdict": "block"}, when=_verdict_is("pass"))}},
+    "warning": {"for": BOTH, "when": lambda view: view["status"] not in model.DONE and view["status"] != "warning",
+                "presets": {"Warning": {}}},
+    "fail": {"for": {"withdrawal": "order"}, "when": status_in("created", "inProgress"), "presets": {"Fail": {}}},
     "credit": {"for": None, "fields": {"amount": "number", "index": "json"}},
     "settings": {"for": None, "fields": {"index": "json", "callback_source_address": "text",
                                          "callback_forwarded_for": "text", "withdrawals_enabled": "json"}},

@@ -36,7 +36,7 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
     merchant, status = order.merchant, order.status(now)
     is_withdraw, has_invoice_page = order.type == WITHDRAW, order.type != WITHDRAW
     blocked = status in ("invoiceCheckBlocked", "withdrawBlocked")
-    page = f"{order.origin}/alfabit/invoice/{order.uid}"
+    page = f"{order.origin}/invoice/{order.uid}"
     return {
         "netCommission": amount(order.fee) if is_withdraw else None,
         "comment": order.comment,
@@ -62,7 +62,7 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
         "requisitesIn": None if is_withdraw else order.requisites,
         "requisitesMemoTag": order.memo,
         "billingTag": None,
-        "requisitesQrCode": (f"{order.origin}/alfabit/qr-code/{order.uid}"
+        "requisitesQrCode": (f"{order.origin}/qr-code/{order.uid}"
                              if has_invoice_page and order.requisites else None),
         "assetInCode": order.currency_in.asset,
         "assetOutCode": order.currency_out.asset,
@@ -104,10 +104,16 @@ def ok(data) -> dict:
     return {"message": "ok", "data": data}
 
 
+def reference(order: "Order") -> str | None:
+    """AlfaBit Pay has no merchant order id field: a merchant names its order in `comment` (the
+    sandbox's stories do), else in `publicComment` (the docs' sample: "Order N123456")."""
+    return order.comment or order.public_comment or None
+
+
 def summaries(backend, now: datetime) -> list[dict]:
     """The dashboard's list: invoices and withdrawals, in the API's status words."""
     return [{"kind": "withdrawal" if o.type == WITHDRAW else "invoice", "id": o.uid,
-             "status": o.status(now), "created": iso(o.created_at),
+             "status": o.status(now), "created": iso(o.created_at), "reference": reference(o),
              "amounts": ({"out": f"{o.amount_out_expected} {o.currency_out.asset}"} if o.type == WITHDRAW else
                          {"expected": f"{o.amount_in_expected} {o.currency_in.asset}",
                           "paid": f"{o.amount_in_fact()} {o.currency_in.asset}"})}
@@ -127,9 +133,27 @@ def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | 
                    "over": str(max(paid - expected, 0)) if expected else None,
                    "under": str(max(expected - paid, 0)) if expected else None,
                    "unit": order.currency_in.asset}
-    expiry = order.expiry_instant()
-    return {"kind": kind, "id": order.uid, "status": order.status(now),
+    expiry, status = order.expiry_instant(), order.status(now)
+    owed = order.amount_in_expected - order.amount_in_fact()
+    waiting = status in ("invoiceWaitRequisites", "invoiceWaitPay", "invoiceWaitConfirms")
+    return {"kind": kind, "id": order.uid, "status": status,
             "api": order_view(order, backend, now), "created": iso(order.created_at), "amounts": amounts,
-            "confirmations": None, "expires_at": expiry.isoformat() if expiry else None,
+            "reference": reference(order), "reference_field": "comment" if order.comment else "publicComment",
+            "due": (f"{amount(owed)} {order.currency_in.asset}"
+                    if order.type == INVOICE and waiting and owed > 0 else None),
+            "confirmations": None,
+            # the deadline matters until money arrives (or it has passed unpaid)
+            "expires_at": expiry.isoformat() if expiry and status in ("invoiceWaitRequisites", "invoiceWaitPay",
+                                                                      "invoiceNotPayed") else None,
             "addresses": [order.requisites] if order.requisites else [], "refs": [order.uid, str(order.id)],
-            "page": None if order.type == WITHDRAW else f"/alfabit/invoice/{order.uid}"}
+            "page": None if order.type == WITHDRAW else f"/alfabit/invoice/{order.uid}",
+            "facts": {"with_amount": order.type == INVOICE, "verdict": order.verdict,
+                      "unconfirmed": _unconfirmed(order, now)}}
+
+
+def _unconfirmed(order: "Order", now: datetime) -> bool:
+    """A transfer (deposit, or a withdrawal's payout) still short of its confirmations."""
+    if order.type == WITHDRAW:
+        return order.payout is not None and order.payout.confirmations(now) < order.currency_out.confirmations
+    return order.confirmed_at is None and any(
+        t.confirmations(now) < order.currency_in.confirmations for t in order.transfers)

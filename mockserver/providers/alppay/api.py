@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest, NotFound, Unprocessable
-from ...core.http.context import public_base, world_of
+from ...core.http.context import provider_base, world_of
 from ...core.http.jsonio import json_response, parse_json
 from . import backend as lifecycle
 from .auth import authenticate
@@ -90,8 +90,8 @@ def _customer(body: dict) -> dict:
     return {k: body["customer"][k] for k in ("id", "name", "email") if k in body["customer"]}
 
 
-def _origin(world, request: web.Request) -> str:
-    return public_base(request, world)
+def _base(world, request: web.Request) -> str:
+    return provider_base(request, world, "/alppay")
 
 
 # payments ---------------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ async def create_payment(request: web.Request) -> web.Response:
         id=payment_id, merchant=merchant, amount=amount, amount_text=body["amount"], asset=asset,
         address=backend.deposit_address(merchant, asset, client_id), customer=_customer(body),
         client_id=client_id, invoice=body.get("invoice") or "", checkout_url=body.get("checkoutUrl") or "",
-        redirect_url=f"{_origin(world, request)}/alppay/payment-invoice?id={payment_id}",
+        redirect_url=f"{_base(world, request)}/payment-invoice?id={payment_id}",
         timeout=int(merchant.get("payment_timeout") or DEFAULT_TIMEOUT), created_at=now, updated_at=now)
     lifecycle.open_payment(world, backend, payment)
     return _respond(world, "payment.response", payment_view(payment, now))

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
+from ..base import Preset, status_in
 from . import backend as lifecycle
 from .model import ASSETS
 from .views import money, payment_view, withdrawal_view
@@ -182,18 +183,36 @@ STORIES = {
 }
 
 
+def _fresh(view: dict) -> bool:
+    """Open with nothing received: the presets paying a share of the whole amount apply."""
+    return view["status"] == "OPEN" and not view["facts"]["received"]
+
+
+def _unconfirmed(view: dict) -> bool:
+    counts = view["confirmations"]
+    return counts is not None and counts["received"] < counts["required"]
+
+
+# A closed payment (EXPIRED, COMPLETED) records a transfer as late and counts nothing: only the
+# expired one is offered a (late) payment, as the story `late` makes one.
 PAYMENT = {"for": "payment", "id": "payment"}
 WITHDRAWAL = {"for": "withdrawal", "id": "withdrawal"}
 SIMULATION_PARAMS = {
-    "pay": {**PAYMENT, "presets": {"Pay exact": {"kind": "exact"}, "Pay half": {"kind": "partial"},
-                                   "Overpay (+50%)": {"kind": "over"}, "Pay from a risky address": {"risk": "danger"}},
+    "pay": {**PAYMENT, "when": status_in("OPEN", "EXPIRED"),
+            "presets": {"Pay exact": Preset({"kind": "exact"}, when=_fresh),
+                        "Pay half": Preset({"kind": "partial"}, when=_fresh),
+                        "Overpay (+50%)": Preset({"kind": "over"}, when=_fresh),
+                        "Pay from a risky address": Preset({"risk": "danger"}, when=_fresh),
+                        "Pay late (after it expired)": Preset({"kind": "exact"}, when=status_in("EXPIRED"))},
             "fields": {"amount": "number", "kind": ["exact", "partial", "over"], "risk": ["clean", "danger"]}},
-    "confirm": {**PAYMENT, "presets": {"Confirm (accept as it stands)": {}}},
-    "expire": {**PAYMENT, "presets": {"Expire now": {}}},
-    "aml": {**PAYMENT, "presets": {"AML flags it": {}}},
-    "approve_withdrawal": {**WITHDRAWAL, "presets": {"Approve": {}}},
-    "complete_withdrawal": {**WITHDRAWAL, "presets": {"Complete": {}}},
-    "cancel_withdrawal": {**WITHDRAWAL, "presets": {"Cancel": {}}},
+    "confirm": {**PAYMENT, "when": _unconfirmed, "presets": {"Confirm (accept as it stands)": {}}},
+    "expire": {**PAYMENT, "when": status_in("OPEN"), "presets": {"Expire now": {}}},
+    # the AML check flags the latest transfer: one there, not flagged yet
+    "aml": {**PAYMENT, "when": lambda view: view["facts"]["received"] and not view["facts"]["flagged"],
+            "presets": {"AML flags it": {}}},
+    "approve_withdrawal": {**WITHDRAWAL, "when": status_in("OPEN"), "presets": {"Approve": {}}},
+    "complete_withdrawal": {**WITHDRAWAL, "when": status_in("APPROVED"), "presets": {"Complete": {}}},
+    "cancel_withdrawal": {**WITHDRAWAL, "when": status_in("OPEN", "APPROVED"), "presets": {"Cancel": {}}},
     "fund": {"for": None, "fields": {"method": sorted(METHODS), "amount": "number", "merchant": "json"}},
     "balances": {"for": None, "presets": {"Show balances": {}}, "fields": {"merchant": "json"}},
 }

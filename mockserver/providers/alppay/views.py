@@ -106,27 +106,42 @@ def withdrawal_view(withdrawal: "Withdrawal") -> dict:
 def summaries(backend, now: datetime) -> list[dict]:
     """The dashboard's list: payments and withdrawals, in the API's status words."""
     out = [{"kind": "payment", "id": p.id, "status": p.status(now), "created": iso(p.created_at),
+            "reference": p.invoice or None,
             "amounts": {"expected": f"{money(p.amount)} {p.asset.short}",
                         "received": f"{money(p.received())} {p.asset.short}"}}
            for p in backend.payments.values()]
     out += [{"kind": "withdrawal", "id": w.id, "status": w.status, "created": iso(w.created_at),
-             "amounts": {"amount": f"{money(w.amount)} {w.asset.short}"}} for w in backend.withdrawals.values()]
+             "reference": w.invoice or None, "amounts": {"amount": f"{money(w.amount)} {w.asset.short}"}}
+            for w in backend.withdrawals.values()]
     return out
+
+
+def _confirmations(payment: "Payment", now: datetime) -> dict | None:
+    """The least-confirmed transfer's count (not capped) against confirmsNeeded, or None."""
+    if not payment.deposits:
+        return None
+    return {"received": min(d.transfer.confirmations(now) for d in payment.deposits),
+            "required": payment.asset.confirms}
 
 
 def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
     if kind == "payment" and (p := backend.payments.get(object_id)) is not None:
-        expected, paid = p.amount, p.received()
-        return {"kind": kind, "id": p.id, "status": p.status(now), "api": payment_view(p, now),
-                "created": iso(p.created_at),
+        expected, paid, status = p.amount, p.received(), p.status(now)
+        return {"kind": kind, "id": p.id, "status": status, "api": payment_view(p, now),
+                "created": iso(p.created_at), "reference": p.invoice or None, "reference_field": "invoice",
                 "amounts": {"expected": money(expected), "paid": money(paid),
                             "over": money(max(paid - expected, Decimal(0))),
                             "under": money(max(expected - paid, Decimal(0))), "unit": p.asset.short},
-                "confirmations": None, "expires_at": p.expires_at.isoformat(), "addresses": [p.address],
-                "refs": [p.id, p.invoice], "page": f"/alppay/payment-invoice?id={p.id}"}
+                "due": f"{money(expected - paid)} {p.asset.short}" if status == "OPEN" and paid < expected else None,
+                "confirmations": _confirmations(p, now),
+                # an open payment counts down to its deadline; a closed one has none left
+                "expires_at": p.expires_at.isoformat() if status == "OPEN" else None, "addresses": [p.address],
+                "refs": [p.id, p.invoice], "page": f"/alppay/payment-invoice?id={p.id}",
+                "facts": {"received": paid > 0, "flagged": bool(p.deposits) and p.deposits[-1].danger}}
     if kind == "withdrawal" and (w := backend.withdrawals.get(object_id)) is not None:
         return {"kind": kind, "id": w.id, "status": w.status, "api": withdrawal_view(w),
-                "created": iso(w.created_at),
+                "created": iso(w.created_at), "reference": w.invoice or None, "reference_field": "invoice",
+                "due": None,
                 "amounts": {"expected": money(w.amount), "paid": money(w.received), "over": None,
                             "under": None, "unit": w.asset.short},
                 "confirmations": None, "expires_at": None, "addresses": [], "refs": [w.id, w.invoice],

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import BadRequest, NotFound
-from ...core.http.context import public_base, world_of
+from ...core.http.context import provider_base, world_of
 from . import jsjson, pricing
 from .assets import ASSETS, FEES, asset_listing
 from .errors import COULD_NOT_CREATE
@@ -135,12 +135,12 @@ async def create_invoice(request: web.Request) -> web.Response:
         raise BadRequest("total_amount must be a positive amount")
     currency = body.get("currency", "USD")
     invoice = backend.create_invoice(merchant, body["ref_id"], total, currency, body.get("url"), body)
-    origin = public_base(request, world)
+    base = provider_base(request, world, f"/{PROVIDER}")
     data = {"invoice_id": invoice.invoice_id,
-            "invoice_url": f"{origin}/{PROVIDER}/payinvoice/?inv={invoice.invoice_id}",
+            "invoice_url": f"{base}/payinvoice/?inv={invoice.invoice_id}",
             "ref_id": invoice.ref_id}
     if body.get("type") == "widget":
-        data["widget_url"] = f"{origin}/{PROVIDER}/widget/?inv={invoice.invoice_id}"
+        data["widget_url"] = f"{base}/widget/?inv={invoice.invoice_id}"
     return respond(world, "invoice-create.response", data)
 
 

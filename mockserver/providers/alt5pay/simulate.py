@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
+from ..base import Preset
 from .assets import ASSETS
 from . import pricing
 from .model import crypto_for_fiat
@@ -185,12 +186,32 @@ STORIES = {
 }
 
 
+def _owed(view: dict) -> bool:
+    """An invoice with something still to pay (payments not yet confirmed count as paid)."""
+    return view["kind"] == "invoice" and view["due"] is not None
+
+
+def _may_pay(view: dict) -> bool:
+    """An address takes a payment any time (after its quote expired, re-priced); an invoice while
+    something is owed (once paid in full, more would be an overpayment: pass amount on the API)."""
+    return view["kind"] == "address" or _owed(view)
+
+
+def _unconfirmed(view: dict) -> bool:
+    counts = view["confirmations"]
+    return counts is not None and counts["received"] < counts["required"]
+
+
 TARGETS = {"invoice": "invoice", "address": "address"}
 SIMULATION_PARAMS = {
-    "pay": {"for": TARGETS,
-            "presets": {"Pay what is due": {"fraction": 1}, "Pay half of what is due": {"fraction": 0.5}},
+    "pay": {"for": TARGETS, "when": _may_pay,
+            "presets": {"Pay what is due": Preset({"fraction": 1}, when=_owed, note=lambda v: f"{v['due']} due"),
+                        "Pay half of what is due": Preset({"fraction": 0.5}, when=_owed)},
             "fields": {"asset": "text", "amount": "number", "fiat": "number", "fraction": "number",
                        "source_address": "text"}},
-    "confirm": {"for": TARGETS, "presets": {"Confirm now": {}}, "fields": {"confirmations": "json"}},
-    "expire": {"for": TARGETS, "presets": {"Expire now": {}}},
+    "confirm": {"for": TARGETS, "when": _unconfirmed, "presets": {"Confirm now": {}},
+                "fields": {"confirmations": "json"}},
+    # the quote (price) of the address, or of every address of an invoice still owed, ends now
+    "expire": {"for": TARGETS, "when": lambda view: view["facts"]["quote_live"] and _may_pay(view),
+               "presets": {"Expire now": {}}},
 }

@@ -62,13 +62,13 @@ def settlement_view(settlement: "Settlement") -> dict:
 
 
 def summaries(backend, now: datetime) -> list[dict]:
-    """The dashboard's list: hosted invoices and wallet addresses."""
+    """The dashboard's list: hosted invoices and wallet addresses, with the merchant's ref_id."""
     out = [{"kind": "invoice", "id": i.invoice_id, "status": i.payment_status(now),
-            "created": i.created_at.isoformat(),
+            "created": i.created_at.isoformat(), "reference": i.ref_id,
             "amounts": {"total": f"{i.total_amount} {i.currency}", "paid": f"{i.paid_amount(now)} {i.currency}"}}
            for i in backend.invoices.values()]
     out += [{"kind": "address", "id": w.address, "status": _wallet_status(w, now),
-             "created": w.created_at.isoformat(),
+             "created": w.created_at.isoformat(), "reference": w.ref_id,
              "amounts": {"received": f"{sum((p.amount for p in w.payments), Decimal(0))} {w.asset.coin}"}}
             for w in backend.wallets.values()]
     return out
@@ -82,26 +82,37 @@ def _wallet_status(wallet, now: datetime) -> str:
     return "Expired" if now >= wallet.expires_at else "Waiting"
 
 
+def _confirmations(payments: list, now: datetime) -> dict | None:
+    """The payment furthest from its asset's required count (received not capped), or None."""
+    if not payments:
+        return None
+    worst = max(payments, key=lambda p: p.wallet.asset.confirmations - p.confirmations(now))
+    return {"received": worst.confirmations(now), "required": worst.wallet.asset.confirmations}
+
+
 def dashboard_view(backend, kind: str, object_id: str, now: datetime, wallet_view) -> dict | None:
     if kind == "invoice" and (i := backend.invoices.get(object_id)) is not None:
-        expected, paid = i.total_amount, i.paid_amount(now)
+        expected, paid, due = i.total_amount, i.paid_amount(now), i.amount_due()
         return {"kind": kind, "id": i.invoice_id, "status": i.payment_status(now),
                 "api": invoice_view(i, now), "created": i.created_at.isoformat(),
+                "reference": i.ref_id, "reference_field": "ref_id",
                 "amounts": {"expected": str(expected), "paid": str(paid),
                             "over": str(max(paid - expected, 0)), "under": str(max(expected - paid, 0)),
                             "unit": i.currency},
-                "confirmations": None, "expires_at": None,
+                # what is still to pay counts payments seen but not yet confirmed
+                "due": f"{due} {i.currency}" if due > 0 else None,
+                "confirmations": _confirmations(i.payments(), now), "expires_at": None,
                 "addresses": [w.address for w in i.wallets.values()], "refs": [i.invoice_id, i.ref_id],
-                "page": f"/alt5pay/payinvoice/?inv={i.invoice_id}"}
+                "page": f"/alt5pay/payinvoice/?inv={i.invoice_id}",
+                "facts": {"quote_live": any(now < w.expires_at for w in i.wallets.values())}}
     if kind == "address" and (w := backend.wallets.get(object_id)) is not None:
         paid = sum((p.amount for p in w.payments), Decimal(0))
-        last = w.payments[-1] if w.payments else None
         return {"kind": kind, "id": w.address, "status": _wallet_status(w, now),
                 "api": wallet_view(w), "created": w.created_at.isoformat(),
+                "reference": w.ref_id, "reference_field": "ref_id",
                 "amounts": {"expected": None, "paid": str(paid), "over": None, "under": None,
                             "unit": w.asset.coin},
-                "confirmations": {"received": min(last.confirmations(now), w.asset.confirmations),
-                                  "required": w.asset.confirmations} if last else None,
+                "due": None, "confirmations": _confirmations(w.payments, now),
                 "expires_at": w.expires_at.isoformat(), "addresses": [w.address], "refs": [w.ref_id],
-                "page": None}
+                "page": None, "facts": {"quote_live": now < w.expires_at}}
     return None

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import NotFound, Unprocessable
-from ...core.http.context import public_base, world_of
+from ...core.http.context import provider_base, world_of
 from ...core.http.jsonio import json_response, read_json
 from .auth import authenticate
 from .pages import checkout_page
@@ -71,11 +71,11 @@ async def create_invoice(request: web.Request) -> web.Response:
     invoice = backend.new_invoice(merchant, NETWORKS[body["network"]], Decimal(body["amount_usd"]),
                                   body.get("order_id"), body.get("metadata"))
     open_invoice(world, backend, invoice)
-    origin = public_base(request, world)
+    base = provider_base(request, world, "/cryptopayment")
     return _respond(world, "invoice-create.response", {
         "success": True,
         "invoice": invoice_view(invoice, world.clock.now()),
-        "checkout_url": f"{origin}/cryptopayment/pay/{invoice.id}",
+        "checkout_url": f"{base}/pay/{invoice.id}",
     }, status=201)
 
 

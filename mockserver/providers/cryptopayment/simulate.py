@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
+from ..base import Preset, status_in
 from .backend import on_expiry_due, review_withdrawal
 from .views import invoice_view, withdrawal_view
 
@@ -134,14 +135,37 @@ STORIES = {
 }
 
 
+def _unpaid(view: dict) -> bool:
+    """Pending with nothing paid: the presets that pay a share of the whole invoice apply."""
+    return view["status"] == "pending" and not view["facts"]["paid"]
+
+
+def _partly_paid(view: dict) -> bool:
+    return view["status"] == "pending" and view["facts"]["paid"]
+
+
+def _unconfirmed(view: dict) -> bool:
+    """An on-time transfer still short of the network's confirmations, on an invoice not yet confirmed."""
+    counts = view["confirmations"]
+    return view["status"] != "confirmed" and view["facts"]["paid"] and counts["received"] < counts["required"]
+
+
+# Offered by the dashboard and the checkout page only where they apply: a paid (confirming,
+# confirmed) invoice takes no more payments from here and does not expire; an expired one takes
+# only a late payment.
 SIMULATION_PARAMS = {
-    "pay": {"for": "invoice", "id": "invoice",
-            "presets": {"Pay exact": {"kind": "exact"}, "Pay half": {"kind": "partial"},
-                        "Pay the remainder": {"kind": "remainder"}, "Overpay (+50%)": {"kind": "over"},
-                        "Pay late (after expiry)": {"kind": "late"}},
+    "pay": {"for": "invoice", "id": "invoice", "when": status_in("pending", "expired"),
+            "presets": {"Pay exact": Preset({"kind": "exact"}, when=_unpaid),
+                        "Pay half": Preset({"kind": "partial"}, when=_unpaid),
+                        "Pay the remainder": Preset({"kind": "remainder"}, when=_partly_paid,
+                                                    note=lambda view: f"{view['due']} still to pay"),
+                        "Overpay (+50%)": Preset({"kind": "over"}, when=_unpaid),
+                        "Pay late (after expiry)": Preset({"kind": "late"})},
             "fields": {"amount": "number"}},
-    "confirm": {"for": "invoice", "id": "invoice", "presets": {"Confirm now": {}}},
-    "expire": {"for": "invoice", "id": "invoice", "presets": {"Expire now": {}}},
-    "approve_withdrawal": {"for": "withdrawal", "id": "withdrawal", "presets": {"Approve": {}}},
-    "reject_withdrawal": {"for": "withdrawal", "id": "withdrawal", "presets": {"Reject": {}}},
+    "confirm": {"for": "invoice", "id": "invoice", "when": _unconfirmed, "presets": {"Confirm now": {}}},
+    "expire": {"for": "invoice", "id": "invoice", "when": status_in("pending"), "presets": {"Expire now": {}}},
+    "approve_withdrawal": {"for": "withdrawal", "id": "withdrawal", "when": status_in("pending_review"),
+                           "presets": {"Approve": {}}},
+    "reject_withdrawal": {"for": "withdrawal", "id": "withdrawal", "when": status_in("pending_review"),
+                          "presets": {"Reject": {}}},
 }

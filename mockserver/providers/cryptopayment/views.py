@@ -62,31 +62,50 @@ def _text(amount: Decimal) -> str:
 def summaries(backend, now: datetime) -> list[dict]:
     """The dashboard's list: invoices and withdrawals in the API's own status words."""
     out = [{"kind": "invoice", "id": i.id, "status": i.status(now), "created": iso(i.created_at),
+            "reference": i.order_id,
             "amounts": {"expected": f"{_text(i.amount_crypto)} {i.network.coin}",
                         "paid": f"{_text(i.paid_amount())} {i.network.coin}"}}
            for i in backend.invoices.values()]
     out += [{"kind": "withdrawal", "id": w.id, "status": w.status, "created": iso(w.created_at),
-             "amounts": {"amount": f"{_text(w.amount)} {w.coin}"}} for w in backend.withdrawals.values()]
+             "reference": None, "amounts": {"amount": f"{_text(w.amount)} {w.coin}"}}
+            for w in backend.withdrawals.values()]
     return out
+
+
+def _confirmations(invoice: "Invoice", status: str, now: datetime) -> dict:
+    """The least-confirmed on-time transfer's count, not capped (the API caps it at required),
+    so the page and the timeline's transfers agree; with a note where a reader would wonder."""
+    required = invoice.network.confirmations
+    received = min((t.confirmations(now) for t in invoice.transfers), default=0)
+    note = None
+    if invoice.transfers and received >= required:
+        note = {"pending": "enough; the invoice waits for the rest of the amount",
+                "expired": "enough, but the amount fell short before the invoice expired"}.get(status)
+    return {"received": received, "required": required, "note": note}
 
 
 def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
     if kind == "invoice" and (invoice := backend.invoices.get(object_id)) is not None:
-        expected, paid = invoice.amount_crypto, invoice.paid_amount()
-        return {"kind": kind, "id": invoice.id, "status": invoice.status(now),
+        expected, paid, status = invoice.amount_crypto, invoice.paid_amount(), invoice.status(now)
+        owed = expected - paid
+        return {"kind": kind, "id": invoice.id, "status": status,
                 "api": invoice_view(invoice, now), "created": iso(invoice.created_at),
+                "reference": invoice.order_id, "reference_field": "order_id",
                 "amounts": {"expected": _text(expected), "paid": _text(paid),
                             "over": _text(max(paid - expected, Decimal(0))),
-                            "under": _text(max(expected - paid, Decimal(0))),
+                            "under": _text(max(owed, Decimal(0))),
                             "unit": invoice.network.coin},
-                "confirmations": {"received": invoice.confirmations_received(now),
-                                  "required": invoice.network.confirmations},
-                "expires_at": invoice.expiry_instant().isoformat(), "addresses": [invoice.address],
-                "refs": [invoice.id], "page": f"/cryptopayment/pay/{invoice.id}"}
+                "due": f"{_text(owed)} {invoice.network.coin}" if status == "pending" and owed > 0 else None,
+                "confirmations": _confirmations(invoice, status, now),
+                # a paid invoice no longer expires (confirming, confirmed): no deadline to show
+                "expires_at": invoice.expiry_instant().isoformat() if status in ("pending", "expired") else None,
+                "addresses": [invoice.address], "refs": [invoice.id], "page": f"/cryptopayment/pay/{invoice.id}",
+                "facts": {"paid": paid > 0}}
     if kind == "withdrawal" and (w := backend.withdrawals.get(object_id)) is not None:
         return {"kind": kind, "id": w.id, "status": w.status, "api": withdrawal_view(w),
-                "created": iso(w.created_at),
+                "created": iso(w.created_at), "reference": None, "reference_field": None,
                 "amounts": {"expected": _text(w.amount), "paid": None, "over": None, "under": None,
                             "unit": w.coin},
-                "confirmations": None, "expires_at": None, "addresses": [], "refs": [w.id], "page": None}
+                "due": None, "confirmations": None, "expires_at": None, "addresses": [], "refs": [w.id],
+                "page": None}
     return None
