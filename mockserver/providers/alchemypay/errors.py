@@ -12,9 +12,10 @@ timestamp, sign, access-token), 400 parameters, 404 unknown order, 409 duplicate
 422 contract violations (all 10005 but the 404/409). The merchant setting (or provider option)
 ``error_status: "200"`` answers every error with HTTP 200 and the same body, so a client that
 trusts the status code alone is caught.
-``traceId`` [D: in every answer]: a fresh one per request, refused or not, drawn from a counter of
-the World (not its random generator, not the wall clock), so a seeded run repeats its ids and a
-refused request draws nothing from the story's generator.
+``traceId`` [D: in every answer]: a fresh one per request, refused or not, and the same in every run
+of a seed. A success draws it from the World's seeded generator; a refusal from the journal's
+sequence (backend.next_trace: it is recorded there), so a refused request draws nothing from the
+story's generator and changes no state, and two refusals never share one.
 """
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ async def remember_request(request: web.Request, handler):
 
 
 def trace_id(request: web.Request) -> str:
-    """A fresh traceId for this request (see the module doc)."""
+    """A fresh traceId for a refused request (see the module doc)."""
     return world_of(request).backend(PROVIDER_NAME).next_trace(request.path)
 
 

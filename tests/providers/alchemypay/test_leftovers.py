@@ -94,17 +94,17 @@ async def test_sell_orders_expire_after_48_hours_unless_set(client, world):
 async def _three_traces(client, world) -> list[str]:
     bad = {"appId": APP_ID, "timestamp": ms(world), "sign": hmac_b64(SECRET, "wrong")}
     traces = []
+    rng = world.rng.getstate()
     for _ in range(2):      # the same refused request twice
         traces.append((await (await client.get(f"/alchemypay{V4}/fiat/list", headers=bad)).json())["traceId"])
+    assert world.rng.getstate() == rng                 # a refusal draws nothing from the story's generator
     traces.append((await (await get(client, world, f"{V4}/fiat/list", {})).json())["traceId"])
     return traces
 
 
 async def test_every_request_gets_its_own_trace_id_reproducibly(client, world, aiohttp_client):
-    rng = world.rng.getstate()
     first = await _three_traces(client, world)
     assert len(set(first)) == 3 and all(len(t) == 32 for t in first)
-    assert world.rng.getstate() == rng                 # drawn without the story's generator
     twin = await aiohttp_client(build_app(SandboxConfig(seed=1234, start=world.start)))
     from mockserver.core.http.context import WORLD
     assert await _three_traces(twin, twin.app[WORLD]) == first     # same seed, same ids
