@@ -38,6 +38,7 @@ class AlchemyPayProvider(Provider):
     merchant_settings = {**WEBHOOK_SETTINGS, "app_id": TEXT, "app_secret": TEXT, **_BEHAVIOUR}
     option_settings = {**_BEHAVIOUR, "webhook_timeout": WEBHOOK_SETTINGS["webhook_timeout"],
                        "sell_expiry": DURATION}
+    webhook_ack_body = "success"   # [D] "an HTTP 200 response with a success message" (webhooks.ack_success)
     webhook_signature = ('body "signature" = hex(SHA1(appId + appSecret + appId + orderNo + crypto + network + address)); "newSignature" = base64(HMAC-SHA256(appSecret, timestamp header + "POST" + callback path + the body without both signature fields and empty values, keys sorted, compact)).')
 
     def default_merchants(self) -> list[dict]:
