@@ -92,9 +92,13 @@ class Order:
     paid_amount: str = "0"
     txid: str | None = None
     events: list[str] = field(default_factory=list)
+    # notices already handled, (event, paid_amount): a provider resends one it thinks was lost
+    handled: set = field(default_factory=set, repr=False)
 
     def view(self) -> dict:
-        return {**asdict(self), "amount_usd": str(self.amount_usd)}
+        view = {**asdict(self), "amount_usd": str(self.amount_usd)}
+        del view["handled"]
+        return view
 
 
 class Shop:
@@ -142,6 +146,9 @@ class Shop:
         order = self.by_invoice.get(event["invoice_id"])
         if order is None:
             return 200   # not one of ours (another shop on the same key): retrying will not help
+        notice = (event["event"], str(event.get("paid_amount")))
+        if notice in order.handled:
+            return 200   # a copy of one already handled (a retry, a duplicate): acknowledged, nothing done
         if event["event"] == "payment.confirmed" and order.status != "paid":
             # The signature covers only the invoice id and the event name, not the amounts, so
             # the invoice is read back from the API before the order is marked paid.
@@ -155,7 +162,10 @@ class Shop:
                     order.paid_amount = str(invoice["paid_amount"])
                     order.txid = invoice["txid"]
         with self._lock:
-            if order.status != "paid":
+            if notice in order.handled:   # a copy handled meanwhile, on another thread
+                return 200
+            order.handled.add(notice)
+            if order.status != "paid":    # a notice older than "paid" (they are not ordered) changes nothing
                 order.paid_amount = str(event.get("paid_amount", order.paid_amount))
             order.events.append(event["event"])
         return 200

@@ -16,6 +16,7 @@ from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import render_error
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -30,6 +31,7 @@ class AlchemyPayProvider(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # backend.setting(): a merchant's setting, else the provider option of the same name
     _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG,
                   "webhook_clock": {"enum": ["wall", "virtual"]},

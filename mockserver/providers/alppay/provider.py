@@ -14,6 +14,7 @@ from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -28,6 +29,7 @@ class AlpPay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     _AMOUNT = {"type": ["string", "number"]}
     merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "hmac_key": TEXT,
                          "ip_whitelist": TEXT_LIST, "trusted_proxies": TEXT_LIST,
