@@ -166,12 +166,12 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailed(self.load_error)
         from mockserver.scenarios.client import SandboxClient, tenant_url
         from mockserver.scenarios.runner import client_session, run_scenario
-        url = tenant_url(self.config.getoption("sandbox_server") or _shared_sandbox(self.config).url,
-                         self.config.getoption("sandbox_tenant"))
+        server = self.config.getoption("sandbox_server")
+        url = tenant_url(server or _shared_sandbox(self.config).url, self.config.getoption("sandbox_tenant"))
 
-        async def run():
+        async def run():   # `await: create` waits for an app only on a sandbox an app can reach
             async with client_session() as session:
-                return await run_scenario(self.scenario, SandboxClient(url, session))
+                return await run_scenario(self.scenario, SandboxClient(url, session), app_can_create=bool(server))
 
         result = asyncio.run(run())
         if not result.ok:

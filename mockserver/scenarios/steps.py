@@ -9,7 +9,7 @@ import json
 import pprint
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from mockserver.core.time.durations import format_duration, parse_duration
 
@@ -43,6 +43,8 @@ class Context:
     variables: dict = field(default_factory=dict)
     consumed: set = field(default_factory=set)   # matched when finished: not matched again
     seen: set = field(default_factory=set)       # matched at all: expect_no_webhook ignores them
+    app_can_create: bool = False                 # a merchant's app can reach this sandbox (await: create)
+    notify: Callable[[str], None] | None = None  # a line for the live console while a step waits
 
     def values(self, raw: Any) -> Any:
         try:

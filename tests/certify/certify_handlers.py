@@ -27,10 +27,15 @@ class Merchant:
     known: set = field(default_factory=set)
     orders: dict = field(default_factory=dict)    # object id or reference -> the merchant's view
     server: TestServer | None = None
+    sandbox: object = None                         # a SandboxClient: where checkout creates objects
 
     @property
     def url(self) -> str:
         return str(self.server.make_url(f"/webhooks/{self.provider.name}"))
+
+    @property
+    def checkout_url(self) -> str:
+        return str(self.server.make_url("/checkout"))
 
     def state_url(self) -> str:
         return str(self.server.make_url("/orders/")) + "{reference}"
@@ -80,6 +85,13 @@ class Merchant:
             return web.Response(status=202, text="OK")
         return web.Response(status=200, text=self.provider.webhook_ack_body)
 
+    async def checkout(self, request: web.Request) -> web.Response:
+        """The app's own checkout: an object created through the provider's API, as a client does."""
+        from mockserver.certify.objects import create
+        made = await create(self.sandbox, self.provider, self.credentials)
+        self.know(made.id, made.reference)
+        return web.json_response({"id": made.id, "reference": made.reference}, status=201)
+
     async def show(self, request: web.Request) -> web.Response:
         order = self.orders.get(request.match_info["key"])
         return web.json_response(order, status=200 if order else 404)
@@ -88,6 +100,7 @@ class Merchant:
         app = web.Application()
         app.router.add_post(f"/webhooks/{self.provider.name}", self.handle)
         app.router.add_get("/orders/{key}", self.show)
+        app.router.add_post("/checkout", self.checkout)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server(shutdown_timeout=0.5)
         return self
