@@ -64,16 +64,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     def note(scenario, text: str) -> None:
         print(f"      ... {text}", flush=True)
 
+    fate: list[str] = []   # what became of the run's own tenant, said after the summary
+
     def tenant(name: str, event: str) -> None:
         where = f"{args.server.rstrip('/')}/t/{name}"
         if event == "created":
             print(f"running in a fresh tenant {name} ({where}): the sandbox's other worlds are left as they are; "
                   f"deleted if every scenario passes, kept for a look if one fails", flush=True)
         elif event == "kept":
-            print(f"tenant {name} kept: its deliveries and journal at {where}/_sandbox/ui/ "
-                  f"(DELETE {args.server.rstrip('/')}/_sandbox/tenants/{name} when done)", flush=True)
+            fate.append(f"tenant {name} kept: its deliveries and journal at {where}/_sandbox/ui/ "
+                        f"(DELETE {args.server.rstrip('/')}/_sandbox/tenants/{name} when done)")
         else:
-            print(f"tenant {name} deleted", flush=True)
+            fate.append(f"tenant {name} deleted")
 
     from ..core.contracts.contract_set import ContractsUnavailable
     from .client import SandboxUnavailable, SandboxUnreachable
@@ -103,6 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.junit:
         write_junit(everything, args.junit)
         print(f"JUnit report: {args.junit}")
+    for line in fate:
+        print(line)
     if broken:
         return 2
     return 0 if all(r.ok for r in results) else 1
