@@ -19,8 +19,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from . import copies as make
-from .copies import Copy, CopyError
+from .copies import Copy
 from .objects import Target
 
 EXCERPT = 60
