@@ -243,9 +243,9 @@ def test_the_pytest_examples_pass_in_a_fresh_project(pytester: pytest.Pytester):
 def test_the_clock_example_fails_without_sandbox_clock(pytester: pytest.Pytester):
     """The README says the merchant's check depends on "now": without the fixture it fails."""
     files = {re.match(r"# (\w+)\.py", b.first).group(1): b.text for b in BLOCKS if kind(b) == "pytest project"}
-    assert ", sandbox_clock" in files["test_clock"]
+    assert ", sandbox_clock" in files["test_overdue"]
     pytester.makeini("[pytest]\n")
-    pytester.makepyfile(conftest=files["conftest"], test_clock=files["test_clock"].replace(", sandbox_clock", ""))
+    pytester.makepyfile(conftest=files["conftest"], test_overdue=files["test_overdue"].replace(", sandbox_clock", ""))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*assert datetime.now(timezone.utc) < expires_at*"])
