@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 SHOP = Path(__file__).resolve().parents[1] / "examples" / "shop"
@@ -66,13 +67,14 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
+@pytest.mark.slow(reason="the CI recipe as CI runs it: a served sandbox and the shop in their own processes, "
+                        "then two certify runs (each drives an order and sends 11-12 checks): 6 s alone, more under load")
 def test_the_ci_recipe_certifies_both_of_the_shops_handlers(tmp_path):
     """The README's "Certify your handler" recipe, as the shop's CI runs it: a served sandbox, the
     shop against it, an order of the shop's own per provider, `mockserver certify --junit`."""
     import shutil
     import xml.etree.ElementTree as ET
     if shutil.which("curl") is None or shutil.which("bash") is None:
-        import pytest
         pytest.skip("the recipe needs bash and curl")
     workflow = yaml.safe_load((SHOP / ".github" / "workflows" / "ci.yml").read_text())
     [script] = [s["run"] for s in workflow["jobs"]["test"]["steps"] if "mockserver certify" in s.get("run", "")]

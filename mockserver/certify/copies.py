@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.providers.base import Certification
-from mockserver.scenarios.steps import _flip
+from mockserver.scenarios.steps import flip
 
 DROP = ("host", "content-length", "transfer-encoding")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -89,7 +89,7 @@ def tampered(facts: Certification, copy: Copy) -> Copy:
     if key not in data:
         raise CopyError(f"the {copy.event} body has no {key!r} to change")
     if data[key] == value:
-        value = _flip(value) if isinstance(value, str) else value + 1
+        value = flip(value) if isinstance(value, str) else value + 1
     body = _in_place(copy.body, key, data[key], value)
     if body is None:
         body = facts.encode({**data, key: value})
@@ -104,10 +104,10 @@ def bad_signature(facts: Certification, copy: Copy) -> Copy:
         if kind == "header":
             key = _header(headers, name)
             if key and headers[key]:
-                headers[key] = _flip(headers[key])
+                headers[key] = flip(headers[key])
                 changed.append(f"header {key}")
         elif isinstance(data, dict) and isinstance(data.get(name), str) and data[name]:
-            swapped = _in_place(body, name, data[name], _flip(data[name]))
+            swapped = _in_place(body, name, data[name], flip(data[name]))
             if swapped is not None:
                 body = swapped
                 changed.append(f"field {name}")
