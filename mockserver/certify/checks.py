@@ -124,13 +124,15 @@ def _short(value: Any, limit: int = 160) -> str:
 async def run(bench: Bench, target: Target) -> list[Result]:
     facts, merchant, url = bench.facts, bench.merchant, bench.handler_url
     earlier, later = (lambda: _copy(bench, target, 0)), (lambda: _copy(bench, target, 1))
-    results = [
-        await _refusal(bench, target, "refuses-tampered-copy", lambda: make.tampered(facts, earlier())),
-        await _refusal(bench, target, "refuses-bad-signature", lambda: make.bad_signature(facts, later())),
-        await _refusal(bench, target, "refuses-missing-signature", lambda: make.missing_signature(facts, later())),
-        await _refusal(bench, target, "refuses-another-merchants-key",
-                       lambda: make.other_merchant(facts, merchant, later(), url)),
-    ]
+    results: list[Result] = []
+    if facts.verifiable is None or facts.verifiable(merchant):
+        results += [
+            await _refusal(bench, target, "refuses-tampered-copy", lambda: make.tampered(facts, earlier())),
+            await _refusal(bench, target, "refuses-bad-signature", lambda: make.bad_signature(facts, later())),
+            await _refusal(bench, target, "refuses-missing-signature", lambda: make.missing_signature(facts, later())),
+            await _refusal(bench, target, "refuses-another-merchants-key",
+                           lambda: make.other_merchant(facts, merchant, later(), url)),
+        ]
     if facts.timestamp:
         results.append(await _refusal(bench, target, "refuses-stale-timestamp",
                                       lambda: make.stale(facts, merchant, later(), url), should_verify=True))

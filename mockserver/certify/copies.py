@@ -161,7 +161,7 @@ def stale(facts: Certification, merchant: dict, copy: Copy, url: str, age_second
 def reordered(facts: Certification, merchant: dict, copy: Copy, url: str) -> Copy:
     data = _payload(copy)
     return resigned(facts, merchant, copy, url, dict(reversed(list(data.items()))),
-                    f"{copy.event} with its keys in reverse order (re-signed)")
+                    f"{copy.event} re-serialised, its keys in reverse order (re-signed)")
 
 
 def extended(facts: Certification, merchant: dict, copy: Copy, url: str) -> Copy:

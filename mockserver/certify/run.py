@@ -56,6 +56,9 @@ async def certify(client: SandboxClient, provider_name: str, handler_url: str, *
     results: list[Result] = []
     try:
         for target in targets:
+            if facts.verifiable is not None and not facts.verifiable(merchant):
+                target.notes.append(f"signature checks left out: {provider.name} sends this merchant no signature a "
+                                    "handler can verify (see its certify.py)")
             say(f"object {target.label()}, created by {target.created_by}"
                 + "".join(f"\n  note: {note}" for note in target.notes))
             for result in await checks.run(bench, target):

@@ -81,6 +81,8 @@ class Certification:
     settings       merchant settings while certifying (e.g. a status that is only sent on request)
     sources        merchant -> ((address, headers) of a listed source, (address, headers) of a
                    non-listed one), for providers whose docs authenticate by source address
+    verifiable     merchant -> whether its deliveries carry a signature a handler can check (None:
+                   always); where not, the signature checks are left out, as no handler can pass them
     """
     drive: dict[str, list[dict]]
     events: tuple[str, str]
@@ -96,6 +98,7 @@ class Certification:
     timestamp: str | None = None
     settings: dict = field(default_factory=dict)
     sources: Callable[[dict], tuple[tuple[str, dict], tuple[str, dict]]] | None = None
+    verifiable: Callable[[dict], bool] | None = None
 
 
 class Provider:

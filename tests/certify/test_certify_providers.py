@@ -17,13 +17,15 @@ REFUSALS = {"refuses-tampered-copy", "refuses-bad-signature", "refuses-missing-s
 ONCE = {"once-on-retry", "once-on-two-at-once", "same-with-keys-reordered", "same-with-unknown-fields"}
 
 
-async def _certify(provider_name: str, faults: Faults) -> dict[str, object]:
+async def _certify(provider_name: str, faults: Faults, settings: dict | None = None) -> dict[str, object]:
     provider = load_providers()[provider_name]
     sandbox = InProcessSandbox()
     base = await sandbox.start()
     try:
         async with client_session() as session:
             client = SandboxClient(base, session)
+            if settings:
+                await client.update_merchant(provider_name, 0, settings)
             credentials = (await client.providers())[provider_name]["merchants"][0]
             merchant = await Merchant(provider, credentials, faults).start()
             try:
@@ -47,17 +49,20 @@ async def test_a_handler_written_from_the_providers_rules_scores_full_marks(prov
     results = await _certify(provider, Faults())
     assert not _failed(results), "\n".join(f"{r.name}: {r.problem} (sent {r.sent}; got {r.got})"
                                            for r in results.values() if not r.ok)
-    facts = load_providers()[provider].certification
+    provider_ = load_providers()[provider]
+    facts = provider_.certification
     assert ("refuses-stale-timestamp" in results) == bool(facts.timestamp)
     assert ("refuses-unlisted-source" in results) == bool(facts.sources)
-    assert len(results) == 11 + bool(facts.timestamp) + bool(facts.sources)
+    signed = facts.verifiable is None or facts.verifiable(provider_.default_merchants()[0])
+    assert ("refuses-bad-signature" in results) == signed   # AlfaBit signs nothing a handler can check
+    assert len(results) == 7 + 4 * signed + bool(facts.timestamp) + bool(facts.sources)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 async def test_a_handler_without_a_signature_check_fails_the_refusals(provider):
     results = await _certify(provider, Faults(no_signature_check=True))
-    assert _failed(results) == REFUSALS & set(results)
-    assert "acknowledged" in results["refuses-bad-signature"].problem
+    assert _failed(results) == REFUSALS & set(results) != set()
+    assert all("acknowledged" in results[name].problem for name in _failed(results))
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -82,3 +87,10 @@ async def test_a_handler_answering_404_for_unknown_objects_keeps_the_provider_re
     results = await _certify("cryptopayment", Faults(unknown_is_404=True))
     assert _failed(results) == {"acknowledges-unknown-object"}
     assert "retried for 7h21m" in results["acknowledges-unknown-object"].why
+
+
+async def test_alfabit_merchants_that_opt_into_the_hmac_signature_get_the_signature_checks():
+    results = await _certify("alfabit", Faults(), {"callback_signature": "hmac"})
+    assert not _failed(results) and len(results) == 12 and "refuses-tampered-copy" in results
+    broken = await _certify("alfabit", Faults(no_signature_check=True), {"callback_signature": "hmac"})
+    assert _failed(broken) == REFUSALS - {"refuses-stale-timestamp"}

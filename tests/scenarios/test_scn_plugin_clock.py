@@ -80,7 +80,7 @@ def test_alchemy_pay_timestamps_agree_on_both_sides_six_virtual_hours_later(sand
         assert token["success"], token
         order = call("/open/api/v4/merchant/trade/create", {
             "side": "BUY", "merchantOrderNo": "ORD-CLOCK", "amount": "100", "fiatCurrency": "USD",
-            "cryptoCurrency": "USDT", "depositType": 2, "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT",
+            "cryptoCurrency": "USDT", "depositType": 2, "address": "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8",
             "network": "TRX", "payWayCode": "10001", "alpha2": "US"},
             {"access-token": token["data"]["accessToken"]})
         assert order["success"], order

@@ -176,7 +176,7 @@ class Shop:
         order = self.by_invoice.get(event["invoice_id"])
         if order is None:
             return 200   # not one of ours (another shop on the same key): retrying will not help
-        notice = (event["event"], str(event.get("paid_amount")))
+        notice = (event["event"], event.get("paid_amount"))   # a Decimal: 50.00 and 50.0 are one amount
         if not self.first_time(order, notice):
             return 200   # a copy of one already handled (a retry, a duplicate): acknowledged, nothing done
         if event["event"] == "payment.confirmed" and order.status != "paid":

@@ -21,7 +21,7 @@ import urllib.request
 from typing import Any, Mapping
 
 FRESH_MS = 5 * 60 * 1000
-WALLET = "TKBSr2wessawfsBra9p7opSyRGfuXrrT"     # where the shop's USDT (TRC-20) goes
+WALLET = "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8"     # where the shop's USDT (TRC-20) goes
 
 
 class AlchemyPayError(Exception):

@@ -57,7 +57,9 @@ def unusable_url(url: Any, allow_external: bool) -> str | None:
     if url is None or url == "":
         return "no webhook URL configured"
     if not isinstance(url, str):
-        return f"webhook URL must be a string, not {type(url).__name__}"
+        return "webhook URL must be a string"
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in url):
+        return "invalid webhook URL: it holds a control character (CR, LF, NUL, tab...)"
     if url.startswith(INBOX_PREFIX):
         if inbox_target(url) is None:
             return ("invalid inbox target: inbox:NAME, NAME being 1-64 letters, digits or . _ ~ - "

@@ -6,12 +6,19 @@ Formulas:
 - v4 request sign [D]: ``base64(HMAC-SHA256(appSecret, timestamp + METHOD + requestPath + bodyString))``.
   requestPath is the path with its query parameters sorted by name, empty ones dropped; bodyString
   is "" for GET.
-  [A] bodyString serialization: the body parameters, empty values (null, "", {} and []) dropped and
-  keys sorted ascending at every depth, as compact JSON (no spaces, "/" not escaped, non-ASCII
-  kept as UTF-8). The sandbox re-serialises the parsed body this way before comparing, so a client
-  that sends its body unsorted but signs the sorted form (seen in public PHP clients) passes, and
-  so does one that escapes non-ASCII as \\uXXXX (PHP's json_encode default).
-  [A] query values are compared decoded (not percent-encoded), as the docs' examples show them.
+  bodyString [D]: the body parameters "sorted in dictionary order", empty values (null, "", {} and
+  []) removed, at every depth; [A] written as compact JSON ("/" not escaped, non-ASCII as UTF-8,
+  numbers as the client wrote them).
+  The bytes on the wire are the bytes signed [C: a public client documents that production answers
+  81003 when the wire body's key order differs from the order signed]: the body sent must itself be
+  that bodyString, so an unsorted body, or one carrying empty values, is 81003 whatever was signed.
+  [A] A body whose keys are sorted and empty-free but spaced or escaped otherwise (`": "`, PHP's
+  `\\/` and `\\uXXXX`) passes when the sign covers exactly its bytes (the docs never say how the
+  JSON is spaced; their own webhook example has spaces); merchant setting ``strict`` refuses it.
+  An empty body, or ``{}``, has no parameters: bodyString "" [D: empty values removed]; a sign
+  over the wire's ``{}`` is accepted as well (the bytes sent), so both answer the same.
+  Query parameters are sorted before comparing [D: the docs' own ramp links are unsorted on the
+  wire and signed sorted]; [A] query values are compared decoded, as the docs' examples show them.
 - legacy sign [D, older API pages; C, still sent by public clients on v4 paths]:
   ``hex(SHA1(appId + appSecret + timestamp))``, lowercase.
 - webhook ``signature`` (deprecated) [D/C]: ``hex(SHA1(appId + appSecret + appId + orderNo + crypto +
@@ -123,6 +130,67 @@ def legacy_sign(app_id: str, secret: str, timestamp: str) -> str:
     return hashlib.sha1(f"{app_id}{secret}{timestamp}".encode()).hexdigest()
 
 
+class _Object(list):
+    """A JSON object as its (key, value) pairs, in wire order, duplicates kept."""
+
+
+class _Number(str):
+    """A JSON number as the client wrote it."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _tokens(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_Object, parse_float=_Number, parse_int=_Number,
+                      parse_constant=_reject_constant)
+
+
+def _token_empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and not value)
+
+
+def _drop_tokens(value: Any) -> Any:
+    """The token tree with empty values removed at every depth (a container emptied too)."""
+    if isinstance(value, _Object):
+        return _Object((k, c) for k, v in value if not _token_empty(c := _drop_tokens(v)))
+    if isinstance(value, list):
+        return [c for v in value if not _token_empty(c := _drop_tokens(v))]
+    return value
+
+
+def _write(value: Any, sort: bool) -> str:
+    """Compact JSON of a token tree, keys sorted or in wire order, numbers as written."""
+    if isinstance(value, _Object):
+        pairs = sorted(value, key=lambda pair: pair[0]) if sort else value
+        return "{" + ",".join(f"{_STRING[False](k)}:{_write(v, sort)}" for k, v in pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_write(v, sort) for v in value) + "]"
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, str):
+        return _STRING[False](value)
+    return "null" if value is None else ("true" if value else "false")
+
+
+def signed_body_candidates(raw: str, *, strict: bool) -> set[str]:
+    """The bodyStrings a genuine client may have signed for the body `raw` (already valid JSON),
+    or an empty set when the wire is not a bodyString at all (unsorted, empty values on it)."""
+    if not raw.strip():
+        return {""}
+    tree = _tokens(raw)
+    if isinstance(tree, _Object) and not tree:
+        return {"", raw}                    # `{}`: no parameters ("") or the bytes sent
+    cleaned = _drop_tokens(tree)
+    canonical = "" if _token_empty(cleaned) else _write(cleaned, sort=True)
+    if raw == canonical:
+        return {raw}
+    if not strict and _write(tree, sort=False) == canonical:
+        return {raw}                        # [A] only spacing or escapes differ; signed as sent
+    return set()
+
+
 def verify_request_sign(
     *,
     app_id: str,
@@ -131,13 +199,15 @@ def verify_request_sign(
     method: str,
     path: str,
     query: Iterable[tuple[str, str]],
-    body: Any,
+    raw_body: str,
     sign: str,
     allow_legacy: bool,
+    strict: bool = False,
 ) -> str | None:
-    """Which scheme the sign matches ("v4" or "legacy"), or None when it matches neither."""
+    """Which scheme the sign matches ("v4" or "legacy"), or None when it matches neither.
+    `raw_body` is the body text as it arrived ("" for GET)."""
     signed_path = request_path(path, query)
-    bodies = {""} if method.upper() == "GET" else {body_string(body), body_string(body, ascii_only=True)}
+    bodies = {""} if method.upper() == "GET" else signed_body_candidates(raw_body, strict=strict)
     for candidate in bodies:
         if hmac.compare_digest(v4_sign(secret, timestamp, method, signed_path, candidate), sign):
             return "v4"

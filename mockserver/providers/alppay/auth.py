@@ -8,6 +8,10 @@ signing is a different message and fails (401), exactly as at the real API.
 merchant's whitelist (403).
 [A] the order of checks: key (401), then IP (403), then signature (401), then the body (400/422);
 a GET without a body needs no X-HMAC, and one sent anyway is checked against the empty body.
+[A] upper-case hex is accepted (one hmac page says "hex string", the other "Lowercase
+hexadecimal string"); `strict: true` accepts lower case only.
+The signed body's form (compact JSON, documented field order) is checked after the signature:
+bodyform.py.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from ...core.http import callers
 from ...core.basics.errors import BadRequest, Forbidden, Unauthorized
 
 HEX = frozenset("0123456789abcdefABCDEF")
+LOWER_HEX = frozenset("0123456789abcdef")
 
 
 def _bytes(text: str) -> bytes:
@@ -31,15 +36,16 @@ def sign(hmac_key: str, body: bytes) -> str:
     return hmac.new(_bytes(hmac_key), body, hashlib.sha256).hexdigest()
 
 
-def signature_ok(hmac_key: str, body: bytes, given: str) -> bool:
-    if len(given) != 64 or not set(given) <= HEX:
+def signature_ok(hmac_key: str, body: bytes, given: str, lower_only: bool = False) -> bool:
+    if len(given) != 64 or not set(given) <= (LOWER_HEX if lower_only else HEX):
         return False
     return hmac.compare_digest(sign(hmac_key, body), given.lower())
 
 
 def whitelist(merchant: dict) -> tuple:
-    """The merchant's whitelist and trusted proxies, parsed where they are used: the admin API
-    stores settings as given, so a bad entry is reported on the first call (403 naming it)."""
+    """The merchant's whitelist and trusted proxies, parsed where they are used. The admin API
+    refuses a bad entry when it is set (400, Provider.check_merchant); the 403 here is a last
+    guard for a merchant built some other way."""
     try:
         allowed = callers.parse_networks(merchant.get("ip_whitelist"), "ip_whitelist")
         proxies = callers.parse_networks(merchant.get("trusted_proxies"), "trusted_proxies")
@@ -71,7 +77,7 @@ async def authenticate(request: web.Request, merchant_by_key) -> tuple[dict, byt
     if raw or given is not None:
         if given is None:
             raise Unauthorized("Missing X-HMAC signature")
-        if not signature_ok(str(merchant["hmac_key"]), raw, given):
+        if not signature_ok(str(merchant["hmac_key"]), raw, given, merchant.get("strict") is True):
             raise Unauthorized("Invalid X-HMAC signature")
     return merchant, raw
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ...core.time.clock import Clock
 from ...core.http.middleware import provider_middleware
-from ..base import NUMBER, TEXT, WEBHOOK_SETTINGS, Provider
+from ..base import NUMBER, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, jsjson
 from .auth import hmac_hex, remember_replay_key, sign_request
 from .errors import render_error
@@ -38,8 +38,9 @@ class Alt5Pay(Provider):
     certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
             "ipn_pending": {"type": ["boolean", "string"]}}
-    merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN}
-    option_settings = {"address_ttl_minutes": NUMBER, "timestamp_tolerance": NUMBER, **_IPN}
+    merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN,
+                         "strict": STRICT}
+    option_settings = {"address_ttl_minutes": NUMBER, "timestamp_tolerance": NUMBER, **_IPN, "strict": STRICT}
     webhook_signature = ('header "signature" = hex(HMAC-SHA512(key = your secret, message = the raw body bytes as posted)); in Node, JSON.stringify(req.body) reproduces those bytes.')
 
     def default_merchants(self) -> list[dict]:

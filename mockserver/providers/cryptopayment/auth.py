@@ -25,6 +25,9 @@ def authenticate(request: web.Request, merchant_by_key: Callable[[str], dict | N
     if not sep or merchant is None or not hmac.compare_digest(
             api_secret.encode(), str(merchant["api_secret"]).encode()):
         raise Unauthorized("Invalid API credentials")
+    if merchant.get("strict") and scheme != "Bearer":
+        # [A] the scheme's case is taken loosely (RFC 7235); strict wants the docs' "Bearer"
+        raise Unauthorized("Missing or malformed Authorization header")
     return merchant
 
 
