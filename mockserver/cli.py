@@ -254,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_run_command(sub)
     from .remote import add_commands  # trigger, deliveries, advance: verbs against a running sandbox
     add_commands(sub)
+    from .certify.cli import add_certify_command
+    add_certify_command(sub)
     return parser
 
 

@@ -223,6 +223,22 @@ async def chain_transfers(request: web.Request) -> web.Response:
     return json_response([t.to_dict(world.clock.now()) for t in world.chain.transfers_to(address)])
 
 
+@routes.get("/_sandbox/objects")
+async def objects(request: web.Request) -> web.Response:
+    """Every provider object (or one provider's: ?provider=), oldest first, as the dashboard lists
+    them: kind, id, status, reference (the merchant's own id), created. How a runner or certify sees
+    what a merchant's app created through a provider's API."""
+    world = _world(request)
+    names = [_provider(request, request.query["provider"]).name] if "provider" in request.query else list(world.providers)
+    found = []
+    for name in names:
+        summaries = world.providers[name].objects(world.backend(name))
+        found += [{"provider": name, **{k: s.get(k) for k in ("kind", "id", "status", "reference", "created")}}
+                  for s in summaries]
+    found.sort(key=lambda s: s["created"] or "")
+    return json_response(found)
+
+
 @routes.get("/_sandbox/deliveries")
 async def deliveries(request: web.Request) -> web.Response:
     world = _world(request)

@@ -249,11 +249,12 @@ class Outbox:
         self._deliveries[delivery.id] = delivery
         self.journal.record("webhook.enqueued", provider, delivery=delivery.id, event=event, ref=ref)
         reason = unusable_url(url, self.allow_external)
-        if reason is None and inbox_target(url):
+        if reason is None:
             origin = self.own_origin()
-            if origin is None:
+            if inbox_target(url) and origin is None:
                 reason = f"{url}: this sandbox's own address is not known yet (learnt from its first request)"
-            delivery.url = resolve_target(url, origin)   # deliveries and the journal show the real URL
+            # deliveries and the journal show the real URL; the inbox learns whose delivery it is
+            delivery.url = resolve_target(url, origin, provider)
         if reason is not None:
             # Nothing can ever be sent: say so now, once, instead of retrying a hopeless schedule.
             self._record(delivery, Attempt(number=1, at=now, error=reason), body=b"")

@@ -17,6 +17,7 @@ from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import remember_request, render_error
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -31,6 +32,7 @@ class AlchemyPayProvider(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # backend.setting(): a merchant's setting, else the provider option of the same name
     _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG, "strict": STRICT,
                   "webhook_clock": {"enum": ["wall", "virtual"]},
@@ -41,6 +43,7 @@ class AlchemyPayProvider(Provider):
                   "sell_expiry": {**DURATION, "description": "how long a sell order waits for coin (48h)"}}
     merchant_settings = {**WEBHOOK_SETTINGS, "app_id": TEXT, "app_secret": TEXT, **_BEHAVIOUR}
     option_settings = {**_BEHAVIOUR, "webhook_timeout": WEBHOOK_SETTINGS["webhook_timeout"]}
+    webhook_ack_body = "success"   # [D] "an HTTP 200 response with a success message" (webhooks.ack_success)
     webhook_signature = ('body "signature" = hex(SHA1(appId + appSecret + appId + orderNo + crypto + network + address)); "newSignature" = base64(HMAC-SHA256(appSecret, timestamp header + "POST" + callback path + the body without both signature fields and empty values, keys sorted, compact)). The body arrives in the docs\' sample order, not sorted: sort before signing.')
 
     def default_merchants(self) -> list[dict]:

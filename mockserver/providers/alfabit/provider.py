@@ -17,6 +17,7 @@ from .backend import Backend
 from .model import NAME
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 from .views import CALLBACK_IPS
 from .webhooks import DEFAULT_SOURCE, DEFAULT_SOURCE_V6
@@ -38,6 +39,7 @@ class AlfaBitPay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     merchant_settings = {
         **WEBHOOK_SETTINGS, "api_key": TEXT, "merchant_uid": TEXT, "merchant_id": TEXT, "merchant_name": TEXT,
         "callback_source_address": {**OPTIONAL_TEXT, "description": "IPv4 loopback stand-in for the published IPs"},

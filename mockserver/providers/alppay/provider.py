@@ -16,6 +16,7 @@ from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION, SANDBOX_ONLY
 
 _DECIMAL = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,8})?$"
@@ -51,6 +52,7 @@ class AlpPay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # Every setting typed and bounded: a value the code could not live with is a 400 when it is
     # set, never a 500 on a later call.
     merchant_settings = {

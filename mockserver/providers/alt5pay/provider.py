@@ -18,6 +18,7 @@ from .errors import render_error
 from .backend import Alt5Backend
 from . import views
 from .simulate import SIMULATION_PARAMS, SIMULATIONS, STORIES, _view
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 _nonces = itertools.count(secrets.randbelow(500_000))
@@ -34,6 +35,7 @@ class Alt5Pay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
             "ipn_pending": {"type": ["boolean", "string"]}}
     merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN,

@@ -15,6 +15,7 @@ from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -29,6 +30,7 @@ class CryptoPayment(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "api_secret": TEXT, "app_key": TEXT, "strict": STRICT}
     option_settings = {"expiry_minutes": NUMBER,
                        "prices": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
