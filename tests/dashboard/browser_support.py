@@ -25,6 +25,11 @@ def need_browser(reason: str) -> None:
     pytest.skip(reason)
 
 
+# how long a page may take to show what the test waits for: the live refresh is quick, but a CI
+# machine running the suite on every core can stall a browser for seconds
+PAGE_TIMEOUT_MS = 15_000
+
+
 @contextlib.contextmanager
 def launched_chromium():
     """Debian's Chromium driven by Playwright (no browser download), or a skip (a failure in CI)."""
@@ -35,6 +40,8 @@ def launched_chromium():
         from playwright.sync_api import sync_playwright
     except ImportError:
         need_browser("the playwright package is not installed (pip install -e '.[test]')")
+    from playwright.sync_api import expect
+    expect.set_options(timeout=PAGE_TIMEOUT_MS)
     with sync_playwright() as pw:
         # --no-sandbox: CI runs as root, where Chromium's own sandbox refuses to start
         browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])

@@ -18,7 +18,7 @@ from mockserver.app import build_app
 from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
 
-from browser_support import launched_chromium
+from browser_support import PAGE_TIMEOUT_MS, launched_chromium
 
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
@@ -82,7 +82,7 @@ def page(browser):
     """A fresh tab at 1280x800 that fails the test on any console error or page error."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     tab = context.new_page()
-    tab.set_default_timeout(5000)
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
     problems: list[str] = []
     tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))

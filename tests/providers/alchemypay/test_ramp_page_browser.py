@@ -18,7 +18,7 @@ from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dashboard"))
-from browser_support import launched_chromium  # noqa: E402
+from browser_support import PAGE_TIMEOUT_MS, launched_chromium  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def served():
 def tab():
     with launched_chromium() as browser:
         page = browser.new_page()
-        page.set_default_timeout(5000)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
