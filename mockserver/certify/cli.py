@@ -74,8 +74,25 @@ async def _run(args: argparse.Namespace) -> int:
     return 0 if results and all(r.ok for r in results) else 1
 
 
+def _handler_problem(url: str) -> str | None:
+    """Why --handler is not a URL a webhook can be posted to, or None."""
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "an absolute http:// or https:// URL is needed, e.g. http://127.0.0.1:9000/webhooks"
+    return None
+
+
 def cmd_certify(args: argparse.Namespace) -> int:
     from mockserver.scenarios.client import SandboxUnavailable, SandboxUnreachable
+    problem = _handler_problem(args.handler)
+    if problem:
+        print(f"mockserver certify: --handler {args.handler!r} is not usable: {problem}", file=sys.stderr)
+        return 2
     try:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:

@@ -71,6 +71,8 @@ def test_a_handler_taking_every_delivery_fails_with_status_1(handler, capsys, mo
     (["cryptopayment", "--handler", "http://127.0.0.1:9/x", "--wait-for-create", "0.3"],
      "no cryptopayment invoice was created at"),
     (["cryptopayment", "--handler", "http://127.0.0.1:9/x", "--merchant", "5"], "--merchant 5 is none of them"),
+    (["cryptopayment", "--handler", "http://[bad"], "is not usable: Invalid IPv6 URL"),
+    (["cryptopayment", "--handler", "127.0.0.1:9000/hook"], "an absolute http:// or https:// URL is needed"),
 ])
 def test_what_certify_cannot_start_with_is_one_line_and_status_2(args, words, capsys, monkeypatch):
     monkeypatch.delenv("SANDBOX_URL", raising=False)
