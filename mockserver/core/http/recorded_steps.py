@@ -24,9 +24,10 @@ MASK = "***"
 NOISE = frozenset({
     "host", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
     "user-agent", "accept", "accept-encoding", "accept-language", "cache-control", "pragma",
-    "cookie", "origin", "referer", "dnt", "priority", "upgrade-insecure-requests",
-    "x-sandbox-via", "x-sandbox-token",
+    "cookie", "origin", "referer", "dnt", "priority", "upgrade-insecure-requests", "purpose",
+    "if-none-match", "if-modified-since", "x-sandbox-via", "x-sandbox-token",
 })
+NOISE_PREFIXES = ("sec-",)   # a browser's fetch metadata and client hints
 _MIN_CREDENTIAL = 6   # shorter values (flags, small ids) would match by accident
 
 
@@ -60,8 +61,12 @@ def same_as_json(raw: bytes) -> Any:
 
 
 def _headers(item: RecordedInput) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in item.headers
-            if k.decode("latin-1").lower() not in NOISE]
+    out = []
+    for key, value in item.headers:
+        name = key.decode("latin-1")
+        if name.lower() not in NOISE and not name.lower().startswith(NOISE_PREFIXES):
+            out.append((name, value.decode("latin-1")))
+    return out
 
 
 def _secret_values(merchants: list[dict]) -> list[str]:
