@@ -126,3 +126,31 @@ async def test_a_full_recording_says_it_cannot_replay():
         assert "stopped at 2 inputs" in error["message"] and error["status"] == 409
         await client.post("/_sandbox/reset")
         assert (await client.get("/_sandbox/recording")).status == 200   # a reset starts a new one
+
+
+async def test_a_durable_world_comes_back_with_its_recording(tmp_path):
+    state = str(tmp_path / "world.db")
+
+    async def steps() -> list:
+        async with TestClient(TestServer(build_app(SandboxConfig(seed=8, start=START, state=state)))) as client:
+            if not (await (await client.get("/_sandbox/recording")).text()).count("- call:"):
+                await client.post("/_sandbox/reset", json={"seed": 9})
+                resp = await client.post(INVOICES, headers=AUTH, json={"network": "trc20", "amount_usd": 4})
+                assert resp.status == 201
+                await client.post("/_sandbox/clock/advance", json={"by": "2m"})
+            return (await _recording(client))[1]["steps"]
+
+    before = await steps()
+    assert [next(iter(s)) for s in before] == ["call", "advance"]
+    assert await steps() == before          # replayed from the file at start-up: the same inputs
+
+
+async def test_a_realtime_world_writes_its_wall_clock_waits_as_advances():
+    app = build_app(SandboxConfig(seed=3, clock="realtime"))
+    async with TestClient(TestServer(app)) as client:
+        for amount in (1, 2):
+            assert (await client.post(INVOICES, headers=AUTH, json={"network": "trc20", "amount_usd": amount})).status == 201
+        _, data = await _recording(client)
+    verbs = [next(iter(s)) for s in data["steps"]]
+    assert verbs[:4] == ["advance", "call", "advance", "call"], verbs
+    assert all(0 < s["advance"] < 60 for s in data["steps"] if "advance" in s)

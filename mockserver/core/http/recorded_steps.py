@@ -121,7 +121,7 @@ class Translator:
                 out.append({"wait_journal": item.journal_seq})
             if realtime and clock is not None and item.virtual > clock:   # a wall-clock wait
                 out.append({"advance": round((item.virtual - clock).total_seconds(), 6)})
-            step = self.call(item) if item.provider else self.admin(item)
+            step = self.call(item) if item.routed else self.admin(item)
             out.append(step)
             answered_seq = max(answered_seq, item.answered_seq)
             if item.answered_virtual is not None:
@@ -130,7 +130,7 @@ class Translator:
 
     # -- provider requests ------------------------------------------------------------------
     def call(self, item: RecordedInput) -> dict:
-        provider = self.world.providers[item.provider]
+        provider = self.world.providers[item.provider]   # filled in by recording.recorded_scenario
         path, base = item.path, None
         if path.startswith(provider.api_base + "/"):
             relative = path[len(provider.api_base):]

@@ -23,23 +23,14 @@ def _input_of(request: web.Request) -> bool:
             and not canonical.startswith(NOT_INPUTS))
 
 
-def _provider_of(world, path: str) -> str | None:
-    for name, provider in world.providers.items():
-        if path == provider.prefix or path.startswith(provider.prefix + "/"):
-            return name
-    return None
-
-
 @web.middleware
 async def recording_middleware(request: web.Request, handler):
     if not _input_of(request):
         return await handler(request)
     world = world_of(request)
     recording = world.recording   # this reset's: a reset during the handler starts a new one
-    routed = len(request.match_info.apps) > 1
-    item = RecordedInput(request.method, request.raw_path, tuple(request.raw_headers), request.remote,
-                         world.clock.now(), world.journal.last_seq,
-                         _provider_of(world, request.path) if routed else None)
+    item = RecordedInput(request.method, request.raw_path, request.raw_headers, request.remote,
+                         world.clock.now(), world.journal.last_seq, len(request.match_info.apps) > 1)
     if not recording.add(item):
         return await handler(request)
     status = None

@@ -40,6 +40,14 @@ def _origin(url: Any) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _provider_of(world: Any, path: str) -> str | None:
+    path = urlsplit(path).path
+    for name, provider in world.providers.items():
+        if path == provider.prefix or path.startswith(provider.prefix + "/"):
+            return name
+    return None
+
+
 def _default_provider(world: Any, inputs: list[RecordedInput]) -> str:
     for item in inputs:
         if item.provider:
@@ -120,6 +128,10 @@ def _configured(world: Any) -> list[str]:
 
 def recorded_scenario(world: Any) -> dict:
     inputs = list(world.recording.inputs)
+    for item in inputs:
+        if item.routed and item.provider is None:
+            item.provider = _provider_of(world, item.path)
+    inputs = [item for item in inputs if not item.routed or item.provider]
     default = _default_provider(world, inputs)
     steps = Translator(world, default).steps(inputs)
     deliveries = world.outbox.list()

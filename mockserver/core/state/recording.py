@@ -16,7 +16,7 @@ from datetime import datetime
 MAX_BYTES = 64 * 1024 * 1024   # bodies kept per recording; past it the recording is incomplete
 
 
-@dataclass
+@dataclass(slots=True)   # one per input: no __dict__ each
 class RecordedInput:
     """One request as it reached the World; the answer's facts are filled in when it leaves."""
     method: str
@@ -25,7 +25,8 @@ class RecordedInput:
     remote: str | None                          # the caller's address
     virtual: datetime                           # the World's clock when it arrived
     journal_seq: int                            # the journal's last entry when it arrived
-    provider: str | None = None                 # the provider whose sub-application answered, if any
+    routed: bool = False                        # into a provider's sub-application (else an admin write)
+    provider: str | None = None                 # which one: filled in when the recording is read
     body: bytes = b""
     status: int | None = None                   # None: no answer (the client went away)
     answered_seq: int = 0                       # the journal's last entry when the answer left
