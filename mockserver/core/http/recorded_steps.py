@@ -29,6 +29,9 @@ NOISE = frozenset({
 })
 NOISE_PREFIXES = ("sec-",)   # a browser's fetch metadata and client hints
 _MIN_CREDENTIAL = 6   # shorter values (flags, small ids) would match by accident
+# what a step can send (docs/scenarios.md): a request with another method is left out
+CALL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+ADMIN_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def escape_braces(value: Any) -> Any:
@@ -117,6 +120,8 @@ class Translator:
         answered_seq, clock = 0, self.world.start
         realtime = self.world.clock_mode == "realtime"
         for item in inputs:
+            if item.method not in (CALL_METHODS if item.routed else ADMIN_METHODS):
+                continue
             if item.journal_seq > answered_seq:   # what the World did between two inputs
                 out.append({"wait_journal": item.journal_seq})
             if realtime and clock is not None and item.virtual > clock:   # a wall-clock wait
