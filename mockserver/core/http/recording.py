@@ -18,7 +18,6 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from aiohttp import web
 
 from ..basics.errors import Conflict
@@ -159,6 +158,7 @@ def recorded_scenario(world: Any) -> dict:
 
 
 def recording_text(world: Any) -> str:
+    import yaml   # on first use: serving starts without it (tests/test_startup_imports.py)
     header = ["# Recorded by provider-sandbox: every input since the world's last reset, replayed",
               "# exactly by `mockserver run FILE` (in-process, or --server URL [--tenant NAME]).",
               "# Limits: docs/scenarios.md, \"Recording\"."]
