@@ -46,9 +46,9 @@ class Context:
     # a recording's `origins`: (pattern of a recorded origin, what stands for it in this run)
     stand_ins: list = field(default_factory=list)
 
-    def values(self, raw: Any) -> Any:
+    def values(self, raw: Any, extra: dict | None = None) -> Any:
         try:
-            return interpolate(raw, self.variables)
+            return interpolate(raw, {**self.variables, **extra} if extra else self.variables)
         except UnknownVariable as exc:
             raise StepFailed(str(exc)) from None
 
@@ -135,7 +135,9 @@ async def call(ctx: Context, step: Step) -> str:
             provider, merchant, method.upper(), ctx.stand_in(path.strip()),
             json_body=ctx.stand_in(ctx.values(step.options.get("json"))),
             query=ctx.values(step.options.get("query")),
-            headers=ctx.stand_in(ctx.values(step.options.get("headers"))),
+            # {merchant_KEY}: the merchant's setting (a recorded refusal's credentials, kept out of the file)
+            headers=ctx.stand_in(ctx.values(step.options.get("headers"), {
+                f"merchant_{k}": v for k, v in merchant.items() if isinstance(v, (str, int)) and not isinstance(v, bool)})),
             auth=step.options.get("auth", True), source=ctx.values(step.options.get("source")),
             raw=None if raw is None else ctx.stand_in(raw).encode("utf-8"), base=step.options.get("base", "api"))
     except SandboxUnavailable as exc:

@@ -4,7 +4,8 @@ A provider request becomes a `call` with its body as sent and the merchant that 
 the credential values its headers carry), never a signature or a secret: the runner signs it
 again with the provider's `client_request` over the same bytes. A request the provider refused
 as unauthenticated (401), or one no merchant's credentials are in, is replayed as it was sent,
-unsigned, with every secret-named merchant value in its headers masked. Admin writes become the
+unsigned: a secret-named setting of the merchant in its headers is written `{merchant_KEY}` (the
+runner puts the merchant's value back), any other merchant's masked. Admin writes become the
 step verbs that send the same thing (`simulate`, `advance`, `fault`, `clear_faults`), or `admin`.
 """
 from __future__ import annotations
@@ -72,16 +73,26 @@ def _headers(item: RecordedInput) -> list[tuple[str, str]]:
     return out
 
 
-def _secret_values(merchants: list[dict]) -> list[str]:
-    return sorted({str(v) for m in merchants for k, v in m.items()
-                   if isinstance(v, (str, int)) and not isinstance(v, bool) and len(str(v)) >= 4
-                   and any(word in k.lower() for word in SECRET_WORDS)}, key=len, reverse=True)
+def _secrets(merchants: list[dict], index: int | None) -> list[tuple[str, str]]:
+    """(value, what the header says instead) for every secret-named merchant setting, longest
+    first: `{merchant_KEY}` for the step's merchant (the runner puts the value back), else ***."""
+    found: dict[str, str] = {}
+    for position, merchant in enumerate(merchants):
+        for key, value in merchant.items():
+            text = str(value)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and len(text) >= 4 \
+                    and any(word in key.lower() for word in SECRET_WORDS):
+                if position == index or text not in found:
+                    found[text] = f"{{merchant_{key}}}" if position == index else MASK
+    return sorted(found.items(), key=lambda pair: len(pair[0]), reverse=True)
 
 
-def _masked(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, MASK)
-    return text
+def _masked(text: str, secrets: list[tuple[str, str]]) -> str:
+    """A header value as a scenario writes it: braces doubled, secrets replaced."""
+    out = escape_braces(text)
+    for secret, instead in secrets:
+        out = out.replace(escape_braces(secret), instead)
+    return out
 
 
 def _merchant_index(merchants: list[dict], headers: list[tuple[str, str]]) -> int | None:
@@ -151,17 +162,17 @@ class Translator:
             step["provider"] = provider.name
         if base:
             step["base"] = base
-        signed = index is not None and item.status != 401
         kept = headers
-        if signed:
+        if index is not None:
             step["merchant"] = index
+        if index is not None and item.status != 401:
             kept = self._unsigned_part(provider, merchants[index], item, relative, headers)
-        else:
+        else:   # refused for its credentials, or none: sent again as it was
             step["auth"] = False
         source = _source(item.remote)
         if source:
             step["source"] = source
-        secrets = _secret_values(merchants)
+        secrets = _secrets(merchants, index)
         if kept:
             step["headers"] = {name: _masked(value, secrets) for name, value in kept}
         if item.body:
