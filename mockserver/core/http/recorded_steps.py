@@ -156,6 +156,8 @@ class Translator:
                 relative = "/" + relative
         merchants = self.merchants[provider.name]
         headers = _headers(item)
+        if not item.body:   # a type without a body says nothing (aiohttp adds one to a bare POST)
+            headers = [(name, value) for name, value in headers if name.lower() != "content-type"]
         index = _merchant_index(merchants, headers) if base is None else None
         step: dict = {"call": f"{item.method} {relative}"}
         if provider.name != self.default:
