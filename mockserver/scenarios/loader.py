@@ -198,6 +198,8 @@ def _build_step(raw: dict, index: int, base: tuple, file: str, lines: dict) -> S
             _check_moment(arg["at"], base + (verb, "at"), file, lines)
     if verb in ("pay", "confirm", "expire") and isinstance(arg, str):
         arg = {"invoice": arg}
+    if verb in ("reorg", "double_spend", "release") and isinstance(arg, str):
+        arg = {"txid": arg}
     if verb == "expect_no_webhook" and arg is None:
         arg = {}
     options = {k: v for k, v in raw.items() if k not in (verb, "name")}

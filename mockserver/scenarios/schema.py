@@ -33,6 +33,8 @@ _COMMON = {"name": {"type": "string"}}
 _MERCHANT = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
 _SIM_PARAMS = {"anyOf": [{"type": "string"}, {"type": "object"}],
                "description": "a mapping of simulation params, or a string meaning {invoice: X}"}
+_TXID = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}],
+         "description": "a txid, or the route's params as a mapping ({txid, drop?, after?}, {network, depth}, {txid, to?})"}
 _REPLY = {"anyOf": [
     _STATUS,
     {"enum": ["timeout", "reset"]},
@@ -90,6 +92,13 @@ STEP_DEFS = {
         "type": "object", "minProperties": 1,
         "description": "a fault rule as POST /_sandbox/faults takes it; provider defaults to the scenario's"}),
     "clear_faults": _step("clear_faults", {"const": True}),
+    "transfer": _step("transfer", {
+        "type": "object", "required": ["network", "address", "amount"],
+        "description": "POST /_sandbox/chain/transfers: network, address, amount; token?, memo?, "
+                       "confirmations_stuck?, source_address?"}, expect=_EXPECT, save=_SAVE),
+    "reorg": _step("reorg", _TXID, expect=_EXPECT, save=_SAVE),
+    "double_spend": _step("double_spend", _TXID, expect=_EXPECT, save=_SAVE),
+    "release": _step("release", _TXID, expect=_EXPECT, save=_SAVE),
     "resend": _step("resend", {
         "type": "object", "additionalProperties": False,
         "properties": {**_WEBHOOK_FILTER, "tamper": {"const": "signature"}}},
