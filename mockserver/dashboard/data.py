@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..core.chain.networks import NETWORKS
 from ..core.http.admin import _clock_view
 from ..core.time.durations import format_duration
 from ..core.basics.errors import NotFound
@@ -161,6 +162,11 @@ def timeline(world, view: dict) -> list[dict]:
                                   f"(txid {tx.txid[:16]}…, {tx.confirmations(now)} confirmations)"})
     items.sort(key=lambda i: (instant(i["at"]), i["seq"]))
     return items[-TIMELINE_LIMIT:]
+
+
+def chain_networks() -> list[str]:
+    """The simulated networks by their own names (the transfer form's choices)."""
+    return sorted({net.name for net in NETWORKS.values()})
 
 
 def chain_transfers(world, view: dict) -> list[dict]:

@@ -96,3 +96,24 @@ def test_the_chain_table_on_another_providers_page(page, sandbox):
     row(page, txid).get_by_role("button", name="Reorg (mined again)").click()
     expect(page.locator("#status")).to_have_text("OPEN")
     expect(page.locator("#timeline")).to_contain_text("chain.reorg")
+
+
+def test_a_transfer_on_the_wrong_network_sent_from_the_page_is_not_counted(page, sandbox):
+    base = sandbox.url
+    inv = invoice(base, "ORD-FORM")
+    page.goto(f"{base}/_sandbox/ui/p/cryptopayment/invoice/{inv['id']}")
+    form = page.locator("form.chain-send")
+    form.locator("select[name=network]").select_option("bsc")
+    form.locator("input[name=amount]").fill("50")
+    form.get_by_role("button", name="Send transfer").click()
+    expect(page.locator("#chain .tx-status")).to_have_text(["pending"])
+    expect(page.locator("#chain")).to_contain_text("bsc")
+    expect(page.locator("#status")).to_have_text("pending")        # another network: not this invoice's
+    form = page.locator("form.chain-send")
+    expect(form.locator("select[name=network]")).to_have_value("bsc")
+    form.locator("select[name=network]").select_option("tron")
+    form.locator("input[name=amount]").fill("50")
+    form.locator("select[name=confirmations_stuck]").select_option("true")
+    form.get_by_role("button", name="Send transfer").click()
+    expect(page.locator("#status")).to_have_text("confirming")
+    expect(page.locator("#chain .tx-status")).to_have_text(["pending", "stuck"])
