@@ -112,3 +112,28 @@ async def test_a_client_leaving_mid_body_leaves_no_500_and_no_traceback(served, 
     assert entries and entries[-1]["error"] == "the client closed the connection mid-body"
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
     assert not world.backend("cryptopayment").invoices
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"GET /_sandbox/health HTTP/1.1\r\nHost: a\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n", "8190 bytes"),
+    (b"GET /_sandbox/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "Duplicate 'Host'"),
+    (b"POST /cryptopayment/api/v1/invoices HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "Transfer-Encoding"),
+    (b"\x16\x03\x01\x02\x00garbage\r\n\r\n", "HTTPS"),
+])
+async def test_malformed_http_is_a_json_400_without_a_traceback(raw, words, caplog):
+    """Bytes no route can be chosen for: a 400 in the sandbox's own shape, one log line."""
+    from aiohttp import web
+    from mockserver.core.http.guard import runner_for
+    caplog.set_level(logging.DEBUG)
+    config = SandboxConfig(seed=5)
+    runner = runner_for(build_app(config), config, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        status, answer = _answer(await _raw(site._server.sockets[0].getsockname()[1], raw))
+        assert status == 400 and words in answer["error"]["message"], answer
+        assert not [r for r in caplog.records if r.exc_info]
+    finally:
+        await runner.cleanup()

@@ -38,7 +38,8 @@ class InProcessSandbox:
         from mockserver.config import SandboxConfig
         config = self.config or SandboxConfig.from_mapping(
             {"port": 0, "seed": DEFAULT_SEED, "start": DEFAULT_START, "clock": "virtual"})
-        self._runner = web.AppRunner(build_app(config), access_log=None, shutdown_timeout=1.0)
+        from mockserver.core.http.guard import runner_for   # the served sandbox's connection rules
+        self._runner = runner_for(build_app(config), config, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

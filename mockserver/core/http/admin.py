@@ -37,15 +37,21 @@ def _provider(request: web.Request, name: str):
 
 def _instant(value, name: str) -> datetime:
     try:
-        return check_instant(datetime.fromisoformat(str(value).replace("Z", "+00:00")), name)
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest(f"{name} must be an ISO 8601 instant") from None
+    try:
+        return check_instant(moment, name)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _later(world, duration, name: str, base: datetime | None = None) -> datetime:
     """`base` (default now) + a duration, or a 400 in the admin shape (bad text, past year 9999)."""
     try:
         return check_instant((base or world.clock.now()) + parse_duration(duration), name)
+    except OverflowError:
+        raise BadRequest(f"{name} reaches past the last instant the clock can show") from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     except OverflowError:

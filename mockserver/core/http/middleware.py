@@ -15,6 +15,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from ..basics.errors import ContractViolation, NotFound, SandboxError
 from . import faults
 from .context import TENANT_PREFIX, own_origin, world_of
+from .reasons import REASON_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,8 @@ def provider_middleware(provider: str, render_error: ErrorRenderer, *, journal: 
             world.journal.record(
                 "api", provider, method=request.method, path=request.path_qs,
                 status=response.status, violation=violation,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2))
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                reason=response.headers.get(REASON_HEADER))   # why a credential was refused, if said
         if journal:
             # What this call caused (a webhook, a status change due now) happens now, not at the
             # next admin call; the answer does not wait for it, as a real provider's does not.

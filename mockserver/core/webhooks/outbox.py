@@ -7,11 +7,12 @@ receiver is real), so a "receiver times out" story costs only the configured tim
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
@@ -72,9 +73,15 @@ class RetryPolicy:
             return None
         return at
 
-    @property
+    @functools.cached_property
     def max_attempts(self) -> int:
-        return 1 + len(self.delays)
+        """How many attempts the schedule allows when every one fails, its stop rules included
+        (ALT 5 Pay's stop rule ends at 11 of the 12 its delays would give)."""
+        first = last = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        count = 1
+        while (nxt := self.next_attempt_at(count, first, last)) is not None:
+            count, last = count + 1, nxt
+        return count
 
 
 @dataclass

@@ -48,6 +48,7 @@ from aiohttp import web
 from mockserver.core.time.durations import parse_duration
 from mockserver.core.http.context import provider_base, world_of
 from mockserver.core.http.jsonio import ascii_header, json_response, parse_json
+from mockserver.core.http.reasons import explained, reason
 
 from mockserver.core.basics.errors import Unprocessable
 
@@ -90,11 +91,17 @@ async def _body(request: web.Request) -> Any:
 def check_fresh(request: web.Request, merchant: dict, timestamp: str) -> None:
     """13-digit ms within the merchant's window of real (wall-clock) time, else 81002."""
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) == 13):  # "²".isdigit() too
-        raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
+        raise explained(auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds"),
+                        reason("timestamp refused", formula="timestamp: 13-digit milliseconds of the client's real clock",
+                               differed=f"the timestamp has {len(timestamp)} characters"
+                                        + (" (seconds? multiply by 1000)" if len(timestamp) == 10 else "")))
     window = _window_ms(_backend(request), merchant)
     now_ms = int(_world(request).clock.wall_now().timestamp() * 1000)  # clients sign with real time
     if window is not None and abs(now_ms - int(timestamp)) > window:
-        raise auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)")
+        raise explained(auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)"),
+                        reason("timestamp refused", formula="timestamp: 13-digit milliseconds of the client's real clock",
+                               differed=f"timestamp window: {timestamp} is {abs(now_ms - int(timestamp)) / 1000:.0f} s "
+                                        f"from the sandbox's wall clock (allowed: {window / 1000:.0f} s)"))
 
 
 def _window_ms(backend: AlchemyBackend, merchant: dict) -> int | None:
@@ -107,6 +114,12 @@ def _window_ms(backend: AlchemyBackend, merchant: dict) -> int | None:
         return int(parse_duration(setting).total_seconds() * 1000)
     except ValueError:
         return DEFAULT_WINDOW_MS
+
+
+def sign_reason(secret: str, timestamp: str, request: web.Request, path: str, query: list, raw: str,
+                sign: str) -> str:
+    signed_text, differed = auth.sign_mismatch(secret, timestamp, request.method, path, query, raw, sign, PREFIX)
+    return reason("sign refused", formula=auth.SIGN_FORMULA, signed_text=signed_text, differed=differed)
 
 
 def authenticate(request: web.Request, body: Any) -> dict:
@@ -129,15 +142,18 @@ def authenticate(request: web.Request, body: Any) -> dict:
         raise auth_error(SIGN_ERROR, "sign header is required")
     path = request.path[len(PREFIX):] if request.path.startswith(PREFIX) else request.path
     raw = request.get(RAW_BODY, "") if request.method != "GET" else ""
+    query = list(request.query.items())
     scheme = auth.verify_request_sign(
         app_id=app_id, secret=merchant["app_secret"], timestamp=timestamp, method=request.method,
-        path=path, query=list(request.query.items()), raw_body=raw, sign=sign,
+        path=path, query=query, raw_body=raw, sign=sign,
         allow_legacy=not backend.setting(merchant, "strict_sign", False), strict=backend.strict(merchant))
     if scheme is None:
         if raw and not auth.signed_body_candidates(raw, strict=backend.strict(merchant)):
-            raise auth_error(SIGN_ERROR, "sign error: the body sent must be the bodyString signed (keys "
-                                         "sorted, empty values removed, compact JSON)")
-        raise auth_error(SIGN_ERROR)
+            raise explained(auth_error(SIGN_ERROR, "sign error: the body sent must be the bodyString signed "
+                                                   "(keys sorted, empty values removed, compact JSON)"),
+                            sign_reason(merchant["app_secret"], timestamp, request, path, query, raw, sign))
+        raise explained(auth_error(SIGN_ERROR),
+                        sign_reason(merchant["app_secret"], timestamp, request, path, query, raw, sign))
     return merchant
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
@@ -235,3 +236,51 @@ def webhook_signature(app_id: str, secret: str, order_no: str, crypto: str, netw
 def webhook_new_signature(secret: str, timestamp: str, callback_url: str, payload: Mapping[str, Any]) -> str:
     unsigned = {k: v for k, v in payload.items() if k not in SIGNATURE_FIELDS}
     return v4_sign(secret, timestamp, "POST", callback_path(callback_url), body_string(unsigned))
+
+
+SIGN_FORMULA = ("sign = base64(HMAC-SHA256(appSecret, timestamp + METHOD + path[?query sorted by name] "
+                "+ bodyString)); bodyString = the body, keys sorted, empty values removed, compact JSON")
+
+
+def sign_mismatch(secret: str, timestamp: str, method: str, path: str, query: list[tuple[str, str]],
+                  raw_body: str, sign: str, prefix: str = "") -> tuple[str, str]:
+    """(the string the sandbox signed, what differed) for a refused v4 sign: the usual slips are
+    tried with the merchant's secret (nothing of it is returned) to name the one the client made."""
+    method = method.upper()
+    body = "" if method == "GET" else raw_body
+    try:
+        tree = _tokens(body) if body.strip() else None
+    except (ValueError, RecursionError):
+        tree = None
+    canonical = "" if tree is None else ("" if _token_empty(c := _drop_tokens(tree)) else _write(c, sort=True))
+    signed_path = request_path(path, query)
+    expected = f"{timestamp}{method}{signed_path}{canonical}"
+    raw_query = "&".join(f"{k}={v}" for k, v in query if v not in (None, ""))
+    slips = [
+        ("the path: the query string was left out of the signed path", path, canonical),
+        ("the query's order: the recipe sorts the parameters by name", f"{path}?{raw_query}" if raw_query else path,
+         canonical),
+        (f"the path: the sandbox's prefix {prefix} was signed; sign the provider's own path", prefix + signed_path,
+         canonical),
+        ("key order: the body was signed in the order it was sent; the recipe sorts keys",
+         signed_path, "" if tree is None else _write(tree, sort=False)),
+        ("the body: signed as sent, but the bytes sent are not the bodyString (keys sorted, empty values "
+         "removed, compact)", signed_path, body),
+    ]
+    lower = f"{timestamp}{method.lower()}{signed_path}{canonical}".encode()   # v4_sign upper-cases it
+    if hmac.compare_digest(base64.b64encode(hmac.new(secret.encode(), lower, hashlib.sha256).digest()).decode(), sign):
+        return expected, "the method: signed in lower case; the recipe writes it in capitals"
+    for what, slip_path, slip_body in slips:
+        if (slip_path, slip_body) != (signed_path, canonical) and \
+                hmac.compare_digest(v4_sign(secret, timestamp, method, slip_path, slip_body), sign):
+            return expected, what
+    if isinstance(tree, _Object) and 1 < len(tree) <= 6:   # signed in another key order (a JS object's)
+        for order in itertools.permutations(tree):
+            other = _write(_drop_tokens(_Object(order)), sort=False)
+            if other != canonical and hmac.compare_digest(v4_sign(secret, timestamp, method, signed_path, other), sign):
+                return expected, ("key order: the body was signed with its keys in another order "
+                                  f"({','.join(k for k, _ in order)}); the recipe sorts keys")
+    if body and body != canonical:
+        return expected, ("the body bytes: the body sent is not its own bodyString (keys sorted, empty values "
+                          "removed, compact JSON)")
+    return expected, "the string signed or the appSecret (no usual slip explains it: compare the string above)"

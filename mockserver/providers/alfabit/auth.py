@@ -20,6 +20,7 @@ from typing import Callable
 from aiohttp import web
 
 from ...core.basics.errors import Unauthorized
+from ...core.http.reasons import explained, reason
 
 MAX_KEY = 256
 UNVERIFIABLE, HMAC = "unverifiable", "hmac"
@@ -31,13 +32,17 @@ def authenticate(request: web.Request, merchant_by_key: Callable[[str], dict | N
     """[A] no header -> 401; unknown key -> 401 (the docs list 401 without saying when)."""
     key = request.headers.get("x-api-key", "")
     if not key.strip():
-        raise Unauthorized("x-api-key header is required")
+        raise _refused("x-api-key header is required", "no x-api-key header")
     if not key.isascii() or len(key) > MAX_KEY:
-        raise Unauthorized("Invalid API key")
+        raise _refused("Invalid API key", f"the key is not ASCII or longer than {MAX_KEY} characters")
     merchant = merchant_by_key(key)
     if merchant is None or not hmac.compare_digest(key.encode(), str(merchant["api_key"]).encode()):
-        raise Unauthorized("Invalid API key")
+        raise _refused("Invalid API key", f"no merchant has the key {key[:12]!r}... ({len(key)} characters)")
     return merchant
+
+
+def _refused(message: str, why: str) -> Unauthorized:
+    return explained(Unauthorized(message), reason(f"credentials refused: {why}", formula="x-api-key: API_KEY"))
 
 
 def compact(payload: dict) -> str:

@@ -11,7 +11,7 @@ from aiohttp import web
 from ...core.basics.errors import ContractViolation, SandboxError
 from ...core.http.jsonio import json_response
 
-_REQUIRED = re.compile(r"^'([^']{1,100})' is a required property")
+_REQUIRED = re.compile(r'^"([^"]{1,100})" is required')
 _DECIMAL_REPR = re.compile(r"Decimal\('([^']{0,64})'\)")
 # the edge's parser names the exception; a merchant reads what was wrong with the bytes
 _MALFORMED = {"JSONDecodeError": "not valid JSON", "ValueError": "not valid JSON",

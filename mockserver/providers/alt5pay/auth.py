@@ -299,7 +299,8 @@ def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int,
     strict = bool(merchant.get("strict", backend.options.get("strict", False)))
     signed = signature_matches(str(merchant.get("secret", "")), decoded[1], body, contract, strict=strict)
     if signed is None:
-        raise access_invalid(mismatch_hint(body, contract, strict=strict))
+        raise access_invalid(mismatch_hint(body, contract, strict=strict),
+                             body_string(docs_ordered(body, contract)))
     if timestamp > MAX_SECONDS_TIMESTAMP:
         raise access_invalid("timestamp is in milliseconds; ALT 5 Pay wants seconds")
     guard = backend.replay

@@ -15,7 +15,7 @@ def _snapshot(world):
 
 @pytest.mark.parametrize("settings, words", [
     ({"payment_timeout": 1e12}, "payment_timeout"),
-    ({"payment_timeout": -5}, "minimum"),
+    ({"payment_timeout": -5}, "payment_timeout: must be at least 1"),
     ({"payment_timeout": 0.5}, "payment_timeout"),
     ({"payment_timeout": "9000"}, "payment_timeout"),
     ({"profile": {"name": None}}, "name"),
