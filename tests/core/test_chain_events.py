@@ -145,3 +145,16 @@ async def test_admin_routes(client):
     kinds = [e["kind"] for e in await (await client.get("/_sandbox/journal?kind=chain")).json()]
     assert kinds == ["chain.transfer", "chain.release", "chain.reorg", "chain.transfer",
                      "chain.double_spend", "chain.reorg"]
+
+
+async def test_confirm_now_on_a_stuck_transfer_mines_it_and_keeps_the_higher_thresholds():
+    clock, scheduler, chain = make()
+    tx = chain.send("tron", "T-addr", Decimal("5"), stuck=True)
+    fired = []
+    chain.when_confirmed(tx, 1, lambda t: fired.append((1, clock.now())))
+    chain.when_confirmed(tx, 5, lambda t: fired.append((5, clock.now())))
+    await scheduler.advance(timedelta(minutes=1))
+    chain.confirm_now(tx, 1)
+    await scheduler.advance(timedelta(seconds=12))
+    at = START + timedelta(minutes=1)
+    assert fired == [(1, at), (5, at + timedelta(seconds=12))]

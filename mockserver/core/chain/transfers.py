@@ -203,11 +203,15 @@ class Chain(ChainEvents):
         thresholds reached fire now. A transfer no longer on the chain gets none."""
         if tx.gone is not None:
             return
-        if tx.mined_at is None:
+        was_stuck = tx.mined_at is None
+        if was_stuck:
             tx.mined_at = self.now
         missing = confirmations - tx.confirmations(self.now)
         if missing > 0:
             tx.extra_confirmations += missing
+        if was_stuck:      # its thresholds were never scheduled: the reached ones now, the rest later
+            self._mined_again(tx)
+            return
         for needed, callback in self._thresholds.get(tx.txid, ()):
             if tx.confirmations(self.now) >= needed:
                 self.scheduler.schedule(self.now, lambda cb=callback: cb(tx), label=f"confirmed now {tx.txid[:12]}")
