@@ -48,10 +48,12 @@ async def test_reorg_after_success_takes_the_credit_back_and_runs_the_path_again
     ab, rec = hooked
     uid = (await ab.create("USDTTRC20", amount="25"))["uid"]
     tx = (await ab.simulate("pay", order=uid))["transfer"]["txid"]
+    await invariant(ab, [uid])
     await ab.advance("3m")
     assert (await ab.order(uid))["status"] == "success"
     assert await invariant(ab, [uid]) > 0
     await chain(ab, "reorg", txid=tx)
+    await invariant(ab, [uid])
     order = await ab.order(uid)
     assert (order["status"], order["isDone"], order["amountOutFact"]) == ("invoiceWaitConfirms", False, "0")
     assert await invariant(ab, [uid]) == 0
@@ -66,12 +68,14 @@ async def test_a_reorg_before_the_check_goes_back_to_waiting_for_confirmations(h
     ab, rec = hooked
     uid = (await ab.create("USDTTRC20", amount="25"))["uid"]
     tx = (await ab.simulate("pay", order=uid))["transfer"]["txid"]
+    await invariant(ab, [uid])
     await ab.advance("1m")
     assert (await ab.order(uid))["status"] == "invoiceWaitCheck"
     await chain(ab, "reorg", network="tron", depth=50)
     assert (await ab.order(uid))["status"] == "invoiceWaitConfirms"
     await invariant(ab, [uid])
     await chain(ab, "reorg", txid=tx, drop=True)
+    await invariant(ab, [uid])
     order = await ab.order(uid)
     assert (order["status"], order["amountInFact"]) == ("invoiceWaitPay", "0")
     await ab.advance("5m")
@@ -85,6 +89,7 @@ async def test_a_double_spend_is_never_credited(hooked):
     await ab.advance("5s")                     # processing started: invoiceWaitPay
     tx = (await ab.simulate("pay", order=uid))["transfer"]["txid"]
     await chain(ab, "double_spend", txid=tx)
+    await invariant(ab, [uid])
     assert (await ab.order(uid))["status"] == "invoiceWaitPay"
     await ab.advance("30m")
     assert (await ab.order(uid))["status"] == "invoiceNotPayed"
@@ -98,6 +103,7 @@ async def test_wrong_network_or_asset_is_not_this_orders_money(hooked):
     requisites = (await ab.order(uid))["requisites"]
     await chain(ab, "transfers", 201, network="eth", address=requisites, amount="25")
     await chain(ab, "transfers", 201, network="tron", address=requisites, amount="25", token="TRX")
+    await invariant(ab, [uid])
     await ab.advance("3m")
     assert (await ab.order(uid))["status"] == "invoiceWaitPay"
     assert await invariant(ab, [uid]) == 0 and statuses(rec) == ["invoiceWaitPay"]
@@ -111,11 +117,13 @@ async def test_ton_needs_the_orders_memo(hooked):
     order = await ab.order(uid)
     await chain(ab, "transfers", 201, network="ton", address=order["requisites"], amount="2")
     await chain(ab, "transfers", 201, network="ton", address=order["requisites"], amount="2", memo="1")
+    await invariant(ab, [uid])
     await ab.advance("1m")
     assert (await ab.order(uid))["status"] == "invoiceWaitPay"
     assert await invariant(ab, [uid]) == 0
     await chain(ab, "transfers", 201, network="ton", address=order["requisites"], amount="2",
                 memo=order["requisitesMemoTag"])
+    await invariant(ab, [uid])
     await ab.advance("3m")
     assert (await ab.order(uid))["status"] == "success"
     assert await invariant(ab, [uid]) > 0
@@ -125,9 +133,11 @@ async def test_split_payment_and_dust(hooked):
     ab, rec = hooked
     uid, dusty = (await ab.create("USDTTRC20", amount="25"))["uid"], (await ab.create("USDTTRC20", amount="25"))["uid"]
     out = await ab.simulate("pay", order=uid, kind="split", parts=3)
+    await invariant(ab, [uid, dusty])
     assert [t["amount"] for t in out["transfers"]] == ["8.333333", "8.333333", "8.333334"]
     assert out["order"]["amountInFact"] == "25"
     dust = await ab.simulate("pay", order=dusty, kind="dust")
+    await invariant(ab, [uid, dusty])
     assert dust["transfer"]["amount"] == "0.050000" and dust["order"]["amountInFact"] == "0"
     await ab.advance("3m")
     assert (await ab.order(uid))["status"] == "success"
@@ -142,10 +152,12 @@ async def test_a_stuck_transfer_waits_for_confirmations_until_released(hooked):
     order = await ab.order(uid)
     stuck = await chain(ab, "transfers", 201, network="tron", address=order["requisites"], amount="25",
                         confirmations_stuck=True)
+    await invariant(ab, [uid])
     await ab.advance("3h")
     assert (await ab.order(uid))["status"] == "invoiceWaitConfirms"       # paid: no expiry
     assert await invariant(ab, [uid]) == 0
     await chain(ab, "release", txid=stuck["txid"])
+    await invariant(ab, [uid])
     await ab.advance("3m")
     assert (await ab.order(uid))["status"] == "success"
     assert await invariant(ab, [uid]) > 0

@@ -58,10 +58,12 @@ async def test_reorg_after_completion_reopens_and_debits_until_confirmed_again(h
     ap, rec = hooked
     pid = (await ap.create(amount="100.00"))["id"]
     tx = (await ap.pay(pid))["txnId"]
+    await invariant(ap, [pid])
     await ap.advance("2m")
     assert (await ap.payment(pid))["status"] == "COMPLETED"
     assert (await invariant(ap, [pid]))["USDT_tron"] == Decimal("99.50")
     await chain(ap, "reorg", txid=tx)
+    await invariant(ap, [pid])
     payment = await ap.payment(pid)
     assert (payment["status"], payment["displayStatus"]) == ("OPEN", "OPEN")
     assert (await invariant(ap, [pid]))["USDT_tron"] == 0
@@ -76,10 +78,13 @@ async def test_a_dropped_transfer_leaves_the_payment(hooked):
     ap, rec = hooked
     pid = (await ap.create(amount="100.00"))["id"]
     first = (await ap.pay(pid, kind="partial"))["txnId"]
+    await invariant(ap, [pid])
     await ap.pay(pid, kind="partial")
+    await invariant(ap, [pid])
     await ap.advance("2m")
     await invariant(ap, [pid])
     await chain(ap, "reorg", txid=first, drop=True)
+    await invariant(ap, [pid])
     payment = await ap.payment(pid)
     assert (payment["status"], payment["totalReceivedAmount"], len(payment["transactions"])) == ("OPEN", "50.00", 1)
     assert (await invariant(ap, [pid]))["USDT_tron"] == Decimal("49.75")     # the other half stays
@@ -93,6 +98,7 @@ async def test_a_double_spend_is_never_credited(hooked):
     pid = (await ap.create(amount="100.00"))["id"]
     tx = (await ap.pay(pid))["txnId"]
     await chain(ap, "double_spend", txid=tx)
+    await invariant(ap, [pid])
     payment = await ap.payment(pid)
     assert (payment["displayStatus"], payment["transactions"]) == ("NEW", [])
     await ap.advance("3h")
@@ -106,6 +112,7 @@ async def test_wrong_network_or_token_is_no_deposit(hooked):
     payment = await ap.create(amount="100.00")
     await chain(ap, "transfers", 201, network="eth", address=payment["addressTo"], amount="100")
     await chain(ap, "transfers", 201, network="tron", address=payment["addressTo"], amount="100", token="TRX")
+    await invariant(ap, [payment["id"]])
     await ap.advance("2m")
     seen = await ap.payment(payment["id"])
     assert (seen["displayStatus"], seen["transactions"]) == ("NEW", [])
@@ -119,10 +126,12 @@ async def test_ton_deposit_needs_the_destination_tag(hooked):
     payment = await ap.create(amount="5.00", short="TON", network="ton", clientId="CL-7")
     assert payment["destTag"] == "CL-7"
     await chain(ap, "transfers", 201, network="ton", address=payment["addressTo"], amount="5")
+    await invariant(ap, [payment["id"]])
     await ap.advance("1m")
     assert (await ap.payment(payment["id"]))["transactions"] == []
     assert (await invariant(ap, [payment["id"]]))["TON_ton"] == 0
     await chain(ap, "transfers", 201, network="ton", address=payment["addressTo"], amount="5", memo="CL-7")
+    await invariant(ap, [payment["id"]])
     await ap.advance("1m")
     assert (await ap.payment(payment["id"]))["status"] == "COMPLETED"
     assert (await invariant(ap, [payment["id"]]))["TON_ton"] == Decimal("4.975")
@@ -132,8 +141,10 @@ async def test_split_payment_and_dust(hooked):
     ap, rec = hooked
     pid, dusty = (await ap.create(amount="100.00"))["id"], (await ap.create(amount="100.00"))["id"]
     out = await ap.pay(pid, kind="split", parts=3)
+    await invariant(ap, [pid, dusty])
     assert [t["amount"] for t in out["transfers"]] == ["33.33", "33.33", "33.34"]
     dust = await ap.pay(dusty, kind="dust")
+    await invariant(ap, [pid, dusty])
     assert dust["transfer"]["amount"] == "0.05" and dust["payment"]["transactions"] == []
     await ap.advance("2m")
     assert (await ap.payment(pid))["status"] == "COMPLETED"
@@ -146,10 +157,12 @@ async def test_a_stuck_transfer_keeps_the_payment_open_until_released(hooked):
     payment = await ap.create(amount="100.00")
     stuck = await chain(ap, "transfers", 201, network="tron", address=payment["addressTo"], amount="100",
                         confirmations_stuck=True)
+    await invariant(ap, [payment["id"]])
     await ap.advance("5h")                                          # past the 9000 s timeout
     assert (await ap.payment(payment["id"]))["status"] == "OPEN"   # paid in full in time: open
     assert (await invariant(ap, [payment["id"]]))["USDT_tron"] == 0
     await chain(ap, "release", txid=stuck["txid"])
+    await invariant(ap, [payment["id"]])
     await ap.advance("2m")
     assert (await ap.payment(payment["id"]))["status"] == "COMPLETED"
     assert (await invariant(ap, [payment["id"]]))["USDT_tron"] == Decimal("99.50")

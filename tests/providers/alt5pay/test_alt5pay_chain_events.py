@@ -69,6 +69,7 @@ async def test_reorg_of_a_paid_payment_sends_pending_then_paid_again(api, admin,
     await ok(admin, "/clock/advance", {"by": "1h"})
     assert (await invariant(api, admin, [w]))["BTC"] == Decimal("0.002")
     await ok(admin, "/chain/reorg", {"txid": txid})
+    await invariant(api, admin, [w])
     _, tx = await api("/usr/wallet/transactionsbytx", {"txid": txid})
     assert tx["data"]["status"] == "Pending"
     assert (await invariant(api, admin, [w]))["BTC"] == 0
@@ -86,11 +87,13 @@ async def test_a_dropped_payment_leaves_the_invoice_and_the_balance(api, admin, 
     invoice = inv["data"]["invoice_id"]
     paid = await ok(admin, "/simulate/alt5pay/pay", {"invoice": invoice, "asset": "usdt_tron"})
     w = {"address": paid["address"], "coin": "USDT", "price": paid["price"]}
+    await invariant(api, admin, [w])
     await ok(admin, "/clock/advance", {"by": "2m"})
     _, seen = await api(f"/invoice/{invoice}", {})
     assert seen["data"]["payment_status"] == "Paid"
     await invariant(api, admin, [w])
     await ok(admin, "/chain/reorg", {"txid": paid["txid"], "drop": True})
+    await invariant(api, admin, [w])
     _, seen = await api(f"/invoice/{invoice}", {})
     assert (seen["data"]["payment_status"], seen["data"]["paid_amount"]) == ("Unpaid", 0)
     assert (await invariant(api, admin, [w]))["USDT"] == 0
@@ -102,6 +105,7 @@ async def test_a_double_spend_of_a_pending_payment_is_never_credited(api, admin,
     txid = (await ok(admin, "/simulate/alt5pay/pay", {"address": w["address"], "amount": "25"}))["txid"]
     await invariant(api, admin, [w])
     out = await ok(admin, "/chain/double_spend", {"txid": txid})
+    await invariant(api, admin, [w])
     assert out["replaced"]["status"] == "replaced"
     status, _ = await api("/usr/wallet/transactions", {"address": w["address"]})
     assert status == 404                               # no transaction left on the address
@@ -113,6 +117,7 @@ async def test_a_double_spend_of_a_pending_payment_is_never_credited(api, admin,
 async def test_wrong_network_or_token_is_no_payment(api, admin, hook):
     w = await wallet(api, "usdt_tron", "net-1")
     await ok(admin, "/chain/transfers", {"network": "bsc", "address": w["address"], "amount": "25"}, status=201)
+    await invariant(api, admin, [w])
     await ok(admin, "/chain/transfers", {"network": "tron", "address": w["address"], "amount": "25",
                                          "token": "TRX"}, status=201)
     await ok(admin, "/clock/advance", {"by": "10m"})
@@ -126,6 +131,7 @@ async def test_an_xrp_transfer_needs_the_destination_tag(api, admin, hook):
     w = await wallet(api, "xrp", "tag-1")
     assert w["tag"]
     await ok(admin, "/chain/transfers", {"network": "xrp", "address": w["address"], "amount": "20"}, status=201)
+    await invariant(api, admin, [w])
     await ok(admin, "/chain/transfers", {"network": "xrp", "address": w["address"], "amount": "20",
                                          "memo": "1"}, status=201)
     await ok(admin, "/clock/advance", {"by": "1m"})
@@ -146,7 +152,9 @@ async def test_split_payment_and_dust(api, admin, hook):
     out = await ok(admin, "/simulate/alt5pay/pay", {"invoice": invoice, "asset": "usdt_tron", "kind": "split"})
     assert len(out["txids"]) == 3 and [t["payment_amount"] for t in out["transactions"]] == [20, 20, 20]
     w = {"address": out["address"], "coin": "USDT", "price": out["price"]}
+    await invariant(api, admin, [w])
     dust = await ok(admin, "/simulate/alt5pay/pay", {"address": out["address"], "kind": "dust"})
+    await invariant(api, admin, [w])
     assert dust["amount"] == "0.05000000"
     await ok(admin, "/clock/advance", {"by": "2m"})
     _, seen = await api(f"/invoice/{invoice}", {})
@@ -162,6 +170,7 @@ async def test_a_stuck_transfer_stays_pending_until_released(api, admin, hook):
     w = await wallet(api, "usdt_tron", "stuck-1")
     stuck = await ok(admin, "/chain/transfers", {"network": "tron", "address": w["address"], "amount": "25",
                                                  "confirmations_stuck": True}, status=201)
+    await invariant(api, admin, [w])
     await ok(admin, "/clock/advance", {"by": "5h"})
     _, tx = await api("/usr/wallet/transactionsbytx", {"txid": stuck["txid"]})
     assert tx["data"]["status"] == "Pending"

@@ -118,7 +118,9 @@ async def test_wrong_network_or_token_is_not_counted(hooked):
     cp, _rec = hooked
     eth, usdt = await cp.create("eth", 30), await cp.create("trc20", 50)
     await chain(cp, "transfers", 201, network="bsc", address=eth["address"], amount=str(eth["amount_crypto"]))
+    await invariant(cp, [eth, usdt])
     await chain(cp, "transfers", 201, network="tron", address=usdt["address"], amount="50", token="TRX")
+    await invariant(cp, [eth, usdt])
     await cp.advance("10m")
     for inv in (eth, usdt):
         seen = await cp.invoice(inv["id"])
@@ -128,6 +130,7 @@ async def test_wrong_network_or_token_is_not_counted(hooked):
     reasons = [e["reason"] for e in await cp.admin("GET", "/journal?kind=payment.unmatched")]
     assert reasons == ["wrong network: bsc, not eth", "wrong token: TRX, not USDT"]
     await chain(cp, "transfers", 201, network="tron", address=usdt["address"], amount="50", token="USDT")
+    await invariant(cp, [eth, usdt])
     await cp.advance("5m")
     assert (await cp.invoice(usdt["id"]))["status"] == "confirmed"
     assert (await invariant(cp, [eth, usdt]))["USDT-TRC20"]["available"] == 50
@@ -137,6 +140,7 @@ async def test_a_memo_on_a_network_without_memos_changes_nothing(hooked):
     cp, _rec = hooked
     inv = await cp.create("trc20", 50)
     await chain(cp, "transfers", 201, network="tron", address=inv["address"], amount="50", memo="order-7")
+    assert (await invariant(cp, [inv]))["USDT-TRC20"]["pending"] == 50
     await cp.advance("5m")
     assert (await cp.invoice(inv["id"]))["status"] == "confirmed"
     assert (await invariant(cp, [inv]))["USDT-TRC20"]["available"] == 50
@@ -150,6 +154,7 @@ async def test_split_payment_and_dust(hooked):
     await invariant(cp, [inv, dusty])
     dust = await cp.pay(dusty["id"], kind="dust")
     assert dust["transfer"]["amount"] == "0.50" and dust["invoice"]["paid_amount"] == 0
+    await invariant(cp, [inv, dusty])
     await cp.advance("5m")
     assert (await cp.invoice(inv["id"]))["status"] == "confirmed"
     assert (await cp.invoice(dusty["id"]))["status"] == "pending"
@@ -167,11 +172,13 @@ async def test_a_stuck_transfer_keeps_the_invoice_confirming_until_released(hook
                         confirmations_stuck=True)
     other = await chain(cp, "transfers", 201, network="tron", address=spent["address"], amount="50",
                         confirmations_stuck=True)
+    await invariant(cp, [inv, spent])
     await cp.advance("3h")
     assert (await cp.invoice(inv["id"]))["status"] == "confirming"     # paid in time: no expiry
     balances = await invariant(cp, [inv, spent])
     assert (balances["USDT-TRC20"]["available"], balances["USDT-TRC20"]["pending"]) == (0, 100)
     await chain(cp, "double_spend", txid=other["txid"])                 # still unconfirmed: replaceable
+    await invariant(cp, [inv, spent])
     assert (await cp.invoice(spent["id"]))["status"] == "expired"
     await chain(cp, "release", txid=stuck["txid"])
     await invariant(cp, [inv, spent])
