@@ -12,7 +12,7 @@ from aiohttp import web
 
 from . import dashboard
 from .config import ConfigError, SandboxConfig
-from .core.http import admin, inbox, origins, recording, tenants
+from .core.http import admin, chain_admin, inbox, origins, recording, tenants
 from .core.http import guard as guard_module
 from .core.http.context import WORLD
 from .core.http.durable import durable_middleware, replay
@@ -151,6 +151,7 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     app[GUARD] = guard
     app.add_routes(admin.routes)
     app.add_routes(recording.routes)
+    app.add_routes(chain_admin.routes)
     app.add_routes(inbox.routes)
     app.add_routes(guard_module.routes)
     dashboard.setup(app)
