@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..state.store import Input
+from ..state.store import Input, LeaseLost
 from ..time.clock import Clock
-from .context import REPLAYING, TENANT_PREFIX, TENANT_WORLD, world_of
+from .context import REPLAYING, TENANT_PREFIX, TENANT_WORLD, peer_host, world_of
 
 if TYPE_CHECKING:
     from ..state.world import World
@@ -63,13 +63,17 @@ async def durable_middleware(request: web.Request, handler):
         status = exc.status
         raise
     finally:
-        peer = request.transport.get_extra_info("peername") if request.transport else None
-        await durability.store.append_input(Input(
-            # undecodable bytes in a path (refused anyway) must not stop the row being written
-            seq, request.method, request.raw_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-            _headers(request), body,
-            peer[0] if isinstance(peer, tuple) else None,
-            virtual.isoformat(), wall.isoformat(), status))
+        try:
+            await durability.store.append_input(Input(
+                # undecodable bytes in a path (refused anyway) must not stop the row being written
+                seq, request.method, request.raw_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                _headers(request), body, peer_host(request), virtual.isoformat(), wall.isoformat(), status))
+        except LeaseLost:
+            # a shared store (core/state/cluster.py): another process took the tenant over
+            # while this request ran; nothing of it is kept, and the client asks again
+            raise web.HTTPServiceUnavailable(
+                text='{"error": "this tenant moved to another sandbox process; retry"}',
+                content_type="application/json", headers={"Retry-After": "1"}) from None
 
 
 def _mocked(app: web.Application, item: Input) -> web.Request:
@@ -122,6 +126,7 @@ async def replay(app: web.Application, world: "World", tenant_prefix: str | None
             # a realtime clock kept running while the process was down: catch up, answering the
             # POSTs it made before it stopped from the store
             last = items[-1]
+            durability.catching_up = True   # POSTs now are due, not resent (durability.py)
             down = Clock.wall_now() - datetime.fromisoformat(last.wall)
             await world.scheduler.run_until(max(world.clock.now(),
                                                 datetime.fromisoformat(last.virtual) + down * world.speed))
@@ -129,5 +134,6 @@ async def replay(app: web.Application, world: "World", tenant_prefix: str | None
     finally:
         Clock.replay_wall = None
         world.clock.release()
+        durability.catching_up = False
         durability.replay_done()
     return len(items)

@@ -39,6 +39,7 @@ class Durability:
         self.store = store
         self._seq = itertools.count(last_seq + 1)
         self._recorded: dict[tuple, Outcome] | None = None   # set while replaying
+        self.catching_up = False   # a realtime replay's last part: time that passed while down
 
     @property
     def replaying(self) -> bool:
@@ -63,6 +64,18 @@ class Durability:
             if kept.cancelled:   # a reset cut it short: as then, no attempt is recorded
                 raise asyncio.CancelledError
             return kept.status, kept.error, kept.body, kept.latency_ms
+        may_act = getattr(self.store, "may_act", None)
+        if may_act is not None and not may_act():
+            # a shared store's lease ran out (core/state/cluster.py): another process may own the
+            # World now and send this POST itself; sending it here too would send it twice
+            raise asyncio.CancelledError
+        if self._recorded is not None and not self.catching_up:
+            # replaying, with no answer recorded: the POST was in flight when the process that
+            # made it stopped. Sent again (at least once), and said so.
+            world.journal.record("webhook.resent", delivery.provider, delivery=delivery.id,
+                                 event=delivery.event, ref=delivery.ref, post=index + 1,
+                                 reason="in flight when the process serving this World stopped; "
+                                        "no answer was recorded, so it is sent again")
         started = time.perf_counter()
         try:
             status, error, body = await post(delivery, at)
