@@ -117,11 +117,14 @@ def stop_server(server: dict) -> None:
         os.kill(server["pid"], 2)     # SIGINT, "fast shutdown": clients disconnected, then stop
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):   # started by this process: reap it
+            if os.waitpid(server["pid"], os.WNOHANG)[0]:
+                break
         try:
             os.kill(server["pid"], 0)
         except ProcessLookupError:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     else:
         with contextlib.suppress(ProcessLookupError):
             os.kill(server["pid"], 9)
