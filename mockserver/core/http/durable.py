@@ -126,7 +126,6 @@ async def replay(app: web.Application, world: "World", tenant_prefix: str | None
             # a realtime clock kept running while the process was down: catch up, answering the
             # POSTs it made before it stopped from the store
             last = items[-1]
-            durability.catching_up = True   # POSTs now are due, not resent (durability.py)
             down = Clock.wall_now() - datetime.fromisoformat(last.wall)
             await world.scheduler.run_until(max(world.clock.now(),
                                                 datetime.fromisoformat(last.virtual) + down * world.speed))
@@ -134,6 +133,5 @@ async def replay(app: web.Application, world: "World", tenant_prefix: str | None
     finally:
         Clock.replay_wall = None
         world.clock.release()
-        durability.catching_up = False
         durability.replay_done()
     return len(items)

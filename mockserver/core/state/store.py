@@ -53,6 +53,13 @@ class Outcome:
     latency_ms: float
     cancelled: bool = False         # cut short by a reset: no attempt was recorded
 
+    STARTED = -1.0                  # latency_ms of the row written before a POST leaves
+
+    @property
+    def in_flight(self) -> bool:
+        """The POST was sent and its answer never kept: in flight when its process stopped."""
+        return self.latency_ms == self.STARTED and not self.cancelled
+
 
 class Store(Protocol):
     def meta(self) -> dict: ...                      # seed, start, clock of the World it keeps
