@@ -114,7 +114,7 @@ def _ready(folder_bin: Path, port: int, user: str) -> bool:
 
 def stop_server(server: dict) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.kill(server["pid"], 2)     # SIGINT, "fast shutdown": clients disconnected, then stop
+        os.kill(server["pid"], 3)     # SIGQUIT, "immediate shutdown": its folder is deleted next
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):   # started by this process: reap it
