@@ -122,7 +122,10 @@ def stop_server(server: dict) -> None:
                 break
         try:
             os.kill(server["pid"], 0)
-        except ProcessLookupError:
+            with open(f"/proc/{server['pid']}/stat") as stat:   # a zombie no one reaps has stopped
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except (ProcessLookupError, FileNotFoundError):
             break
         time.sleep(0.02)
     else:

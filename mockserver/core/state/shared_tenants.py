@@ -137,6 +137,8 @@ class SharedTenants(Tenants):
         raise unavailable(name, claim.retry_after)
 
     async def delete(self, name: str) -> None:
+        if name == self.default:
+            raise Conflict(f"tenant {name!r} is the default World; reset it instead (POST /_sandbox/reset)")
         tenant = self._tenants.get(name)
         if tenant is None:
             claim = await self.cluster.claim(name, create=False)
