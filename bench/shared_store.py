@@ -58,7 +58,7 @@ def serve(port: int, store: str | None, *extra: str, cpu: str | None = run.SERVE
         argv += ["--store", store]
     proc = subprocess.Popen(run.pinned(cpu, argv) if cpu else argv, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90   # a busy shared machine can take long to start one
     while not run.answered(f"http://127.0.0.1:{port}/_sandbox/health"):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"server did not start: {argv}")

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import aiohttp
@@ -296,6 +296,40 @@ async def test_an_attempt_in_flight_at_the_kill_is_sent_again_once_by_the_surviv
           f"attempt again at {resent - killed:.3f} s (no request needed)")
     await b.stop(signal.SIGTERM)
     await server.close()
+
+
+async def test_a_paused_owner_loses_its_tenant_at_the_lease_and_cannot_write_after(pg_url, tmp_path):
+    """SIGSTOP keeps the owner's connection (and its lock) open: only the lease tells. Once it
+    has run out the other process takes the tenant; the paused one, woken, serves nothing from
+    its stale World (its own lease is over, its writes carry an old epoch) and hands over."""
+    a, b = await both(pg_url, tmp_path)
+    made = [(await invoice(a, "paused"))["id"]]
+    a.proc.send_signal(signal.SIGSTOP)
+    try:
+        async def lease_over() -> None:
+            while True:
+                view = await b.call("GET", "/_sandbox/cluster")
+                mine = [p for p in view["processes"] if p["pid"] == a.proc.pid]
+                if not mine or datetime.fromisoformat(mine[0]["lease_until"]) < datetime.now(timezone.utc):
+                    return
+                await asyncio.sleep(0.1)   # polling the database's view, bounded below
+        await asyncio.wait_for(lease_over(), float(LEASE) + 10)
+        made.append((await invoice(b, "paused", 6))["id"])       # taken over: b serves it now
+        assert await b.tenants() == ["paused"]
+    finally:
+        a.proc.send_signal(signal.SIGCONT)
+    for _ in range(50):   # woken: 503 (Retry-After) until it has handed over, then forwarded to b
+        async with a.http.post(a.url + f"/t/paused{CP}/invoices", json={"network": "trc20", "amount_usd": 7},
+                               headers=CP_AUTH) as resp:
+            if resp.status == 201:
+                made.append((await resp.json())["invoice"]["id"])
+                break
+            assert resp.status == 503 and resp.headers["Retry-After"], await resp.text()
+        await asyncio.sleep(0.1)
+    listed = await b.call("GET", f"/t/paused{CP}/invoices", headers=CP_AUTH)
+    assert sorted(i["id"] for i in listed["invoices"]) == sorted(made) and len(set(made)) == 3
+    assert await a.tenants() == [] and await b.tenants() == ["paused"]
+    await asyncio.gather(a.stop(signal.SIGTERM), b.stop(signal.SIGTERM))
 
 
 def test_an_unreachable_store_stops_serve_with_the_reason(capsys):

@@ -11,6 +11,7 @@ knowing the secret, is dropped too. The answer comes back the same way: status, 
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Any
 
@@ -23,6 +24,9 @@ from .context import FORWARDED_PEER, peer_host
 
 FORWARD_HEADER = "X-Sandbox-Forwarded"
 MAX_HOPS = 2                       # ownership can move once while a request is on its way
+# an owner that hangs (paused) holds a forwarded request this long at most; a slow answer (an
+# advance waiting for webhook timeouts) stays well inside it
+FORWARD_TIMEOUT = 300.0
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
                         "transfer-encoding", "proxy-authorization", "proxy-authenticate",
                         "content-length", FORWARD_HEADER.lower()})
@@ -66,7 +70,7 @@ def _client(app: web.Application) -> ClientSession:
     holder = app[CLIENT]
     if holder.session is None or holder.session.closed:
         holder.session = ClientSession(connector=TCPConnector(limit=256), auto_decompress=False,
-                                       timeout=ClientTimeout(total=None, sock_connect=3))
+                                       timeout=ClientTimeout(total=FORWARD_TIMEOUT, sock_connect=3))
     return holder.session
 
 
@@ -101,6 +105,9 @@ async def forward(request: web.Request, owner_url: str, secret: str) -> web.Stre
             compress=None, chunked=None)
     except ClientConnectorError as exc:   # refused: nothing reached the owner
         raise OwnerUnreachable(str(exc)) from exc
+    except asyncio.TimeoutError:
+        raise web.HTTPGatewayTimeout(text='{"error": "the sandbox process serving this tenant did not '
+                                          'answer in time; retry"}', content_type="application/json") from None
     except (ServerDisconnectedError, ClientOSError) as exc:
         # the owner went away with the request: it may or may not have been kept, so it is not
         # sent again (a create would be made twice); the client retries, as after any 502

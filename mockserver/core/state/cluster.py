@@ -37,10 +37,11 @@ LOCK_HELD = f"""EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' A
     AND l.classid = {LOCK_SPACE}::oid AND l.objid = n.num::oid AND l.objsubid = 2
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))"""
 SWEEP = f"DELETE FROM sandbox_nodes n WHERE n.expires < now() OR NOT {LOCK_HELD} RETURNING n.id, n.url"
-# free: no owner, an owner that is gone, or this process (a claim it lost track of)
+# free: no owner, an owner that is gone or whose lease ran out, or this process (a claim it
+# lost track of)
 CLAIM = """UPDATE sandbox_tenants t SET owner = $2, epoch = t.epoch + 1
-    WHERE t.name = $1 AND (t.owner IS NULL OR t.owner = $2
-                           OR NOT EXISTS (SELECT 1 FROM sandbox_nodes n WHERE n.id = t.owner))
+    WHERE t.name = $1 AND (t.owner IS NULL OR t.owner = $2 OR NOT EXISTS (
+        SELECT 1 FROM sandbox_nodes n WHERE n.id = t.owner AND n.expires > now()))
     RETURNING t.epoch, t.meta"""
 CREATE = """INSERT INTO sandbox_tenants (name, owner, epoch)
     SELECT $1, $2, 1 WHERE $3::bigint < 0 OR (SELECT count(*) FROM sandbox_tenants WHERE name <> $4) < $3
