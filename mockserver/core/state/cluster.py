@@ -12,8 +12,9 @@ A process is alive while both hold:
 - its session holds its advisory lock: PostgreSQL drops it the moment the process's connection
   closes, so a kill -9 is seen at once, not after the lease.
 
-`sweep()` deletes the rows of processes that are not alive; a tenant whose owner has no row is
-free, and `claim` takes it (epoch + 1) in one statement, so two processes never both win. Sweeps
+`sweep()` deletes the rows of processes that are not alive; a tenant whose owner has no row, or
+an expired one, is free, and `claim` takes it (epoch + 1) in one statement, so two processes
+never both win. Sweeps
 run with every renewal and whenever a forward to an owner fails; the tenants a dead process
 owned are then adopted by the survivors (`on_orphans`), so their clocks and deliveries go on.
 """
