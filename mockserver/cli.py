@@ -121,6 +121,9 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
         own = {name: local_origin(cfg.host, int(url.rsplit(":", 1)[1])) for name, url in own.items()}
     text = banner(app, origin, host=cfg.host, token=cfg.admin_token, generated=generated,
                   links=cfg.public_url, own_origins=own)
+    if cfg.store:   # the seed line above is this process's; the shared default World keeps its own
+        text += ("\n  Shared store                 tenants (the default World is the tenant 'default') kept in "
+                 "PostgreSQL, shared with every serve on it; this process: GET /_sandbox/cluster")
     if console.get("fmt") == "json":  # stdout stays pure JSON lines; the banner goes to stderr
         print(text, file=sys.stderr, flush=True)
         print(json.dumps({"kind": "listening", "url": origin, **({"providers": own} if own else {})}),
