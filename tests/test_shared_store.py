@@ -332,6 +332,36 @@ async def test_a_paused_owner_loses_its_tenant_at_the_lease_and_cannot_write_aft
     await asyncio.gather(a.stop(signal.SIGTERM), b.stop(signal.SIGTERM))
 
 
+async def test_an_owner_whose_address_now_belongs_to_another_process_is_treated_as_gone(pg_url):
+    """A process killed, its port given to another sandbox process before its row was swept: a
+    forward to that address reaches the wrong process, which says so (421), and the tenant is
+    taken over instead of bouncing between processes."""
+    import asyncpg
+    from aiohttp.test_utils import TestClient
+
+    from mockserver.app import build_app
+    from mockserver.config import SandboxConfig
+    client = TestClient(TestServer(build_app(SandboxConfig.from_mapping({"seed": 7, "store": pg_url}))))
+    await client.start_server()
+    try:
+        assert (await client.get("/_sandbox/health")).status == 200   # this process knows its address
+        own = str(client.make_url("")).rstrip("/")
+        conn = await asyncpg.connect(pg_url)
+        try:   # a dead process's row (no lock held), still in its lease, at this process's address
+            await conn.execute("INSERT INTO sandbox_nodes (id, url, expires) VALUES ('gone-1', $1, now() + "
+                               "interval '1 minute')", own)
+            await conn.execute("INSERT INTO sandbox_tenants (name, owner, epoch) VALUES ('ghost', 'gone-1', 3)")
+        finally:
+            await conn.close()
+        resp = await client.post(f"/t/ghost{CP}/invoices", json={"network": "trc20", "amount_usd": 5},
+                                 headers=CP_AUTH)
+        assert resp.status == 201, await resp.text()
+        view = await (await client.get("/_sandbox/tenants")).json()
+        assert [(t["name"], t["owner"]) for t in view["tenants"]] == [("ghost", own)]
+    finally:
+        await client.close()
+
+
 def test_an_unreachable_store_stops_serve_with_the_reason(capsys):
     from mockserver.cli import main
     assert main(["serve", "--port", "0", "-q", "--store", "postgresql://nobody:secret@127.0.0.1:1/none"]) == 2

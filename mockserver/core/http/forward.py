@@ -3,11 +3,12 @@
 The owner must see what the client sent, byte for byte (signatures cover the path, headers and
 body): the path as the main origin knows it (after origins.py's rewrite, with `X-Sandbox-Via`
 telling how the client came), every header as sent less the hop-by-hop ones, the body
-untouched. One header is added, `X-Sandbox-Forwarded: <secret>; for=<client address>; hop=<n>`:
-the secret every process reads from the database proves it came from a peer, so the owner takes
-the request as the forwarder saw it (no second origin rewrite, the client's address for IP
-allow-lists) and drops the header before anything records or reads it. A client's own copy, not
-knowing the secret, is dropped too. The answer comes back the same way: status, headers, bytes.
+untouched. One header is added, `X-Sandbox-Forwarded: <secret>; for=<client address>; hop=<n>;
+to=<owner's id>`: the secret every process reads from the database proves it came from a peer,
+so the owner takes the request as the forwarder saw it (no second origin rewrite, the client's
+address for IP allow-lists) and drops the header before anything records or reads it. A client's
+own copy, not knowing the secret, is dropped too. The answer comes back the same way: status,
+headers, bytes.
 """
 from __future__ import annotations
 
@@ -31,14 +32,16 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "t
                         "transfer-encoding", "proxy-authorization", "proxy-authenticate",
                         "content-length", FORWARD_HEADER.lower()})
 CLIENT: web.AppKey = web.AppKey("forward_client", object)
+MISDIRECTED = "X-Sandbox-Misdirected"
 
 
 class OwnerUnreachable(Exception):
     """The owner did not take the request (refused, reset before any answer): it may be gone."""
 
 
-def parse(value: str | None, secret: str) -> tuple[str | None, int] | None:
-    """(client address, hops so far) from a peer's header; None when it is not a peer's."""
+def parse(value: str | None, secret: str) -> tuple[str | None, int, str | None] | None:
+    """(client address, hops so far, the process it was meant for) from a peer's header; None
+    when it is not a peer's."""
     if not value or not secret:
         return None
     token, _, rest = value.partition(";")
@@ -49,7 +52,17 @@ def parse(value: str | None, secret: str) -> tuple[str | None, int] | None:
         hops = int(fields.get("hop", "1"))
     except ValueError:
         hops = MAX_HOPS
-    return fields.get("for") or None, hops
+    return fields.get("for") or None, hops, fields.get("to") or None
+
+
+def misdirected(request: web.Request, me: str) -> web.Response | None:
+    """A peer's request meant for another process than `me`: the one it knew at this address
+    is gone (its port now someone else's). Said so, and the sender treats it as unreachable."""
+    forwarded = request.get(FORWARDED_PEER)
+    if forwarded and forwarded[2] and forwarded[2] != me:
+        return web.json_response({"error": "not the sandbox process this request was forwarded to"},
+                                 status=421, headers={MISDIRECTED: "1"})
+    return None
 
 
 def hops(request: web.Request) -> int:
@@ -80,13 +93,14 @@ async def close(app: web.Application) -> None:
         await holder.session.close()
 
 
-async def forward(request: web.Request, owner_url: str, secret: str) -> web.StreamResponse:
-    """Send `request` (not yet read) to the owner and answer with what it answered."""
+async def forward(request: web.Request, owner_url: str, secret: str, owner: str = "") -> web.StreamResponse:
+    """Send `request` (not yet read) to the owner (process id `owner`, at `owner_url`) and answer
+    with what it answered."""
     app = request.app
     raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers
            if k.decode("latin-1").lower() not in HOP_BY_HOP]
     peer = peer_host(request) or ""
-    raw.append((FORWARD_HEADER, f"{secret}; for={peer}; hop={hops(request) + 1}"))
+    raw.append((FORWARD_HEADER, f"{secret}; for={peer}; hop={hops(request) + 1}; to={owner}"))
     declared = request.content_length
     body: Any
     if declared is not None and declared > request._client_max_size:
@@ -115,6 +129,8 @@ async def forward(request: web.Request, owner_url: str, secret: str) -> web.Stre
                                       'while handling the request; retry"}',
                                  content_type="application/json") from exc
     async with upstream:
+        if upstream.status == 421 and MISDIRECTED in upstream.headers:
+            raise OwnerUnreachable(f"{owner_url} is another process now")
         headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
         length = upstream.headers.get("Content-Length")
         if length is not None or request.method == "HEAD":

@@ -49,6 +49,10 @@ async def owned(request: web.Request, here) -> web.StreamResponse:
     cluster = getattr(registry, "cluster", None)
     if cluster is not None and not cluster.url and own_origin(request):
         await cluster.set_url(own_origin(request))   # embedded (a test server): the first request tells the port
+    if cluster is not None:
+        wrong = forward.misdirected(request, cluster.id)
+        if wrong is not None:
+            return wrong
     for attempt in (1, 2):
         try:
             return await here()
@@ -56,7 +60,7 @@ async def owned(request: web.Request, here) -> web.StreamResponse:
             if forward.hops(request) >= forward.MAX_HOPS:
                 raise unavailable(there.name, 1) from None
             try:
-                return await forward.forward(request, there.url, cluster.db.secret)
+                return await forward.forward(request, there.url, cluster.db.secret, there.owner)
             except forward.OwnerUnreachable:
                 if attempt == 2:
                     raise unavailable(there.name, registry.cluster.lease / 3) from None

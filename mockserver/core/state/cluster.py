@@ -59,6 +59,7 @@ class Claim:
     meta: dict | None = None
     last_seq: int = 0
     owner_url: str | None = None
+    owner: str | None = None        # the owning process's id
     retry_after: float = 1.0
     exists: bool = True
 
@@ -193,7 +194,8 @@ class Cluster:
         if owner is None:
             return Claim(False, exists=False)
         left = owner["left"].total_seconds() if owner["left"] is not None else 1.0
-        return Claim(False, owner_url=owner["url"], retry_after=max(1.0, min(left, self.lease)))
+        return Claim(False, owner_url=owner["url"], owner=owner["owner"],
+                     retry_after=max(1.0, min(left, self.lease)))
 
     async def create(self, name: str, max_tenants: int) -> Claim | None:
         """A new tenant, owned here; None when the name exists."""

@@ -133,7 +133,7 @@ class SharedTenants(Tenants):
         if not claim.exists:
             raise NotFound(f"no tenant {name[:40]!r}")
         if claim.owner_url:
-            raise Elsewhere(name, claim.owner_url)
+            raise Elsewhere(name, claim.owner_url, claim.owner or "")
         raise unavailable(name, claim.retry_after)
 
     async def delete(self, name: str) -> None:

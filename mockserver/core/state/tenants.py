@@ -51,9 +51,9 @@ class Elsewhere(Exception):
     """Another live sandbox process owns the tenant (a shared store, shared_tenants.py): the
     request belongs there (http/tenants.py forwards it)."""
 
-    def __init__(self, name: str, url: str):
+    def __init__(self, name: str, url: str, owner: str = ""):
         super().__init__(f"tenant {name!r} is served by {url}")
-        self.name, self.url = name, url
+        self.name, self.url, self.owner = name, url, owner
 
 
 def unavailable(name: str, retry_after: float) -> SandboxError:
