@@ -40,24 +40,24 @@ import run  # noqa: E402
 
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 CP_CREATE = "/cryptopayment/api/v1/invoices"
+LOGS = os.environ.get("BENCH_SERVE_LOGS")   # a folder: each server's stderr kept there
 
 
-def database() -> tuple[dict, str]:
-    """A PostgreSQL server for this run and a fresh database on it."""
+def database() -> dict:
+    """A PostgreSQL server for this run (each measure takes a fresh database on it)."""
     import pg_support   # tests/pg_support.py: initdb + postgres on a free port
     try:
-        server = pg_support.start_server(DURABLE)
+        return pg_support.start_server(DURABLE)
     except BaseException as exc:   # its skip (no PostgreSQL here) is a plain exit for a bench
         raise SystemExit(f"shared store bench: {exc}") from None
-    return server, pg_support.new_database(server)
 
 
 def serve(port: int, store: str | None, *extra: str, cpu: str | None = run.SERVER_CPU):
     argv = [run.PY, "-m", "mockserver.cli", "serve", "-q", "--port", str(port), "--seed", "1", *extra]
     if store:
         argv += ["--store", store]
-    proc = subprocess.Popen(run.pinned(cpu, argv) if cpu else argv, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    log = open(os.path.join(LOGS, f"serve-{port}.log"), "ab") if LOGS else subprocess.DEVNULL
+    proc = subprocess.Popen(run.pinned(cpu, argv) if cpu else argv, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 90   # a busy shared machine can take long to start one
     while not run.answered(f"http://127.0.0.1:{port}/_sandbox/health"):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -117,10 +117,13 @@ def wrk(port: int, pool: list, seconds: float, connections: int, cpu: str | None
             "bad": int(bad.group(1)) if bad else 0}
 
 
-def throughput(url: str, args) -> dict:
-    """Alternating rounds: in memory, the store with one process, with two, forwarded."""
+def throughput(server: dict, args) -> dict:
+    """Alternating rounds: in memory, the store with one process, with two, forwarded; each
+    round on a fresh database (no round starts by taking over the last one's tenants)."""
+    import pg_support
     rounds = []
     for number in range(args.rounds):
+        url = pg_support.new_database(server)
         one_round = {}
         port = run.free_port()
         proc = serve(port, None)
@@ -276,12 +279,12 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--skip", type=lambda s: s.split(","), default=[], help="load,failover,memory")
     args, _ = parser.parse_known_args()   # run.py passes its own flags too
-    server, url = database()
+    server = database()
     results: dict = {}
     try:
         import pg_support
         if "load" not in args.skip:
-            results["load"] = throughput(url, args)
+            results["load"] = throughput(server, args)
         if "failover" not in args.skip:
             results["failover"] = failover(pg_support.new_database(server), args.rounds)
         if "memory" not in args.skip:

@@ -25,6 +25,7 @@ INBOX_ROUTE = "/_sandbox/inbox/{name}"   # the built-in receiver: a webhook's ta
 # /t/{tenant}/...: recorded once routed, by the tenant's World; the registry's routes are no World's input
 NOT_INPUTS = ("/t/{tenant}/", "/_sandbox/tenants")
 ADMIN_CREDENTIALS = frozenset({"authorization", "x-sandbox-token", "cookie"})
+REPLAY_SLICE = 8    # inputs replayed between two turns of the event loop (other requests, lease renewals)
 
 
 def _recordable(request: web.Request) -> bool:
@@ -106,7 +107,11 @@ async def replay(app: web.Application, world: "World", tenant_prefix: str | None
     durability.replay_from(await durability.store.outcomes())
     app.freeze()   # the middleware chains are built at freeze; serving would freeze it next anyway
     try:
-        for item in items:
+        for number, item in enumerate(items):
+            if number % REPLAY_SLICE == REPLAY_SLICE - 1:
+                # a long history replays for seconds: let the loop breathe (a shared store's lease
+                # renewal must not wait for a takeover's replay, core/state/cluster.py)
+                await asyncio.sleep(0)
             world.clock.hold()   # a realtime clock moves only to each input's instant (a reset makes a new one)
             at = datetime.fromisoformat(item.virtual)
             if at > world.clock.now():

@@ -89,7 +89,10 @@ class Cluster:
 
     async def _register(self) -> None:
         import asyncpg
-        conn = self._lock_conn = await asyncpg.connect(self.db.url)
+        # renewals need no disk flush: after a database crash an older expiry only hands the
+        # tenants over sooner, and the epochs keep the writes apart
+        conn = self._lock_conn = await asyncpg.connect(self.db.url,
+                                                       server_settings={"synchronous_commit": "off"})
         conn.add_termination_listener(lambda _conn: self._expire())
         began = time.monotonic()
         # the lock first, then the row: a sweep never sees this row without its lock
@@ -114,7 +117,11 @@ class Cluster:
 
     async def _heartbeat(self) -> None:
         while True:
+            due = time.monotonic() + self.lease / 3
             await asyncio.sleep(self.lease / 3)
+            late = time.monotonic() - due
+            if late > self.lease / 3:
+                log.warning("lease renewal %.1f s late: this process's event loop was busy", late)
             try:
                 await self.beat()
             except asyncio.CancelledError:
@@ -125,10 +132,15 @@ class Cluster:
     async def beat(self) -> None:
         """Renew this process's lease, forget dead processes, adopt what they owned."""
         began = time.monotonic()
-        renewed = await self.db.pool.fetchval(
-            "UPDATE sandbox_nodes SET expires = now() + $2 * interval '1 second' WHERE id = $1 "
-            "AND expires > now() RETURNING 1", self.id, self.lease)
-        if renewed and self._lock_conn is not None and not self._lock_conn.is_closed():
+        # on the lock's own connection: a busy pool (a takeover's replay reading) cannot delay it
+        renewed = None if self._lock_conn is None or self._lock_conn.is_closed() else \
+            await self._lock_conn.fetchval(
+                "UPDATE sandbox_nodes SET expires = now() + $2 * interval '1 second' WHERE id = $1 "
+                "AND expires > now() RETURNING 1", self.id, self.lease)
+        took = time.monotonic() - began
+        if took > self.lease / 3:
+            log.warning("lease renewal took %.1f s (lease %.0f s): the database or this process is slow", took, self.lease)
+        if renewed:
             self._valid_until = began + self.lease
         else:   # declared dead (paused too long, or the lock's connection went): start again
             log.warning("this process lost its lease; its tenants go to the others")
