@@ -21,6 +21,7 @@ from .context import TENANT_PREFIX, TENANT_WORLD, addressed, own_origin
 from .jsonio import json_response, read_json
 
 ROUTE = PREFIX + "/{tenant}/{tail:.*}"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANTS: web.AppKey = web.AppKey("tenants", Tenants)
 
 
@@ -36,7 +37,17 @@ async def route_to_tenant(request: web.Request) -> web.StreamResponse:
     raw_tail = "/" + request.raw_path.split("/", 3)[3] if request.raw_path.count("/") >= 3 else "/"
 
     async def here() -> web.StreamResponse:
-        return await _in_tenant(request, name, await registry.get(name), raw_tail)
+        world = await registry.enter(name)
+        status = 500
+        try:
+            response = await _in_tenant(request, name, world, raw_tail)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:   # kept only if accepted; holding something once a write is accepted
+            await registry.leave(name, accepted=status < 400, wrote=status < 400 and request.method not in READS)
     return await owned(request, here)
 
 

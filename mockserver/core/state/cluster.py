@@ -62,6 +62,7 @@ class Claim:
     owner: str | None = None        # the owning process's id
     retry_after: float = 1.0
     exists: bool = True
+    created: bool = False           # made by this claim
 
 
 class TooManyTenants(Exception):
@@ -191,9 +192,11 @@ class Cluster:
         Raises TooManyTenants when creating it would pass `max_tenants`."""
         async with self.db.pool.acquire() as conn:
             row = await conn.fetchrow(CLAIM, name, self.id)
+            created = False
             if row is None and create:
                 limit = -1 if name == self.default_tenant else max_tenants
                 row = await conn.fetchrow(CREATE, name, self.id, limit, self.default_tenant)
+                created = row is not None
                 if row is None and await conn.fetchval(
                         "SELECT 1 FROM sandbox_tenants WHERE name = $1", name) is None:
                     raise TooManyTenants(name)
@@ -201,7 +204,7 @@ class Cluster:
             if row is not None:
                 last = await conn.fetchval(
                     "SELECT COALESCE(MAX(seq), 0) FROM sandbox_inputs WHERE tenant = $1", name)
-                return Claim(True, row["epoch"], json.loads(row["meta"]), last)
+                return Claim(True, row["epoch"], json.loads(row["meta"]), last, created=created)
             owner = await conn.fetchrow(OWNER, name)
         if owner is None:
             return Claim(False, exists=False)

@@ -60,7 +60,8 @@ class SharedTenants(Tenants):
         if tenant is not None and not self.cluster.valid():
             raise unavailable(name, 1)
         now = self._now()
-        if tenant is not None and name != self.default and now - tenant.last_used > self.idle:
+        if (tenant is not None and name != self.default and now - tenant.last_used > self.idle
+                and not tenant.in_flight):
             await self.delete(name)
             tenant = None
         if tenant is not None:
@@ -69,6 +70,27 @@ class SharedTenants(Tenants):
         if name != self.default:
             check_name(name)
         return await self._load(name, create=create)
+
+    async def enter(self, name: str) -> Any:
+        """A routed request's tenant World: made (in the database too) on first use, kept only if
+        a request in it is accepted (`leave`), as in tenants.py."""
+        world = await self.get(name)
+        tenant = self._tenants[name]
+        tenant.last_used = self._now()
+        tenant.in_flight += 1
+        return world
+
+    async def leave(self, name: str, *, accepted: bool, wrote: bool) -> None:
+        tenant = self._tenants.get(name)
+        if tenant is None:
+            return
+        tenant.in_flight -= 1
+        if accepted:
+            tenant.provisional = False
+        if wrote:
+            tenant.holds = True
+        if tenant.provisional and not tenant.in_flight:
+            await self.delete(name)   # made by requests that were all refused: never existed
 
     async def create(self, name: str, seed: int | None = None, start: datetime | None = None) -> Any:
         check_name(name)
@@ -125,7 +147,8 @@ class SharedTenants(Tenants):
             if isinstance(exc, Exception) and not isinstance(exc, SandboxError):
                 raise _unloadable(name, exc) from None
             raise
-        self._tenants[name] = Tenant(name, world, time.time(), self._now())
+        made = claim.created and not new and name != self.default   # by a routed request: provisional
+        self._tenants[name] = Tenant(name, world, time.time(), self._now(), holds=not made, provisional=made)
         world.start_driver()
         return world
 
@@ -153,7 +176,8 @@ class SharedTenants(Tenants):
 
     async def sweep(self) -> None:
         now = self._now()
-        for name in [n for n, t in self._tenants.items() if n != self.default and now - t.last_used > self.idle]:
+        for name in [n for n, t in self._tenants.items()
+                     if n != self.default and now - t.last_used > self.idle and not t.in_flight]:
             await self.delete(name)
 
     async def list(self) -> list[dict]:

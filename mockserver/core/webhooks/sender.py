@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+import socket
 from urllib.parse import quote, urlsplit
 
 EXCERPT_BYTES = 2048
@@ -181,19 +182,50 @@ class _Exchange(asyncio.Protocol):
 
 
 async def post(url: str, body: bytes, headers: dict[str, str], *,
-               source_address: str | None = None) -> tuple[int, bytes]:
+               source_address: str | tuple[str, ...] | None = None) -> tuple[int, bytes]:
     """POST `body`; (status, first bytes of the answer's body). The caller bounds it in time
-    (cancelling it closes the connection)."""
+    (cancelling it closes the connection). `source_address`: the local address to send from, or
+    one per address family (see `_connect_from`)."""
     host, port, request = request_bytes(url, body, headers)
     loop = asyncio.get_running_loop()
     done = loop.create_future()
-    local = (source_address, 0) if source_address else None
     try:
-        transport, _ = await loop.create_connection(lambda: _Exchange(request, done), host, port,
-                                                    local_addr=local)
+        if isinstance(source_address, tuple):
+            transport = await _connect_from(loop, lambda: _Exchange(request, done), host, port, source_address)
+        else:
+            local = (source_address, 0) if source_address else None
+            transport, _ = await loop.create_connection(lambda: _Exchange(request, done), host, port,
+                                                        local_addr=local)
     except OSError as exc:
         raise ConnectFailed(*exc.args) from None
     try:
         return await done
     finally:
         transport.close()
+
+
+def _family(address: str) -> int:
+    return socket.AF_INET6 if ":" in address else socket.AF_INET
+
+
+async def _connect_from(loop, factory, host: str, port: int, sources: tuple[str, ...]) -> asyncio.Transport:
+    """Each of the receiver's addresses in turn, from the source address of its family: one
+    local address can only reach receivers of its own family, so a provider standing in for
+    published IPv4 and IPv6 addresses gives one of each. `localhost` (and `*.localhost`) also
+    tries both loopback addresses, as curl does, whatever the hosts file maps it to."""
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    targets = [(family, addr[0]) for family, _, _, _, addr in infos]
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        targets += [(socket.AF_INET6, "::1"), (socket.AF_INET, "127.0.0.1")]
+    errors = []
+    for family, address in dict.fromkeys(targets):
+        source = next((s for s in sources if _family(s) == family), None)
+        if source is None:
+            errors.append(f"{address}: no source address of its family")
+            continue
+        try:
+            transport, _ = await loop.create_connection(factory, address, port, local_addr=(source, 0))
+            return transport
+        except OSError as exc:
+            errors.append(str(exc))
+    raise OSError("; ".join(errors) or f"no address for {host}")
