@@ -332,7 +332,8 @@ async def test_a_paused_owner_loses_its_tenant_at_the_lease_and_cannot_write_aft
     await asyncio.gather(a.stop(signal.SIGTERM), b.stop(signal.SIGTERM))
 
 
-async def test_an_owner_whose_address_now_belongs_to_another_process_is_treated_as_gone(pg_url):
+async def test_an_owner_whose_address_is_another_process_now_is_treated_as_gone_and_refusals_make_no_tenant(
+        pg_url):
     """A process killed, its port given to another sandbox process before its row was swept: a
     forward to that address reaches the wrong process, which says so (421), and the tenant is
     taken over instead of bouncing between processes."""
@@ -358,6 +359,15 @@ async def test_an_owner_whose_address_now_belongs_to_another_process_is_treated_
         assert resp.status == 201, await resp.text()
         view = await (await client.get("/_sandbox/tenants")).json()
         assert [(t["name"], t["owner"]) for t in view["tenants"]] == [("ghost", own)]
+        # a refused request makes no tenant, in the database either
+        refused = await client.post(f"/t/nobody{CP}/invoices", json={"network": "trc20", "amount_usd": 5},
+                                    headers={"Authorization": "Bearer pk_no:sk_no"})
+        assert refused.status == 401
+        conn = await asyncpg.connect(pg_url)
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM sandbox_tenants WHERE name = 'nobody'") == 0
+        finally:
+            await conn.close()
     finally:
         await client.close()
 
