@@ -33,10 +33,13 @@ serve: $(SERVE_STAMP)
 	@$(BIN)/python -m compileall -q mockserver
 	$(BIN)/mockserver serve $(ARGS)
 
-# in parallel on every core (pytest-xdist); the slowest tests are listed at the end
+# in parallel on every core (pytest-xdist); the slowest tests are listed at the end.
+# Bytecode is kept even where PYTHONDONTWRITEBYTECODE is set: pytest rewrites the assertions of
+# every plugin's modules (Hypothesis, Schemathesis, this package) in each worker and in each
+# `mockserver` a test starts, about 0.8 s a process, unless it may keep the result in __pycache__
 TEST_WORKERS ?= auto
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 $(ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 $(ARGS)
 
 # the bad-input property test, long: FUZZ_EXAMPLES requests, plus a quarter again for the phase
 # with every route (25,000 in all; make test runs 700 + 175); the summary goes to fuzz-report.txt
