@@ -117,3 +117,23 @@ def test_a_transfer_on_the_wrong_network_sent_from_the_page_is_not_counted(page,
     form.get_by_role("button", name="Send transfer").click()
     expect(page.locator("#status")).to_have_text("confirming")
     expect(page.locator("#chain .tx-status")).to_have_text(["pending", "stuck"])
+
+
+def test_what_was_typed_in_a_form_outlives_a_live_refresh(page, sandbox):
+    """A change elsewhere redraws the live block while a tester is filling the transfer form:
+    the values they typed or picked stay, and the form sends them."""
+    base = sandbox.url
+    inv = invoice(base, "ORD-TYPED")
+    page.goto(f"{base}/_sandbox/ui/p/cryptopayment/invoice/{inv['id']}")
+    form = page.locator("form.chain-send")
+    form.locator("select[name=network]").select_option("bsc")
+    form.locator("input[name=amount]").fill("12")
+    page.locator("h1").first.click()                  # out of the field: refreshes may redraw now
+    paid = simulate(base, "cryptopayment", "pay", invoice=inv["id"], amount="5")["transfer"]["txid"]
+    expect(row(page, paid)).to_have_count(1)          # the block was redrawn, live
+    form = page.locator("form.chain-send")
+    expect(form.locator("select[name=network]")).to_have_value("bsc")
+    expect(form.locator("input[name=amount]")).to_have_value("12")
+    form.get_by_role("button", name="Send transfer").click()
+    expect(page.locator("#chain .tx-status")).to_have_count(2)
+    expect(page.locator("#chain")).to_contain_text("bsc")

@@ -81,7 +81,9 @@
     if (!form) return;
     event.preventDefault();
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
-    send(form.dataset.post, form.dataset.method, formBody(form));
+    const body = formBody(form);
+    for (const field of form.elements) delete field.dataset.dirty;   // sent: the new block's values win
+    send(form.dataset.post, form.dataset.method, body);
   });
 
   // A provider's hosted page declares a slot (data-sandbox-panel); the dashboard renders what fills it.
@@ -94,11 +96,24 @@
 
   // Live refresh: the server says "change"; we fetch this page's #live block again.
   let busy = false, again = false;
+  function inField() {
+    const focused = document.activeElement;
+    return !!(focused && live.contains(focused) && /^(INPUT|SELECT|TEXTAREA)$/.test(focused.tagName));
+  }
+  // [form index, field name, value] of every field changed since its form was drawn or sent
+  function typed() {
+    const kept = [];
+    live.querySelectorAll("form[data-post]").forEach((form, index) => {
+      for (const field of form.elements) {
+        if (field.name && field.dataset.dirty) kept.push([index, field.name, field.value]);
+      }
+    });
+    return kept;
+  }
   async function refresh() {
     if (!live) return;
     if (busy) { again = true; return; }
-    const focused = document.activeElement;
-    if (focused && live.contains(focused) && /^(INPUT|SELECT|TEXTAREA)$/.test(focused.tagName)) {
+    if (inField()) {
       again = true;   // someone is typing in the live region: wait until they leave the field
       return;
     }
@@ -106,7 +121,19 @@
     try {
       const response = await fetch(location.href, {headers: {"X-Dashboard-Partial": "1"}, credentials: "same-origin"});
       if (response.ok) {
-        live.innerHTML = await response.text();
+        const html = await response.text();
+        // the fetch took a while: someone may have gone into a field meanwhile (wait for them
+        // to leave it), or typed and left: what they typed or picked outlives the new block
+        if (inField()) {
+          again = true;
+        } else {
+          const kept = typed();
+          live.innerHTML = html;
+          for (const [form, name, value] of kept) {
+            const field = live.querySelectorAll("form[data-post]")[form]?.elements.namedItem(name);
+            if (field && "value" in field) { field.value = value; field.dataset.dirty = "1"; }
+          }
+        }
       } else if (response.status === 404) {
         live.innerHTML = '<p class="bad">This no longer exists (the sandbox was reset?). <a href="' + TENANT + '/_sandbox/ui/">Overview</a></p>';
       }
@@ -123,6 +150,9 @@
     }
   }
   if (live) {
+    const touched = (event) => { if (event.target.name && event.target.form) event.target.dataset.dirty = "1"; };
+    live.addEventListener("input", touched);
+    live.addEventListener("change", touched);
     live.addEventListener("focusout", () => { if (again) { again = false; setTimeout(refresh, 0); } });
     const state = document.getElementById("live-state");
     if (window.EventSource) {
