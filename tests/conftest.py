@@ -31,6 +31,13 @@ def pytest_runtest_makereport(item, call):
             report.user_properties.append(("slow_without_reason", report.duration))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Modules holding a slow test run first (in their own order): under xdist their long tests
+    start while the short ones fill the other workers, not left to one worker at the end."""
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)
+
+
 def pytest_runtest_logreport(report):
     # runs in the controller too under xdist: the property travels with the report
     for name, value in report.user_properties:

@@ -55,6 +55,7 @@ def _routes(app) -> list[tuple[str, str]]:
     return seen
 
 
+@pytest.mark.slow(reason="every route of five providers and the admin API, each with a dozen junk bodies")
 async def test_no_route_answers_500_to_junk(client, app):
     routes = [(m, p) for m, p in _routes(app) if p != "/_sandbox/reset"]
     assert len(routes) > 30, routes  # every provider is mounted

@@ -18,6 +18,8 @@ from wheel_smoke import REPO, build_wheel, drive
 
 from mockserver.cli import main
 
+pytestmark = pytest.mark.slow(reason="builds the wheel and installs it in a fresh venv outside the repository")
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:

@@ -113,6 +113,7 @@ class _Signer(alt5.Signer):
         return {**body, "timestamp": int(time.time()), "nonce": self.nonce}
 
 
+@pytest.mark.slow(reason="two serve processes on PostgreSQL, twelve tenants, then a rolling restart of both")
 async def test_two_processes_share_many_tenants_forward_exactly_and_survive_a_rolling_restart(
         pg_url, tmp_path, receiver):
     a, b = await both(pg_url, tmp_path, "--provider-ports")

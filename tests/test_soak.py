@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 
 from mockserver.app import build_app
@@ -32,6 +33,7 @@ def _footprint() -> tuple[int, int]:
     return len(gc.get_objects()), sys.getallocatedblocks()
 
 
+@pytest.mark.slow(reason="a steady load long enough for the memory curve to show a leak")
 async def test_memory_is_flat_under_a_steady_load():
     app = build_app(SandboxConfig(seed=5, start=START, retention=CAPS, journal_size=300))
     world = app[WORLD]

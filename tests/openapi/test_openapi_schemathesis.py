@@ -58,6 +58,7 @@ class SignedAsClient(requests.auth.AuthBase):
         return request
 
 
+@pytest.mark.slow(reason="Schemathesis generates cases for every operation of a provider's document")
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
 @pytest.mark.parametrize("name", PROVIDERS)
 def test_schemathesis_finds_no_server_error_and_no_schema_failure(name, mode):

@@ -103,6 +103,7 @@ def test_switched_off_with_p_no(project):
     result.stdout.fnmatch_lines(["*fixture 'sandbox' not found*"])
 
 
+@pytest.mark.slow(reason="a whole pytest process in a fresh project, as a merchant runs it")
 def test_a_fresh_project_gets_no_warning_from_the_plugins_setup(project):
     """pytest-asyncio (brought by the [pytest] extra) warned on every run of a project that never
     set asyncio_default_fixture_loop_scope; a whole process, as a merchant runs it."""
@@ -113,6 +114,7 @@ def test_a_fresh_project_gets_no_warning_from_the_plugins_setup(project):
     assert "Warning" not in output and "warnings summary" not in output, output
 
 
+@pytest.mark.slow(reason="a whole pytest process in a fresh project, as a merchant runs it")
 def test_a_project_that_chose_a_loop_scope_keeps_it(project):
     project.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     project.makepyfile(test_shop=ASYNC_TEST)
