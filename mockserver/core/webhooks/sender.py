@@ -295,33 +295,89 @@ async def post(url: str, body: bytes, headers: dict[str, str], *,
     """POST `body`; (status, first bytes of the answer's body). The caller bounds it in time
     (cancelling it closes the connection)."""
     host, port, request = request_bytes(url, body, headers)
-    return await exchange(host, port, request, source_address=source_address)
+    address = direct_address(url, source_address)
+    if address is None:
+        return await exchange(host, port, request, source_address=source_address)
+    opened = connect_now(address, source_address)
+    if type(opened) is str:
+        raise ConnectFailed(opened)
+    return await exchange(host, port, request, opened=opened)
 
 
 async def exchange(host: str, port: int, request: bytes, *, source_address: str | None = None,
                    opened: Opened | None = None) -> tuple[int, bytes]:
     """Send `request` (from request_bytes) on a new connection, or on `opened` (connect_now's),
     and read the answer; as `post`."""
+    if opened is not None:
+        return await _on_socket(opened, request)
     loop = asyncio.get_running_loop()
     done = loop.create_future()
+    local = (source_address, 0) if source_address else None
     try:
-        if opened is None:
-            local = (source_address, 0) if source_address else None
-            transport, _ = await loop.create_connection(lambda: _Exchange(request, done), host, port,
-                                                        local_addr=local)
-        else:
-            try:
-                if not opened.connected:
-                    await _connected(opened)
-                transport, _ = await loop.create_connection(lambda: _Exchange(request, done), sock=opened.sock)
-            except BaseException:
-                opened.sock.close()
-                raise
-    except ConnectFailed:
-        raise
+        transport, _ = await loop.create_connection(lambda: _Exchange(request, done), host, port,
+                                                    local_addr=local)
     except OSError as exc:
         raise ConnectFailed(*exc.args) from None
     try:
         return await done
     finally:
         transport.close()
+
+
+async def _on_socket(opened: Opened, request: bytes) -> tuple[int, bytes]:
+    """The exchange on a socket of our own, watched with the loop's add_reader / add_writer: the
+    work of an asyncio transport (send what the socket takes, the rest when it is writable; read
+    whatever comes, in either order; a failure is the connection's loss) without building one
+    per attempt."""
+    loop = asyncio.get_running_loop()
+    sock = opened.sock
+    try:
+        if not opened.connected:
+            await _connected(opened)
+        fd = sock.fileno()
+        done = loop.create_future()
+        answer = _Exchange(request, done)
+        unsent = memoryview(request)
+
+        def writable() -> None:
+            nonlocal unsent
+            try:
+                unsent = unsent[sock.send(unsent):]
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                unsent = unsent[:0]
+                answer.connection_lost(exc)
+            if not unsent:
+                loop.remove_writer(fd)
+
+        def readable() -> None:
+            try:
+                data = sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                answer.connection_lost(exc)
+                return
+            if data:
+                answer.data_received(data)
+            else:
+                answer.eof_received()
+        try:
+            unsent = unsent[sock.send(unsent):]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError as exc:
+            unsent = unsent[:0]
+            answer.connection_lost(exc)
+        if unsent:
+            loop.add_writer(fd, writable)
+        loop.add_reader(fd, readable)
+        try:
+            return await done
+        finally:
+            loop.remove_reader(fd)
+            if unsent:
+                loop.remove_writer(fd)
+    finally:
+        sock.close()
