@@ -310,6 +310,12 @@ class Outbox:
         self._last_exchange[key] = task
         task.add_done_callback(lambda t, key=key: self._last_exchange.pop(key, None)
                                if self._last_exchange.get(key) is t else None)
+        if opened is not None:   # however the task ends (even cancelled before it ran)
+            task.add_done_callback(partial(self._hand_back, opened[0]))
+
+    def _hand_back(self, opened: sender.Opened, _task: asyncio.Task) -> None:
+        opened.sock.close()
+        self._slots._release()
 
     def _open_now(self, delivery: Delivery, at: datetime) -> tuple[tuple | None, tuple | None]:
         """An http:// attempt to an IP address, whose object has nothing in flight, with a socket
@@ -349,13 +355,9 @@ class Outbox:
 
     async def _exchange(self, delivery: Delivery, at: datetime, manual: bool,
                         previous: asyncio.Task | None, index: int = 0, opened: tuple | None = None) -> None:
-        if opened is not None:                   # connected in the scheduler event, slot taken
+        if opened is not None:   # connected in the scheduler event, its slot taken (_hand_back)
             started = time.perf_counter()
-            try:
-                status, error, body = await self._timed(delivery, sender.exchange(
-                    "", 0, opened[1], opened=opened[0]))
-            finally:
-                self._slots._release()
+            status, error, body = await self._timed(delivery, sender.exchange("", 0, opened[1], opened=opened[0]))
             latency = (time.perf_counter() - started) * 1000
             self._conclude(delivery, at, manual, status, error, body, latency)
             return
