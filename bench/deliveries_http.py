@@ -111,9 +111,9 @@ async def _get(url: str) -> dict:
         return await _call(session, "GET", url)
 
 
-def measure(count: int = 2000, rounds: int = 3, receiver: str = "receiver") -> dict:
+def measure(count: int = 2000, rounds: int = 3, receiver: str = "receiver", loop: str = "asyncio") -> dict:
     sbx_port, hook_port = run.free_port(), run.free_port()
-    sbx = run.sandbox(sbx_port)
+    sbx = run.start([run.PY, "-m", "mockserver.cli", "serve", "-q", "--port", str(sbx_port), "--loop", loop], sbx_port)
     origin, hook = f"http://127.0.0.1:{sbx_port}", f"http://127.0.0.1:{hook_port}"
     procs = [sbx]
     try:
@@ -138,10 +138,10 @@ def measure(count: int = 2000, rounds: int = 3, receiver: str = "receiver") -> d
     ratio = statistics.median(s["bare"] / s["seconds"] for s in samples)
     rate = count / seconds
     cpu = statistics.median(s["cpu_seconds"] for s in samples)
-    return {"cpu_seconds": cpu, "value": rate, "count": count, "seconds": seconds, "ratio": ratio, "bare_rate": count / bare,
+    return {"cpu_seconds": cpu, "loop": loop, "value": rate, "count": count, "seconds": seconds, "ratio": ratio, "bare_rate": count / bare,
             "answer_seconds": statistics.median(s["answer_seconds"] for s in samples), "rounds": samples,
             "summary": f"{count} signed payment.confirmed from one clock advance to a {RECEIVERS[receiver]} in "
-                       f"{seconds:.2f} s: {rate:.0f}/s ({ratio:.2f}x bare asyncio streams' {count / bare:.0f}/s "
+                       f"{seconds:.2f} s: {rate:.0f}/s, sandbox on {loop} ({ratio:.2f}x bare asyncio streams' {count / bare:.0f}/s "
                        f"to the same receiver); the sandbox's CPU {cpu:.2f} s ({count / cpu if cpu else 0:.0f} per CPU-second); "
                        f"median of {rounds} rounds"}
 
@@ -152,8 +152,10 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--receiver", choices=sorted(RECEIVERS), default="receiver",
                         help="raw asyncio (default) or an aiohttp app; both check every signature")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="the served sandbox's event loop (uvloop: the [fast] extra)")
     args = parser.parse_args()
-    result = measure(args.count, args.rounds, args.receiver)
+    result = measure(args.count, args.rounds, args.receiver, args.loop)
     for i, s in enumerate(result["rounds"], 1):
         print(f"round {i}: sandbox {s['seconds']:.3f} s to the last arrival (answer {s['answer_seconds']:.3f} s, "
               f"{s['events_run']} events, {s['cpu_seconds']:.2f} s of the sandbox's CPU); bare sender {s['bare']:.3f} s",
