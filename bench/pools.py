@@ -102,7 +102,7 @@ def alchemypay(origin: str, m: dict, n: int) -> tuple[list[Request], list[Reques
     create = []
     for i in range(n + 1):
         body = {"side": "BUY", "merchantOrderNo": f"B-{i}", "amount": "100", "fiatCurrency": "USD",
-                "cryptoCurrency": "USDT", "depositType": 2, "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT",
+                "cryptoCurrency": "USDT", "depositType": 2, "address": "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8",
                 "network": "TRX", "payWayCode": "10001", "alpha2": "US",
                 "callbackUrl": "http://127.0.0.1:9/never"}
         create.append(_alchemy_signed(m, "POST", f"{V4}/trade/create", str(ms + i), body=body,

@@ -17,6 +17,7 @@ from .core.http import guard as guard_module
 from .core.http.context import WORLD
 from .core.http.durable import durable_middleware, replay
 from .core.http.guard import GUARD, Guard, check_bind, guard_middleware
+from .core.http.middleware import BODY_TIMEOUT
 from .core.state.store import Store
 from .core.state.tenants import Tenants
 from .core.state.world import World
@@ -136,7 +137,11 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     middlewares = [guard_middleware(guard), origins.origin_middleware, admin.admin_middleware()]
     if world.durability is not None:   # inside the guard: only what it let through is recorded
         middlewares.insert(1, durable_middleware)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
+    # auto_decompress off: a signature covers the bytes that arrived, and a body the client
+    # compressed is refused in the provider's shape (middleware.refused_encoding), never inflated
+    app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares,
+                          handler_args={"auto_decompress": False})
+    app[BODY_TIMEOUT] = float(config.body_timeout)
     # each provider also at its real paths on its own origin (a port of its own, <name>.localhost)
     origins.install(app, origins.Origins({name: p.prefix for name, p in world.providers.items()}))
     app[WORLD] = world

@@ -21,7 +21,7 @@ DRAIN_SECONDS = 30.0   # at most this long for webhook POSTs in flight when SIGT
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
     for key in ("host", "port", "provider_ports", "seed", "clock", "speed", "public_url", "self_check",
-                "admin_token", "header_timeout", "idle_timeout", "state"):
+                "admin_token", "header_timeout", "body_timeout", "idle_timeout", "state"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, value)
@@ -31,7 +31,7 @@ def _serve_config(args: argparse.Namespace) -> SandboxConfig:
         cfg.allowed_hosts = [*cfg.allowed_hosts, *args.allowed_hosts]
     if args.start:
         cfg = SandboxConfig.from_mapping({**cfg.__dict__, "start": args.start})
-    for key in ("header_timeout", "idle_timeout"):
+    for key in ("header_timeout", "body_timeout", "idle_timeout"):
         if getattr(cfg, key) <= 0:
             raise ConfigError(f"--{key.replace('_', '-')} must be a positive number of seconds")
     if cfg.admin_token is not None and not str(cfg.admin_token).strip():
@@ -270,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also serve requests whose Host is NAME ('.example.com' for subdomains); repeatable")
     serve.add_argument("--header-timeout", dest="header_timeout", type=float,
                        help="seconds a connection may take to send its request headers (default 10)")
+    serve.add_argument("--body-timeout", dest="body_timeout", type=float,
+                       help="seconds a request's body may take to arrive (default 30)")
     serve.add_argument("--idle-timeout", dest="idle_timeout", type=float,
                        help="seconds a kept-alive connection may stay idle (default 60)")
     serve.add_argument("--state", metavar="PATH",
@@ -296,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_run_command(sub)
     from .remote import add_commands  # trigger, deliveries, advance: verbs against a running sandbox
     add_commands(sub)
+    from .certify.cli import add_certify_command
+    add_certify_command(sub)
     return parser
 
 

@@ -18,6 +18,7 @@ admin_token: null            # required on every /_sandbox/ route when set; gene
 allowed_hosts: []            # Host names served besides loopback names, IP literals, the bound host
                              #   and public_url's host (".example.com" = it and subdomains, "*" = any)
 header_timeout: 10           # seconds a connection may take to send a request's headers
+body_timeout: 30             # seconds a request's body may take to arrive once its headers have
 idle_timeout: 60             # seconds a kept-alive connection may sit idle
 state: null                  # SQLite file: keep the world across restarts (default: in memory)
 retention:                   # bounded memory: finished things beyond these caps are forgotten
@@ -99,6 +100,7 @@ class SandboxConfig:
     admin_token: str | None = None
     allowed_hosts: list[str] = field(default_factory=list)
     header_timeout: float = 10.0
+    body_timeout: float = 30.0
     idle_timeout: float = 60.0
     state: str | None = None       # SQLite file the World is kept in (None: memory only)
     retention: Retention = field(default_factory=Retention)
@@ -133,7 +135,7 @@ class SandboxConfig:
             cfg.allowed_hosts = [h for h in cfg.allowed_hosts.split(",") if h.strip()]
         if not isinstance(cfg.allowed_hosts, list) or not all(isinstance(h, str) for h in cfg.allowed_hosts):
             raise ConfigError("allowed_hosts must be a list of host names")
-        for key in ("header_timeout", "idle_timeout"):
+        for key in ("header_timeout", "body_timeout", "idle_timeout"):
             value = getattr(cfg, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"{key} must be a positive number of seconds")

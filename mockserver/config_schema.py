@@ -41,6 +41,7 @@ TOP = {
     "allowed_hosts": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
                       "description": "a list of host names"},
     "header_timeout": _SECONDS,
+    "body_timeout": _SECONDS,
     "idle_timeout": _SECONDS,
     "state": {**_NULL_OR({"type": "string", "pattern": r"\S"}), "description": "the path of a SQLite file"},
     "retention": _NULL_OR(closed_object({f.name: {"type": "integer", "minimum": 1}

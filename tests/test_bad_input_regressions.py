@@ -17,7 +17,7 @@ CREATE = {
     "alchemypay": ("POST", "/alchemypay/open/api/v4/merchant/order/create", {
         "orderType": "4", "merchantOrderNo": "MO-1", "amount": "100", "fiatCurrency": "USD",
         "cryptoCurrency": "USDT", "depositType": 2, "network": "TRX", "payWayCode": "10001",
-        "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT"}),
+        "address": "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8"}),
 }
 
 

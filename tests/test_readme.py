@@ -46,6 +46,9 @@ NOT_RUN = {
     ("Scenarios / Check your own webhook handler in CI", "# .github/workflows/"):
         "a CI workflow around the merchant's own app (./start-my-app-on-port-8000); "
         "tests/test_example_shop.py runs merchant mode against examples/shop and checks its workflow",
+    ("Certify your handler", "# .github/workflows/certify.yml"):
+        "a CI workflow around the merchant's own app; tests/test_example_shop.py runs the same steps "
+        "from examples/shop's CI workflow against the shop, with free ports",
     ("OpenAPI", ".tools/node_modules/.bin/prism"):
         "needs npm's Prism (`make tools`) on a fixed port; tests/openapi/test_openapi_prism.py mocks every document with it",
 }
@@ -235,6 +238,17 @@ def test_the_pytest_examples_pass_in_a_fresh_project(pytester: pytest.Pytester):
     tests = sum(len(re.findall(r"^def test_", text, re.M)) for text in files.values())
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=tests)
+
+
+def test_the_clock_example_fails_without_sandbox_clock(pytester: pytest.Pytester):
+    """The README says the merchant's check depends on "now": without the fixture it fails."""
+    files = {re.match(r"# (\w+)\.py", b.first).group(1): b.text for b in BLOCKS if kind(b) == "pytest project"}
+    assert ", sandbox_clock" in files["test_overdue"]
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(conftest=files["conftest"], test_overdue=files["test_overdue"].replace(", sandbox_clock", ""))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert datetime.now(timezone.utc) < expires_at*"])
 
 
 def test_the_ini_switches_the_plugin_off(pytester: pytest.Pytester):

@@ -167,7 +167,8 @@ SKIP_KEYS = {"seq", "at", "kind", "provider"}
 def describe_entry(entry: dict) -> str:
     kind = entry["kind"]
     if kind == "api":
-        return f"{entry.get('method')} {entry.get('path')} → {entry.get('status')}"
+        line = f"{entry.get('method')} {entry.get('path')} → {entry.get('status')}"
+        return f"{line}: {entry['reason']}" if entry.get("reason") else line
     if kind == "webhook.attempt":
         result = entry.get("status") or entry.get("error")
         ok = "acknowledged" if entry.get("acknowledged") else "not acknowledged"

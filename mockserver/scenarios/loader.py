@@ -196,6 +196,8 @@ def _build_step(raw: dict, index: int, base: tuple, file: str, lines: dict) -> S
             _check_duration(gap, base + (verb, "gaps", i), file, lines)
         if "at" in arg:
             _check_moment(arg["at"], base + (verb, "at"), file, lines)
+    if verb == "await" and "timeout" in raw:
+        _check_duration(raw["timeout"], base + ("timeout",), file, lines)
     if verb in ("pay", "confirm", "expire") and isinstance(arg, str):
         arg = {"invoice": arg}
     if verb == "expect_no_webhook" and arg is None:

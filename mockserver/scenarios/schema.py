@@ -51,11 +51,12 @@ def _step(verb: str, verb_schema: dict, **extra: dict) -> dict:
     return {"type": "object", "required": [verb], "additionalProperties": False, "properties": props}
 
 
+_CALL = {"type": "string", "pattern": r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +/\S*$",
+         "description": "METHOD /path relative to the provider's API base"}
+
 STEP_DEFS = {
     "call": _step(
-        "call",
-        {"type": "string", "pattern": r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +/\S*$",
-         "description": "METHOD /path relative to the provider's API base"},
+        "call", _CALL,
         query={"type": "object"}, json={}, headers={"type": "object", "additionalProperties": {"type": "string"}},
         auth={"type": "boolean"}, merchant=_MERCHANT, expect=_EXPECT, save=_SAVE,
         source={"type": "string", "minLength": 1, "maxLength": 64,
@@ -90,6 +91,18 @@ STEP_DEFS = {
         "type": "object", "minProperties": 1,
         "description": "a fault rule as POST /_sandbox/faults takes it; provider defaults to the scenario's"}),
     "clear_faults": _step("clear_faults", {"const": True}),
+    "await": _step(
+        "await", {"const": "create",
+                  "description": "create: the merchant's app creates the object through the provider's API"},
+        kind={"type": "string", "minLength": 1}, timeout=DURATION,
+        trigger={"type": "string", "description": "a URL of your app to POST to, making it create one; empty: none"},
+        trigger_body={"type": "string", "description": "the JSON text the trigger posts (default {})"},
+        otherwise={"type": "object", "required": ["call"], "additionalProperties": False,
+                   "description": "the call the runner makes itself when no app can create the object",
+                   "properties": {"call": _CALL, "query": {"type": "object"}, "json": {},
+                                  "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                                  "expect": _EXPECT}},
+        save=_SAVE),
     "resend": _step("resend", {
         "type": "object", "additionalProperties": False,
         "properties": {**_WEBHOOK_FILTER, "tamper": {"const": "signature"}}},

@@ -9,7 +9,7 @@ import json
 import pprint
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from mockserver.core.time.durations import format_duration, parse_duration
 
@@ -43,6 +43,8 @@ class Context:
     variables: dict = field(default_factory=dict)
     consumed: set = field(default_factory=set)   # matched when finished: not matched again
     seen: set = field(default_factory=set)       # matched at all: expect_no_webhook ignores them
+    app_can_create: bool = False                 # a merchant's app can reach this sandbox (await: create)
+    notify: Callable[[str], None] | None = None  # a line for the live console while a step waits
 
     def values(self, raw: Any) -> Any:
         try:
@@ -260,7 +262,7 @@ async def expect_state(ctx: Context, step: Step) -> str:
     return f"-> {status}" if isinstance(status, str) else "-> matches"
 
 
-def _flip(value: str) -> str:
+def flip(value: str) -> str:
     """The same string with its last letter or digit changed (keeps hex hex and base64 base64).
 
     In padded base64 the character just before the '=' carries unused bits, and a handler that
@@ -288,7 +290,7 @@ def tamper_signature(headers: dict, body: bytes) -> tuple[dict, bytes, list[str]
     out = {}
     for name, value in headers.items():
         if any(word in name.lower() for word in ("sig", "hmac")) and value:
-            out[name] = _flip(value)
+            out[name] = flip(value)
             changed.append(f"header {name}")
         else:
             out[name] = value
@@ -301,7 +303,7 @@ def tamper_signature(headers: dict, body: bytes) -> tuple[dict, bytes, list[str]
             if "sign" in key.lower() and isinstance(value, str) and value:
                 encoded = json.dumps(value)[1:-1].encode()
                 if encoded in body:
-                    body = body.replace(encoded, json.dumps(_flip(value))[1:-1].encode())
+                    body = body.replace(encoded, json.dumps(flip(value))[1:-1].encode())
                     changed.append(f"body field {key}")
     return out, body, changed
 

@@ -82,7 +82,7 @@ const clients = {
     const token = (await signedCall("POST", "/open/api/v4/merchant/getToken", null, { email: "buyer@example.com" })).data.accessToken;
     const created = await signedCall("POST", "/open/api/v4/merchant/trade/create", null, {
       side: "BUY", merchantOrderNo: "ORD-DROPIN", amount: "100", fiatCurrency: "USD", cryptoCurrency: "USDT",
-      depositType: 2, address: "TKBSr2wessawfsBra9p7opSyRGfuXrrT", network: "TRX", payWayCode: "10001",
+      depositType: 2, address: "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8", network: "TRX", payWayCode: "10001",
       alpha2: "US", callbackUrl: receiver }, { "access-token": token });
     if (!created.success) throw new Error(`trade/create refused: ${JSON.stringify(created)}`);
     const orderNo = created.data.orderNo;

@@ -44,15 +44,15 @@ async def parts():
 
 async def test_a_refusal_reads_as_the_event_loops_connect_words_it():
     port = closed_port()
-    address = sender.direct_address(f"http://127.0.0.1:{port}/h")
-    assert address == ("127.0.0.1", port)
-    assert sender.connect_now(address) == await words_through_the_loop(f"http://127.0.0.1:{port}/h")
+    direct = sender.direct_address(f"http://127.0.0.1:{port}/h")
+    assert direct == (("127.0.0.1", port), None)
+    assert sender.connect_now(*direct) == await words_through_the_loop(f"http://127.0.0.1:{port}/h")
 
 
 async def test_a_source_address_that_cannot_be_bound_reads_as_the_event_loops_words():
     url = f"http://127.0.0.1:{closed_port()}/h"
     # TEST-NET-3: never an address of this machine, so binding to it fails
-    at_once = sender.connect_now(sender.direct_address(url, "203.0.113.7"), "203.0.113.7")
+    at_once = sender.connect_now(*sender.direct_address(url, "203.0.113.7"))
     assert at_once == await words_through_the_loop(url, source_address="203.0.113.7")
     assert "error while attempting to bind on address ('203.0.113.7', 0)" in at_once
 
@@ -60,7 +60,11 @@ async def test_a_source_address_that_cannot_be_bound_reads_as_the_event_loops_wo
 def test_names_and_mixed_families_are_left_to_the_event_loop():
     assert sender.direct_address("http://localhost:8080/h") is None
     assert sender.direct_address("http://127.0.0.1:8080/h", "::1") is None
-    assert sender.direct_address("http://[::1]:8080/h") == ("::1", 8080, 0, 0)
+    assert sender.direct_address("http://[::1]:8080/h") == (("::1", 8080, 0, 0), None)
+    # one source address per family: the receiver's family picks it
+    assert sender.direct_address("http://[::1]:8080/h", ("127.0.0.2", "::1")) == (("::1", 8080, 0, 0), "::1")
+    assert sender.direct_address("http://127.0.0.1:8080/h", ("127.0.0.2", "::1")) == (("127.0.0.1", 8080), "127.0.0.2")
+    assert sender.direct_address("http://127.0.0.1:8080/h", ("::1",)) is None
 
 
 async def test_a_connection_made_at_once_carries_the_same_request():
@@ -76,7 +80,7 @@ async def test_a_connection_made_at_once_carries_the_same_request():
         url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook?x=1"
         assert await sender.post(url, b'{"a":1}', {"X-Sig": "s"}) == (200, b"ok")
         host, port, request = sender.request_bytes(url, b'{"a":1}', {"X-Sig": "s"})
-        opened = sender.connect_now(sender.direct_address(url))
+        opened = sender.connect_now(*sender.direct_address(url))
         assert isinstance(opened, sender.Opened) and opened.connected   # loopback: made already
         assert await sender.exchange(host, port, request, opened=opened) == (200, b"ok")
     finally:

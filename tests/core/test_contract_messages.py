@@ -8,7 +8,7 @@ def test_huge_values_are_not_echoed_whole():
                                      {"network": "trc20", "amount_usd": 50, "order_id": "x" * 900_000})
     assert first.instance_path == "/order_id"
     assert len(first.message) <= MAX_MESSAGE + len("... (truncated)")
-    assert first.message.endswith("(truncated)")
+    assert "xxxxxxxxxx" not in first.message and first.message.startswith("must be at most")
 
 
 async def test_huge_field_gets_a_small_422(client):

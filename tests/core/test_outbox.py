@@ -70,7 +70,9 @@ async def test_non_loopback_urls_are_never_contacted(parts):
 @pytest.mark.parametrize("url, reason", [
     (None, "no webhook URL configured"),
     ("", "no webhook URL configured"),
-    (123, "webhook URL must be a string, not int"),
+    (123, "webhook URL must be a string"),
+    ("http://127.0.0.1:9/hook\r\nX-Evil: 1", "invalid webhook URL: it holds a control character"),
+    ("http://127.0.0.1:9/a\x00b", "invalid webhook URL: it holds a control character"),
     ("http://[::1", "invalid webhook URL"),
     ("http://127.0.0.1:99999/hook", "invalid webhook URL"),
     ("/relative/hook", "invalid webhook URL: an absolute"),

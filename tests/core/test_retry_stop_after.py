@@ -22,3 +22,13 @@ def test_stop_after_cuts_a_schedule_that_would_run_longer():
     assert policy.next_attempt_at(1, T0, T0) == T0 + timedelta(minutes=10)
     assert policy.next_attempt_at(2, T0, T0 + timedelta(minutes=10)) == T0 + timedelta(minutes=20)
     assert policy.next_attempt_at(3, T0, T0 + timedelta(minutes=20)) is None  # 20 >= 15: stop
+
+
+def test_max_attempts_counts_the_stop_rule():
+    """A delivery showed max_attempts 12 and stopped after 11 (ALT 5 Pay's 1,280-minute rule)."""
+    from mockserver.core.webhooks.outbox import RetryPolicy
+    from mockserver.providers.alt5pay import webhooks
+    assert RetryPolicy.minutes(1, 5, 15).max_attempts == 4
+    assert RetryPolicy.minutes(1, 2, 4, measured_from="first", give_up_after=timedelta(minutes=3)).max_attempts == 3
+    assert webhooks.STOP_RULE_POLICY.max_attempts == 11    # the default: 11 posts, last at +1275 min
+    assert webhooks.ALL_DELAYS_POLICY.max_attempts == 12   # ipn_schedule: all_delays

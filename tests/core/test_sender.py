@@ -151,3 +151,40 @@ async def test_slots_are_handed_on_in_arrival_order_and_survive_cancellation():
     gate.set()
     await asyncio.gather(first, *waiting[1:])
     assert order == [0, 2, 3] and slots.free == 1
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+async def test_one_source_per_family_reaches_receivers_of_either_family():
+    peers = []
+
+    async def handle(reader, writer):
+        peers.append(writer.get_extra_info("peername")[0])
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    v6 = await asyncio.start_server(handle, "::1", 0)
+    v4 = await asyncio.start_server(handle, "127.0.0.1", 0)
+    sources = ("127.0.0.2", "::1")
+    try:
+        v6_port, v4_port = v6.sockets[0].getsockname()[1], v4.sockets[0].getsockname()[1]
+        assert (await sender.post(f"http://[::1]:{v6_port}/", b"{}", {}, source_address=sources))[0] == 204
+        # localhost tries both loopback addresses, whatever the hosts file maps it to
+        assert (await sender.post(f"http://localhost:{v6_port}/", b"{}", {}, source_address=sources))[0] == 204
+        assert (await sender.post(f"http://localhost:{v4_port}/", b"{}", {}, source_address=sources))[0] == 204
+        assert peers == ["::1", "::1", "127.0.0.2"]
+        with pytest.raises(sender.ConnectFailed, match="no source address of its family"):
+            await sender.post(f"http://[::1]:{v6_port}/", b"{}", {}, source_address=("127.0.0.2",))
+    finally:
+        v6.close()
+        v4.close()

@@ -121,9 +121,9 @@ async def test_cap_and_idle_expiry(aiohttp_client):
     registry = app[TENANTS]
     now = [1000.0]
     registry._now = lambda: now[0]
-    for name in ("one", "two"):
-        assert (await client.get(f"/t/{name}/_sandbox/health")).status == 200
-    resp = await client.get("/t/three/_sandbox/health")
+    for name in ("one", "two"):   # a write: each holds something, so each counts against the cap
+        assert (await client.post(f"/t/{name}/_sandbox/clock/advance", json={"by": "1m"})).status == 200
+    resp = await client.post("/t/three/_sandbox/clock/advance", json={"by": "1m"})
     assert resp.status == 429 and "tenants.max" in (await resp.json())["error"]["message"]
     now[0] += 1800
     await client.post("/t/one/_sandbox/clock/advance", json={"by": "1h"})   # "one" is used, "two" not
@@ -160,7 +160,7 @@ async def test_an_inbox_target_inside_a_tenant_is_the_tenants_inbox(client, worl
     created = await (await call(client, world, "POST", "/invoices", INVOICE, prefix="/t/a")).json()
     await client.post("/t/a/_sandbox/simulate/cryptopayment/pay", json={"invoice": created["invoice"]["id"]})
     delivery = (await (await client.get("/t/a/_sandbox/deliveries")).json())[0]
-    assert delivery["url"] == str(client.make_url("/t/a/_sandbox/inbox/shop"))
+    assert delivery["url"] == str(client.make_url("/t/a/_sandbox/inbox/shop?provider=cryptopayment"))
     assert delivery["status"] == "delivered"
     assert len(await (await client.get("/t/a/_sandbox/inbox/shop")).json()) == 1
     assert await (await client.get("/_sandbox/inbox/shop")).json() == []
@@ -178,3 +178,32 @@ async def test_the_live_console_shows_tenant_traffic_tagged(client, world):
     assert " t/shop-a tenant.created seed=" in lines[0]     # made on first use: its seed is shown
     assert " t/shop-a cryptopayment POST /cryptopayment/api/v1/invoices 201" in lines[1]
     assert " t/" not in lines[2] and " cryptopayment GET /cryptopayment/api/v1/balances 200" in lines[2]
+
+
+async def test_refused_requests_never_make_a_tenant_and_the_cap_counts_what_holds_something(aiohttp_client, tmp_path):
+    """Issue 23: fifty unauthenticated calls under /t/NAME/ used to fill the cap (and leave a
+    SQLite file each with --state); now a tenant is made on purpose."""
+    from mockserver.app import build_app, tenant_states
+    from mockserver.config import SandboxConfig
+    config = SandboxConfig(seed=3, state=str(tmp_path / "world.db"), tenants={"max": 3})
+    client = await aiohttp_client(build_app(config))
+    for i in range(50):
+        resp = await client.post(f"/t/spam-{i}/cryptopayment/api/v1/invoices", json={"network": "trc20", "amount_usd": 5})
+        assert resp.status == 401
+        assert (await client.get(f"/t/nope-{i}/cryptopayment/api/v1/invoices/x")).status == 401
+    listed = await (await client.get("/_sandbox/tenants")).json()
+    assert listed["tenants"] == []
+    states = tenant_states(config)
+    assert not states.exists() or not any(states.iterdir()), "no file left by a refused request"
+    # an accepted read makes an empty tenant: listed, but it does not count against the cap
+    for name in ("r1", "r2", "r3", "r4"):
+        assert (await client.get(f"/t/{name}/_sandbox/clock")).status == 200
+    auth = {"Authorization": "Bearer pk_sandbox_4f3c2a1b9d8e7f60:sk_sandbox_9a8b7c6d5e4f3a2b1c0d"}
+    for name in ("w1", "w2", "w3"):   # writes: these hold something; empty ones make room
+        resp = await client.post(f"/t/{name}/cryptopayment/api/v1/invoices", headers=auth,
+                                 json={"network": "trc20", "amount_usd": 5})
+        assert resp.status == 201, await resp.text()
+    resp = await client.post("/t/w4/cryptopayment/api/v1/invoices", headers=auth, json={"network": "trc20", "amount_usd": 5})
+    assert resp.status == 429                      # three hold something: the cap is reached
+    names = {t["name"] for t in (await (await client.get("/_sandbox/tenants")).json())["tenants"]}
+    assert {"w1", "w2", "w3"} <= names and "w4" not in names

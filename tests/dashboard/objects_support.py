@@ -171,7 +171,7 @@ def alchemy(side: str, *steps):
     async def make(h: Hands):
         body = {**ALCHEMY_ORDER, "merchantOrderNo": next(ORDER_NUMBERS)}
         if side == "BUY":   # an on-ramp order: fiat in, crypto to the user's wallet
-            body.update(orderType="4", amount="100", address="TKBSr2wessawfsBra9p7opSyRGfuXrrT")
+            body.update(orderType="4", amount="100", address="TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8")
         else:               # an off-ramp order: crypto in, fiat out
             body.update(orderType="6", amount="50")
         answer = await h.call("alchemypay", "POST", "/alchemypay/open/api/v4/merchant/order/create", body)

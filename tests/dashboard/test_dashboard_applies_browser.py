@@ -37,7 +37,7 @@ def alchemy_order(sandbox, order_type: str, number: str) -> str:
     provider = sandbox.world.providers["alchemypay"]
     body = {"orderType": order_type, "merchantOrderNo": number, "amount": "100" if order_type == "4" else "50",
             "fiatCurrency": "USD", "cryptoCurrency": "USDT", "depositType": 2, "network": "TRX",
-            "payWayCode": "10001", **({"address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT"} if order_type == "4" else {})}
+            "payWayCode": "10001", **({"address": "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8"} if order_type == "4" else {})}
     headers, raw = provider.client_request(sandbox.world.backend("alchemypay").merchants[0], "POST",
                                            "/open/api/v4/merchant/order/create", body)
     resp = requests.post(f"{sandbox.url}/alchemypay/open/api/v4/merchant/order/create", data=raw,

@@ -37,7 +37,7 @@ async def test_same_seed_same_journal_bytes():
     exports = await _exports(2)
     assert len(set(exports)) == 1  # journal and webhook bodies (ids, addresses, txids, signatures)
     export, bodies = exports[0]
-    assert len(bodies) == 2 and '"txid": "' in bodies[1]
+    assert len(bodies) == 2 and '"txid":"' in bodies[1]
     assert "latency_ms" not in export and "127.0.0.1" not in export
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(export, encoding="utf-8")

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..basics.bundled import bundled
 from ..basics.errors import ContractViolation
+from .messages import describe
 
 try:  # compiled validators for the common case (a valid message); jsonschema explains failures
     import fastjsonschema
@@ -180,7 +181,7 @@ class ContractSet:
         best = best_match(errors)
         ordered = [best] + [e for e in errors if e is not best]
         return [Violation(
-            contract=f"{self.provider}/{name}", message=_short(e.message),
+            contract=f"{self.provider}/{name}", message=_short(describe(e)),
             schema_path="/" + "/".join(str(p) for p in e.absolute_schema_path),
             instance_path="/" + "/".join(str(p) for p in e.absolute_path)) for e in ordered]
 

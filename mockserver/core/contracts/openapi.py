@@ -32,6 +32,9 @@ class Operation:
     body_required: bool = True
     security: tuple[str, ...] | None = None   # None: the provider's default; (): no auth
     description: str = ""
+    # OpenAPI specification extensions for this operation, e.g. {"x-sandbox-only": True} for a
+    # route the sandbox offers and the real provider does not
+    extensions: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def _operation(method: str, path: str, op: Operation | None, description: ApiDes
                         "default": error}
     if op.security is not None:
         out["security"] = [{name: [] for name in op.security}] if op.security else []
+    out.update({k: copy.deepcopy(v) for k, v in op.extensions.items() if k.startswith("x-")})
     return out
 
 

@@ -13,7 +13,9 @@ from aiohttp import web
 
 from ..state.store import Input
 from ..time.clock import Clock
+from ..basics.errors import SandboxError
 from .context import REPLAYING, TENANT_PREFIX, TENANT_WORLD, world_of
+from .middleware import ClientGone, read_body
 
 if TYPE_CHECKING:
     from ..state.world import World
@@ -52,7 +54,10 @@ async def durable_middleware(request: web.Request, handler):
     declared = request.content_length
     if declared is not None and declared > request._client_max_size:
         return await handler(request)   # refused (413 in the provider's shape): nothing to keep
-    body = await request.read()
+    try:
+        body = await read_body(request)
+    except (SandboxError, ClientGone, web.HTTPRequestEntityTooLarge):
+        return await handler(request)   # refused by the provider middleware: nothing to keep
     virtual, wall, seq = world.clock.now(), world.clock.wall_now(), durability.next_seq()
     status = 500
     try:

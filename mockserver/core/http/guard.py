@@ -37,6 +37,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from aiohttp import web, web_protocol, web_runner, web_server
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..basics.errors import SandboxError
 from .context import REPLAYING
@@ -329,6 +330,17 @@ class _GuardedHandler(web_protocol.RequestHandler):
         if watchdog is not None:
             watchdog.disarm()
         super().connection_lost(exc)
+
+    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        """Bytes that are not an HTTP request we serve (a header line over 8 KiB, two Host headers,
+        Content-Length beside Transfer-Encoding) fail before any route, so no provider can answer:
+        one log line (never a traceback) and a 400 in the sandbox's own JSON shape, then close."""
+        if not isinstance(exc, HttpProcessingError):
+            return super().handle_error(request, status, exc, message)
+        reason = (getattr(exc, "message", "") or "malformed request").split(":", 1)[0][:120]
+        self.logger.info("malformed request from %s: %s", getattr(request, "remote", None), reason)
+        return render_admin_error(SandboxError(f"Malformed HTTP request: {reason}", status=400))
 
 
 class _GuardedServer(web_server.Server):

@@ -1,14 +1,19 @@
 """/_sandbox/inbox/{name}: the built-in webhook receiver's routes (what it keeps: webhooks/inbox.py).
-`POST` answers by the name's `fail`/`status` query (a receiver failing on purpose), `GET` lists
-what the name received."""
+`POST` answers by the name's `fail`/`status` query (a receiver failing on purpose), otherwise
+acknowledges as the `provider` of the query wants (the outbox adds it), `GET` lists what the name
+received."""
 from __future__ import annotations
 
-from aiohttp import web
+import asyncio
 
-from ..basics.errors import BadRequest
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from ..basics.errors import BadRequest, SandboxError
 from ..webhooks.inbox import Inboxes
 from .context import world_of
 from .jsonio import json_response, query_int
+from .middleware import BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT
 
 routes = web.RouteTableDef()
 DROP_HEADERS = ("host", "content-length")
@@ -23,13 +28,24 @@ def _inboxes(request: web.Request) -> Inboxes:
 
 
 async def _read_kept(request: web.Request, keep: int) -> tuple[bytes, int]:
-    """The first `keep` bytes of the body and its full size; the rest is read and dropped."""
+    """The first `keep` bytes of the body and its full size; the rest is read and dropped, all
+    within the body deadline every request has."""
     kept = bytearray()
     size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if len(kept) < keep:
-            kept += chunk[:keep - len(kept)]
+
+    async def read() -> None:
+        nonlocal size
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if len(kept) < keep:
+                kept.extend(chunk[:keep - len(kept)])
+    timeout = request.config_dict.get(BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT)
+    try:
+        await asyncio.wait_for(read(), timeout)
+    except asyncio.TimeoutError:
+        raise SandboxError(f"Request body not complete within {timeout:g} s", status=408) from None
+    except (ConnectionError, HttpProcessingError):
+        raise web.HTTPBadRequest() from None   # the sender closed mid-body: nobody to answer
     return bytes(kept), size
 
 
@@ -57,7 +73,12 @@ async def receive(request: web.Request) -> web.Response:
     if size > len(body):
         entry["truncated"] = True
     inboxes.add(name, entry)
-    return web.Response(status=answer, text="OK" if answer == 200 else "failing on purpose")
+    if answer != 200:
+        return web.Response(status=answer, text="failing on purpose")
+    # the acknowledgement the delivering provider's rule takes (Alchemy Pay's `success`); the
+    # outbox names the provider in the query of every delivery to this inbox
+    provider = world_of(request).providers.get(request.query.get("provider", ""))
+    return web.Response(status=200, text=getattr(provider, "webhook_ack_body", None) or "OK")
 
 
 @routes.get("/_sandbox/inbox/{name}")

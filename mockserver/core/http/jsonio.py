@@ -59,7 +59,21 @@ def parse_json(raw: bytes, *, parse_float: Callable[[str], Any] = bounded_decima
         return reject_lone_surrogates(
             text, json.loads(text, parse_float=parse_float, parse_constant=_reject_constant, **kw))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BadRequest(f"Malformed JSON body: {exc.__class__.__name__}") from None
+        raise BadRequest(f"Malformed JSON body: {why_malformed(exc)}") from None
+
+
+def why_malformed(exc: BaseException) -> str:
+    """What was wrong with a JSON body, in words a client's author can act on (no exception names)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "the body is not UTF-8"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    text = str(exc)
+    if "digits" in text and "int" in text:   # Python's int-from-string limit (4,300 digits)
+        return "a number has too many digits"
+    return text if text and len(text) < 120 and "Decimal" not in text else "not valid JSON"
 
 
 def ascii_header(headers, name: str) -> str | None:

@@ -21,6 +21,7 @@ from .context import TENANT_PREFIX, TENANT_WORLD, addressed
 from .jsonio import json_response, read_json
 
 ROUTE = PREFIX + "/{tenant}/{tail:.*}"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANTS: web.AppKey = web.AppKey("tenants", Tenants)
 
 
@@ -31,10 +32,20 @@ async def route_to_tenant(request: web.Request) -> web.StreamResponse:
         raise NotFound("Not found")  # /t/a/t/b/...: tenants do not nest
     if not NAME.match(name):  # before creating anything: a bad name is refused, never stored
         raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")
-    world = await request.app[TENANTS].get(name)
+    registry = request.app[TENANTS]
+    world = await registry.enter(name)
     # the tail as the client spelled it (signatures cover the raw path), query string included
     raw_tail = "/" + request.raw_path.split("/", 3)[3] if request.raw_path.count("/") >= 3 else "/"
-    return await _in_tenant(request, name, world, raw_tail)
+    status = 500
+    try:
+        response = await _in_tenant(request, name, world, raw_tail)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:   # kept only if accepted; holding something once a write is accepted
+        await registry.leave(name, accepted=status < 400, wrote=status < 400 and request.method not in READS)
 
 
 async def _in_tenant(request: web.Request, name: str, world: Any, raw_path: str) -> web.StreamResponse:

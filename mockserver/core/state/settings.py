@@ -12,6 +12,7 @@ import difflib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from ..contracts.messages import describe, show
 from ..webhooks.targets import unusable_url
 
 if TYPE_CHECKING:   # jsonschema loads when a setting is first checked: serving needs it only then
@@ -52,8 +53,8 @@ def explain(error: "ValidationError", nouns: Nouns) -> list[tuple[tuple, str]]:
         return [(path, where + unknown("value", error.instance, error.validator_value))]
     hint = error.schema.get("description") if isinstance(error.schema, dict) else None
     if hint and error.validator in ("type", "pattern", "anyOf"):
-        return [(path, f"{where}{error.instance!r} is not valid here: expected {hint}")]
-    return [(path, where + error.message)]
+        return [(path, f"{where}{show(error.instance)} is not valid here: expected {hint}")]
+    return [(path, where + describe(error))]
 
 
 _validators: dict[str, "Draft202012Validator"] = {}

@@ -1,8 +1,9 @@
 """Tenants: isolated Worlds in one sandbox, selected by the path prefix `/t/{tenant}/`.
 
 Each tenant has its own clock, seed, merchants, objects, deliveries, journal and fault rules; the
-default World (no prefix) is untouched. A tenant is created on first use (or by the admin API),
-up to `max` of them; one idle longer than `idle_seconds` of real time is forgotten, checked
+default World (no prefix) is untouched. A tenant is made by the admin API, or by a request routed
+to it that is accepted (a refused one, 401 or 404, never makes one); `max` counts the tenants that
+hold something (made by the admin API, or a write accepted in them), empty ones making room; one idle longer than `idle_seconds` of real time is forgotten, checked
 lazily (when it is next used, and when tenants are created or listed), so no timer runs.
 
 The routes (the `/t/{tenant}/` prefix and `/_sandbox/tenants`) are http/tenants.py.
@@ -30,6 +31,9 @@ class Tenant:
     world: Any
     created: float        # wall-clock seconds
     last_used: float      # monotonic seconds
+    holds: bool = True    # holds something: made by an admin call, or a write was accepted in it
+    provisional: bool = False   # made by a routed request still in flight: kept only if one is accepted
+    in_flight: int = 0
 
     def view(self, now: float) -> dict:
         wall = time.time() - (now - self.last_used)
@@ -72,6 +76,10 @@ class Tenants:
     def __len__(self) -> int:
         return len(self._tenants)
 
+    def holding(self) -> int:
+        """The tenants the cap counts: those that hold something."""
+        return sum(1 for t in self._tenants.values() if t.holds)
+
     def __contains__(self, name: str) -> bool:
         return name in self._tenants
 
@@ -89,18 +97,55 @@ class Tenants:
         tenant.last_used = now
         return tenant.world
 
-    async def create(self, name: str, seed: int | None = None, start: datetime | None = None) -> Any:
+    async def enter(self, name: str) -> Any:
+        """A routed request's tenant World: an existing one, or a provisional one that lives on
+        only if a request in it is accepted (`leave`). A refused request never makes a tenant."""
+        tenant = self._tenants.get(name)
+        if tenant is not None and self._now() - tenant.last_used > self.idle and not tenant.in_flight:
+            await self.delete(name)
+            tenant = None
+        if tenant is None:
+            await self.create(check_name(name), provisional=True)
+            tenant = self._tenants[name]
+        tenant.last_used = self._now()
+        tenant.in_flight += 1
+        return tenant.world
+
+    async def leave(self, name: str, *, accepted: bool, wrote: bool) -> None:
+        tenant = self._tenants.get(name)
+        if tenant is None:
+            return
+        tenant.in_flight -= 1
+        if accepted:
+            tenant.provisional = False
+        if wrote:
+            tenant.holds = True
+        if tenant.provisional and not tenant.in_flight:
+            await self.delete(name)   # made by requests that were all refused: never existed
+
+    async def _make_room(self) -> None:
+        """Past the cap, empty tenants (nothing accepted but reads) go first, least recently used."""
+        while len(self._tenants) >= self.max:
+            empty = [t for t in self._tenants.values() if not t.holds and not t.in_flight]
+            if not empty:
+                break
+            await self.delete(min(empty, key=lambda t: t.last_used).name)
+
+    async def create(self, name: str, seed: int | None = None, start: datetime | None = None, *,
+                     provisional: bool = False) -> Any:
         check_name(name)
         if name in self._tenants:
             raise Conflict(f"tenant {name!r} exists; reset or delete it first")
         await self.sweep()
-        if len(self._tenants) >= self.max:
+        await self._make_room()
+        if self.holding() >= self.max:
             raise SandboxError(f"at most {self.max} tenants (tenants.max); delete one first", status=429)
         try:
             world = self.factory(name, seed, start)
         except Exception as exc:
             raise _unloadable(name, exc) from None
-        self._tenants[name] = Tenant(name, world, time.time(), self._now())
+        self._tenants[name] = Tenant(name, world, time.time(), self._now(), holds=not provisional,
+                                     provisional=provisional)
         if self.on_create is not None:
             try:
                 await self.on_create(name, world)
@@ -124,13 +169,13 @@ class Tenants:
     async def sweep(self) -> None:
         """Forget tenants idle past the limit (called on create and list, never on a timer)."""
         now = self._now()
-        for name in [n for n, t in self._tenants.items() if now - t.last_used > self.idle]:
+        for name in [n for n, t in self._tenants.items() if now - t.last_used > self.idle and not t.in_flight]:
             await self.delete(name)
 
     async def list(self) -> list[dict]:
         await self.sweep()
         now = self._now()
-        return [t.view(now) for t in self._tenants.values()]
+        return [t.view(now) for t in self._tenants.values() if not t.provisional]
 
     def view(self, name: str) -> dict:
         return self._tenants[name].view(self._now())

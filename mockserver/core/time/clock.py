@@ -17,7 +17,10 @@ MAX_INSTANT = datetime(9000, 1, 1, tzinfo=timezone.utc)
 
 def check_instant(moment: datetime, what: str = "the instant") -> datetime:
     """`moment` (UTC), or ValueError when it lies past MAX_INSTANT; callers answer a 400."""
-    moment = utc(moment)
+    try:
+        moment = utc(moment)
+    except OverflowError:   # 9999-12-31T23:59:59-14:00 (or 0001-01-01 at +14:00) is past what UTC holds
+        raise ValueError(f"{what} must be between year 1 and {MAX_INSTANT.date().isoformat()}") from None
     if moment > MAX_INSTANT:
         raise ValueError(f"{what} must be before {MAX_INSTANT.date().isoformat()}")
     return moment

@@ -8,15 +8,22 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 
 
+def _shown(value: object) -> str:
+    """The value as the person typed it (JSON), for a message: never a Python repr."""
+    if hasattr(value, "as_tuple"):   # a Decimal from JSON: its digits, never Decimal('1E+300')
+        return "a number that large" if value.is_finite() and value.adjusted() > 15 else format(value, "f")[:40]
+    return repr(value[:40]) if isinstance(value, str) else str(value)[:40]
+
+
 def parse_duration(value: str | int | float | timedelta) -> timedelta:
     """Parse a duration; bare numbers are seconds. Raises ValueError on anything else."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"not a duration: {value!r}")
+        raise ValueError(f"not a duration: {_shown(value)}")
     if isinstance(value, (int, float)):
         if value < 0:
-            raise ValueError(f"negative duration: {value!r}")
+            raise ValueError(f"negative duration: {_shown(value)}")
         return _seconds(value, value)
     text = str(value).strip().replace(" ", "").lower()
     if re.fullmatch(r"\d+(\.\d+)?", text):
@@ -28,7 +35,7 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
         seconds += float(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()
     if pos != len(text) or not text:
-        raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 5m, 1h30m, 2d)")
+        raise ValueError(f"not a duration: {_shown(value)} (use e.g. 90s, 5m, 1h30m, 2d)")
     return _seconds(seconds, value)
 
 
@@ -36,7 +43,7 @@ def _seconds(seconds: float, given: object) -> timedelta:
     try:
         return timedelta(seconds=seconds)
     except OverflowError:  # beyond timedelta's ~2.7 million years: bad input, not a crash
-        raise ValueError(f"duration out of range: {given!r}") from None
+        raise ValueError(f"duration out of range: {_shown(given)}") from None
 
 
 def format_duration(delta: timedelta) -> str:

@@ -12,7 +12,7 @@ import itertools
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
@@ -75,9 +75,15 @@ class RetryPolicy:
             return None
         return at
 
-    @property
+    @functools.cached_property
     def max_attempts(self) -> int:
-        return 1 + len(self.delays)
+        """How many attempts the schedule allows when every one fails, its stop rules included
+        (ALT 5 Pay's stop rule ends at 11 of the 12 its delays would give)."""
+        first = last = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        count = 1
+        while (nxt := self.next_attempt_at(count, first, last)) is not None:
+            count, last = count + 1, nxt
+        return count
 
 
 @dataclass(slots=True)   # one per POST, 110,000 in a retry storm: no __dict__ each
@@ -113,7 +119,8 @@ class Delivery:
     merchant: str | None = None
     timeout: float = 10.0
     signer: Signer | None = None
-    source_address: str | None = None   # the local address the POST leaves from (None: the OS picks)
+    # the local address the POST leaves from (None: the OS picks), or one per address family
+    source_address: str | tuple[str, ...] | None = None
     status: str = "pending"            # pending | delivered | exhausted | failed (never attemptable)
     reason: str | None = None          # why a delivery failed without being attemptable
     attempts: list[Attempt] = field(default_factory=list)
@@ -207,13 +214,14 @@ class Outbox:
     def clock(self):
         return self.scheduler.clock
 
-    async def session(self, source_address: str | None = None) -> aiohttp.ClientSession:
+    async def session(self, source_address: str | tuple[str, ...] | None = None) -> aiohttp.ClientSession:
         """One connection pool per source address: a provider that calls from published IPs
         (receivers allow-list them) sends from a chosen local address; on Linux all of
         127.0.0.0/8 is local, so 127.0.0.2 can stand in for a provider's address."""
         session = self._sessions.get(source_address)
         if session is None or session.closed:
-            local_addr = (source_address, 0) if source_address else None
+            first = source_address[0] if isinstance(source_address, tuple) else source_address
+            local_addr = (first, 0) if first else None   # https:// (external): the first family's
             # No pool limit (the semaphore bounds sockets, outside the timed exchange); no
             # proxies from the environment: deliveries go straight to the receiver.
             session = aiohttp.ClientSession(
@@ -235,7 +243,7 @@ class Outbox:
                 headers: dict[str, str] | None = None, policy: RetryPolicy = RetryPolicy(),
                 ack: AckRule = ack_http_200, ref: str | None = None, merchant: str | None = None,
                 timeout: float = 10.0, signer: Signer | None = None,
-                source_address: str | None = None) -> Delivery:
+                source_address: str | tuple[str, ...] | None = None) -> Delivery:
         now = self.clock.now()
         delivery = Delivery(
             id=f"dlv_{next(self._ids):06d}", provider=provider, event=event, url=url, body=body,
@@ -245,11 +253,12 @@ class Outbox:
         self._deliveries[delivery.id] = delivery
         self.journal.record("webhook.enqueued", provider, delivery=delivery.id, event=event, ref=ref)
         reason = unusable_url(url, self.allow_external)
-        if reason is None and inbox_target(url):
+        if reason is None:
             origin = self.own_origin()
-            if origin is None:
+            if inbox_target(url) and origin is None:
                 reason = f"{url}: this sandbox's own address is not known yet (learnt from its first request)"
-            delivery.url = resolve_target(url, origin)   # deliveries and the journal show the real URL
+            # deliveries and the journal show the real URL; the inbox learns whose delivery it is
+            delivery.url = resolve_target(url, origin, provider)
         if reason is not None:
             # Nothing can ever be sent: say so now, once, instead of retrying a hopeless schedule.
             self._record(delivery, Attempt(number=1, at=now, error=reason), body=b"")
@@ -327,11 +336,11 @@ class Outbox:
         if not (isinstance(url, str) and url.startswith("http://")):
             return None, None
         try:
-            address = sender.direct_address(url, delivery.source_address)
-            if address is None:
+            direct = sender.direct_address(url, delivery.source_address)
+            if direct is None:
                 return None, None
             _host, _port, request = self._request(delivery, at)
-            opened = sender.connect_now(address, delivery.source_address)
+            opened = sender.connect_now(*direct)
         except Exception as exc:   # a signer or a header that cannot be sent: as _exchange words it
             return (None, f"{type(exc).__name__}: {exc}", b""), None
         if type(opened) is str:

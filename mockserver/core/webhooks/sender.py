@@ -205,15 +205,23 @@ class Opened:
 
 
 @functools.lru_cache(maxsize=1024)
-def direct_address(url: str, source_address: str | None = None) -> tuple | None:
-    """The socket address of an http:// URL whose host is an IP address (and whose source
-    address, if any, is one of the same family), as asyncio's resolver gives it; None when a name
-    must be resolved first: `connect_now` cannot take those."""
+def direct_address(url: str, source_address: str | tuple[str, ...] | None = None) -> tuple | None:
+    """(socket address, source address) of an http:// URL whose host is an IP address, the
+    address as asyncio's resolver gives it and the source the one of its family (of a tuple, one
+    per family, as `_connect_from` picks it); None when a name must be resolved first, or no
+    source address is of the receiver's family: `connect_now` cannot take those."""
     host, port, _ = _endpoint(url)
     family = _literal_family(host)
-    if family is None or (source_address and _literal_family(source_address) != family):
+    if family is None:
         return None
-    return (host, port) if family == socket.AF_INET else (host, port, 0, 0)
+    source = source_address
+    if isinstance(source_address, tuple):
+        source = next((s for s in source_address if _literal_family(s) == family), None)
+        if source is None:
+            return None
+    elif source and _literal_family(source) != family:
+        return None
+    return ((host, port) if family == socket.AF_INET else (host, port, 0, 0)), source
 
 
 _REFUSALS: dict[tuple, str] = {}
@@ -291,20 +299,21 @@ async def _connected(opened: Opened) -> None:
 
 
 async def post(url: str, body: bytes, headers: dict[str, str], *,
-               source_address: str | None = None) -> tuple[int, bytes]:
+               source_address: str | tuple[str, ...] | None = None) -> tuple[int, bytes]:
     """POST `body`; (status, first bytes of the answer's body). The caller bounds it in time
-    (cancelling it closes the connection)."""
+    (cancelling it closes the connection). `source_address`: the local address to send from, or
+    one per address family (see `_connect_from`)."""
     host, port, request = request_bytes(url, body, headers)
-    address = direct_address(url, source_address)
-    if address is None:
+    direct = direct_address(url, source_address)
+    if direct is None:
         return await exchange(host, port, request, source_address=source_address)
-    opened = connect_now(address, source_address)
+    opened = connect_now(*direct)
     if type(opened) is str:
         raise ConnectFailed(opened)
     return await exchange(host, port, request, opened=opened)
 
 
-async def exchange(host: str, port: int, request: bytes, *, source_address: str | None = None,
+async def exchange(host: str, port: int, request: bytes, *, source_address: str | tuple[str, ...] | None = None,
                    opened: Opened | None = None) -> tuple[int, bytes]:
     """Send `request` (from request_bytes) on a new connection, or on `opened` (connect_now's),
     and read the answer; as `post`."""
@@ -312,10 +321,13 @@ async def exchange(host: str, port: int, request: bytes, *, source_address: str 
         return await _on_socket(opened, request)
     loop = asyncio.get_running_loop()
     done = loop.create_future()
-    local = (source_address, 0) if source_address else None
     try:
-        transport, _ = await loop.create_connection(lambda: _Exchange(request, done), host, port,
-                                                    local_addr=local)
+        if isinstance(source_address, tuple):
+            transport = await _connect_from(loop, lambda: _Exchange(request, done), host, port, source_address)
+        else:
+            local = (source_address, 0) if source_address else None
+            transport, _ = await loop.create_connection(lambda: _Exchange(request, done), host, port,
+                                                        local_addr=local)
     except OSError as exc:
         raise ConnectFailed(*exc.args) from None
     try:
@@ -381,3 +393,30 @@ async def _on_socket(opened: Opened, request: bytes) -> tuple[int, bytes]:
                 loop.remove_writer(fd)
     finally:
         sock.close()
+
+
+def _family(address: str) -> int:
+    return socket.AF_INET6 if ":" in address else socket.AF_INET
+
+
+async def _connect_from(loop, factory, host: str, port: int, sources: tuple[str, ...]) -> asyncio.Transport:
+    """Each of the receiver's addresses in turn, from the source address of its family: one
+    local address can only reach receivers of its own family, so a provider standing in for
+    published IPv4 and IPv6 addresses gives one of each. `localhost` (and `*.localhost`) also
+    tries both loopback addresses, as curl does, whatever the hosts file maps it to."""
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    targets = [(family, addr[0]) for family, _, _, _, addr in infos]
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        targets += [(socket.AF_INET6, "::1"), (socket.AF_INET, "127.0.0.1")]
+    errors = []
+    for family, address in dict.fromkeys(targets):
+        source = next((s for s in sources if _family(s) == family), None)
+        if source is None:
+            errors.append(f"{address}: no source address of its family")
+            continue
+        try:
+            transport, _ = await loop.create_connection(factory, address, port, local_addr=(source, 0))
+            return transport
+        except OSError as exc:
+            errors.append(str(exc))
+    raise OSError("; ".join(errors) or f"no address for {host}")

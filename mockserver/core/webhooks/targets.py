@@ -24,12 +24,18 @@ def inbox_target(url: Any) -> tuple[str, str] | None:
     return (match.group(1), match.group(2) or "") if match else None
 
 
-def resolve_target(url: Any, origin: str | None) -> Any:
-    """The URL a delivery goes to: `inbox:NAME` becomes ORIGIN/_sandbox/inbox/NAME."""
+def resolve_target(url: Any, origin: str | None, provider: str | None = None) -> Any:
+    """The URL a delivery goes to: `inbox:NAME` becomes ORIGIN/_sandbox/inbox/NAME. With
+    `provider`, a delivery to this sandbox's inbox (either form) says whose it is (`provider=NAME`
+    in its query), so the inbox acknowledges it as that provider's rule wants."""
     target = inbox_target(url)
-    if target is None or origin is None:
+    if target is not None and origin is not None:
+        url = f"{origin.rstrip('/')}{INBOX_PATH}{target[0]}{target[1]}"
+    elif provider is None or inbox_named(url, origin) is None:
         return url
-    return f"{origin.rstrip('/')}{INBOX_PATH}{target[0]}{target[1]}"
+    if provider is None or re.search(r"[?&]provider=", url):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}provider={provider}"
 
 
 def inbox_named(url: Any, origin: str | None) -> str | None:
@@ -52,7 +58,9 @@ def unusable_url(url: Any, allow_external: bool) -> str | None:
     if url is None or url == "":
         return "no webhook URL configured"
     if not isinstance(url, str):
-        return f"webhook URL must be a string, not {type(url).__name__}"
+        return "webhook URL must be a string"
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in url):
+        return "invalid webhook URL: it holds a control character (CR, LF, NUL, tab...)"
     if url.startswith(INBOX_PREFIX):
         if inbox_target(url) is None:
             return ("invalid inbox target: inbox:NAME, NAME being 1-64 letters, digits or . _ ~ - "

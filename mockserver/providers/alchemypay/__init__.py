@@ -15,7 +15,12 @@ Merchant settings (config or ``PATCH /_sandbox/providers/alchemypay/merchant``):
 ``strict_sign`` (true = refuse the legacy SHA1 header sign), ``timestamp_window`` ("5m" default,
 or "off"), ``webhook_clock`` ("wall" default: the webhook ``timestamp`` header is real time; "virtual"
 for replay-exact journals), ``api_sell`` (true = the sandbox extension letting trade/create take
-SELL). Provider options: the same keys as defaults, plus ``sell_expiry`` ("30m").
+SELL), ``strict`` (true = refuse also what the sandbox accepts on its own assumption [A]: spaced or
+escaped bodies, testnet addresses, depositType "2", a buy link without merchantOrderNo, a reopened
+link), ``error_status`` ("4xx" default, or "200": errors with HTTP 200 and ``success: false``),
+``sell_expiry`` (48 h default [D]). Provider options: the same keys, as defaults for every merchant.
+Modules added for this provider's own reference data: addresses (receiving-address shapes per
+network), estimate (the Estimate Price Query).
 """
 from .provider import PROVIDER
 

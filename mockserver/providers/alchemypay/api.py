@@ -26,6 +26,13 @@ Assumptions:
 - [A] Empty values ("" / null) in a body or query count as absent (they are not signed either).
 - [A] Checks run in this order: JSON body, appId, timestamp, sign, access-token, then the request
   contract, so an unsigned bad request is refused as unsigned. A refused request changes nothing.
+- The body sent must be the bodyString signed (auth.py): an unsorted body, or one carrying empty
+  values, is 81003 [C]; spacing/escape variants signed as sent pass unless ``strict`` [A].
+- Order parameters as production checks them: ``payWayCode`` one of fiat/list's for the fiat and
+  side [D: "Get from Fiat Query"], 10005 otherwise; ``address`` of its network's shape
+  (addresses.py), 10005 otherwise; a fiat ``amount`` with no more decimals than the fiat takes
+  [D: INR, JPY, KRW, ... none; A: others 2], 10005 otherwise. [A] ``depositType`` "2" (a string) is
+  taken for the int 2 unless ``strict``.
 - [A] A buy order made through order/create without ``address`` gets a made-up user wallet; a
   sell order always gets a fresh deposit address on the simulated chain. ``email`` defaults to a
   made-up one.
@@ -41,11 +48,15 @@ from aiohttp import web
 from mockserver.core.time.durations import parse_duration
 from mockserver.core.http.context import provider_base, world_of
 from mockserver.core.http.jsonio import ascii_header, json_response, parse_json
+from mockserver.core.http.reasons import explained, reason
+
+from mockserver.core.basics.errors import Unprocessable
 
 from . import auth, model
+from .addresses import address_problem
 from .backend import PROVIDER_NAME, AlchemyBackend
-from .errors import (APP_ID_INVALID, SIGN_ERROR, TIMESTAMP_INVALID, TOKEN_INVALID, auth_error,
-                     not_supported, param_error, trace_id, wrap)
+from .errors import (APP_ID_INVALID, MERCHANT_KEY, SIGN_ERROR, TIMESTAMP_INVALID, TOKEN_INVALID, auth_error,
+                     not_supported, param_error, wrap)
 from .model import BUY, SELL
 from .views import query_data
 
@@ -53,6 +64,7 @@ PREFIX = "/alchemypay"
 V4 = "/open/api/v4/merchant"
 DEFAULT_WINDOW_MS = 5 * 60 * 1000   # [D] "valid within 5 minutes"
 MAX_DEPTH = 16                      # [A] deeper bodies are refused before any recursive work
+RAW_BODY = "alchemypay.raw_body"    # request key: the body text as it arrived
 
 
 def _world(request: web.Request):
@@ -68,6 +80,7 @@ async def _body(request: web.Request) -> Any:
         return None
     raw = await request.read()
     body = parse_json(raw) if raw.strip() else {}
+    request[RAW_BODY] = raw.decode("utf-8")      # parse_json has checked it is UTF-8
     if not isinstance(body, dict):
         raise param_error("the body must be a JSON object")
     if auth.depth(body, MAX_DEPTH) > MAX_DEPTH:
@@ -78,11 +91,17 @@ async def _body(request: web.Request) -> Any:
 def check_fresh(request: web.Request, merchant: dict, timestamp: str) -> None:
     """13-digit ms within the merchant's window of real (wall-clock) time, else 81002."""
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) == 13):  # "²".isdigit() too
-        raise auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds")
+        raise explained(auth_error(TIMESTAMP_INVALID, "timestamp must be 13-digit milliseconds"),
+                        reason("timestamp refused", formula="timestamp: 13-digit milliseconds of the client's real clock",
+                               differed=f"the timestamp has {len(timestamp)} characters"
+                                        + (" (seconds? multiply by 1000)" if len(timestamp) == 10 else "")))
     window = _window_ms(_backend(request), merchant)
     now_ms = int(_world(request).clock.wall_now().timestamp() * 1000)  # clients sign with real time
     if window is not None and abs(now_ms - int(timestamp)) > window:
-        raise auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)")
+        raise explained(auth_error(TIMESTAMP_INVALID, "timestamp expired (more than 5 minutes from server time)"),
+                        reason("timestamp refused", formula="timestamp: 13-digit milliseconds of the client's real clock",
+                               differed=f"timestamp window: {timestamp} is {abs(now_ms - int(timestamp)) / 1000:.0f} s "
+                                        f"from the sandbox's wall clock (allowed: {window / 1000:.0f} s)"))
 
 
 def _window_ms(backend: AlchemyBackend, merchant: dict) -> int | None:
@@ -95,6 +114,12 @@ def _window_ms(backend: AlchemyBackend, merchant: dict) -> int | None:
         return int(parse_duration(setting).total_seconds() * 1000)
     except ValueError:
         return DEFAULT_WINDOW_MS
+
+
+def sign_reason(secret: str, timestamp: str, request: web.Request, path: str, query: list, raw: str,
+                sign: str) -> str:
+    signed_text, differed = auth.sign_mismatch(secret, timestamp, request.method, path, query, raw, sign, PREFIX)
+    return reason("sign refused", formula=auth.SIGN_FORMULA, signed_text=signed_text, differed=differed)
 
 
 def authenticate(request: web.Request, body: Any) -> dict:
@@ -111,16 +136,24 @@ def authenticate(request: web.Request, body: Any) -> dict:
     merchant = backend.merchant(app_id) if app_id else None
     if merchant is None:
         raise auth_error(APP_ID_INVALID, "appId is missing or unknown" if app_id else "appId header is required")
+    request[MERCHANT_KEY] = merchant        # its settings shape the error answers from here on
     check_fresh(request, merchant, timestamp)
     if not sign:
         raise auth_error(SIGN_ERROR, "sign header is required")
     path = request.path[len(PREFIX):] if request.path.startswith(PREFIX) else request.path
+    raw = request.get(RAW_BODY, "") if request.method != "GET" else ""
+    query = list(request.query.items())
     scheme = auth.verify_request_sign(
         app_id=app_id, secret=merchant["app_secret"], timestamp=timestamp, method=request.method,
-        path=path, query=list(request.query.items()), body=body, sign=sign,
-        allow_legacy=not backend.setting(merchant, "strict_sign", False))
+        path=path, query=query, raw_body=raw, sign=sign,
+        allow_legacy=not backend.setting(merchant, "strict_sign", False), strict=backend.strict(merchant))
     if scheme is None:
-        raise auth_error(SIGN_ERROR)
+        if raw and not auth.signed_body_candidates(raw, strict=backend.strict(merchant)):
+            raise explained(auth_error(SIGN_ERROR, "sign error: the body sent must be the bodyString signed "
+                                                   "(keys sorted, empty values removed, compact JSON)"),
+                            sign_reason(merchant["app_secret"], timestamp, request, path, query, raw, sign))
+        raise explained(auth_error(SIGN_ERROR),
+                        sign_reason(merchant["app_secret"], timestamp, request, path, query, raw, sign))
     return merchant
 
 
@@ -138,7 +171,7 @@ def access_token(request: web.Request, merchant: dict, *, required: bool):
 
 def _ok(request: web.Request, data: Any, contract: str) -> web.Response:
     world = _world(request)
-    body = wrap(data, trace_id(world.rng))
+    body = wrap(data, f"{world.rng.getrandbits(128):032x}")     # a success draws from the seeded generator
     world.contracts(PROVIDER_NAME).audit(contract, body)
     return json_response(body)
 
@@ -193,12 +226,38 @@ def check_amount(side: str, crypto: str, network: str, fiat: str, value: Any) ->
     return amount
 
 
-def order_fields(world, body: dict, side: str, family: str, email: str = "") -> dict[str, Any]:
+def check_fiat_decimals(fiat: str, amount: Decimal) -> None:
+    """10005 for a fiat amount with more decimals than the fiat has (see model.fiat_decimals)."""
+    places = model.fiat_decimals(fiat)
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise param_error(f"amount {amount} has more decimals than {fiat} takes ({places})"
+                          if places else f"amount for {fiat} must be an integer")
+
+
+def check_pay_way(side: str, fiat: str, code: Any) -> str:
+    """The payWayCode as a string, when fiat/list offers it for this fiat and side; else 10005."""
+    text = "" if code is None else str(code)
+    offered = [c for c, _ in model.PAY_WAYS[side]]
+    if text and text not in offered:
+        raise param_error(f"payWayCode {text} is not a {side} payment method for {fiat} "
+                          f"(fiat/list offers {', '.join(offered)})")
+    return text
+
+
+def order_fields(world, body: dict, side: str, family: str, email: str = "", *,
+                 strict: bool = False) -> dict[str, Any]:
     """Checked order fields from an API body (or a ramp page's query, mapped to API names)."""
     _check_urls(body)
     crypto, network, fiat = body["cryptoCurrency"], body["network"], body["fiatCurrency"]
     check_pair(crypto, network, fiat)
     amount = check_amount(side, crypto, network, fiat, body["amount"])
+    if side == BUY:
+        check_fiat_decimals(fiat, amount)
+    pay_way = check_pay_way(side, fiat, body.get("payWayCode"))
+    if side == BUY and body.get("address"):
+        problem = address_problem(network, str(body["address"]), strict=strict)
+        if problem:
+            raise param_error(problem)
     chain_net = model.NETWORKS[network]
     if side == BUY:
         address = body.get("address") or world.chain.new_address(chain_net)
@@ -206,7 +265,7 @@ def order_fields(world, body: dict, side: str, family: str, email: str = "") -> 
         address = world.chain.new_address(chain_net)
     return {
         "side": side, "merchant_order_no": body["merchantOrderNo"], "crypto": crypto, "network": network,
-        "fiat": fiat, "amount": amount, "address": address, "pay_way_code": str(body.get("payWayCode", "")),
+        "fiat": fiat, "amount": amount, "address": address, "pay_way_code": pay_way,
         "alpha2": body.get("alpha2", ""), "callback_url": body.get("callbackUrl", ""),
         "redirect_url": body.get("redirectUrl", ""),
         "email": email or body.get("email") or world.faker.email(),
@@ -236,9 +295,12 @@ async def _create(request: web.Request, contract: str, family: str) -> web.Respo
         if side == SELL and not backend.setting(merchant, "api_sell", False):
             raise param_error("side SELL is not supported by trade/create (on-ramp only); "
                               "off-ramp orders start on the hosted page /index/rampPageSell")
+    if backend.strict(merchant) and "depositType" in body and body["depositType"] != 2:
+        raise Unprocessable('depositType must be the int 2 (strict: "2" is not taken)')
     backend.check_new(merchant, side, body["merchantOrderNo"])
     email = token.email if token is not None else ""
-    order = create_order(backend, merchant, order_fields(world, body, side, family, email))
+    fields = order_fields(world, body, side, family, email, strict=backend.strict(merchant))
+    order = create_order(backend, merchant, fields)
     return _ok(request, {"orderNo": order.order_no, "payUrl": _pay_url(request, order.order_no)},
                "trade-create.response")
 

@@ -6,12 +6,19 @@ Formulas:
 - v4 request sign [D]: ``base64(HMAC-SHA256(appSecret, timestamp + METHOD + requestPath + bodyString))``.
   requestPath is the path with its query parameters sorted by name, empty ones dropped; bodyString
   is "" for GET.
-  [A] bodyString serialization: the body parameters, empty values (null, "", {} and []) dropped and
-  keys sorted ascending at every depth, as compact JSON (no spaces, "/" not escaped, non-ASCII
-  kept as UTF-8). The sandbox re-serialises the parsed body this way before comparing, so a client
-  that sends its body unsorted but signs the sorted form (seen in public PHP clients) passes, and
-  so does one that escapes non-ASCII as \\uXXXX (PHP's json_encode default).
-  [A] query values are compared decoded (not percent-encoded), as the docs' examples show them.
+  bodyString [D]: the body parameters "sorted in dictionary order", empty values (null, "", {} and
+  []) removed, at every depth; [A] written as compact JSON ("/" not escaped, non-ASCII as UTF-8,
+  numbers as the client wrote them).
+  The bytes on the wire are the bytes signed [C: a public client documents that production answers
+  81003 when the wire body's key order differs from the order signed]: the body sent must itself be
+  that bodyString, so an unsorted body, or one carrying empty values, is 81003 whatever was signed.
+  [A] A body whose keys are sorted and empty-free but spaced or escaped otherwise (`": "`, PHP's
+  `\\/` and `\\uXXXX`) passes when the sign covers exactly its bytes (the docs never say how the
+  JSON is spaced; their own webhook example has spaces); merchant setting ``strict`` refuses it.
+  An empty body, or ``{}``, has no parameters: bodyString "" [D: empty values removed]; a sign
+  over the wire's ``{}`` is accepted as well (the bytes sent), so both answer the same.
+  Query parameters are sorted before comparing [D: the docs' own ramp links are unsorted on the
+  wire and signed sorted]; [A] query values are compared decoded, as the docs' examples show them.
 - legacy sign [D, older API pages; C, still sent by public clients on v4 paths]:
   ``hex(SHA1(appId + appSecret + timestamp))``, lowercase.
 - webhook ``signature`` (deprecated) [D/C]: ``hex(SHA1(appId + appSecret + appId + orderNo + crypto +
@@ -30,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
@@ -123,6 +131,67 @@ def legacy_sign(app_id: str, secret: str, timestamp: str) -> str:
     return hashlib.sha1(f"{app_id}{secret}{timestamp}".encode()).hexdigest()
 
 
+class _Object(list):
+    """A JSON object as its (key, value) pairs, in wire order, duplicates kept."""
+
+
+class _Number(str):
+    """A JSON number as the client wrote it."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _tokens(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_Object, parse_float=_Number, parse_int=_Number,
+                      parse_constant=_reject_constant)
+
+
+def _token_empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and not value)
+
+
+def _drop_tokens(value: Any) -> Any:
+    """The token tree with empty values removed at every depth (a container emptied too)."""
+    if isinstance(value, _Object):
+        return _Object((k, c) for k, v in value if not _token_empty(c := _drop_tokens(v)))
+    if isinstance(value, list):
+        return [c for v in value if not _token_empty(c := _drop_tokens(v))]
+    return value
+
+
+def _write(value: Any, sort: bool) -> str:
+    """Compact JSON of a token tree, keys sorted or in wire order, numbers as written."""
+    if isinstance(value, _Object):
+        pairs = sorted(value, key=lambda pair: pair[0]) if sort else value
+        return "{" + ",".join(f"{_STRING[False](k)}:{_write(v, sort)}" for k, v in pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_write(v, sort) for v in value) + "]"
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, str):
+        return _STRING[False](value)
+    return "null" if value is None else ("true" if value else "false")
+
+
+def signed_body_candidates(raw: str, *, strict: bool) -> set[str]:
+    """The bodyStrings a genuine client may have signed for the body `raw` (already valid JSON),
+    or an empty set when the wire is not a bodyString at all (unsorted, empty values on it)."""
+    if not raw.strip():
+        return {""}
+    tree = _tokens(raw)
+    if isinstance(tree, _Object) and not tree:
+        return {"", raw}                    # `{}`: no parameters ("") or the bytes sent
+    cleaned = _drop_tokens(tree)
+    canonical = "" if _token_empty(cleaned) else _write(cleaned, sort=True)
+    if raw == canonical:
+        return {raw}
+    if not strict and _write(tree, sort=False) == canonical:
+        return {raw}                        # [A] only spacing or escapes differ; signed as sent
+    return set()
+
+
 def verify_request_sign(
     *,
     app_id: str,
@@ -131,13 +200,15 @@ def verify_request_sign(
     method: str,
     path: str,
     query: Iterable[tuple[str, str]],
-    body: Any,
+    raw_body: str,
     sign: str,
     allow_legacy: bool,
+    strict: bool = False,
 ) -> str | None:
-    """Which scheme the sign matches ("v4" or "legacy"), or None when it matches neither."""
+    """Which scheme the sign matches ("v4" or "legacy"), or None when it matches neither.
+    `raw_body` is the body text as it arrived ("" for GET)."""
     signed_path = request_path(path, query)
-    bodies = {""} if method.upper() == "GET" else {body_string(body), body_string(body, ascii_only=True)}
+    bodies = {""} if method.upper() == "GET" else signed_body_candidates(raw_body, strict=strict)
     for candidate in bodies:
         if hmac.compare_digest(v4_sign(secret, timestamp, method, signed_path, candidate), sign):
             return "v4"
@@ -165,3 +236,51 @@ def webhook_signature(app_id: str, secret: str, order_no: str, crypto: str, netw
 def webhook_new_signature(secret: str, timestamp: str, callback_url: str, payload: Mapping[str, Any]) -> str:
     unsigned = {k: v for k, v in payload.items() if k not in SIGNATURE_FIELDS}
     return v4_sign(secret, timestamp, "POST", callback_path(callback_url), body_string(unsigned))
+
+
+SIGN_FORMULA = ("sign = base64(HMAC-SHA256(appSecret, timestamp + METHOD + path[?query sorted by name] "
+                "+ bodyString)); bodyString = the body, keys sorted, empty values removed, compact JSON")
+
+
+def sign_mismatch(secret: str, timestamp: str, method: str, path: str, query: list[tuple[str, str]],
+                  raw_body: str, sign: str, prefix: str = "") -> tuple[str, str]:
+    """(the string the sandbox signed, what differed) for a refused v4 sign: the usual slips are
+    tried with the merchant's secret (nothing of it is returned) to name the one the client made."""
+    method = method.upper()
+    body = "" if method == "GET" else raw_body
+    try:
+        tree = _tokens(body) if body.strip() else None
+    except (ValueError, RecursionError):
+        tree = None
+    canonical = "" if tree is None else ("" if _token_empty(c := _drop_tokens(tree)) else _write(c, sort=True))
+    signed_path = request_path(path, query)
+    expected = f"{timestamp}{method}{signed_path}{canonical}"
+    raw_query = "&".join(f"{k}={v}" for k, v in query if v not in (None, ""))
+    slips = [
+        ("the path: the query string was left out of the signed path", path, canonical),
+        ("the query's order: the recipe sorts the parameters by name", f"{path}?{raw_query}" if raw_query else path,
+         canonical),
+        (f"the path: the sandbox's prefix {prefix} was signed; sign the provider's own path", prefix + signed_path,
+         canonical),
+        ("key order: the body was signed in the order it was sent; the recipe sorts keys",
+         signed_path, "" if tree is None else _write(tree, sort=False)),
+        ("the body: signed as sent, but the bytes sent are not the bodyString (keys sorted, empty values "
+         "removed, compact)", signed_path, body),
+    ]
+    lower = f"{timestamp}{method.lower()}{signed_path}{canonical}".encode()   # v4_sign upper-cases it
+    if hmac.compare_digest(base64.b64encode(hmac.new(secret.encode(), lower, hashlib.sha256).digest()).decode(), sign):
+        return expected, "the method: signed in lower case; the recipe writes it in capitals"
+    for what, slip_path, slip_body in slips:
+        if (slip_path, slip_body) != (signed_path, canonical) and \
+                hmac.compare_digest(v4_sign(secret, timestamp, method, slip_path, slip_body), sign):
+            return expected, what
+    if isinstance(tree, _Object) and 1 < len(tree) <= 6:   # signed in another key order (a JS object's)
+        for order in itertools.permutations(tree):
+            other = _write(_drop_tokens(_Object(order)), sort=False)
+            if other != canonical and hmac.compare_digest(v4_sign(secret, timestamp, method, signed_path, other), sign):
+                return expected, ("key order: the body was signed with its keys in another order "
+                                  f"({','.join(k for k, _ in order)}); the recipe sorts keys")
+    if body and body != canonical:
+        return expected, ("the body bytes: the body sent is not its own bodyString (keys sorted, empty values "
+                          "removed, compact JSON)")
+    return expected, "the string signed or the appSecret (no usual slip explains it: compare the string above)"

@@ -12,7 +12,9 @@ callbackUrl the merchant's configured ``webhook_url`` is used [A].
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from mockserver.core.time.durations import parse_duration
@@ -27,6 +29,7 @@ from .tokens import TokenBook
 PROVIDER_NAME = "alchemypay"
 ON_RAMP_RETRIES = RetryPolicy.minutes(5, 15, 30, 60, 120, 240, 480)   # [D]
 NO_RETRIES = RetryPolicy()
+MAX_SELL_EXPIRY = timedelta(days=365)   # [A] beyond any order's life; keeps every expiry instant finite
 # statuses after which nothing more happens to an order: only these are forgotten past the cap
 FINISHED_STATUSES = frozenset({model.FINISHED, model.CANCEL, model.REFUNDED, model.SELL_PAYOUT_SUCCESS,
                                model.SELL_REFUNDED, model.SELL_EXPIRED})
@@ -46,7 +49,29 @@ class AlchemyBackend:
             self._forget_order)
         self.tokens = TokenBook(world)
         self._merchant_orders: dict[tuple[str, str, str], str] = {}
-        self.sell_expiry = parse_duration(self.options.get("sell_expiry", model.DEFAULT_SELL_EXPIRY))
+
+    def next_trace(self, path: str = "") -> str:
+        """A traceId no other answer of this World got: a digest of (seed, reset count, the journal
+        entry that records it), so a seeded run repeats its ids, nothing is drawn from the story's
+        random generator, and a refused request changes no state (the journal records refusals)."""
+        journal = self.world.journal
+        seq = journal.last_seq + 1              # the seq the record below gets (no await between)
+        trace = hashlib.md5(f"{self.world.seed}|{self.world.generation}|{seq}".encode()).hexdigest()
+        journal.record("alchemypay.trace", PROVIDER_NAME, traceId=trace, path=path)
+        return trace
+
+    def sell_expiry(self, merchant: dict) -> timedelta:
+        """How long a sell order waits for the coin: 48 h [D], or the ``sell_expiry`` setting
+        (a setting that is not a sane duration counts as unset)."""
+        try:
+            value = parse_duration(self.setting(merchant, "sell_expiry", model.DEFAULT_SELL_EXPIRY))
+        except ValueError:
+            return model.DEFAULT_SELL_EXPIRY
+        return value if timedelta(0) < value <= MAX_SELL_EXPIRY else model.DEFAULT_SELL_EXPIRY
+
+    def strict(self, merchant: dict | None) -> bool:
+        """The merchant's ``strict`` setting: refuse also what the sandbox accepts on its own [A]."""
+        return bool(self.setting(merchant or {}, "strict", False))
 
     def _forget_order(self, order_no: str, order: Order) -> None:
         for key in [(order.app_id, order.side, order.merchant_order_no)]:
@@ -91,7 +116,7 @@ class AlchemyBackend:
         self.check_new(merchant, fields["side"], fields["merchant_order_no"])
         now = self.world.clock.now()
         quote = model.quote(fields["side"], fields["crypto"], fields["network"], fields["fiat"], fields["amount"])
-        lifetime = model.PAY_URL_LIFETIME if fields["side"] == BUY else self.sell_expiry
+        lifetime = model.PAY_URL_LIFETIME if fields["side"] == BUY else self.sell_expiry(merchant)
         order = Order(order_no=self.new_order_no(), app_id=app_id, created_at=now,
                       expires_at=now + lifetime, **fields, **quote)
         self.orders[order.order_no] = order
@@ -150,7 +175,7 @@ class AlchemyBackend:
         retries = order.side == BUY and bool(self.setting(merchant, "webhook_retries", False))
         side = "on-ramp" if order.side == BUY else "off-ramp"
         return self.world.outbox.enqueue(
-            provider=PROVIDER_NAME, event=f"{side}.{status}", url=url, body=webhooks.encode(body),
+            provider=PROVIDER_NAME, event=f"{side}.{status}", url=url, body=webhooks.encode(body, order.side),
             headers={"timestamp": timestamp}, policy=ON_RAMP_RETRIES if retries else NO_RETRIES,
             ack=ack_success, ref=order.order_no, merchant=order.app_id,
             timeout=float(self.setting(merchant, "webhook_timeout", 10.0)))

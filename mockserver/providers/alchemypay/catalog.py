@@ -5,6 +5,11 @@
   fiat, rampFee, networkFee}`` [D]. ``POST /open/api/v4/merchant/order/quote`` [D, the older
   "Price Query" page; called by public clients C] answers the same. SELL answers
   ``cryptoQuantity: null`` and adds ``fiatQuantity`` (gross fiat for the crypto sold) [C].
+  ``type`` [D]: ONE (default) "the quote of the best-priced payment method", ALL "the quotes of all
+  payment methods", BUY only (ALL with SELL is 10005). [A] ALL answers ``data`` as a list of the ONE
+  object, one per payment method fiat/list offers, in its order; ONE is the first of them (every
+  method costs the same in the sandbox) unless ``payWayCode`` names one.
+  The Estimate Price Query is in estimate.py.
 - ``GET /open/api/v4/merchant/crypto/list?fiat=`` [C; the docs' "Crypto Query" page]: one row per
   crypto and network ``{crypto, network, buyEnable, sellEnable, minPurchaseAmount,
   maxPurchaseAmount, address, icon, minSellAmount, maxSellAmount}`` [C].
@@ -33,15 +38,14 @@ from mockserver.core.http.context import world_of
 from . import auth, model
 from .api import V4, _body, _ok, authenticate, check_amount, check_pair
 from .backend import PROVIDER_NAME
-from .errors import not_supported
-from .model import BUY, SELL, fmt8
+from .errors import not_supported, param_error
+from .model import BUY, PAY_WAYS, SELL, fmt8
 
 COUNTRIES = {"USD": ("US", "United States"), "EUR": ("DE", "Germany"), "GBP": ("GB", "United Kingdom"),
              "JPY": ("JP", "Japan"), "INR": ("IN", "India"), "PHP": ("PH", "Philippines"),
              "AUD": ("AU", "Australia"), "CAD": ("CA", "Canada"), "BRL": ("BR", "Brazil"),
              "NGN": ("NG", "Nigeria"), "KRW": ("KR", "South Korea"), "TRY": ("TR", "Turkey"),
              "MXN": ("MX", "Mexico"), "HKD": ("HK", "Hong Kong"), "SGD": ("SG", "Singapore")}
-PAY_WAYS = {BUY: (("10001", "Visa/Mastercard"), ("701", "Google Pay")), SELL: (("10001", "Bank transfer"),)}
 
 
 def _number(value) -> float | int:
@@ -97,8 +101,18 @@ async def quote(request: web.Request) -> web.Response:
     body = auth.drop_empty(body)
     world_of(request).contracts(PROVIDER_NAME).check_request("quote.request", body)
     side, crypto, network, fiat = body["side"], body["crypto"], body["network"], body["fiat"]
+    if body.get("type") == "ALL" and side != BUY:
+        raise param_error('type ALL is for side BUY only')
     check_pair(crypto, network, fiat)
     amount = check_amount(side, crypto, network, fiat, body["amount"])
+    if body.get("type") == "ALL":
+        data: Any = [_quote(side, crypto, network, fiat, amount, code) for code, _ in PAY_WAYS[BUY]]
+    else:
+        data = _quote(side, crypto, network, fiat, amount, str(body.get("payWayCode", PAY_WAYS[BUY][0][0])))
+    return _ok(request, data, "quote.response")
+
+
+def _quote(side: str, crypto: str, network: str, fiat: str, amount, pay_way: str) -> dict[str, Any]:
     q = model.quote(side, crypto, network, fiat, amount)
     data: dict[str, Any] = {"crypto": crypto, "network": network, "fiat": fiat,
                             "cryptoPrice": fmt8(q["crypto_price"]), "rampFee": fmt8(q["ramp_fee"]),
@@ -106,11 +120,11 @@ async def quote(request: web.Request) -> web.Response:
     if side == BUY:
         net = amount - q["ramp_fee"] - q["network_fee"]
         data["cryptoQuantity"] = fmt8(model.crypto_for(net, q["crypto_price"]))
-        data["payWayCode"] = str(body.get("payWayCode", "10001"))
+        data["payWayCode"] = pay_way
     else:
         data["cryptoQuantity"] = None
         data["fiatQuantity"] = fmt8(amount * q["crypto_price"])
-    return _ok(request, data, "quote.response")
+    return data
 
 
 def add_routes(app: web.Application) -> None:

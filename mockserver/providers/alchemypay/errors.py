@@ -4,20 +4,30 @@
 The wrapper and "0000"/"SUCCESS" are [D]; "81003" for a sign mismatch and "10005" for invalid
 or unknown parameters are what public clients report [C]. Every other code below is [A]: Alchemy's
 return-code list is not public in a form we could check.
+"3102" ("Quote amount is out of the range, ...") is the Estimate Price Query's own [D].
 [A] HTTP statuses: the docs show only bodies, never an error's HTTP status (public clients test
-both ``res.ok`` and ``success``). The sandbox pairs each error with a 4xx so bad input never looks
-like success: 401 auth (appId, timestamp, sign, access-token), 400 parameters, 404 unknown order,
-409 duplicate merchantOrderNo, 422 contract violations (all 10005 but the 404/409).
+both ``res.ok`` and ``success``; a public client's mocks answer errors with HTTP 200). By default
+the sandbox pairs each error with a 4xx so bad input never looks like success: 401 auth (appId,
+timestamp, sign, access-token), 400 parameters, 404 unknown order, 409 duplicate merchantOrderNo,
+422 contract violations (all 10005 but the 404/409). The merchant setting (or provider option)
+``error_status: "200"`` answers every error with HTTP 200 and the same body, so a client that
+trusts the status code alone is caught.
+``traceId`` [D: in every answer]: a fresh one per request, refused or not, and the same in every run
+of a seed. A success draws it from the World's seeded generator; a refusal from the journal's
+sequence (backend.next_trace: it is recorded there), so a refused request draws nothing from the
+story's generator and changes no state, and two refusals never share one.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from contextvars import ContextVar
 
 from aiohttp import web
 
 from mockserver.core.basics.errors import (BadRequest, Conflict, ContractViolation, NotFound, SandboxError,
                                     Unauthorized)
+from mockserver.core.http.context import world_of
 
 SUCCESS_CODE = "0000"
 SUCCESS_MSG = "SUCCESS"
@@ -32,6 +42,7 @@ NOT_SUPPORTED = "10002"
 ORDER_NOT_FOUND = "10004"
 DUPLICATE_ORDER = "10006"
 SYSTEM_ERROR = "99999"
+QUOTE_OUT_OF_RANGE = "3102"
 
 MESSAGES = {
     APP_ID_INVALID: "appId is invalid",
@@ -43,14 +54,40 @@ MESSAGES = {
     ORDER_NOT_FOUND: "order does not exist",
     DUPLICATE_ORDER: "merchantOrderNo already exists",
     SYSTEM_ERROR: "system error",
+    QUOTE_OUT_OF_RANGE: "Quote amount is out of the range",
 }
 
 _DEFAULT_CODE_BY_STATUS = {401: SIGN_ERROR, 403: APP_ID_INVALID, 404: ORDER_NOT_FOUND,
                            409: DUPLICATE_ORDER, 422: PARAM_ERROR}
 
 
-def trace_id(rng) -> str:
-    return f"{rng.getrandbits(128):032x}"
+PROVIDER_NAME = "alchemypay"
+# The request being answered, for render_error (which the core calls with the error alone).
+CURRENT_REQUEST: ContextVar[web.Request | None] = ContextVar("alchemypay_request", default=None)
+MERCHANT_KEY = "alchemypay.merchant"     # request key: the merchant the request names, once known
+
+
+@web.middleware
+async def remember_request(request: web.Request, handler):
+    """Outermost: lets render_error reach the request's World and merchant."""
+    token = CURRENT_REQUEST.set(request)
+    try:
+        return await handler(request)
+    finally:
+        CURRENT_REQUEST.reset(token)
+
+
+def trace_id(request: web.Request) -> str:
+    """A fresh traceId for a refused request (see the module doc)."""
+    return world_of(request).backend(PROVIDER_NAME).next_trace(request.path)
+
+
+def _error_status(request: web.Request | None, status: int) -> int:
+    if request is None:
+        return status
+    backend = world_of(request).backend(PROVIDER_NAME)
+    merchant = request.get(MERCHANT_KEY) or {}
+    return 200 if str(backend.setting(merchant, "error_status", "4xx")) == "200" else status
 
 
 def wrap(data, trace: str, *, success: bool = True, code: str = SUCCESS_CODE, msg: str = SUCCESS_MSG) -> dict:
@@ -64,6 +101,11 @@ def auth_error(code: str, detail: str | None = None) -> Unauthorized:
 
 def param_error(detail: str) -> BadRequest:
     return BadRequest(detail, code=PARAM_ERROR)
+
+
+def out_of_range(low, high) -> BadRequest:
+    return BadRequest(f"{MESSAGES[QUOTE_OUT_OF_RANGE]}, The Min purchase amount is {low}, "
+                      f"The max purchase amount is {high}", code=QUOTE_OUT_OF_RANGE)
 
 
 def not_supported(detail: str) -> BadRequest:
@@ -84,9 +126,10 @@ def render_error(err: SandboxError) -> web.Response:
     msg = err.message
     if isinstance(err, ContractViolation):
         msg = f"invalid parameters: {err.message}"
-    # the renderer has no World, so the traceId is derived from the error itself (no randomness)
-    trace = hashlib.md5(f"{code}|{msg}".encode()).hexdigest()
+    request = CURRENT_REQUEST.get()
+    # outside a request (never in practice) the traceId falls back to one derived from the error
+    trace = trace_id(request) if request is not None else hashlib.md5(f"{code}|{msg}".encode()).hexdigest()
     body = wrap(None, trace, success=False, code=str(code), msg=msg)
     headers = dict(err.headers or {})
-    return web.Response(status=status, text=json.dumps(body), content_type="application/json",
-                        headers=headers)
+    return web.Response(status=_error_status(request, status), text=json.dumps(body),
+                        content_type="application/json", headers=headers)

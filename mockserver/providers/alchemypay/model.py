@@ -12,7 +12,9 @@ Assumptions:
 - [A] NEW and TIMEOUT (status words public clients branch on, from the order/create + order/detail
   family): order/detail says NEW where the documented endpoints say PENDING, and TIMEOUT for an
   order cancelled by that lapse; every other word is the same.
-- [A] An off-ramp order expires ("7") when no coin arrives within 30 minutes (option ``sell_expiry``).
+- An off-ramp order expires ("7") when no coin arrives within 48 hours [D: "Order timeout in 48
+  hours", Off Ramp Custom Parameters]; the setting ``sell_expiry`` (merchant or provider option)
+  shortens it for tests.
 - [A] FINISHED comes when the crypto transfer has 1 confirmation on the simulated chain.
 - [A] INTERIM_PAY_FAIL: a failed attempt on a PENDING order; paying afterwards still works, and the
   24-hour lapse still cancels it. INVALID_ADDRESS: the crypto could not be sent to the order's
@@ -20,7 +22,8 @@ Assumptions:
 - [A] Order limits: 10 to 10,000 USD worth per order (see ``limits``).
 - [A] Prices, fee rates and number formats below are sandbox values: crypto prices in USD, fiat
   rates per USD, a 3.99 % ramp fee (on-ramp) / 1.75 % (off-ramp), a flat network fee per network in
-  USD; fiat and crypto amounts as 8-decimal strings, USD figures 2 decimals, cryptoAmountInUSDT 5.
+  USD; fiat and crypto amounts as 8-decimal strings (off-ramp: 10, as its sample), USD figures 2
+  decimals, cryptoAmountInUSDT 5.
 """
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ OFF_RAMP_STATUSES = {
 
 ORDER_TYPES = {"4": BUY, "6": SELL}          # order/create's orderType [C]
 PAY_URL_LIFETIME = timedelta(hours=24)        # [D] "The payment URL is available for 24 hours"
-DEFAULT_SELL_EXPIRY = timedelta(minutes=30)   # [A]
+DEFAULT_SELL_EXPIRY = timedelta(hours=48)     # [D]
 FINISH_CONFIRMATIONS = 1                      # [A]
 
 # Alchemy network code -> simulated chain network ([A]: the sandbox supports these)
@@ -71,6 +74,18 @@ CRYPTO_NETWORKS: dict[str, tuple[str, ...]] = {
     "SOL": ("SOL",), "MATIC": ("POLYGON", "MATIC"), "POL": ("POLYGON", "MATIC"), "AVAX": ("AVAX",),
     "XRP": ("XRP",), "DOGE": ("DOGE",), "ADA": ("ADA",), "BCH": ("BCH",), "DASH": ("DASH",),
 }
+# payment methods per side [D codes: 10001 card / bank transfer, 701 Google Pay]; what fiat/list shows
+# and all an order's payWayCode may be ("payWayCode: Get from Fiat Query") [A: the same for every fiat]
+PAY_WAYS = {BUY: (("10001", "Visa/Mastercard"), ("701", "Google Pay")), SELL: (("10001", "Bank transfer"),)}
+# [D] "Fiat currencies INR, CLP, COP, HUF, IDR, JPY, KRW, VND do not support inputting decimal
+# points" (Estimate Price Query); "VND and IDR must be integer" (Create Order). [A] others: 2 decimals.
+ZERO_DECIMAL_FIATS = frozenset({"INR", "CLP", "COP", "HUF", "IDR", "JPY", "KRW", "VND"})
+
+
+def fiat_decimals(fiat: str) -> int:
+    return 0 if fiat in ZERO_DECIMAL_FIATS else 2
+
+
 NETWORK_FEE_USD = {"ETH": Decimal("2.00"), "BTC": Decimal("1.50"), "TRX": Decimal("1.00"),
                    "TRON": Decimal("1.00")}
 DEFAULT_NETWORK_FEE_USD = Decimal("0.30")
@@ -78,10 +93,15 @@ ON_RAMP_FEE_RATE = Decimal("0.0399")
 OFF_RAMP_FEE_RATE = Decimal("0.0175")
 
 EIGHT, SIX, TWO, FIVE = Decimal("0.00000001"), Decimal("0.000001"), Decimal("0.01"), Decimal("0.00001")
+TEN = Decimal("0.0000000001")
 
 
 def fmt8(value: Decimal | None) -> str:
     return "" if value is None else format(value.quantize(EIGHT, ROUND_HALF_UP), "f")
+
+
+def fmt10(value: Decimal | None) -> str:
+    return "" if value is None else format(value.quantize(TEN, ROUND_HALF_UP), "f")
 
 
 def fmt6(value: Decimal | None) -> str:
@@ -122,6 +142,7 @@ class Order:
     crypto_network_fee: Decimal         # in crypto (BUY)
     request: dict[str, Any] = field(default_factory=dict)
     api_family: str = "trade"           # "trade" (documented) or "order" (order/create)
+    link_sign: str = ""                 # a hosted page's order: the sign of the link that made it
     # facts
     paid_at: datetime | None = None
     pay_failed_at: datetime | None = None

@@ -27,13 +27,24 @@ API_DESCRIPTION = ApiDescription(
             "Fiat currencies and payment methods", query="fiat-list.request", response="fiat-list.response"),
         ("POST", f"{V4}/quotes"): Operation("A price quote", request="quote.request", response="quote.response"),
         ("POST", f"{V4}/order/quote"): Operation(
-            "A price quote (older path)", request="quote.request", response="quote.response"),
+            "A price quote (older path); type ALL: one per payment method", request="quote.request",
+            response="quote.response"),
+        ("POST", f"{V4}/order/quoted/result"): Operation(
+            "Estimate Price Query (3102 when out of range)", request="estimate.request",
+            response="estimate.response"),
         ("GET", "/index/rampPageBuy"): Operation(
             "Hosted on-ramp page", query="ramp-page-buy.request", media="text/html", security=(),
             description=_PAGE),
         ("GET", "/index/rampPageSell"): Operation(
             "Hosted off-ramp page", query="ramp-page-sell.request", media="text/html", security=(),
             description=_PAGE),
+        ("POST", "/index/rampPageBuy"): Operation(
+            "The amount the user types on a buy link without fiatAmount (form field fiatAmount)",
+            query="ramp-page-buy.request", media="text/html", security=(), description=_PAGE),
+        ("POST", "/ramp"): Operation("The typed amount of a buy link on the ramp host's root", media="text/html",
+                                     security=(), description=_PAGE),
+        ("POST", "/ramp/"): Operation("The typed amount of a buy link on the ramp host's root", media="text/html",
+                                      security=(), description=_PAGE),
         ("GET", "/ramp"): Operation("Hosted ramp page (showTable=buy|sell)", media="text/html",
                                     security=(), description=_PAGE),
         ("GET", "/ramp/"): Operation("Hosted ramp page (showTable=buy|sell)", media="text/html",

@@ -9,13 +9,15 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from ...core.time.clock import Clock
+from ...core.time.durations import parse_duration
 from ...core.http.middleware import provider_middleware
-from ..base import DURATION, FLAG, TEXT, WEBHOOK_SETTINGS, Provider
-from . import api, auth, catalog, pages
+from ..base import DURATION, FLAG, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
+from . import api, auth, catalog, estimate, pages
 from .backend import PROVIDER_NAME, AlchemyBackend
-from .errors import render_error
+from .errors import remember_request, render_error
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -30,15 +32,19 @@ class AlchemyPayProvider(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # backend.setting(): a merchant's setting, else the provider option of the same name
-    _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG,
+    _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG, "strict": STRICT,
                   "webhook_clock": {"enum": ["wall", "virtual"]},
                   "timestamp_window": {"type": ["string", "number", "boolean", "null"],
-                                       "description": "a duration such as 5m, or off"}}
+                                       "description": "a duration such as 5m, or off"},
+                  "error_status": {"enum": ["4xx", "200"],
+                                   "description": "the HTTP status of errors: 4xx (default) or 200, body alike"},
+                  "sell_expiry": {**DURATION, "description": "how long a sell order waits for coin (48h)"}}
     merchant_settings = {**WEBHOOK_SETTINGS, "app_id": TEXT, "app_secret": TEXT, **_BEHAVIOUR}
-    option_settings = {**_BEHAVIOUR, "webhook_timeout": WEBHOOK_SETTINGS["webhook_timeout"],
-                       "sell_expiry": DURATION}
-    webhook_signature = ('body "signature" = hex(SHA1(appId + appSecret + appId + orderNo + crypto + network + address)); "newSignature" = base64(HMAC-SHA256(appSecret, timestamp header + "POST" + callback path + the body without both signature fields and empty values, keys sorted, compact)).')
+    option_settings = {**_BEHAVIOUR, "webhook_timeout": WEBHOOK_SETTINGS["webhook_timeout"]}
+    webhook_ack_body = "success"   # [D] "an HTTP 200 response with a success message" (webhooks.ack_success)
+    webhook_signature = ('body "signature" = hex(SHA1(appId + appSecret + appId + orderNo + crypto + network + address)); "newSignature" = base64(HMAC-SHA256(appSecret, timestamp header + "POST" + callback path + the body without both signature fields and empty values, keys sorted, compact)). The body arrives in the docs\' sample order, not sorted: sort before signing.')
 
     def default_merchants(self) -> list[dict]:
         # shaped like real credentials: 16-char appId and appSecret
@@ -49,10 +55,19 @@ class AlchemyPayProvider(Provider):
     def create_backend(self, world, merchants: list[dict], options: dict) -> AlchemyBackend:
         return AlchemyBackend(world, merchants, options)
 
+    def check_merchant(self, merchant: dict) -> None:
+        if merchant.get("sell_expiry") is not None:   # refused when set, not when an order is made
+            try:
+                if not 0 < parse_duration(merchant["sell_expiry"]).total_seconds() <= 365 * 86400:
+                    raise ValueError
+            except ValueError:
+                raise ValueError("sell_expiry must be a duration such as 30m or 48h, at most 365d") from None
+
     def build_app(self, world) -> web.Application:
-        app = web.Application(middlewares=[provider_middleware(PROVIDER_NAME, render_error)])
+        app = web.Application(middlewares=[remember_request, provider_middleware(PROVIDER_NAME, render_error)])
         api.add_routes(app)
         catalog.add_routes(app)
+        estimate.add_routes(app)
         pages.add_routes(app)
         return app
 

@@ -12,11 +12,12 @@ confirm (mine the transfer now), risk_control, cancel, refund (-> REFUNDED), tim
 Off-ramp (SELL): deposit {amount?} (user sends coin -> "2"), payout ("3"), payout_success ("4"),
 payout_fail {reason?} ("5"), refund ("6", after a failed payout), timeout/expire ("7").
 ``state`` answers the order without changing it. ``ramp_link`` {side: buy|sell, index?, crypto,
-network, fiat?, fiatAmount?/cryptoAmount?, merchantOrderNo?, callbackUrl?, ...} answers
+network, fiat?, country?, fiatAmount?/cryptoAmount?, merchantOrderNo?, callbackUrl?, ...} (``showTable``,
+and for sell ``type=sell``, added unless given) answers
 ``{"url": "/index/rampPageSell?...&sign=...", "path": ..., "query": ...}``: the signed hosted-page link a merchant's backend
 builds (timestamp = real time), to open relative to /alchemypay (a sandbox helper, not an Alchemy
 API). ``settings`` {index?, webhook_retries?, strict_sign?, timestamp_window?, webhook_clock?,
-api_sell?} changes a merchant's settings (what the PATCH merchant admin
+api_sell?, strict?, error_status?, sell_expiry?} changes a merchant's settings (what the PATCH merchant admin
 route does, reachable from scenarios), e.g. ``{"timestamp_window": "off"}`` for a story whose
 client clock is the wall clock while the sandbox's is pinned.
 [A] Default failure codes: pay_fail returnCode "20001", returnMsg "Declined by 3-D Secure" (the
@@ -199,13 +200,16 @@ async def ramp_link(world, backend: AlchemyBackend, params: dict) -> dict:
     if any(isinstance(v, (dict, list)) for v in fields.values()):
         raise BadRequest("ramp_link parameters must be plain values")
     fields.setdefault("showTable", side.lower())
+    if side == SELL:
+        fields.setdefault("type", "sell")        # mandatory on an off-ramp link [D]
     timestamp = str(int(world.clock.wall_now().timestamp() * 1000))
     url = pages.signed_link(backend.merchants[index], side, fields, timestamp)
     return {"url": url, "path": pages.PAGES[side], "query": url.partition("?")[2]}
 
 
 SETTINGS = {"webhook_retries": bool, "strict_sign": bool, "timestamp_window": str, "webhook_clock": str,
-            "api_sell": bool}
+            "api_sell": bool, "strict": bool, "error_status": str, "sell_expiry": str}
+CHOICES = {"webhook_clock": ("wall", "virtual"), "error_status": ("4xx", "200")}
 
 
 async def settings(world, backend: AlchemyBackend, params: dict) -> dict:
@@ -219,8 +223,13 @@ async def settings(world, backend: AlchemyBackend, params: dict) -> dict:
     for key, value in changes.items():
         if not isinstance(value, SETTINGS[key]):
             raise BadRequest(f"{key} must be a {SETTINGS[key].__name__}")
-    if "webhook_clock" in changes and changes["webhook_clock"] not in ("wall", "virtual"):
-        raise BadRequest('webhook_clock must be "wall" or "virtual"')
+    for key, allowed in CHOICES.items():
+        if key in changes and changes[key] not in allowed:
+            raise BadRequest(f"{key} must be " + " or ".join(f'"{a}"' for a in allowed))
+    try:
+        world.providers["alchemypay"].check_merchant({**backend.merchants[index], **changes})
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
     backend.merchants[index].update(changes)
     return {k: v for k, v in backend.merchants[index].items() if k != "app_secret"}
 
@@ -244,7 +253,7 @@ STORIES = {
          "expect": {"status": 200, "json": {"success": True}}, "save": {"token": "data.accessToken"}},
         {"call": "POST /open/api/v4/merchant/trade/create", "headers": {"access-token": "{token}"},
          "json": {"side": "BUY", "merchantOrderNo": "{order_ref}", "amount": "100", "fiatCurrency": "USD",
-                  "cryptoCurrency": "USDT", "depositType": 2, "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT",
+                  "cryptoCurrency": "USDT", "depositType": 2, "address": "TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8",
                   "network": "TRX", "payWayCode": "10001", "alpha2": "US"},
          "expect": {"status": 200, "json": {"success": True}}, "save": {"ref": "data.orderNo"}}],
     "exact": [{"simulate": "pay", "params": {"order": "{ref}"}}, {"advance": "5m"},
@@ -293,5 +302,6 @@ SIMULATION_PARAMS: dict[str, dict] = {
     "ramp_link": {"for": None, "fields": {"side": ["buy", "sell"], "index": "json"}},
     "settings": {"for": None, "fields": {"index": "json", "webhook_retries": "json", "strict_sign": "json",
                                          "timestamp_window": "text", "webhook_clock": ["wall", "virtual"],
-                                         "api_sell": "json"}},
+                                         "api_sell": "json", "strict": "json", "error_status": ["4xx", "200"],
+                                         "sell_expiry": "text"}},
 }

@@ -7,13 +7,17 @@ is "" (the docs' samples do the same).
 ``rawRampFee`` (in the docs' on-ramp sample and query sample, not in the field table): [A] the ramp
 fee before any merchant discount; the sandbox has no discounts, so it equals ``rampFee``, written
 with 6 decimals as in the sample ("69.060000").
+Number formats follow the samples [D]: on-ramp fiat and crypto figures 8 decimals ("900.00000000"),
+rawRampFee 6, USD figures 2, cryptoAmountInUSDT 5; off-ramp figures 10 decimals ("100.0000000000").
+[A] The on-ramp sample's cryptoQuantity ("7.57") and cryptoNetworkFee ("1.17") show 2 decimals
+where its other crypto figures show 8; the sandbox writes them with 8, as its quotes do.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from .model import (BUY, FINISHED, INTERIM_PAY_FAIL, PAY_FAIL, PENDING, SELL_CREATED, Order, fmt2, fmt6,
-                    fmt8, fmt_time)
+                    fmt8, fmt10, fmt_time)
 
 ORDER_PAGE = "https://ramptest.alchemypay.org/#/sellOrder?sellOrderId={order_no}"  # [A] shape from the docs' sample
 
@@ -64,12 +68,12 @@ def off_ramp_fields(order: Order, status: str) -> dict[str, str]:
         "orderNo": order.order_no, "address": order.address,
         "payTime": fmt_time(order.payout_started_at), "completeTime": complete,
         "merchantOrderNo": order.merchant_order_no, "crypto": order.crypto, "network": order.network,
-        "cryptoPrice": fmt8(order.crypto_price), "cryptoAmount": fmt8(order.amount),
-        "fiatAmount": fmt8(order.fiat_amount), "appId": order.app_id, "fiat": order.fiat,
+        "cryptoPrice": fmt10(order.crypto_price), "cryptoAmount": fmt10(order.amount),
+        "fiatAmount": fmt10(order.fiat_amount), "appId": order.app_id, "fiat": order.fiat,
         "txHash": tx_hash, "email": order.email, "status": status,
         "orderAddress": ORDER_PAGE.format(order_no=order.order_no),
-        "cryptoActualAmount": fmt8(order.received_crypto) if order.transfer is not None else "",
-        "rampFee": fmt8(order.ramp_fee), "receiptTime": fmt_time(order.payout_done_at),
+        "cryptoActualAmount": fmt10(order.received_crypto) if order.transfer is not None else "",
+        "rampFee": fmt10(order.ramp_fee), "receiptTime": fmt_time(order.payout_done_at),
         "paymentType": order.pay_way_code, "name": account.get("name", ""),
         "account": account.get("account", ""), "card": account.get("card", ""),
         "failReason": order.fail_reason,

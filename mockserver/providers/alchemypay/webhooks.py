@@ -2,9 +2,13 @@
 
 Field names are the docs' own [D] (views.py builds them). FINISHED-only USD fields appear only on
 FINISHED; a PAY_FAIL carries returnCode/returnMsg and no ``message`` [D].
-[A] Webhook bodies go out as compact JSON with keys sorted; ``newSignature`` covers that body
-without its two signature fields and without empty values (see auth.py), under the callbackUrl's
-path only [D].
+Shaped like the docs' samples [D]: the keys go out in the order of the on-ramp and off-ramp payload
+samples (which are not sorted: a verifier must sort before signing, as the Webhook Signature page
+says); [A] fields a sample lacks (merchantUid, message, returnCode, returnMsg) follow, in the field
+table's order. Numbers as the samples write them (views.py). [A] Compact JSON, non-ASCII as UTF-8;
+the off-ramp body escapes ``< > & = '`` as ``\\u003c`` etc., as its sample's ``sellOrderId\\u003d``
+shows (Gson's default). ``newSignature`` covers the body without its two signature fields and
+without empty values, keys sorted (see auth.py), under the callbackUrl's path only [D].
 
 ``timestamp`` header [D: 13-digit ms, "used for signature verification"]: receivers compare it
 with their own clock, so by default it is real time (``clock.wall_now()``), not the virtual clock
@@ -35,18 +39,42 @@ ACK_FIELDS = ("result", "message", "msg", "status", "code", "returnMsg")
 CLOCKS = ("wall", "virtual")
 
 
+# The docs' payload samples, key by key (rebateFiatAmount/rebateUsdAmount: only with the rebate
+# feature, which the sandbox has not; they are never sent).
+ON_RAMP_ORDER = ("payTime", "txTime", "signature", "networkFee", "rebateFiatAmount", "rawRampFee", "fiatInUSD",
+                 "network", "cryptoPrice", "payType", "rampFee", "appId", "fiat", "newSignature", "txHash",
+                 "email", "rampFeeInUSD", "amount", "orderNo", "address", "cryptoNetworkFee", "networkFeeInUSD",
+                 "cryptoAmountInUSDT", "rebateUsdAmount", "merchantOrderNo", "crypto", "rampFeeUnit",
+                 "cryptoQuantity", "status")
+OFF_RAMP_ORDER = ("orderNo", "address", "payTime", "completeTime", "merchantOrderNo", "crypto", "network",
+                  "cryptoPrice", "cryptoAmount", "fiatAmount", "appId", "fiat", "txHash", "email", "signature",
+                  "status", "orderAddress", "cryptoActualAmount", "rampFee", "receiptTime", "paymentType", "name",
+                  "newSignature", "account", "card", "failReason")
+_GSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "=": "\\u003d", "'": "\\u0027"}
+
+
+def _in_sample_order(fields: dict[str, str], order: tuple[str, ...]) -> dict[str, str]:
+    ordered = {k: fields[k] for k in order if k in fields}
+    ordered.update((k, v) for k, v in fields.items() if k not in ordered)
+    return ordered
+
+
 def payload(order: Order, status: str, secret: str, timestamp: str) -> dict[str, str]:
-    """The webhook body for `status`, both signatures included."""
+    """The webhook body for `status`, both signatures included, in the docs' sample order."""
     fields = on_ramp_fields(order, status) if order.side == BUY else off_ramp_fields(order, status)
     fields["signature"] = auth.webhook_signature(order.app_id, secret, order.order_no, order.crypto,
                                                  order.network, order.address)
     fields["newSignature"] = auth.webhook_new_signature(secret, timestamp, order.callback_url, fields)
-    return fields
+    return _in_sample_order(fields, ON_RAMP_ORDER if order.side == BUY else OFF_RAMP_ORDER)
 
 
-def encode(body: dict[str, Any]) -> bytes:
-    """The bytes sent: every field (empty ones too), keys sorted, compact JSON [A]."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+def encode(body: dict[str, Any], side: str = BUY) -> bytes:
+    """The bytes sent: every field (empty ones too) in the body's order, compact JSON; the off-ramp
+    body with Gson's HTML-safe escapes, as its sample shows."""
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    if side != BUY:     # the five characters only ever occur inside strings, where the escape is equal
+        text = text.translate(str.maketrans(_GSON_ESCAPES))
+    return text.encode()
 
 
 def header_timestamp(world, clock_setting: Any) -> str:

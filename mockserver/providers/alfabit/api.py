@@ -1,13 +1,14 @@
-"""AlfaBit Pay's integration API, mounted at /alfabit: every endpoint public clients call.
+"""AlfaBit Pay's order endpoints, mounted at /alfabit: invoices, orders, lists, withdrawals.
 
-Each handler: authenticate (`x-api-key`), validate the whole request against its contract, and
-only then touch state (ids, uuids, addresses and balances are taken after validation, so a refused
-request changes nothing). Success is {"message": "ok", "data": ...} [D/C].
+Each handler reads the body as the provider's framework does (validation.py), authenticates
+(`x-api-key`), validates the whole request against its contract, and only then touches state (ids,
+uuids, addresses and balances are taken after validation, so a refused request changes nothing).
+Success is {"message": "ok", "data": ...} [D/C].
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -15,94 +16,55 @@ from aiohttp import web
 
 from ...core.basics.errors import BadRequest, Forbidden, NotFound
 from ...core.http.context import provider_base, world_of
-from ...core.http.jsonio import json_response, read_json
-from . import model
+from ...core.http.jsonio import json_response
+from . import queries
+from .assets import CURRENCIES, INTERNAL, SERVICE_FEE, internal_code, quantize, recipient_ok
+from .assets import text as amount
 from .auth import authenticate
-from .model import CURRENCIES, INTERNAL, INVOICE, NAME, OPEN_INVOICE, SERVICE_FEE, WITHDRAW, Order
 from .backend import Backend, open_invoice, start_withdrawal
-from .views import amount, currency_view, merchant_view, ok, order_view
+from .errors import Invalid
+from .model import EXCHANGE_WITHDRAW, INVOICE, NAME, OPEN_INVOICE, WITHDRAW, Order
+from .validation import check, read_body, strict
+from .views import ok, order_view
 
 routes = web.RouteTableDef()
 UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-MAX_DEPTH = 16
 MAX_DIGITS = 15          # [A] integer digits of any amount
-# [A] recipient shapes per chain (mainnet and testnet forms); checked after the contract.
-RECIPIENT = {
-    "btc": re.compile(r"(bc1|tb1|bcrt1)[02-9ac-hj-np-z]{20,80}|[123mn][1-9A-HJ-NP-Za-km-z]{25,34}"),
-    "eth": re.compile(r"0x[0-9a-fA-F]{40}"),
-    "bsc": re.compile(r"0x[0-9a-fA-F]{40}"),
-    "tron": re.compile(r"T[1-9A-HJ-NP-Za-km-z]{33}"),
-    "ton": re.compile(r"[A-Za-z0-9_-]{48}|-?[01]:[0-9a-fA-F]{64}"),
-    "sol": re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}"),
-}
-LIST_ARRAYS = ("statuses", "types", "assets", "networks")
-LIST_SCALARS = ("createdAtSince", "createdAtBefore", "search", "orderBy", "page", "limit")
-QUERY_KEY = re.compile(r"([A-Za-z]+)(\[\d{0,4}\])?")
+V1 = "/api/v1/integration"
 
 
-def _context(request: web.Request) -> tuple[Any, Backend, dict]:
+def context(request: web.Request) -> tuple[Any, Backend, dict]:
     world = world_of(request)
     backend: Backend = world.backend(NAME)
     return world, backend, authenticate(request, backend.merchant_by_key)
 
 
-def _text(value: str, name: str = "value") -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadRequest(f"{name} is not valid Unicode") from None
-    return value
+async def _request(request: web.Request) -> tuple[Any, Backend, dict, Any]:
+    """The body first (the framework parses it before any guard runs), then the key."""
+    body = await read_body(request)
+    world, backend, merchant = context(request)
+    return world, backend, merchant, body
 
 
-def _clean(value: Any, depth: int = 0) -> None:
-    """Lone surrogates (which no response could carry) and silly nesting, anywhere in a body."""
-    if depth > MAX_DEPTH:
-        raise BadRequest("body is nested too deeply")
-    if isinstance(value, str):
-        _text(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _text(key, "a key")
-            _clean(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _clean(item, depth + 1)
-
-
-async def _body(request: web.Request, world, contract: str) -> dict:
-    body = await read_json(request)
-    _clean(body)
-    world.contracts(NAME).check_request(contract, body)   # a violation renders as 400
-    return body
-
-
-def _check(world, contract: str, instance: Any) -> None:
-    _clean(instance)
-    world.contracts(NAME).check_request(contract, instance)
-
-
-def _respond(world, contract: str, payload: dict, status: int = 200) -> web.Response:
+def respond(world, contract: str, payload: dict, status: int = 200) -> web.Response:
     world.contracts(NAME).audit(contract, payload)
     return json_response(payload, status=status)
 
 
-def _amount(raw: Any, name: str, decimals: int) -> Decimal:
+def _amount(raw: Any, name: str, decimals: int, merchant: dict) -> Decimal:
+    if strict(merchant) and not isinstance(raw, str):
+        raise Invalid([f"{name} must be a number string"])   # [A] a JSON number, refused when strict
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(str(raw))
     except InvalidOperation:
-        raise BadRequest(f"{name} must be a decimal number") from None
+        raise Invalid([f"{name} must be a positive number string"]) from None
     if not value.is_finite() or value <= 0:
-        raise BadRequest(f"{name} must be greater than 0")
+        raise Invalid([f"{name} must be a positive number string"])
     if value.adjusted() >= MAX_DIGITS:
-        raise BadRequest(f"{name} is too large")
+        raise Invalid([f"{name} must not be greater than {'9' * MAX_DIGITS}"])
     if value.normalize().as_tuple().exponent < -decimals:
-        raise BadRequest(f"{name} allows at most {decimals} decimal places")
+        raise Invalid([f"{name} must have at most {decimals} decimal places"])
     return value
-
-
-def _origin(request: web.Request, world) -> str:
-    """Where this order's public links start (its page, its QR code)."""
-    return provider_base(request, world, "/alfabit")
 
 
 def _owned(backend: Backend, merchant: dict, uid: str) -> Order:
@@ -113,167 +75,121 @@ def _owned(backend: Backend, merchant: dict, uid: str) -> Order:
 
 
 async def _create_invoice(request: web.Request, with_amount: bool) -> web.Response:
-    world, backend, merchant = _context(request)
-    body = await _body(request, world, "invoice.request" if with_amount else "invoice-without-amount.request")
+    world, backend, merchant, raw = await _request(request)
+    body = check(world, "invoice.request" if with_amount else "invoice-without-amount.request", raw, merchant,
+                 integers=("expiryDurationMinutes",))
     currency = CURRENCIES[body["currencyInCode"]]
     buyer_pays = bool(body.get("isBayerPaysService") or False)
-    await_requisites = body.get("isAwaitRequisites")
     minutes = body.get("expiryDurationMinutes") or backend.default_expiry
-    asset, invoice_amount, expected = None, Decimal(0), Decimal(0)
+    asset, out, invoice_amount, expected = body.get("invoiceAssetCode"), CURRENCIES[INTERNAL], Decimal(0), Decimal(0)
     if with_amount:
-        asset = body.get("invoiceAssetCode") or currency.asset
-        invoice_amount = _amount(body["invoiceAmount"], "invoiceAmount", 18)
+        if asset is None and strict(merchant):   # [A] the asset defaults to the coin's, unless strict
+            raise Invalid(["invoiceAssetCode should not be empty"])
+        asset = asset or currency.asset
+        invoice_amount = _amount(body["invoiceAmount"], "invoiceAmount", 18, merchant)
         expected = invoice_amount * backend.rate(asset, currency.asset)
         if buyer_pays:  # [A] the payer covers the service fee: the merchant gets the full amount
             expected = expected / (1 - SERVICE_FEE)
-        expected = model.quantize(expected, currency.decimals, ROUND_UP)
+        expected = quantize(expected, currency.decimals, ROUND_UP)
+    elif asset is not None:   # [C] "Convert to": the payment is credited converted into this asset
+        out = CURRENCIES[internal_code(asset)]
     now = world.clock.now()
     order = Order(
         id=backend.next_id(), uid=world.new_uuid(), merchant=merchant,
-        type=INVOICE if with_amount else OPEN_INVOICE, currency_in=currency,
-        currency_out=CURRENCIES[INTERNAL], created_at=now, origin=_origin(request, world),
-        invoice_asset=asset, invoice_amount=invoice_amount, amount_in_expected=expected,
-        hedge_rate=backend.rate(currency.asset, "USDT"), comment=body.get("comment"),
+        type=INVOICE if with_amount else OPEN_INVOICE, currency_in=currency, currency_out=out,
+        created_at=now, origin=provider_base(request, world, "/alfabit"), invoice_asset=asset,
+        invoice_amount=invoice_amount, amount_in_expected=expected,
+        hedge_rate=backend.rate(currency.asset, out.asset), comment=body.get("comment"),
         public_comment=body.get("publicComment"), callback_url=body.get("callbackUrl"),
         redirect_url=body.get("redirectUrl"), buyer_pays=buyer_pays,
         expires_at=now + timedelta(minutes=int(minutes)))
     # [A] isAwaitRequisites defaults to true: the answer carries the requisites
-    open_invoice(world, backend, order, await_requisites is not False)
-    return _respond(world, "order.response", ok(order_view(order, backend, now)), status=201)
+    open_invoice(world, backend, order, body.get("isAwaitRequisites") is not False)
+    return respond(world, "order.response", ok(order_view(order, backend, now)), status=201)
 
 
-@routes.post("/api/v1/integration/orders/invoice")
+@routes.post(V1 + "/orders/invoice")
 async def create_invoice(request: web.Request) -> web.Response:
     return await _create_invoice(request, with_amount=True)
 
 
-@routes.post("/api/v1/integration/orders/invoice/without-amount")
+@routes.post(V1 + "/orders/invoice/without-amount")
 async def create_open_invoice(request: web.Request) -> web.Response:
     return await _create_invoice(request, with_amount=False)
 
 
-@routes.get("/api/v1/integration/orders/{uid}")
-async def get_order(request: web.Request) -> web.Response:
-    world, backend, merchant = _context(request)
-    order = _owned(backend, merchant, request.match_info["uid"])
-    return _respond(world, "order.response", ok(order_view(order, backend, world.clock.now())))
+async def _list(request: web.Request, contract: str) -> web.Response:
+    world, backend, merchant = context(request)
+    query = queries.parse(request, contract, world, merchant)
+    now = world.clock.now()
+    chosen = queries.select(backend.by_merchant.get(merchant["api_key"], []), query, now)
+    return respond(world, "orders-list.response", ok([order_view(o, backend, now) for o in chosen]))
 
 
-def _list_query(request: web.Request) -> dict:
-    """statuses[]=a&statuses[]=b (axios), statuses[0]=a (PHP) and statuses=a all mean a list."""
-    out: dict[str, Any] = {}
-    for key, value in request.query.items():
-        match = QUERY_KEY.fullmatch(key)
-        if match is None:
-            continue  # [A] unknown query parameters are ignored
-        name, brackets = match.groups()
-        _text(value, name)
-        if name in LIST_ARRAYS:
-            out.setdefault(name, []).append(value)
-        elif name in LIST_SCALARS:
-            if brackets or name in out:
-                raise BadRequest(f"{name} must be given once")
-            out[name] = value
-    return out
-
-
-def _instant(text: str, name: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 instant") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+@routes.get(V1 + "/orders")
+async def list_orders_v1(request: web.Request) -> web.Response:
+    return await _list(request, "orders-list-v1.query")
 
 
 @routes.get("/api/v2/integration/orders")
 async def list_orders(request: web.Request) -> web.Response:
-    world, backend, merchant = _context(request)
-    query = _list_query(request)
-    _check(world, "orders-list.query", query)
-    since = _instant(query["createdAtSince"], "createdAtSince") if "createdAtSince" in query else None
-    before = _instant(query["createdAtBefore"], "createdAtBefore") if "createdAtBefore" in query else None
-    page, limit = int(query.get("page", 1)), int(query.get("limit", 20))
-    field, _, direction = query.get("orderBy", "createdAt:desc").partition(":")
-    now = world.clock.now()
-    wanted = {k: set(query[k]) for k in LIST_ARRAYS if k in query}
-    search = query.get("search", "").lower()
-
-    def keep(o: Order) -> bool:
-        return ((since is None or o.created_at >= since) and (before is None or o.created_at < before)
-                and ("statuses" not in wanted or o.status(now) in wanted["statuses"])
-                and ("types" not in wanted or o.type in wanted["types"])
-                and ("assets" not in wanted or bool({o.currency_in.asset, o.currency_out.asset} & wanted["assets"]))
-                and ("networks" not in wanted
-                     or bool({o.currency_in.network, o.currency_out.network} & wanted["networks"]))
-                and (not search or any(search in str(v).lower() for v in (
-                    o.uid, o.id, o.comment, o.public_comment, o.requisites, o.tx_id()) if v is not None)))
-
-    found = [o for o in backend.by_merchant.get(merchant["api_key"], []) if keep(o)]
-    attr = "created_at" if field == "createdAt" else "updated_at"
-    found.sort(key=lambda o: (getattr(o, attr) or o.created_at, o.id), reverse=direction == "desc")
-    chosen = found[(page - 1) * limit: page * limit]
-    return _respond(world, "orders-list.response", ok({
-        "items": [order_view(o, backend, now) for o in chosen], "total": len(found),
-        "page": page, "limit": limit, "pages": (len(found) + limit - 1) // limit}))
+    return await _list(request, "orders-list.query")
 
 
-@routes.post("/api/v1/integration/orders/withdraw")
+@routes.post(V1 + "/orders/withdraw")
 async def withdraw(request: web.Request) -> web.Response:
-    world, backend, merchant = _context(request)
+    return await _withdraw(request, exchange=False)
+
+
+@routes.post(V1 + "/orders/withdraw-with-exchange")
+async def withdraw_with_exchange(request: web.Request) -> web.Response:
+    return await _withdraw(request, exchange=True)
+
+
+async def _withdraw(request: web.Request, exchange: bool) -> web.Response:
+    world, backend, merchant, raw = await _request(request)
     if merchant.get("withdrawals_enabled") is False:
         raise Forbidden("Withdrawals are not allowed for this API key")  # [A] a key's permission
-    body = await _body(request, world, "withdraw.request")
+    if isinstance(raw, dict) and "amount" not in raw and "volume" in raw \
+            and merchant.get("withdraw_volume_field") is True and not strict(merchant):
+        # [A] opt-in reading of a public gateway's body: `volume` for `amount`, `walletId` ignored
+        raw = {k: v for k, v in raw.items() if k not in ("volume", "walletId")} | {"amount": raw["volume"]}
+    body = check(world, "withdraw-with-exchange.request" if exchange else "withdraw.request", raw, merchant)
     currency = CURRENCIES[body["toCurrencyCode"]]
-    value = _amount(body["amount"], "amount", currency.decimals)
+    value = _amount(body["amount"], "amount", currency.decimals, merchant)
+    low, high = backend.fees.limits(currency)
+    if not low <= value <= high:
+        raise Invalid([f"amount must not be {'less' if value < low else 'greater'} than "
+                       f"{amount(low if value < low else high)}"])
     recipient = body["recipient"]
-    if not RECIPIENT[currency.chain].fullmatch(recipient):
-        raise BadRequest(f"recipient is not a valid {currency.code} address")
-    cost = backend.withdraw_cost(currency, value)
-    if cost > backend.balance(merchant):
-        raise BadRequest(f"Insufficient funds: {amount(cost)} {INTERNAL} needed, "
-                         f"{amount(backend.balance(merchant))} available")
+    if not recipient_ok(currency, recipient, strict(merchant)):
+        raise Invalid([f"recipient must be a {currency.code} address"])
+    source = CURRENCIES[internal_code(body["fromAssetCode"] if exchange else currency.asset)]
+    cost, net, service = backend.fees.cost(currency, value, source)
+    if cost > backend.balance(merchant, source.code):
+        raise BadRequest(f"Insufficient funds: {amount(cost)} {source.code} needed, "
+                         f"{amount(backend.balance(merchant, source.code))} available")
     now = world.clock.now()
     order = Order(
-        id=backend.next_id(), uid=world.new_uuid(), merchant=merchant, type=WITHDRAW,
-        currency_in=CURRENCIES[INTERNAL], currency_out=currency, created_at=now,
-        origin=_origin(request, world), amount_in_expected=cost, amount_out_expected=value,
-        hedge_rate=backend.rate(currency.asset, "USDT"), comment=body.get("comment"),
+        id=backend.next_id(), uid=world.new_uuid(), merchant=merchant,
+        type=EXCHANGE_WITHDRAW if exchange else WITHDRAW, currency_in=source, currency_out=currency,
+        created_at=now, origin=provider_base(request, world, "/alfabit"), amount_in_expected=cost, amount_out_expected=value,
+        hedge_rate=backend.rate(currency.asset, source.asset), comment=body.get("comment"),
         callback_url=body.get("callbackUrl"), requisites=recipient,
-        memo=body.get("requisitesMemoTag") or None, fee=currency.withdraw_fee)
+        memo=body.get("requisitesMemoTag") or None, fee=net, service_fee=service)
     start_withdrawal(world, backend, order)
-    return _respond(world, "order.response", ok(order_view(order, backend, now)), status=201)
+    return respond(world, "order.response", ok(order_view(order, backend, now)), status=201)
 
 
-@routes.get("/api/v1/integration/merchant")
-async def merchant_info(request: web.Request) -> web.Response:
-    world, _, merchant = _context(request)
-    return _respond(world, "merchant.response", ok(merchant_view(merchant)))
+@routes.post(V1 + "/orders/fiat-withdraw")
+async def fiat_withdraw(request: web.Request) -> web.Response:
+    """[A] the fiat rails are not emulated: the provider's 404, after its usual checks."""
+    await _request(request)
+    raise NotFound("Fiat withdrawals are not available for this merchant")
 
 
-@routes.get("/api/v1/integration/merchant/balances")
-async def balances(request: web.Request) -> web.Response:
-    world, backend, merchant = _context(request)
-    internal = CURRENCIES[INTERNAL]
-    return _respond(world, "balances.response", ok([{
-        "currencyCode": internal.code, "assetCode": internal.asset,
-        "balance": amount(backend.balance(merchant))}]))
-
-
-@routes.get("/api/v1/integration/assets/currencies")
-async def currencies(request: web.Request) -> web.Response:
-    world, _, _ = _context(request)
-    return _respond(world, "currencies.response", ok([currency_view(code) for code in CURRENCIES]))
-
-
-@routes.get("/api/v1/integration/assets/exchange-rate")
-async def exchange_rate(request: web.Request) -> web.Response:
-    world, backend, _ = _context(request)
-    query = {k: _text(v, k) for k, v in request.query.items() if k in ("from", "to")}
-    if len(request.query.getall("from", [])) > 1 or len(request.query.getall("to", [])) > 1:
-        raise BadRequest("from and to must be given once")
-    _check(world, "exchange-rate.query", query)
-    to = query.get("to", "USDT")
-    sources = [query["from"]] if "from" in query else [a for a in backend.rates if a != to]
-    return _respond(world, "exchange-rate.response", ok([
-        {"from": a, "to": to, "rate": amount(model.quantize(backend.rate(a, to), 12).normalize())}
-        for a in sources]))
+@routes.get(V1 + "/orders/{uid}")
+async def get_order(request: web.Request) -> web.Response:
+    world, backend, merchant = context(request)
+    order = _owned(backend, merchant, request.match_info["uid"])
+    return respond(world, "order.response", ok(order_view(order, backend, world.clock.now())))

@@ -1,20 +1,28 @@
 """AlfaBit Pay state for one World (merchants, orders, balances) and the order lifecycle: what
-happens as requisites are issued, transfers arrive, confirmations and the AML check complete, and
-withdrawals go out. `Backend.touch` sends a callback when an order's derived status moved.
+happens as requisites are issued, transfers arrive, confirmations and the AML check complete, the
+paid coin is converted into the balance, refunds and withdrawals go out. `Backend.touch` sends a
+callback when an order's derived status moved.
+
+Balances [A]: one per asset, `{ASSET}-INTERNAL` (the sample's USDT-INTERNAL). An invoice credits
+USDT-INTERNAL, or the internal balance of the asset an invoice without amount converts to
+(`invoiceAssetCode`, "Convert to" in the clients); a withdrawal debits the balance of the asset it
+sends, a withdrawal with exchange the balance of `fromAssetCode`.
 
 Bounded (retention.objects): orders that are done (`isDone`) beyond the cap are forgotten, oldest
 first, with their place in the merchant's list and their deposit address's chain watcher.
 """
 from __future__ import annotations
 
-from decimal import ROUND_UP, Decimal
+from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ...core.chain.transfers import Transfer
 from ...core.basics.retention import BoundedStore
 from . import webhooks
-from .model import (AML_CHECK, DEFAULT_EXPIRY_MINUTES, DEFAULT_RATES, INTERNAL, NAME, REQUISITES_DELAY,
-                    SERVICE_FEE, WITHDRAW, WITHDRAW_START, Currency, Order, quantize)
+from .assets import CURRENCIES, DEFAULT_RATES, INTERNAL, SERVICE_FEE, Fees, quantize
+from .model import (DEFAULT_EXPIRY_MINUTES, DEFAULT_LATE_MINUTES, NAME, PROCESSING, REFUND_CHECK,
+                    REQUISITES_DELAY, START_DELAY, WITHDRAW_START, Order)
 
 if TYPE_CHECKING:
     from ...core.state.world import World
@@ -26,6 +34,8 @@ class Backend:
         self.merchants = merchants
         self.rates = {**DEFAULT_RATES, **{str(k): Decimal(str(v)) for k, v in (options.get("rates") or {}).items()}}
         self.default_expiry = int(options.get("expiry_minutes", DEFAULT_EXPIRY_MINUTES))
+        self.late_window = timedelta(minutes=float(options.get("late_payment_minutes", DEFAULT_LATE_MINUTES)))
+        self.fees = Fees(self.rate)
         self.orders: dict[str, Order] = BoundedStore(
             world.retention.objects, lambda o: o.is_done(world.clock.now()), self._forget_order)
         self.by_merchant: dict[str, list[Order]] = {}
@@ -39,7 +49,7 @@ class Backend:
             if candidate is order:
                 del mine[i]
                 break
-        if order.type != WITHDRAW and order.requisites:   # a withdrawal's requisites are the recipient's
+        if not order.is_withdrawal and order.requisites:   # a withdrawal's requisites are the recipient's
             self.world.chain.forget(order.requisites)
 
     def merchant_by_key(self, api_key: str) -> dict | None:
@@ -61,20 +71,32 @@ class Backend:
         self.balances[slot] = self.balances.get(slot, Decimal(0)) + amount
         return self.balances[slot]
 
+    def balance_usd(self, merchant: dict) -> Decimal:
+        return sum((self.balance(merchant, c.code) * self.rates[c.asset]
+                    for c in CURRENCIES.values() if c.internal), Decimal(0))
+
+    def _gross(self, order: Order, amount_in: Decimal) -> Decimal:
+        return amount_in * self.rate(order.currency_in.asset, order.currency_out.asset)
+
     def out_amount(self, order: Order, amount_in: Decimal) -> Decimal:
         """What the merchant's balance gets for `amount_in` of the coin paid (service fee taken)."""
-        usdt = amount_in * self.rate(order.currency_in.asset, order.currency_out.asset)
-        return quantize(usdt * (1 - SERVICE_FEE), order.currency_out.decimals)
+        return quantize(self._gross(order, amount_in) * (1 - SERVICE_FEE), order.currency_out.decimals)
 
     def amount_out_expected(self, order: Order) -> Decimal:
-        if order.type == WITHDRAW:
+        if order.is_withdrawal:
             return order.amount_out_expected
-        base = order.amount_in_fact() if order.transfers else order.amount_in_expected
-        return self.out_amount(order, base)
+        return self.out_amount(order, self._base(order))
 
-    def withdraw_cost(self, currency: Currency, amount: Decimal) -> Decimal:
-        """USDT taken from the balance for sending `amount` of `currency` (rounded up) plus its fee."""
-        return quantize(amount * self.rate(currency.asset, "USDT"), 6, ROUND_UP) + currency.withdraw_fee
+    def service_commission(self, order: Order) -> Decimal:
+        """[A] the service fee in currencyOutCode (invoices) or in the balance debited (withdrawals)."""
+        if order.is_withdrawal:
+            return order.service_fee
+        base = self._base(order)
+        return quantize(self._gross(order, base), order.currency_out.decimals) - self.out_amount(order, base)
+
+    @staticmethod
+    def _base(order: Order) -> Decimal:
+        return order.amount_in_fact() if order.transfers else order.amount_in_expected
 
     # orders ---------------------------------------------------------------------------------------
     def add(self, order: Order) -> Order:
@@ -97,26 +119,32 @@ class Backend:
         order.notified, order.updated_at = status, now
         webhooks.send(self.world, self, order)
 
+    def later(self, order: Order, at, action, what: str) -> None:
+        self.world.scheduler.schedule(at, action, label=f"alfabit {what} {order.uid}")
 
-# lifecycle -----------------------------------------------------------------------------------------
+
+# invoices ------------------------------------------------------------------------------------------
 # Each function records a fact at the instant it happens, then lets `touch` derive and announce.
 
 def open_invoice(world: "World", backend: Backend, order: Order, await_requisites: bool) -> Order:
-    """Requisites now (isAwaitRequisites) or a few seconds later; expiry on the clock."""
+    """Requisites now (isAwaitRequisites) or a few seconds later; processing starts a second
+    after creation; expiry on the clock."""
+    order.late_window = backend.late_window
     if await_requisites:
         issue_requisites(world, backend, order)
     backend.add(order)
+    backend.later(order, order.created_at + START_DELAY, lambda: backend.touch(order), "start")
     if not await_requisites:
-        world.scheduler.schedule(order.created_at + REQUISITES_DELAY,
-                                 lambda: issue_requisites(world, backend, order),
-                                 label=f"alfabit requisites {order.uid}")
-    world.scheduler.schedule(order.expires_at, lambda: backend.touch(order),
-                             label=f"alfabit expiry {order.uid}")
+        backend.later(order, order.created_at + REQUISITES_DELAY,
+                      lambda: issue_requisites(world, backend, order), "requisites")
+    backend.later(order, order.expires_at, lambda: backend.touch(order), "expiry")
     return order
 
 
 def issue_requisites(world: "World", backend: Backend, order: Order) -> None:
-    if order.requisites_at is not None:
+    """A held or failed creation issues nothing (the `issue_requisites` verb releases a hold)."""
+    if order.requisites_at is not None or order.held or order.not_created_at is not None \
+            or order.is_done(world.clock.now()):
         return
     order.requisites = world.chain.new_address(order.currency_in.chain)
     if order.currency_in.memo:
@@ -132,6 +160,10 @@ def on_transfer(world: "World", backend: Backend, order: Order, tx: Transfer) ->
         # [A] a TON transfer without this order's memo cannot be matched to it
         world.journal.record("payment.unmatched_memo", NAME, ref=order.uid, txid=tx.txid, amount=str(tx.amount))
         return
+    if order.is_done(world.clock.now()):
+        # [A] isDone is final: money for a done order (e.g. after the late-payment window) is journaled only
+        world.journal.record("payment.after_done", NAME, ref=order.uid, txid=tx.txid, amount=str(tx.amount))
+        return
     if order.confirmed_at is not None or order.warning_at is not None:
         # [A] money arriving once the AML check started is not added to this order
         world.journal.record("payment.after_check", NAME, ref=order.uid, txid=tx.txid, amount=str(tx.amount))
@@ -145,35 +177,61 @@ def on_transfer(world: "World", backend: Backend, order: Order, tx: Transfer) ->
 def on_confirmations(world: "World", backend: Backend, order: Order) -> None:
     now = world.clock.now()
     need = order.currency_in.confirmations
-    if order.confirmed_at is not None or any(t.confirmations(now) < need for t in order.transfers):
+    if order.confirmed_at is not None or any(t.confirmations(now) < need for t in order.transfers) \
+            or order.is_done(now):
         return
     order.confirmed_at = now
-    world.scheduler.schedule(now + AML_CHECK, lambda: finish_check(world, backend, order),
-                             label=f"alfabit aml {order.uid}")
+    backend.later(order, order.check_ends(), lambda: check_ended(world, backend, order), "aml")
     backend.touch(order)
 
 
-def finish_check(world: "World", backend: Backend, order: Order) -> None:
-    """The AML verdict lands: a pass credits the merchant's balance with the converted amount."""
+def check_ended(world: "World", backend: Backend, order: Order) -> None:
+    """The AML verdict lands: a pass starts the conversion into the balance (inProgress)."""
+    backend.touch(order)
+    if order.status(world.clock.now()) == "inProgress":
+        backend.later(order, order.check_ends() + PROCESSING, lambda: credit_invoice(world, backend, order), "credit")
+
+
+def credit_invoice(world: "World", backend: Backend, order: Order) -> None:
     if order.status(world.clock.now()) == "success" and not order.amount_out_fact:
         order.amount_out_fact = backend.out_amount(order, order.amount_in_fact())
-        order.balance_after = backend.credit(order.merchant, order.amount_out_fact)
+        order.balance_after = backend.credit(order.merchant, order.amount_out_fact, order.currency_out.code)
     backend.touch(order)
 
 
+def give_refund_requisites(world: "World", backend: Backend, order: Order, address: str) -> None:
+    """The payer names where the blocked money goes back; it is checked, then sent [A]."""
+    order.refund_address, order.refund_requisites_at = address, world.clock.now()
+    backend.touch(order)
+    backend.later(order, order.refund_requisites_at + REFUND_CHECK, lambda: send_refund(world, backend, order),
+                  "refund")
+
+
+def send_refund(world: "World", backend: Backend, order: Order) -> None:
+    if order.refund_payout is None and order.status(world.clock.now()) == "waitToRefund":
+        order.refund_payout = world.chain.send(order.currency_in.chain, order.refund_address,
+                                               order.amount_in_fact())
+        world.chain.when_confirmed(order.refund_payout, order.currency_in.confirmations,
+                                   lambda _tx: backend.touch(order))
+    backend.touch(order)
+
+
+# withdrawals ---------------------------------------------------------------------------------------
+
 def start_withdrawal(world: "World", backend: Backend, order: Order) -> Order:
-    order.balance_after = backend.credit(order.merchant, -order.amount_in_expected)  # held at once
+    code = order.currency_in.code
+    order.balance_after = backend.credit(order.merchant, -order.amount_in_expected, code)  # held at once
     order.start_at = order.created_at + WITHDRAW_START
     backend.add(order)
-    world.scheduler.schedule(order.start_at, lambda: withdrawal_step(world, backend, order),
-                             label=f"alfabit withdrawal {order.uid}")
+    backend.later(order, order.start_at, lambda: withdrawal_step(world, backend, order), "withdrawal")
     return order
 
 
 def refund(backend: Backend, order: Order) -> None:
-    if not order.refunded:
+    """A withdrawal that will not go out gives the held amount back to its balance."""
+    if order.is_withdrawal and not order.refunded:
         order.refunded = True
-        order.balance_after = backend.credit(order.merchant, order.amount_in_expected)
+        order.balance_after = backend.credit(order.merchant, order.amount_in_expected, order.currency_in.code)
 
 
 def withdrawal_step(world: "World", backend: Backend, order: Order) -> None:

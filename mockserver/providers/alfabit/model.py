@@ -1,68 +1,48 @@
-"""AlfaBit Pay orders (invoices, withdrawals) and merchant balances: facts stored, statuses derived.
+"""AlfaBit Pay orders (invoices, withdrawals) : facts stored, statuses derived.
 
 An order keeps facts only (when requisites were issued, the transfers seen, when they were all
-confirmed, the AML verdict, a forced warning or failure); `status(now)` derives the documented
-status word from them and the clock. Events scheduled at the instants where a fact changes call
+confirmed, the AML verdict, an operator's action); `status(now)` derives the documented status
+word from them and the clock. Events scheduled at the instants where a fact changes call
 `backend.Backend.touch`, which sends a callback when the derived status moved.
+
+Status paths [D words; A timings]:
+- invoice: created (the first second: processing has not started) -> invoiceWaitRequisites (only
+  with isAwaitRequisites=false, until the requisites come) -> invoiceWaitPay -> invoiceWaitConfirms
+  -> invoiceWaitCheck (AML) -> inProgress (the conversion into the balance; the docs' own sample is
+  an invoice in inProgress with amountInFact set and amountOutFact 0) -> success. Off the path:
+  invoiceWaitCreate (`hold_creation`) and invoiceNotCreated (`fail_creation`) before requisites;
+  invoiceNotPayed at expiry; invoiceCheckBlocked (AML block); waitRefundRequisites ->
+  waitRefundRequisitesCheck -> waitToRefund -> refunded (AML verdict `refund`); revoked, blocked
+  and warning by operator verbs.
+- withdrawal: created -> inProgress -> success; withdrawBlocked (AML), failed, revoked, blocked.
+`isDone` is final [A]: once true, nothing about the order changes again. invoiceNotPayed is done
+once its late-payment window (option `late_payment_minutes`, default 60) has passed: until then a
+late payment still moves the order on (paymentTiming `late`); after it, money is journaled only.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from ...core.chain.transfers import Transfer
+from .assets import Currency
 
 NAME = "alfabit"
 
-
-@dataclass(frozen=True)
-class Currency:
-    code: str                 # publicCode, what requests carry as currencyInCode / toCurrencyCode
-    name: str                 # publicName
-    asset: str                # assetCode
-    network: str | None       # networkCode as orders show it (networkInCode / networkOutCode) [A]
-    chain: str | None         # the simulated chain
-    decimals: int
-    confirmations: int        # [A] confirmations before the AML check starts
-    withdraw_fee: Decimal     # [A] network fee of a withdrawal, in USDT taken from the balance
-    memo: bool = False        # deposits need requisitesMemoTag (TON)
-    internal: bool = False    # a merchant balance, not a chain currency
-
-    @property
-    def is_deposit(self) -> bool:
-        return not self.internal
-
-
-INTERNAL = "USDT-INTERNAL"
-CURRENCIES: dict[str, Currency] = {c.code: c for c in (
-    Currency("BTC", "Bitcoin", "BTC", "BTC", "btc", 8, 2, Decimal("3")),
-    Currency("ETH", "Ethereum", "ETH", "ETH", "eth", 8, 12, Decimal("2")),
-    Currency("USDTERC20", "Tether USD (ERC20)", "USDT", "ETH", "eth", 6, 12, Decimal("3")),
-    Currency("TRX", "Tron", "TRX", "TRON", "tron", 6, 19, Decimal("1")),
-    Currency("USDTTRC20", "Tether USD (TRC20)", "USDT", "TRON", "tron", 6, 19, Decimal("1")),
-    Currency("USDTBEP20", "Tether USD (BEP20)", "USDT", "BSC", "bsc", 6, 15, Decimal("0.3")),
-    Currency("TON", "Toncoin", "TON", "TON", "ton", 9, 1, Decimal("0.1"), memo=True),
-    Currency("USDTTON", "Tether USD (TON)", "USDT", "TON", "ton", 6, 1, Decimal("0.2"), memo=True),
-    Currency("SOL", "Solana", "SOL", "SOL", "sol", 9, 32, Decimal("0.1")),
-    Currency("USDCSOL", "USD Coin (Solana)", "USDC", "SOL", "sol", 6, 32, Decimal("0.2")),
-    Currency(INTERNAL, "Tether USD (balance)", "USDT", None, None, 6, 0, Decimal("0"), internal=True),
-)}
-DEPOSIT_CODES = tuple(c.code for c in CURRENCIES.values() if c.is_deposit)
-# [A] USD prices behind conversions and GET /assets/exchange-rate (option `rates` overrides).
-DEFAULT_RATES = {"USDT": Decimal("1"), "USDC": Decimal("1"), "BTC": Decimal("60000"), "ETH": Decimal("3000"),
-                 "TRX": Decimal("0.12"), "TON": Decimal("5.2"), "SOL": Decimal("150")}
-SERVICE_FEE = Decimal("0.0006")            # [A] 0.06 %, close to the sample's 850 -> 849.48966
 DEFAULT_EXPIRY_MINUTES = 20                # [A] the sample's createdAt -> expirationTime
+DEFAULT_LATE_MINUTES = 60                  # [A] a late payment is still taken this long after expiry
+START_DELAY = timedelta(seconds=1)         # [A] created -> processing starts
 REQUISITES_DELAY = timedelta(seconds=5)    # [A] isAwaitRequisites=false: requisites come later
 AML_CHECK = timedelta(minutes=1)           # [A] invoiceWaitCheck lasts one virtual minute
+PROCESSING = timedelta(seconds=10)         # [A] inProgress: the paid coin converted into the balance
+REFUND_CHECK = timedelta(minutes=1)        # [A] waitRefundRequisitesCheck
 WITHDRAW_START = timedelta(seconds=10)     # [A] created -> inProgress (AML on the way out)
-DONE = frozenset({"success", "invoiceNotPayed", "invoiceCheckBlocked", "withdrawBlocked", "failed"})
-INVOICE, OPEN_INVOICE, WITHDRAW = "invoice", "invoice-without-amount", "withdraw"
-
-
-def quantize(amount: Decimal, decimals: int, rounding: str = ROUND_HALF_UP) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-decimals), rounding=rounding)
+FINAL = frozenset({"success", "invoiceCheckBlocked", "withdrawBlocked", "failed", "invoiceNotCreated",
+                   "refunded", "revoked", "blocked"})
+INVOICE, OPEN_INVOICE, WITHDRAW, EXCHANGE_WITHDRAW = ("invoice", "invoice-without-amount", "withdraw",
+                                                      "withdraw-with-exchange")
+UNPAID = ("created", "invoiceWaitCreate", "invoiceWaitRequisites", "invoiceWaitPay")
 
 
 @dataclass
@@ -75,7 +55,7 @@ class Order:
     currency_out: Currency
     created_at: datetime
     origin: str                                  # public base for invoicePublicUrl / QR links
-    invoice_asset: str | None = None
+    invoice_asset: str | None = None             # invoiceCurrencyCode
     invoice_amount: Decimal = Decimal(0)
     amount_in_expected: Decimal = Decimal(0)
     amount_out_expected: Decimal = Decimal(0)    # withdrawals: what the recipient gets
@@ -87,22 +67,35 @@ class Order:
     buyer_pays: bool = False
     expires_at: datetime | None = None
     expired_by_hand: datetime | None = None
+    late_window: timedelta = timedelta(minutes=DEFAULT_LATE_MINUTES)
     requisites: str | None = None
     memo: str | None = None
     requisites_at: datetime | None = None
+    held: bool = False                           # hold_creation: invoiceWaitCreate until released
+    not_created_at: datetime | None = None
     transfers: list[Transfer] = field(default_factory=list)
     confirmed_at: datetime | None = None         # every counted transfer had its confirmations
-    verdict: str = "pass"                        # AML: pass | block
+    verdict: str = "pass"                        # AML: pass | block | refund
     amount_out_fact: Decimal = Decimal(0)
     balance_after: Decimal = Decimal(0)
+    refund_address: str | None = None
+    refund_requisites_at: datetime | None = None
+    refund_payout: Transfer | None = None
     warning_at: datetime | None = None
     failed_at: datetime | None = None
+    revoked_at: datetime | None = None
+    blocked_at: datetime | None = None
     start_at: datetime | None = None             # withdrawals: created -> inProgress
     payout: Transfer | None = None
-    fee: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)                    # withdrawals: the network fee (netCommission)
+    service_fee: Decimal = Decimal(0)            # withdrawals: the % service fee
     refunded: bool = False
     notified: str = ""                           # the status the last callback carried
     updated_at: datetime | None = None
+
+    @property
+    def is_withdrawal(self) -> bool:
+        return self.type in (WITHDRAW, EXCHANGE_WITHDRAW)
 
     def expiry_instant(self) -> datetime | None:
         if self.expired_by_hand is not None:
@@ -110,29 +103,53 @@ class Order:
         return self.expires_at
 
     def amount_in_fact(self) -> Decimal:
-        if self.type == WITHDRAW:
+        if self.is_withdrawal:
             return self.amount_in_expected      # debited from the balance at creation
         return sum((t.amount for t in self.transfers), Decimal(0))
 
+    def check_ends(self) -> datetime | None:
+        return None if self.confirmed_at is None else self.confirmed_at + AML_CHECK
+
     def status(self, now: datetime) -> str:
-        if self.warning_at is not None:
-            return "warning"
-        if self.type == WITHDRAW:
-            return self._withdraw_status(now)
+        for instant, word in ((self.warning_at, "warning"), (self.blocked_at, "blocked"),
+                              (self.revoked_at, "revoked"), (self.failed_at, "failed"),
+                              (self.not_created_at, "invoiceNotCreated")):
+            if instant is not None:
+                return word
+        return self._withdraw_status(now) if self.is_withdrawal else self._invoice_status(now)
+
+    def _invoice_status(self, now: datetime) -> str:
+        if self.transfers:
+            ends = self.check_ends()
+            if ends is None:
+                return "invoiceWaitConfirms"
+            if now < ends:
+                return "invoiceWaitCheck"
+            if self.verdict == "block":
+                return "invoiceCheckBlocked"
+            if self.verdict == "refund":
+                return self._refund_status(now)
+            return "inProgress" if now < ends + PROCESSING else "success"
+        if now < self.created_at + START_DELAY:
+            return "created"
+        if self.held:
+            return "invoiceWaitCreate"
         if self.requisites_at is None:
             return "invoiceWaitRequisites"
-        if not self.transfers:
-            expiry = self.expiry_instant()
-            return "invoiceNotPayed" if expiry is not None and now >= expiry else "invoiceWaitPay"
-        if self.confirmed_at is None:
-            return "invoiceWaitConfirms"
-        if now < self.confirmed_at + AML_CHECK:
-            return "invoiceWaitCheck"
-        return "success" if self.verdict == "pass" else "invoiceCheckBlocked"
+        expiry = self.expiry_instant()
+        return "invoiceNotPayed" if expiry is not None and now >= expiry else "invoiceWaitPay"
+
+    def _refund_status(self, now: datetime) -> str:
+        if self.refund_requisites_at is None:
+            return "waitRefundRequisites"
+        if now < self.refund_requisites_at + REFUND_CHECK:
+            return "waitRefundRequisitesCheck"
+        payout = self.refund_payout
+        if payout is not None and payout.confirmations(now) >= self.currency_in.confirmations:
+            return "refunded"
+        return "waitToRefund"
 
     def _withdraw_status(self, now: datetime) -> str:
-        if self.failed_at is not None:
-            return "failed"
         if self.start_at is None or now < self.start_at:
             return "created"
         if self.verdict == "block":
@@ -142,7 +159,14 @@ class Order:
         return "inProgress"
 
     def is_done(self, now: datetime) -> bool:
-        return self.status(now) in DONE
+        """[A] final: every path into a done status is closed (verbs refuse a done order, money for
+        it is journaled only), so once true it stays true."""
+        status = self.status(now)
+        if status in FINAL:
+            return True
+        if status == "invoiceNotPayed":
+            return now >= self.expiry_instant() + self.late_window
+        return False
 
     def payment_timing(self) -> str:
         expiry = self.expiry_instant()
@@ -150,13 +174,14 @@ class Order:
         return "late" if late else "onTime"
 
     def amount_validity(self) -> str:
-        """[A] without an amount any payment is valid; else paid vs expected, in the coin paid."""
-        if self.type != INVOICE:
+        """[A] neutral ("valid") until money arrives and for an invoice without amount; then paid
+        vs expected, in the coin paid."""
+        if self.type != INVOICE or not self.transfers:
             return "valid"
         paid = self.amount_in_fact()
         return "valid" if paid == self.amount_in_expected else ("less" if paid < self.amount_in_expected else "more")
 
     def tx_id(self) -> str | None:
-        if self.type == WITHDRAW:
+        if self.is_withdrawal:
             return self.payout.txid if self.payout else None
         return self.transfers[-1].txid if self.transfers else None

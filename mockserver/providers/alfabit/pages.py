@@ -1,7 +1,9 @@
 """The hosted invoice page (`invoicePublicUrl`) and the `requisitesQrCode` image.
 
 [A] The QR image is an SVG placeholder showing the requisites as text, not a scannable code:
-the sandbox carries no QR encoder, and no client reads the image.
+the sandbox carries no QR encoder, and no client reads the image. [A] The invoice's `redirectUrl`
+(sent by public clients, absent from the order object) is where the page's "Back to the shop" link
+goes.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from aiohttp import web
 from ...core.basics.errors import NotFound
 from ...core.http.context import world_of
 from .api import UID
-from .model import NAME, WITHDRAW
+from .model import NAME
 from .views import iso
 
 
@@ -29,7 +31,7 @@ code{{word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}}button{{margi
 <p>Send <strong>{amount}</strong> ({network}) to</p>
 <p><code id="requisites">{requisites}</code></p>{memo}
 <p>Status: <strong id="status">{status}</strong> &middot; received: {fact} {asset}</p>
-<p>Expires at {expires}</p>
+<p>Expires at {expires}</p>{back}
 {panel}</body></html>
 """
 QR = """<svg xmlns="http://www.w3.org/2000/svg" width="320" height="80" viewBox="0 0 320 80">
@@ -42,7 +44,7 @@ def _invoice(request: web.Request):
     world = world_of(request)
     uid = request.match_info["uid"]
     order = world.backend(NAME).orders.get(uid) if UID.fullmatch(uid) else None
-    if order is None or order.type == WITHDRAW:
+    if order is None or order.is_withdrawal:
         raise NotFound("Order not found")
     return world, order
 
@@ -59,6 +61,7 @@ async def invoice_page(request: web.Request) -> web.Response:
         memo=f"<p>Memo (required): <code>{escape(order.memo)}</code></p>" if order.memo else "",
         status=escape(order.status(world.clock.now())), fact=order.amount_in_fact(), asset=escape(asset),
         expires=escape(iso(order.expires_at) or "-"),
+        back=f'<p><a href="{escape(order.redirect_url)}">Back to the shop</a></p>' if order.redirect_url else "",
         panel=world.providers[NAME].sandbox_panel("invoice", order.uid))
     return web.Response(text=html, content_type="text/html")
 

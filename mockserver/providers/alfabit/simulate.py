@@ -1,19 +1,27 @@
 """Admin verbs: what payers, the chain, the AML check and operators do to AlfaBit Pay orders.
 
 POST /_sandbox/simulate/alfabit/<verb> with {"order": "<uid>"} ("invoice" and "uid" work too).
-- pay {order, amount? | fraction? | kind: exact|partial|over|late, memo?, aml?: pass|block}:
+- pay {order, amount? | fraction? | kind: exact|partial|over|late, memo?, aml?: pass|block|refund}:
   a transfer to the order's requisites (with its memo on TON). Without an amount: exact; an
   invoice without amount needs `amount`. `late` first lets the clock pass the expiry.
-- confirm {order}: mine every missing confirmation now (deposits, or a withdrawal's payout).
-- aml {order, verdict: pass|block}: the AML verdict this order will get (before its check ends).
-- issue_requisites {order}: requisites now, for an order created with isAwaitRequisites=false.
+- confirm {order}: mine every missing confirmation now (deposits, a withdrawal's payout, a refund).
+- aml {order, verdict: pass|block|refund}: the AML verdict this order will get (before its check
+  ends); `refund` sends a paid invoice down the refund path (waitRefundRequisites ...).
+- refund_requisites {order, address?}: the payer names the refund address (default: a fresh one).
+- issue_requisites {order}: requisites now (isAwaitRequisites=false), releasing a hold.
+- hold_creation {order}: the invoice's creation stalls (invoiceWaitCreate) until issue_requisites.
+- fail_creation {order}: the invoice could not be created (invoiceNotCreated).
 - expire {order}: the order's time runs out now (invoiceNotPayed if nothing was paid).
+- revoke {order}: an unpaid invoice or a withdrawal not yet started is revoked (refunded).
+- block {order}: the operator blocks an order that is not done (a withdrawal is refunded).
 - warning {order}: the unexpected error the docs call `warning` (manual intervention).
 - fail {order}: a withdrawal fails (funds back to the balance).
-- credit {amount}: top up the merchant's USDT-INTERNAL balance (e.g. before a withdrawal story).
-- settings {callback_source_address?, callback_forwarded_for?, withdrawals_enabled?, index?}:
-  merchant settings from scenarios (what PATCH /_sandbox/providers/alfabit/merchant does).
+- credit {amount, currency?, index?}: top up an internal balance (default USDT-INTERNAL).
+- settings {callback_source_address?, callback_source_address_v6?, callback_forwarded_for?,
+  withdrawals_enabled?, callback_signature?, withdraw_volume_field?, strict?, index?}: merchant
+  settings from scenarios (what PATCH /_sandbox/providers/alfabit/merchant does).
 - state {order}: the order as GET /orders/{uid} shows it (scenario `expect_state`).
+A verb that does not apply to the order's state is a 409 that changes nothing.
 """
 from __future__ import annotations
 
@@ -24,17 +32,18 @@ from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ..base import Preset, status_in
-from . import model
-from .backend import Backend, refund
+from .assets import CURRENCIES, INTERNAL, quantize, recipient_ok
+from .auth import SIGNATURE_MODES
+from .backend import Backend, give_refund_requisites, refund
 from .backend import issue_requisites as give_requisites
-from .model import INVOICE, WITHDRAW, Order
+from .model import INVOICE, UNPAID, Order
 from .views import order_view
 
 if TYPE_CHECKING:
     from ...core.state.world import World
 
 KINDS = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5"}
-OPEN_STATUSES = ("invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms")
+VERDICTS = ("pass", "block", "refund")
 
 
 def _order(backend: Backend, params: dict) -> Order:
@@ -59,9 +68,24 @@ def _view(world: "World", backend: Backend, order: Order) -> dict:
     return order_view(order, backend, world.clock.now())
 
 
+def _open(world: "World", order: Order, what: str) -> str:
+    """The order's status, or a 409 when it is done (isDone is final)."""
+    status = order.status(world.clock.now())
+    if order.is_done(world.clock.now()):
+        raise Conflict(f"order is {status} and done: {what} does not apply")
+    return status
+
+
+def _creating(world: "World", order: Order, what: str) -> None:
+    """An invoice whose requisites have not been issued yet."""
+    _open(world, order, what)
+    if order.is_withdrawal or order.requisites_at is not None:
+        raise Conflict(f"{what} applies to an invoice whose requisites are not issued yet")
+
+
 async def pay(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
-    if order.type == WITHDRAW:
+    if order.is_withdrawal:
         raise Conflict("a withdrawal is not paid; use confirm or fail")
     kind = params.get("kind", "exact")
     if kind not in KINDS:
@@ -72,7 +96,7 @@ async def pay(world: "World", backend: Backend, params: dict) -> dict:
         raise BadRequest("an invoice without amount needs {\"amount\": ...}")
     else:
         fraction = _positive(params.get("fraction", KINDS[kind]), "fraction")
-        paid = model.quantize(order.amount_in_expected * fraction, order.currency_in.decimals)
+        paid = quantize(order.amount_in_expected * fraction, order.currency_in.decimals)
     if order.requisites is None:
         raise Conflict("the order has no requisites yet (isAwaitRequisites=false): issue_requisites first")
     if params.get("aml") is not None:
@@ -88,10 +112,12 @@ async def pay(world: "World", backend: Backend, params: dict) -> dict:
 
 async def confirm(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
-    txs = [order.payout] if order.type == WITHDRAW and order.payout else list(order.transfers)
+    if order.is_withdrawal:
+        txs, need = [t for t in (order.payout,) if t], order.currency_out.confirmations
+    else:
+        txs, need = [t for t in (*order.transfers, order.refund_payout) if t], order.currency_in.confirmations
     if not txs:
         raise Conflict("nothing to confirm: no transfer yet")
-    need = order.currency_out.confirmations if order.type == WITHDRAW else order.currency_in.confirmations
     for tx in txs:
         world.chain.confirm_now(tx, need)
     await world.scheduler.settle()
@@ -101,28 +127,58 @@ async def confirm(world: "World", backend: Backend, params: dict) -> dict:
 async def aml(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
     verdict = params.get("verdict")
-    if verdict not in ("pass", "block"):
-        raise BadRequest("verdict must be pass or block")
-    status = order.status(world.clock.now())
-    decided = status in model.DONE or status == "inProgress" or status == "warning"
-    if decided and not (order.type != WITHDRAW and status == "invoiceNotPayed"):
+    if verdict not in VERDICTS or (verdict == "refund" and order.is_withdrawal):
+        raise BadRequest("verdict must be pass or block (or refund, for an invoice)")
+    status = _open(world, order, "aml")
+    ends = order.check_ends()
+    if status in ("inProgress", "warning") or (ends is not None and world.clock.now() >= ends):
         raise Conflict(f"order is {status}: its AML check is over")
     order.verdict = verdict
     return {"order": _view(world, backend, order)}
 
 
+async def refund_requisites(world: "World", backend: Backend, params: dict) -> dict:
+    order = _order(backend, params)
+    status = order.status(world.clock.now())
+    if status != "waitRefundRequisites":
+        raise Conflict(f"order is {status}: refund requisites are asked for in waitRefundRequisites")
+    address = params.get("address")
+    if address is None:
+        address = world.chain.new_address(order.currency_in.chain)
+    elif not isinstance(address, str) or not recipient_ok(order.currency_in, address, strict=False):
+        raise BadRequest(f"address must be a {order.currency_in.code} address")
+    give_refund_requisites(world, backend, order, address)
+    return {"order": _view(world, backend, order)}
+
+
 async def issue_requisites(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
-    if order.type == WITHDRAW:
-        raise Conflict("a withdrawal has no deposit requisites")
+    _creating(world, order, "issue_requisites")
+    order.held = False
     give_requisites(world, backend, order)
+    return {"order": _view(world, backend, order)}
+
+
+async def hold_creation(world: "World", backend: Backend, params: dict) -> dict:
+    order = _order(backend, params)
+    _creating(world, order, "hold_creation")
+    order.held = True
+    backend.touch(order)
+    return {"order": _view(world, backend, order)}
+
+
+async def fail_creation(world: "World", backend: Backend, params: dict) -> dict:
+    order = _order(backend, params)
+    _creating(world, order, "fail_creation")
+    order.not_created_at = world.clock.now()
+    backend.touch(order)
     return {"order": _view(world, backend, order)}
 
 
 async def expire(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
     status = order.status(world.clock.now())
-    if order.type == WITHDRAW or status not in ("invoiceWaitRequisites", "invoiceWaitPay"):
+    if order.is_withdrawal or status not in ("created", "invoiceWaitRequisites", "invoiceWaitPay"):
         raise Conflict(f"order is {status}: only an unpaid invoice expires")
     order.expired_by_hand = world.clock.now()
     give_requisites(world, backend, order)  # [A] an order never lacks requisites once expired
@@ -130,14 +186,33 @@ async def expire(world: "World", backend: Backend, params: dict) -> dict:
     return {"order": _view(world, backend, order)}
 
 
+async def revoke(world: "World", backend: Backend, params: dict) -> dict:
+    order = _order(backend, params)
+    status = _open(world, order, "revoke")
+    if status not in (*UNPAID, "invoiceNotPayed") or (order.is_withdrawal and status != "created"):
+        raise Conflict(f"order is {status}: only an unpaid invoice or a withdrawal not started is revoked")
+    order.revoked_at = world.clock.now()
+    refund(backend, order)
+    backend.touch(order)
+    return {"order": _view(world, backend, order)}
+
+
+async def block(world: "World", backend: Backend, params: dict) -> dict:
+    order = _order(backend, params)
+    _open(world, order, "block")
+    order.blocked_at = world.clock.now()
+    refund(backend, order)
+    backend.touch(order)
+    return {"order": _view(world, backend, order)}
+
+
 async def warning(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
-    status = order.status(world.clock.now())
-    if status in model.DONE or status == "warning":
+    status = _open(world, order, "warning")
+    if status == "warning":
         raise Conflict(f"order is {status}")
     order.warning_at = world.clock.now()
-    if order.type == WITHDRAW:
-        refund(backend, order)  # [A] funds held for a stuck withdrawal return to the balance
+    refund(backend, order)  # [A] funds held for a stuck withdrawal return to the balance
     backend.touch(order)
     return {"order": _view(world, backend, order)}
 
@@ -145,7 +220,7 @@ async def warning(world: "World", backend: Backend, params: dict) -> dict:
 async def fail(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
     status = order.status(world.clock.now())
-    if order.type != WITHDRAW or status not in ("created", "inProgress"):
+    if not order.is_withdrawal or status not in ("created", "inProgress"):
         raise Conflict(f"only a withdrawal in created/inProgress can fail (this one is {status})")
     order.failed_at = world.clock.now()
     refund(backend, order)
@@ -163,43 +238,61 @@ def _merchant(backend: Backend, params: dict) -> dict:
 async def credit(world: "World", backend: Backend, params: dict) -> dict:
     merchant = _merchant(backend, params)
     value = _positive(params.get("amount"), "amount")
-    return {"currencyCode": model.INTERNAL, "balance": str(backend.credit(merchant, value))}
+    code = params.get("currency", INTERNAL)
+    if code not in CURRENCIES or not CURRENCIES[code].internal:
+        raise BadRequest("currency must be an internal balance: " + ", ".join(c for c in CURRENCIES if "-" in c))
+    return {"currencyCode": code, "balance": str(backend.credit(merchant, value, code))}
 
 
-def _ip(value, name: str, loopback: bool) -> str | None:
+def _ip(value, name: str, family: int | None = None, loopback: bool = True) -> str | None:
     if value is None:
         return None
     try:
         address = ipaddress.ip_address(str(value))
     except ValueError:
         raise BadRequest(f"{name} must be an IP address") from None
-    if loopback and not address.is_loopback:
-        raise BadRequest(f"{name} must be a loopback address (127.0.0.0/8) the sandbox can send from")
+    if loopback and (not address.is_loopback or (family and address.version != family)):
+        raise BadRequest(f"{name} must be a loopback address the sandbox can send from "
+                         f"({'::1' if family == 6 else '127.0.0.0/8 or ::1'})")
     return str(address)
+
+
+FLAGS = ("withdrawals_enabled", "withdraw_volume_field", "strict")
 
 
 async def settings(world: "World", backend: Backend, params: dict) -> dict:
     merchant = _merchant(backend, params)
     changes = {}
     if "callback_source_address" in params:
-        changes["callback_source_address"] = _ip(params["callback_source_address"], "callback_source_address", True)
+        changes["callback_source_address"] = _ip(params["callback_source_address"], "callback_source_address")
+    if "callback_source_address_v6" in params:
+        changes["callback_source_address_v6"] = _ip(params["callback_source_address_v6"],
+                                                    "callback_source_address_v6", 6)
     if "callback_forwarded_for" in params:
-        changes["callback_forwarded_for"] = _ip(params["callback_forwarded_for"], "callback_forwarded_for", False)
-    if "withdrawals_enabled" in params:
-        if not isinstance(params["withdrawals_enabled"], bool):
-            raise BadRequest("withdrawals_enabled must be true or false")
-        changes["withdrawals_enabled"] = params["withdrawals_enabled"]
+        changes["callback_forwarded_for"] = _ip(params["callback_forwarded_for"], "callback_forwarded_for",
+                                                loopback=False)
+    if "callback_signature" in params:
+        if params["callback_signature"] not in SIGNATURE_MODES:
+            raise BadRequest("callback_signature must be " + " or ".join(SIGNATURE_MODES))
+        changes["callback_signature"] = params["callback_signature"]
+    for flag in FLAGS:
+        if flag in params:
+            if not isinstance(params[flag], bool):
+                raise BadRequest(f"{flag} must be true or false")
+            changes[flag] = params[flag]
     merchant.update(changes)
-    return {k: merchant.get(k) for k in ("callback_source_address", "callback_forwarded_for", "withdrawals_enabled")}
+    return {k: merchant.get(k) for k in ("callback_source_address", "callback_source_address_v6",
+                                         "callback_forwarded_for", "callback_signature", *FLAGS)}
 
 
 async def state(world: "World", backend: Backend, params: dict) -> dict:
     return _view(world, backend, _order(backend, params))
 
 
-SIMULATIONS = {"pay": pay, "confirm": confirm, "aml": aml, "issue_requisites": issue_requisites,
-               "expire": expire, "warning": warning, "fail": fail, "credit": credit,
-               "settings": settings, "state": state}
+SIMULATIONS = {"pay": pay, "confirm": confirm, "aml": aml, "refund_requisites": refund_requisites,
+               "issue_requisites": issue_requisites, "hold_creation": hold_creation,
+               "fail_creation": fail_creation, "expire": expire, "revoke": revoke, "block": block,
+               "warning": warning, "fail": fail, "credit": credit, "settings": settings, "state": state}
 
 
 # `mockserver trigger alfabit STORY`: scenario steps (docs/scenarios.md) run against a running
@@ -210,10 +303,10 @@ STORIES = {
                 "json": {"currencyInCode": "USDTTRC20", "invoiceAssetCode": "USDT", "invoiceAmount": "25",
                          "comment": "{order_ref}", "isAwaitRequisites": True},
                 "expect": {"status": 201}, "save": {"ref": "data.uid"}}],
-    "exact": [{"pay": {"order": "{ref}"}}, {"advance": "2m"}],
-    "partial": [{"pay": {"order": "{ref}", "kind": "partial"}}, {"advance": "2m"}],
-    "over": [{"pay": {"order": "{ref}", "kind": "over"}}, {"advance": "2m"}],
-    "late": [{"advance": "31m"}, {"pay": {"order": "{ref}"}}, {"advance": "2m"}],
+    "exact": [{"pay": {"order": "{ref}"}}, {"advance": "3m"}],
+    "partial": [{"pay": {"order": "{ref}", "kind": "partial"}}, {"advance": "3m"}],
+    "over": [{"pay": {"order": "{ref}", "kind": "over"}}, {"advance": "3m"}],
+    "late": [{"advance": "31m"}, {"pay": {"order": "{ref}"}}, {"advance": "3m"}],
     "expire": [{"advance": "31m"}],
 }
 
@@ -224,41 +317,59 @@ def _with_amount(*statuses: str):
 
 
 def _aml_open(view: dict) -> bool:
-    """The AML verdict can still be set (as `aml` checks): not once the order's check is over,
-    except on an unpaid expired invoice, which a late payment may still reach."""
-    status = view["status"]
-    decided = status in model.DONE or status in ("inProgress", "warning")
-    return not decided or (view["kind"] == "invoice" and status == "invoiceNotPayed")
+    """The AML verdict can still be set (as `aml` checks): the order is not done, not past its check."""
+    return view["facts"]["aml_open"]
 
 
-def _verdict_is(verdict: str):
-    """The AML verdict the order will get now (a preset setting the same one would change nothing)."""
-    return lambda view: view["facts"]["verdict"] == verdict
+def _verdict_is_not(verdict: str):
+    """A preset setting the verdict the order already has would change nothing."""
+    return lambda view: view["facts"]["verdict"] != verdict
+
+
+def _creating_now(view: dict) -> bool:
+    """An invoice whose requisites are not issued yet (issue, hold or fail its creation)."""
+    return view["facts"]["creating"]
+
+
+def _revocable(view: dict) -> bool:
+    """As `revoke` checks: an unpaid invoice, or a withdrawal not started."""
+    return view["facts"]["revocable"]
 
 
 # Money arriving once the AML check started is not added to the order, so `pay` stops there;
 # an expired unpaid invoice takes a late payment.
-PAYABLE = ("invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms")
+PAYABLE = ("created", "invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms")
 BOTH = {"invoice": "order", "withdrawal": "order"}
 SIMULATION_PARAMS = {
-    "pay": {"for": {"invoice": "order"}, "when": status_in(*PAYABLE),
-            "presets": {"Pay exact": Preset({"kind": "exact"}, when=_with_amount("invoiceWaitPay")),
-                        "Pay half": Preset({"kind": "partial"}, when=_with_amount("invoiceWaitPay")),
-                        "Overpay (+50%)": Preset({"kind": "over"}, when=_with_amount("invoiceWaitPay")),
-                        "Pay late": Preset({"kind": "late"}, when=_with_amount("invoiceWaitPay", "invoiceNotPayed"))},
-            "fields": {"amount": "number", "memo": "text", "aml": ["pass", "block"]}},
+    "pay": {"for": {"invoice": "order"}, "when": lambda view: view["facts"]["requisites"] and view["status"] in PAYABLE,
+            "presets": {"Pay exact": Preset({"kind": "exact"}, when=_with_amount("created", "invoiceWaitPay")),
+                        "Pay half": Preset({"kind": "partial"}, when=_with_amount("created", "invoiceWaitPay")),
+                        "Overpay (+50%)": Preset({"kind": "over"}, when=_with_amount("created", "invoiceWaitPay")),
+                        "Pay late": Preset({"kind": "late"},
+                                           when=_with_amount("created", "invoiceWaitPay", "invoiceNotPayed"))},
+            "fields": {"amount": "number", "memo": "text", "aml": ["pass", "block", "refund"]}},
     "confirm": {"for": BOTH, "when": lambda view: view["facts"]["unconfirmed"], "presets": {"Confirm now": {}}},
-    "issue_requisites": {"for": {"invoice": "order"}, "when": status_in("invoiceWaitRequisites"),
-                         "presets": {"Issue requisites": {}}},
-    "expire": {"for": {"invoice": "order"}, "when": status_in("invoiceWaitRequisites", "invoiceWaitPay"),
+    "issue_requisites": {"for": {"invoice": "order"}, "when": _creating_now, "presets": {"Issue requisites": {}}},
+    "hold_creation": {"for": {"invoice": "order"}, "when": lambda view: _creating_now(view) and not view["facts"]["held"],
+                      "presets": {"Hold creation": {}}},
+    "fail_creation": {"for": {"invoice": "order"}, "when": _creating_now, "presets": {"Creation fails": {}}},
+    "expire": {"for": {"invoice": "order"}, "when": status_in("created", "invoiceWaitRequisites", "invoiceWaitPay"),
                "presets": {"Expire now": {}}},
     "aml": {"for": BOTH, "when": _aml_open,
-            "presets": {"AML passes": Preset({"verdict": "pass"}, when=_verdict_is("block")),
-                        "AML blocks": Preset({"verdict": "block"}, when=_verdict_is("pass"))}},
-    "warning": {"for": BOTH, "when": lambda view: view["status"] not in model.DONE and view["status"] != "warning",
+            "presets": {"AML passes": Preset({"verdict": "pass"}, when=_verdict_is_not("pass")),
+                        "AML blocks": Preset({"verdict": "block"}, when=_verdict_is_not("block")),
+                        "AML: refund": Preset({"verdict": "refund"},
+                                              when=lambda view: view["kind"] == "invoice" and _verdict_is_not("refund")(view))}},
+    "refund_requisites": {"for": {"invoice": "order"}, "when": status_in("waitRefundRequisites"),
+                          "presets": {"Give refund address": {}}, "fields": {"address": "text"}},
+    "revoke": {"for": BOTH, "when": _revocable, "presets": {"Revoke": {}}},
+    "block": {"for": BOTH, "when": lambda view: not view["facts"]["done"], "presets": {"Block": {}}},
+    "warning": {"for": BOTH, "when": lambda view: not view["facts"]["done"] and view["status"] != "warning",
                 "presets": {"Warning": {}}},
     "fail": {"for": {"withdrawal": "order"}, "when": status_in("created", "inProgress"), "presets": {"Fail": {}}},
-    "credit": {"for": None, "fields": {"amount": "number", "index": "json"}},
+    "credit": {"for": None, "fields": {"amount": "number", "currency": "text", "index": "json"}},
     "settings": {"for": None, "fields": {"index": "json", "callback_source_address": "text",
-                                         "callback_forwarded_for": "text", "withdrawals_enabled": "json"}},
+                                         "callback_source_address_v6": "text", "callback_forwarded_for": "text",
+                                         "callback_signature": ["unverifiable", "hmac"], "withdrawals_enabled": "json",
+                                         "withdraw_volume_field": "json", "strict": "json"}},
 }

@@ -2,6 +2,8 @@
 
 Amounts are strings (Decimal, no exponent, no trailing zeros: "850", "849.48966"); instants are
 ISO 8601 in UTC with milliseconds and `Z` ("2025-04-09T11:54:33.609Z"), as in the sample.
+Beside the sample's fields, in the sample's key order: `serviceCommission` (the API reference's
+order example) right after `netCommission`, and `requisitesMemoTag` [C] after `requisitesIn`.
 """
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .model import CURRENCIES, INTERNAL, INVOICE, WITHDRAW
+from .assets import text as amount
+from .model import INVOICE, OPEN_INVOICE, UNPAID
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -25,20 +28,15 @@ def iso(moment: datetime | None) -> str | None:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def amount(value: Decimal) -> str:
-    if value == 0:
-        return "0"
-    return format(value.normalize(), "f")
-
-
 def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
-    """Every field of the sample, in the sample's order; `requisitesMemoTag` [C] beside them."""
+    """Every field of the sample, in the sample's order."""
     merchant, status = order.merchant, order.status(now)
-    is_withdraw, has_invoice_page = order.type == WITHDRAW, order.type != WITHDRAW
+    is_withdraw = order.is_withdrawal
     blocked = status in ("invoiceCheckBlocked", "withdrawBlocked")
     page = f"{order.origin}/invoice/{order.uid}"
     return {
         "netCommission": amount(order.fee) if is_withdraw else None,
+        "serviceCommission": amount(backend.service_commission(order)),
         "comment": order.comment,
         "publicComment": order.public_comment,
         "merchantUid": merchant.get("merchant_uid"),
@@ -46,7 +44,7 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
         "merchantId": str(merchant.get("merchant_id")),
         "type": order.type,
         "status": status,
-        "invoiceCurrencyCode": order.invoice_asset if order.type == INVOICE else None,
+        "invoiceCurrencyCode": order.invoice_asset if order.type in (INVOICE, OPEN_INVOICE) else None,
         "currencyInCode": order.currency_in.code,
         "currencyOutCode": order.currency_out.code,
         "invoiceAmount": amount(order.invoice_amount),
@@ -63,20 +61,20 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
         "requisitesMemoTag": order.memo,
         "billingTag": None,
         "requisitesQrCode": (f"{order.origin}/qr-code/{order.uid}"
-                             if has_invoice_page and order.requisites else None),
+                             if not is_withdraw and order.requisites else None),
         "assetInCode": order.currency_in.asset,
         "assetOutCode": order.currency_out.asset,
         "networkInCode": order.currency_in.network,
         "networkOutCode": order.currency_out.network,
         "balanceAfter": amount(order.balance_after),
-        "callbackUrl": order.callback_url,
-        "invoicePublicUrl": page if has_invoice_page else None,
+        "callbackUrl": order.callback_url,                        # [A] the order's own, as sent
+        "invoicePublicUrl": None if is_withdraw else page,
         "txId": order.tx_id(),
         "expirationTime": iso(order.expires_at),
-        "isImPayed": False,
+        "isImPayed": False,                                       # [A] no payer-side "I have paid"
         "isBayerPaysService": order.buyer_pays,
-        "serviceFeeCurrencyCode": None,
-        "netFeeCurrencyCode": INTERNAL if is_withdraw else None,
+        "serviceFeeCurrencyCode": order.currency_in.code if is_withdraw else None,
+        "netFeeCurrencyCode": order.currency_in.code if is_withdraw else None,
         "id": order.id,
         "uid": order.uid,
         "createdAt": iso(order.created_at),
@@ -87,16 +85,14 @@ def order_view(order: "Order", backend: "Backend", now: datetime) -> dict:
     }
 
 
-def currency_view(code: str) -> dict:
-    c = CURRENCIES[code]
-    return {"publicCode": c.code, "publicName": c.name, "assetCode": c.asset, "networkCode": c.network,
-            "isInternal": c.internal, "currencyType": "internal" if c.internal else "crypto"}
-
-
-def merchant_view(merchant: dict) -> dict:
+def merchant_view(merchant: dict, backend: "Backend") -> dict:
+    """[C] balanceUsd and equal (a front-end reads both as strings); [A] equal = the same total in
+    USDT, the balance currency the sample credits."""
+    usd = backend.balance_usd(merchant)
     return {"uid": merchant.get("merchant_uid"), "id": str(merchant.get("merchant_id")),
             "name": merchant.get("merchant_name"), "callbackUrl": merchant.get("webhook_url"),
-            "callbackIps": list(CALLBACK_IPS)}
+            "callbackIps": list(CALLBACK_IPS), "balanceUsd": amount(usd.quantize(Decimal("0.01"))),
+            "equal": amount((usd / backend.rates["USDT"]).quantize(Decimal("0.000001")))}
 
 
 def ok(data) -> dict:
@@ -112,9 +108,9 @@ def reference(order: "Order") -> str | None:
 
 def summaries(backend, now: datetime) -> list[dict]:
     """The dashboard's list: invoices and withdrawals, in the API's status words."""
-    return [{"kind": "withdrawal" if o.type == WITHDRAW else "invoice", "id": o.uid,
+    return [{"kind": "withdrawal" if o.is_withdrawal else "invoice", "id": o.uid,
              "status": o.status(now), "created": iso(o.created_at), "reference": reference(o),
-             "amounts": ({"out": f"{o.amount_out_expected} {o.currency_out.asset}"} if o.type == WITHDRAW else
+             "amounts": ({"out": f"{o.amount_out_expected} {o.currency_out.asset}"} if o.is_withdrawal else
                          {"expected": f"{o.amount_in_expected} {o.currency_in.asset}",
                           "paid": f"{o.amount_in_fact()} {o.currency_in.asset}"})}
             for o in backend.orders.values()]
@@ -122,9 +118,9 @@ def summaries(backend, now: datetime) -> list[dict]:
 
 def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | None:
     order = backend.orders.get(object_id)
-    if order is None or kind != ("withdrawal" if order.type == WITHDRAW else "invoice"):
+    if order is None or kind != ("withdrawal" if order.is_withdrawal else "invoice"):
         return None
-    if order.type == WITHDRAW:
+    if order.is_withdrawal:
         amounts = {"expected": str(order.amount_out_expected), "paid": str(order.amount_out_fact),
                    "over": None, "under": None, "unit": order.currency_out.asset}
     else:
@@ -146,14 +142,26 @@ def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | 
             "expires_at": expiry.isoformat() if expiry and status in ("invoiceWaitRequisites", "invoiceWaitPay",
                                                                       "invoiceNotPayed") else None,
             "addresses": [order.requisites] if order.requisites else [], "refs": [order.uid, str(order.id)],
-            "page": None if order.type == WITHDRAW else f"/alfabit/invoice/{order.uid}",
-            "facts": {"with_amount": order.type == INVOICE, "verdict": order.verdict,
-                      "unconfirmed": _unconfirmed(order, now)}}
+            "page": None if order.is_withdrawal else f"/alfabit/invoice/{order.uid}",
+            "facts": _facts(order, status, now)}
+
+
+def _facts(order: "Order", status: str, now: datetime) -> dict:
+    """What the simulate verbs' `when` predicates read (simulate.py SIMULATION_PARAMS): each mirrors
+    the check its verb makes before it answers 409."""
+    done = order.is_done(now)
+    ends = order.check_ends()
+    return {"with_amount": order.type == INVOICE, "verdict": order.verdict, "done": done,
+            "unconfirmed": _unconfirmed(order, now), "held": order.held, "requisites": order.requisites is not None,
+            "creating": not done and not order.is_withdrawal and order.requisites_at is None,
+            "aml_open": not done and status not in ("inProgress", "warning") and (ends is None or now < ends),
+            "revocable": not done and status in (*UNPAID, "invoiceNotPayed")
+                         and (not order.is_withdrawal or status == "created")}
 
 
 def _unconfirmed(order: "Order", now: datetime) -> bool:
     """A transfer (deposit, or a withdrawal's payout) still short of its confirmations."""
-    if order.type == WITHDRAW:
+    if order.is_withdrawal:
         return order.payout is not None and order.payout.confirmations(now) < order.currency_out.confirmations
     return order.confirmed_at is None and any(
         t.confirmations(now) < order.currency_in.confirmations for t in order.transfers)

@@ -1,59 +1,74 @@
 """ALPPAY (https://api.alppay.io/v2), mounted at /alppay: base URL http://HOST:PORT/alppay/v2.
 
 Documented [D] (docs.alppay.io reference pages and the integration guide):
-- `API-KEY` header on every call; every request with a body also carries `X-HMAC` = lowercase hex
-  HMAC-SHA256(key = HMAC key, msg = raw body bytes as sent). 400 malformed, 401 bad/missing key or
-  signature, 403 no access, 422 validation. The caller's IP must be whitelisted.
+- `API-KEY` header on every call; every request with a body also carries `X-HMAC` = hex
+  HMAC-SHA256(key = HMAC key, msg = raw body bytes as sent); the signed body is compact JSON with
+  the fields in their original order ("400 Bad Request: malformed JSON or incorrect field order").
+  400 malformed, 401 bad/missing key or signature, 403 no access, 422 validation. The caller's IP
+  must be whitelisted.
 - POST /payment {amount (decimal string), asset {short, network}, customer {id, name, email},
   clientId?, invoice?, checkoutUrl?} -> the payment object (200, unwrapped); GET /payment/{id} ->
-  {"data": {...}}; GET /payment with statuses, method, search, txnIds, ids, invoices, sortField,
+  {"data": {...}}; GET /payment -> {"results": [...]} with statuses (display statuses; the older
+  page's CANCELLED and AML_CHECK_FAILED), method, search, txnIds, ids, invoices, sortField,
   sortOrder, page (from 1), limit (1-100, default 20).
 - status OPEN | EXPIRED | COMPLETED beside displayStatus NEW, OPEN, COMPLETED, EXPIRED, OVERPAID,
-  UNDERPAID, AML_CHECK_DANGER; transactions[] with fixedFee, percentFee, riskScore, isDanger.
+  UNDERPAID, AML_CHECK_DANGER; transactions[] with fixedFee, percentFee, riskScore, isDanger,
+  riskCheckedAt and amlPriceUsd (0 / null / "0" until the AML check has run).
+- the standard fee: 0.5 % of each payment, deducted automatically (transaction-fees).
+- coins and networks: USDT, USDC, BTC, ETH, TON; tron, ethereum, bsc, solana, ton.
 - clientId: one persistent deposit address per client; a new payment for the client expires the
-  client's earlier OPEN payment.
-- POST /withdrawal {amount, asset, addressTo, customer, destTag, invoice, addressFrom + clientId
-  (together, else 400), transferAll?}; OPEN -> APPROVED -> COMPLETE | CANCELLED; GET /withdrawal
-  (page from 0), GET /withdrawal/{id} (unwrapped object). Assets USDT/USDC on tron/ethereum.
+  client's earlier OPEN payment. Deposit addresses (POST /deposit-addresses/create, sticky with a
+  clientId or in batches); funds landing on one with no open payment create a payment and send
+  the deposit-detected webhook, then the AML result, then the status change.
+- GET /wallets-by-client, GET /wallets-balances, GET /network-fee, GET
+  /api/v2/merchants/wallets/info; POST /api/v2/payments (the Client ID page's path).
+- POST /withdrawal {amount (8 decimals, minimum 0, no maximum), asset (USDT/USDC on
+  tron/ethereum), addressTo, customer, destTag, invoice, addressFrom + clientId (together, else
+  400), transferAll?}; OPEN -> APPROVED -> COMPLETE | CANCELLED; GET /withdrawal (page from 0),
+  GET /withdrawal/{id} (unwrapped); timestamps with nanoseconds.
 - Webhooks: the payment / withdrawal object POSTed on creation and every status change, X-HMAC
   over the raw body, acknowledged by HTTP 200.
 
-Sandbox assumptions [A] (also "x-assumption" in contracts/alppay/ and docs/providers/alppay.md):
+Sandbox assumptions [A] (also "x-assumption" in contracts/alppay/ and docs/providers/alppay.md,
+which has the row-by-row table documented -> sandbox -> source):
 - error body {"code": status, "message": "...", "field": "a.b"} (`field` on a 422 about one field);
   404 for an unknown id or route (the docs list no 404), 405 wrong method, 413 body over 1 MiB.
-- order of checks: API-KEY (401), IP whitelist (403), X-HMAC (401), body (400), fields (422).
-  A body-less GET needs no X-HMAC. Lone surrogates in JSON strings are malformed (400).
+- order of checks: API-KEY (401), IP whitelist (403), X-HMAC (401), body form (400), fields (422).
+  A body-less GET needs no X-HMAC. The "original field order" is the order of each page's request
+  sample (bodyform.py); `signed_body: as_sent` accepts any bytes the signature matches.
+- `strict: true` refuses the sandbox's own leniencies: upper-case hex, unknown fields, null for an
+  optional field, a body without Content-Type: application/json, the sandbox-only routes, camelCase
+  sort fields and repeated list parameters.
 - IP whitelist: merchant settings `ip_whitelist` (IPs / CIDR networks, default 127.0.0.1 and ::1)
-  and `trusted_proxies` (peers whose X-Forwarded-For is believed; none by default), changed with
-  PATCH /_sandbox/providers/alppay/merchant; a bad entry answers 403 naming it.
-- confirmsNeeded: 20 on tron, 12 on ethereum; timeout 9000 s (merchant setting payment_timeout).
+  and `trusted_proxies` (peers whose X-Forwarded-For is believed; none by default); a bad entry is
+  refused when set (400).
+- assets.py: BTC's network word `bitcoin`, the pairs offered, confirmations per network, USD
+  reference prices, network-fee estimates. timeout 9000 s (merchant setting payment_timeout).
 - displayStatus rules: NEW before any transfer; OPEN once a transfer is seen and until it is
-  confirmed; UNDERPAID when confirmed transfers fall short (while OPEN, and after it expires);
-  COMPLETED / OVERPAID when confirmed transfers cover the amount; EXPIRED when nothing came in time;
-  AML_CHECK_DANGER (sticky) when the AML check flags a transfer. A payment fully paid in time stays
-  OPEN past its deadline while it waits for confirmations. A transfer after a payment closed is
-  journaled (payment.late) and not counted.
-- fees: merchant settings fee_fixed (per transfer) and fee_percent, both 0 by default; the balance
-  is credited net of fees when a clean transfer is confirmed; a flagged one is held.
-- transactions carry both `date` and `createdAt` (doc versions differ); amlPriceUsd = the amount.
-- payment list: {"data": [...], "page", "limit", "total"} (one doc version says `results`);
-  statuses matches status or displayStatus; sort fields created_at, updated_at, amount, status,
-  default created_at desc. Withdrawal list: same wrapper, newest first.
-- invoice confirmation and cancellation: POST /payment/{id}/confirm (accept an OPEN payment as it
-  stands: COMPLETED, displayStatus keeps UNDERPAID/...) and POST /payment/{id}/cancel (EXPIRED now);
-  a body is optional; anything but an OPEN payment -> 422.
-- withdrawals: the amount is held at request time and returned on CANCELLED; no network fee
-  (receivedAmount = amount); withdraw-direct needs addressFrom to be the clientId's deposit
-  address for that asset and spends that address's balance; transferAll takes the whole balance
-  (of the address, or of the merchant without addressFrom); approve/complete/cancel come from the
-  admin API; timeToApprove is the approval instant.
-- webhooks: retried after 1, 5, 15, 60, 240 min; also sent when a new transfer is seen; withdrawal
-  webhooks go to withdrawal_webhook_url if set, else webhook_url; compact JSON body.
+  confirmed and checked; UNDERPAID when confirmed transfers fall short (while OPEN, and after it
+  expires); COMPLETED / OVERPAID when they cover the amount; EXPIRED when nothing came in time;
+  AML_CHECK_DANGER (sticky) when the AML check flags a transfer. A payment fully paid in time
+  stays OPEN past its deadline while it waits for confirmations. A transfer to a one-off payment
+  address after the payment closed is journaled (payment.late) and not counted.
+- the AML check completes when a transfer is first mined; a flagged transfer's funds are held and
+  its deposit wallet is BLOCKED (the clientId then gets a new address).
+- a payment created by a deposit shows confirmsNeeded 0 and timeout 0 (the sample), no customer,
+  and completes when its transfer has the network's confirmations.
+- fees: fee_percent (0.5 by default) and fee_fixed (0) merchant settings; the balance is credited
+  net of fees when a clean transfer is confirmed and checked.
+- transactions carry both `date` and `createdAt` (doc versions differ).
+- payment list: page, limit, total beside `results`; `payment_list: data` gives the older page's
+  envelope. Sort fields created_at, updated_at, amount, status, default created_at desc.
+- invoice confirmation and cancellation: POST /payment/{id}/confirm and /cancel are the
+  sandbox's own routes (x-sandbox-only in the OpenAPI document); a cancelled payment is EXPIRED
+  (`cancelled_status: CANCELLED` for the older word).
+- withdrawals: the amount is held at request time and returned on CANCELLED; no network fee is
+  taken from it; withdraw-direct needs addressFrom to be the clientId's deposit address for that
+  asset; approve/complete/cancel come from the admin API; timestamps always carry nine digits.
+- webhooks: retried after 1, 5, 15, 60, 240 min; keys in the order of the docs' samples; the
+  redirect link spelled paymentRedirectUrl (`redirect_url_key` for the webhookSequence spelling).
 - paymentRedirectUrl is the sandbox's hosted page /alppay/payment-invoice?id=...
-- merchant settings beyond the whitelist: webhook_url, withdrawal_webhook_url, webhook_timeout,
-  payment_timeout, fee_fixed, fee_percent, profile (the `merchant` object), balances (opening
-  balances from the config, e.g. {"USDT_tron": "100"}); a second default merchant whitelists only
-  198.51.100.0/24 behind a trusted loopback proxy.
+- the client-wallet report's shape (its page could not be read past the request).
 """
 from .provider import PROVIDER
 

@@ -1,26 +1,25 @@
-"""ALPPAY state for one World (the Backend: merchants, payments, withdrawals, persistent client
-addresses, the balance ledger), and the lifecycle: what happens as transfers arrive, blocks are
-mined, time passes, and the merchant or the admin API acts. Every change ends in
-`webhooks.*_changed`, which sends the object as the API shows it when what a merchant sees changed.
+"""ALPPAY state for one World (the Backend): merchants, payments, withdrawals, deposit wallets
+(clientId-bound and batch), the balance ledger, and the merchant settings as the code reads them.
+What happens as transfers arrive and time passes is in lifecycle.py.
 
 Bounded (retention.objects per store): payments once COMPLETED or EXPIRED (AML_CHECK_DANGER ones
 too: only an OPEN payment can be changed) with every transfer confirmed; withdrawals once COMPLETE
-or CANCELLED; clientId addresses once no stored payment on them is live and nothing is held on
-them. A one-off address is forgotten (chain watcher too) with its last payment."""
+or CANCELLED; deposit wallets once no stored payment on them is live and nothing is held on them.
+A one-off payment address is forgotten (chain watcher too) with its last payment; a wallet's
+address is watched for as long as the wallet is kept."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ...core.chain.transfers import Transfer
 from ...core.basics.retention import BoundedStore
-from . import webhooks
-from .model import AML_DANGER_SCORE, ASSETS, Asset, Deposit, Payment, Withdrawal
+from .assets import ASSETS, METHODS, Asset
+from .model import Payment, Wallet, Withdrawal
 
 if TYPE_CHECKING:
     from ...core.state.world import World
 
-CENT = Decimal("0.01")
+FEE_PERCENT = Decimal("0.5")      # [D] transaction-fees: "Standard rate: 0.5% of transaction amount"
 
 
 class Backend:
@@ -33,31 +32,30 @@ class Backend:
         self.payments: dict[str, Payment] = BoundedStore(cap, self._payment_finished, self._forget_payment)
         self.withdrawals: dict[str, Withdrawal] = BoundedStore(
             cap, lambda w: w.status in ("COMPLETE", "CANCELLED"))
-        # (merchant key, clientId, short, network) -> persistent deposit address
-        self.client_addresses: dict[tuple[str, str, str, str], str] = BoundedStore(
-            cap, self._address_idle, self._forget_client_address)
-        self.address_client: dict[str, tuple[str, str]] = {}      # address -> (merchant key, clientId)
+        # deposit wallets by address, and the sticky index (merchant key, clientId, short, network)
+        self.wallets: dict[str, Wallet] = BoundedStore(cap, self._wallet_idle, self._forget_wallet)
+        self.client_addresses: dict[tuple[str, str, str, str], str] = {}
         self.address_payments: dict[str, list[Payment]] = {}
-        # balances: (merchant key, short, network) -> available; per source address for withdraw-direct
+        # balances: (merchant key, short, network) -> available; per wallet address for withdraw-direct
         self.balances: dict[tuple[str, str, str], Decimal] = {}
         self.address_balances: dict[str, Decimal] = {}
         self.open_direct: dict[str, int] = {}      # address -> its withdraw-direct requests not yet done
         self.hot_wallets: dict[tuple[str, str], str] = {}         # (merchant key, chain) -> address
+        self.next_wallet_id = 1001
         for merchant in merchants:   # opening balances from the config: {"USDT_tron": "100"}
             opening = merchant.get("balances")
             for method, amount in (opening.items() if isinstance(opening, dict) else ()):
-                short, _, network = str(method).partition("_")
                 try:
                     value = Decimal(str(amount))
                 except InvalidOperation:
                     continue
-                if (short, network) in ASSETS and value.is_finite() and value > 0:
-                    self.credit(merchant, ASSETS[(short, network)], value)
+                if method in METHODS and value.is_finite() and value > 0:
+                    self.credit(merchant, METHODS[method], value)
 
     # retention ----------------------------------------------------------------------------------
     def _payment_finished(self, payment: Payment) -> bool:
         now = self.world.clock.now()
-        return payment.status(now) != "OPEN" and payment.all_confirmed(now)
+        return payment.status(now) != "OPEN" and payment.all_confirmed(now) and not payment.aml_pending()
 
     def _forget_payment(self, _id: str, payment: Payment) -> None:
         on_address = self.address_payments.get(payment.address, [])
@@ -65,17 +63,23 @@ class Backend:
             if candidate is payment:
                 del on_address[i]
                 break
-        if not on_address:    # nothing left on it: unwatched (open_payment watches it again on reuse)
+        if not on_address:    # nothing left on it: unwatched unless a wallet keeps the address
             self.address_payments.pop(payment.address, None)
-            self.world.chain.forget(payment.address)
+            if payment.address not in self.wallets:
+                self.world.chain.forget(payment.address)
 
-    def _address_idle(self, address: str) -> bool:
+    def _wallet_idle(self, wallet: Wallet) -> bool:
+        address = wallet.address
         if self.address_balances.get(address) or address in self.open_direct:
+            return False
+        if wallet.updated_at >= self.world.clock.now():   # made or used just now: its payment follows
             return False
         return all(self._payment_finished(p) for p in self.address_payments.get(address, ()))
 
-    def _forget_client_address(self, _key: tuple, address: str) -> None:
-        self.address_client.pop(address, None)
+    def _forget_wallet(self, address: str, wallet: Wallet) -> None:
+        key = self.sticky_key(wallet.merchant, wallet.client_id, wallet.asset)
+        if wallet.client_id is not None and self.client_addresses.get(key) == address:
+            del self.client_addresses[key]
         self.address_balances.pop(address, None)
         if address not in self.address_payments:
             self.world.chain.forget(address)
@@ -85,6 +89,14 @@ class Backend:
             if str(merchant.get("api_key")) == api_key:
                 return merchant
         return None
+
+    def merchant_number(self, merchant: dict) -> int:
+        """The merchant's integer id (getWalletsByClient's merchantId): profile.id when it is an
+        integer, else [A] the merchant's position in the sandbox, from 1."""
+        given = (merchant.get("profile") or {}).get("id")
+        if isinstance(given, int) and not isinstance(given, bool):
+            return given
+        return next((i + 1 for i, m in enumerate(self.merchants) if m is merchant), 0)
 
     # balances ---------------------------------------------------------------------------------
     def balance(self, merchant: dict, asset: Asset) -> Decimal:
@@ -103,23 +115,46 @@ class Backend:
             self.hot_wallets[key] = self.world.chain.new_address(asset.chain)
         return self.hot_wallets[key]
 
-    # payments ---------------------------------------------------------------------------------
-    def deposit_address(self, merchant: dict, asset: Asset, client_id: str | None) -> str:
-        """A fresh address, or the persistent one of this clientId [D: Client ID]."""
-        if client_id is None:
-            return self.world.chain.new_address(asset.chain)
-        key = (merchant["api_key"], client_id, asset.short, asset.network)
-        known = self.client_addresses.get(key)
-        return known if known is not None else self.world.chain.new_address(asset.chain)
+    # wallets ----------------------------------------------------------------------------------
+    @staticmethod
+    def sticky_key(merchant: dict, client_id: str | None, asset: Asset) -> tuple[str, str, str, str]:
+        return (merchant["api_key"], client_id or "", asset.short, asset.network)
 
+    def sticky_wallet(self, merchant: dict, asset: Asset, client_id: str) -> Wallet | None:
+        """The clientId's persistent address for this asset [D: Client ID], unless blocked [A]."""
+        address = self.client_addresses.get(self.sticky_key(merchant, client_id, asset))
+        wallet = self.wallets.get(address) if address is not None else None
+        return wallet if wallet is not None and wallet.blocked_at is None else None
+
+    def new_wallet(self, merchant: dict, asset: Asset, client_id: str | None, base: str) -> Wallet:
+        now = self.world.clock.now()
+        number, self.next_wallet_id = self.next_wallet_id, self.next_wallet_id + 1
+        # [D] TON: dest_tag is always returned, the clientId when there is one; [A] else the wallet id
+        tag = (client_id or str(number)) if asset.tagged else ""
+        wallet = Wallet(id=number, merchant=merchant, address=self.world.chain.new_address(asset.chain),
+                        asset=asset, client_id=client_id, dest_tag=tag, base=base,
+                        created_at=now, updated_at=now)
+        self.wallets[wallet.address] = wallet
+        if client_id is not None:
+            self.client_addresses[self.sticky_key(merchant, client_id, asset)] = wallet.address
+        return wallet
+
+    def wallet_status(self, wallet: Wallet) -> str:
+        """UNLOCKED | LOCKED | BLOCKED [D]: LOCKED while an OPEN payment holds the address
+        ("the same wallet address is locked for the new payment" [D: Client ID])."""
+        if wallet.blocked_at is not None:
+            return "BLOCKED"
+        now = self.world.clock.now()
+        live = any(p.is_open(now) for p in self.address_payments.get(wallet.address, ()))
+        return "LOCKED" if live else "UNLOCKED"
+
+    def client_wallets(self, merchant: dict, client_id: str | None = None) -> list[Wallet]:
+        return [w for w in self.wallets.values() if w.merchant is merchant and w.client_id is not None
+                and (client_id is None or w.client_id == client_id)]
+
+    # payments ---------------------------------------------------------------------------------
     def add_payment(self, payment: Payment) -> None:
         self.address_payments.setdefault(payment.address, []).append(payment)
-        if payment.client_id is not None:   # recorded with its first payment, so it is live when stored
-            merchant_key = payment.merchant["api_key"]
-            key = (merchant_key, payment.client_id, payment.asset.short, payment.asset.network)
-            if key not in self.client_addresses:
-                self.address_client[payment.address] = (merchant_key, payment.client_id)
-                self.client_addresses[key] = payment.address
         self.payments[payment.id] = payment
 
     def mine(self, merchant: dict) -> list[Payment]:
@@ -129,138 +164,22 @@ class Backend:
         self.withdrawals[withdrawal.id] = withdrawal
 
 
-def fee_setting(merchant: dict, name: str) -> Decimal:
-    """[A] fees are merchant settings (`fee_fixed` per transfer, `fee_percent` of it); a value set
-    to junk through the admin API counts as 0 rather than breaking a webhook."""
+def setting_decimal(merchant: dict, name: str, default: Decimal = Decimal(0)) -> Decimal:
+    """A decimal merchant setting (checked when set, so junk cannot be stored; a config merchant
+    without the key gets the default)."""
+    raw = merchant.get(name)
+    if raw is None:
+        return default
     try:
-        value = Decimal(str(merchant.get(name) or 0))
+        value = Decimal(str(raw))
     except InvalidOperation:
-        return Decimal(0)
-    return value if value.is_finite() and 0 <= value <= 1_000_000 else Decimal(0)
+        return default
+    return value if value.is_finite() and value >= 0 else default
 
 
-def open_payment(world: "World", backend: "Backend", payment: "Payment") -> None:
-    # a persistent (clientId) address serves one open payment at a time [D: Client ID]: earlier
-    # open payments on it are expired, and the address is watched only once
-    earlier = backend.address_payments.get(payment.address, [])
-    now = world.clock.now()
-    for old in earlier:
-        if old.is_open(now):
-            old.closed_at = now
-            webhooks.payment_changed(world, old)
-    if not earlier:
-        world.chain.watch(payment.address, lambda tx: on_transfer(world, backend, payment.address, tx))
-    backend.add_payment(payment)
-    world.scheduler.schedule(payment.expires_at, lambda: webhooks.payment_changed(world, payment),
-                             label=f"alppay expiry {payment.id}")
-    webhooks.payment_changed(world, payment)
+def fee_percent(merchant: dict) -> Decimal:
+    return setting_decimal(merchant, "fee_percent", FEE_PERCENT)
 
 
-def on_transfer(world: "World", backend: "Backend", address: str, tx: Transfer) -> None:
-    now = world.clock.now()
-    payments = backend.address_payments.get(address, [])
-    payment = next((p for p in reversed(payments) if p.is_open(now)), None)
-    if payment is None:
-        if payments:
-            payments[-1].late.append(tx)
-        world.journal.record("payment.late", "alppay", ref=payments[-1].id if payments else None,
-                             txid=tx.txid, amount=str(tx.amount))
-        return
-    merchant = payment.merchant
-    percent = (tx.amount * fee_setting(merchant, "fee_percent") / 100).quantize(CENT, ROUND_HALF_UP)
-    danger = bool(tx.meta.get("danger"))
-    deposit = Deposit(transfer=tx, fixed_fee=fee_setting(merchant, "fee_fixed").quantize(CENT, ROUND_HALF_UP),
-                      percent_fee=percent,
-                      risk_score=AML_DANGER_SCORE if danger else int(tx.meta.get("risk_score", 0)),
-                      danger=danger, risk_checked_at=now)
-    payment.deposits.append(deposit)
-    world.chain.when_confirmed(tx, payment.asset.confirms,
-                               lambda _tx: on_confirmed(world, backend, payment, deposit))
-    webhooks.payment_changed(world, payment)
-
-
-def credit(backend: "Backend", payment: "Payment", deposit: Deposit) -> None:
-    """A confirmed, clean transfer reaches the balance once, net of fees [A]."""
-    if deposit.credited or deposit.danger:
-        return
-    deposit.credited = True
-    net = max(deposit.amount - deposit.fixed_fee - deposit.percent_fee, Decimal(0))
-    direct = payment.address if payment.address in backend.address_client else None
-    backend.credit(payment.merchant, payment.asset, net, direct)
-
-
-def on_confirmed(world: "World", backend: "Backend", payment: "Payment", deposit: Deposit) -> None:
-    credit(backend, payment, deposit)
-    webhooks.payment_changed(world, payment)
-
-
-def flag_danger(world: "World", backend: "Backend", payment: "Payment") -> None:
-    """The AML check calls the latest transfer dangerous: its funds are held (taken back if they
-    were credited already) [A]."""
-    deposit = payment.deposits[-1]
-    if deposit.credited:
-        net = max(deposit.amount - deposit.fixed_fee - deposit.percent_fee, Decimal(0))
-        direct = payment.address if payment.address in backend.address_client else None
-        backend.credit(payment.merchant, payment.asset, -net, direct)
-        deposit.credited = False
-    deposit.danger, deposit.risk_score = True, AML_DANGER_SCORE
-    deposit.risk_checked_at = world.clock.now()
-    webhooks.payment_changed(world, payment)
-
-
-def confirm_payment(world: "World", payment: "Payment") -> None:
-    payment.confirmed_at = world.clock.now()
-    webhooks.payment_changed(world, payment)
-
-
-def cancel_payment(world: "World", payment: "Payment") -> None:
-    payment.closed_at = world.clock.now()
-    webhooks.payment_changed(world, payment)
-
-
-# withdrawals ------------------------------------------------------------------------------------
-def open_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
-    hold(backend, withdrawal, -withdrawal.amount)
-    if withdrawal.client_id:
-        backend.open_direct[withdrawal.address_from] = backend.open_direct.get(withdrawal.address_from, 0) + 1
-    backend.add_withdrawal(withdrawal)
-    webhooks.withdrawal_changed(world, withdrawal)
-
-
-def hold(backend: "Backend", withdrawal: "Withdrawal", amount: Decimal) -> None:
-    """[A] the amount is held when the request is made and given back if it is cancelled."""
-    direct = withdrawal.address_from if withdrawal.client_id else None
-    backend.credit(withdrawal.merchant, withdrawal.asset, amount, direct)
-
-
-def _touch(world: "World", withdrawal: "Withdrawal", status: str) -> None:
-    withdrawal.status, withdrawal.updated_at = status, world.clock.now()
-    webhooks.withdrawal_changed(world, withdrawal)
-
-
-def approve_withdrawal(world: "World", withdrawal: "Withdrawal") -> None:
-    withdrawal.approved_at = world.clock.now()
-    _touch(world, withdrawal, "APPROVED")
-
-
-def _release(backend: "Backend", withdrawal: "Withdrawal") -> None:
-    """A withdraw-direct request is done: its source address may be forgotten again (retention)."""
-    if withdrawal.client_id and withdrawal.status not in ("COMPLETE", "CANCELLED"):
-        left = backend.open_direct.pop(withdrawal.address_from, 1) - 1
-        if left > 0:
-            backend.open_direct[withdrawal.address_from] = left
-
-
-def complete_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
-    _release(backend, withdrawal)
-    source = withdrawal.address_from or backend.hot_wallet(withdrawal.merchant, withdrawal.asset)
-    tx = world.chain.send(withdrawal.asset.chain, withdrawal.address_to, withdrawal.amount,
-                          source_address=source)
-    withdrawal.txn_id, withdrawal.received, withdrawal.address_from = tx.txid, withdrawal.amount, source
-    _touch(world, withdrawal, "COMPLETE")
-
-
-def cancel_withdrawal(world: "World", backend: "Backend", withdrawal: "Withdrawal") -> None:
-    _release(backend, withdrawal)
-    hold(backend, withdrawal, withdrawal.amount)
-    _touch(world, withdrawal, "CANCELLED")
+def asset_of(short: str, network: str) -> Asset | None:
+    return ASSETS.get((short, network))

@@ -11,7 +11,19 @@ from aiohttp import web
 from ...core.basics.errors import ContractViolation, SandboxError
 from ...core.http.jsonio import json_response
 
-_REQUIRED = re.compile(r"^'([^']{1,100})' is a required property")
+_REQUIRED = re.compile(r'^"([^"]{1,100})" is required')
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']{0,64})'\)")
+# the edge's parser names the exception; a merchant reads what was wrong with the bytes
+_MALFORMED = {"JSONDecodeError": "not valid JSON", "ValueError": "not valid JSON",
+              "UnicodeDecodeError": "not UTF-8 text", "RecursionError": "nested too deeply"}
+
+
+def plain_message(message: str) -> str:
+    """The message in plain words: no Python reprs or exception names."""
+    head, _, tail = message.partition(": ")
+    if head == "Malformed JSON body" and tail in _MALFORMED:
+        return f"{head}: {_MALFORMED[tail]}"
+    return _DECIMAL_REPR.sub(r"\1", message)
 
 
 def field_of(err: SandboxError) -> str | None:
@@ -29,7 +41,7 @@ def field_of(err: SandboxError) -> str | None:
 
 
 def render_error(err: SandboxError) -> web.Response:
-    body = {"code": err.status, "message": err.message}
+    body = {"code": err.status, "message": plain_message(err.message)}
     if err.status == 422:
         name = field_of(err)
         if name:

@@ -1,4 +1,5 @@
-"""Payments and withdrawals in ALPPAY's own vocabulary (no World: the Backend holds them).
+"""Payments, withdrawals and deposit wallets in ALPPAY's own vocabulary (no World: the Backend
+holds them).
 
 Facts are stored (transfers with their confirmations on the chain, an AML verdict, a merchant's
 confirm/cancel, a forced expiry); `status` and `displayStatus` are derived from them and the clock
@@ -11,33 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ...core.chain.transfers import Transfer
-
-
-@dataclass(frozen=True)
-class Asset:
-    short: str
-    network: str          # the provider's word ("tron", "ethereum") [D]
-    chain: str            # the simulated chain it lives on
-    name: str
-    logo_url: str
-    confirms: int         # confirmsNeeded [A]
-
-    @property
-    def method(self) -> str:
-        """The list filter's `method` word: {asset}_{network}, e.g. USDT_tron [D]."""
-        return f"{self.short}_{self.network}"
-
-
-_USDT = ("Tether", "https://cryptologos.cc/logos/tether-usdt-logo.png")
-_USDC = ("USD Coin", "https://cryptologos.cc/logos/usd-coin-usdc-logo.png")
-# [D] supported combinations: USDT and USDC on tron and ethereum. [A] confirmations: 20 on tron
-# (the get-payment sample), 12 on ethereum.
-ASSETS: dict[tuple[str, str], Asset] = {(a.short, a.network): a for a in (
-    Asset("USDT", "tron", "tron", *_USDT, 20),
-    Asset("USDT", "ethereum", "eth", *_USDT, 12),
-    Asset("USDC", "tron", "tron", *_USDC, 20),
-    Asset("USDC", "ethereum", "eth", *_USDC, 12),
-)}
+from .assets import Asset
 
 DEFAULT_TIMEOUT = 9000            # [A] seconds; the create-payment sample's `timeout`
 AML_DANGER_SCORE = 85             # [A] riskScore given to a transfer flagged dangerous
@@ -45,18 +20,32 @@ AML_DANGER_SCORE = 85             # [A] riskScore given to a transfer flagged da
 
 @dataclass
 class Deposit:
-    """One transfer into a payment's address, with what ALPPAY adds to it."""
+    """One transfer into a payment's address, with what ALPPAY adds to it.
+
+    [D: webhookSequence] with AML enabled and the amount at or above the threshold, a transfer is
+    first seen with its AML fields empty (riskScore 0, riskCheckedAt null, amlPriceUsd "0") and
+    filled when the check completes; [A] the check completes when the transfer is first mined."""
     transfer: Transfer
     fixed_fee: Decimal
     percent_fee: Decimal
-    risk_score: int
+    aml_due: bool                     # the AML check applies to this transfer
+    risk_score: int = 0
     danger: bool = False
     risk_checked_at: datetime | None = None
+    aml_price_usd: Decimal = Decimal(0)
     credited: bool = False
 
     @property
     def amount(self) -> Decimal:
         return self.transfer.amount
+
+    @property
+    def aml_pending(self) -> bool:
+        return self.aml_due and self.risk_checked_at is None
+
+    @property
+    def net(self) -> Decimal:
+        return max(self.amount - self.fixed_fee - self.percent_fee, Decimal(0))
 
 
 @dataclass
@@ -67,7 +56,7 @@ class Payment:
     amount_text: str                  # echoed as the merchant wrote it ("1000.00")
     asset: Asset
     address: str
-    customer: dict
+    customer: dict | None             # None: created by a deposit (the sample has no customer)
     client_id: str | None
     invoice: str
     checkout_url: str
@@ -75,15 +64,24 @@ class Payment:
     timeout: int
     created_at: datetime
     updated_at: datetime
+    dest_tag: str | None = None       # TON deposit tag; "" on a payment a deposit created
+    auto: bool = False                # created by funds landing on a deposit address
     deposits: list[Deposit] = field(default_factory=list)
     late: list[Transfer] = field(default_factory=list)     # after it closed: recorded, not counted
     closed_at: datetime | None = None                      # expired by hand / cancelled / superseded
+    cancelled: bool = False                                # closed by POST /payment/{id}/cancel
     confirmed_at: datetime | None = None                   # the merchant accepted it as it stands
     last_sent: tuple | None = None                         # what the last webhook showed
 
     @property
     def expires_at(self) -> datetime:
         return self.created_at + timedelta(seconds=self.timeout)
+
+    @property
+    def confirms_shown(self) -> int:
+        """confirmsNeeded as shown: the deposit-detected sample shows 0 [D]; such a payment still
+        completes only once its transfer has the network's confirmations [A]."""
+        return 0 if self.auto else self.asset.confirms
 
     def received(self) -> Decimal:
         return sum((d.amount for d in self.deposits), Decimal(0))
@@ -98,10 +96,13 @@ class Payment:
     def danger(self) -> bool:
         return any(d.danger for d in self.deposits)
 
+    def aml_pending(self) -> bool:
+        return any(d.aml_pending for d in self.deposits)
+
     def completed(self, now: datetime) -> bool:
         if self.confirmed_at is not None:
             return True
-        if self.danger() or not self.deposits or not self.all_confirmed(now):
+        if self.danger() or not self.deposits or self.aml_pending() or not self.all_confirmed(now):
             return False
         return self.confirmed_received(now) >= self.amount
 
@@ -132,9 +133,29 @@ class Payment:
             return "UNDERPAID" if received > 0 else "EXPIRED"
         if not self.deposits:
             return "NEW"
-        if self.all_confirmed(now) and received < self.amount:
+        if self.all_confirmed(now) and received < self.amount and not self.aml_pending():
             return "UNDERPAID"
-        return "OPEN"       # seen, waiting for confirmations
+        return "OPEN"       # seen, waiting for confirmations or the AML check
+
+
+@dataclass
+class Wallet:
+    """A deposit address kept for the merchant [D: createDepositAddress, getWalletsByClient]:
+    bound to a clientId (sticky), or one of a batch. Funds landing on it with no open payment
+    create a payment [D: webhookSequence]."""
+    id: int                           # the internal wallet id (an integer [D])
+    merchant: dict
+    address: str
+    asset: Asset
+    client_id: str | None
+    dest_tag: str                     # TON: the clientId, or a generated tag; "" elsewhere
+    base: str                         # where links for it start (origin, tenant, /alppay)
+    created_at: datetime
+    updated_at: datetime
+    blocked_at: datetime | None = None   # [A] an AML-flagged transfer blocks the wallet
+    risk_score: int = 0
+    risk_checked_at: datetime | None = None
+    is_danger: bool = False
 
 
 @dataclass

@@ -1,12 +1,16 @@
 """The list endpoints' query parameters: parsed strictly, filtered and sorted as documented.
 
-[D] GET /payment: statuses, method ({asset}_{network}), search, txnIds, ids, invoices, sortField,
-sortOrder, page (from 1), limit (1-100, default 20). GET /withdrawal: txnIds, ids, invoices,
-statuses, page (from 0 - the docs differ from payments here, and so does the sandbox), limit.
-[A] list parameters are comma-separated, repeated, or both; `statuses` on payments matches either
-`status` or `displayStatus` (two doc versions disagree which); sortField is one of created_at,
-updated_at, amount, status (camelCase accepted too), default created_at; sortOrder asc|desc,
-default desc; an unknown value is a 422 naming the parameter; at most 100 values per list.
+[D] GET /payment: statuses (display statuses NEW, OPEN, COMPLETED, EXPIRED, OVERPAID, UNDERPAID,
+AML_CHECK_DANGER; the older page's CANCELLED and AML_CHECK_FAILED too), method ({asset}_{network}),
+search, txnIds, ids, invoices, sortField, sortOrder, page (from 1), limit (1-100, default 20).
+GET /withdrawal: txnIds, ids, invoices, statuses, page (from 0 - the docs differ from payments
+here, and so does the sandbox), limit. GET /wallets-by-client: page (from 1), pageSize (20).
+[A] list parameters are comma-separated, repeated, or both (repeated is refused under `strict`);
+`statuses` on payments matches the displayStatus (the newest page's meaning), CANCELLED the
+payments cancelled by the merchant, AML_CHECK_FAILED the flagged ones (displayStatus
+AML_CHECK_DANGER); sortField is one of created_at, updated_at, amount, status (camelCase accepted
+too, refused under `strict`), default created_at; sortOrder asc|desc, default desc; an unknown
+value is a 422 naming the parameter; at most 100 values per list; pageSize 1-100.
 """
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import Unprocessable
-from .model import ASSETS, Payment, Withdrawal
+from .assets import METHODS
+from .model import Payment, Withdrawal
 
-PAYMENT_WORDS = {"OPEN", "EXPIRED", "COMPLETED", "NEW", "OVERPAID", "UNDERPAID", "AML_CHECK_DANGER"}
+DISPLAY_WORDS = {"OPEN", "EXPIRED", "COMPLETED", "NEW", "OVERPAID", "UNDERPAID", "AML_CHECK_DANGER"}
+PAYMENT_WORDS = DISPLAY_WORDS | {"CANCELLED", "AML_CHECK_FAILED"}     # the older page's words
 WITHDRAWAL_WORDS = {"OPEN", "APPROVED", "COMPLETE", "CANCELLED"}
-METHODS = {a.method: a for a in ASSETS.values()}
 SORT_FIELDS = {"created_at": "created_at", "createdAt": "created_at", "updated_at": "updated_at",
                "updatedAt": "updated_at", "amount": "amount", "status": "status"}
 MAX_VALUES = 100
@@ -31,10 +36,12 @@ def _bad(name: str, why: str) -> Unprocessable:
     return Unprocessable(f"query parameter {name} {why}", details={"field": name})
 
 
-def _list(request: web.Request, name: str) -> list[str] | None:
+def _list(request: web.Request, name: str, strict: bool = False) -> list[str] | None:
     raw = request.query.getall(name, [])
     if not raw:
         return None
+    if strict and len(raw) > 1:
+        raise _bad(name, "is comma-separated: send it once (strict)")
     values = [v.strip() for item in raw for v in item.split(",") if v.strip()]
     if len(values) > MAX_VALUES or any(len(v) > MAX_TEXT for v in values):
         raise _bad(name, f"takes at most {MAX_VALUES} values of at most {MAX_TEXT} characters")
@@ -51,8 +58,8 @@ def _int(request: web.Request, name: str, default: int, low: int, high: int) -> 
     return int(raw)
 
 
-def _words(request: web.Request, name: str, allowed: set[str]) -> set[str] | None:
-    values = _list(request, name)
+def _words(request: web.Request, name: str, allowed: set[str], strict: bool = False) -> set[str] | None:
+    values = _list(request, name, strict)
     if values is None:
         return None
     if not set(values) <= allowed:
@@ -60,12 +67,12 @@ def _words(request: web.Request, name: str, allowed: set[str]) -> set[str] | Non
     return set(values)
 
 
-def payment_query(request: web.Request) -> dict[str, Any]:
+def payment_query(request: web.Request, strict: bool = False) -> dict[str, Any]:
     method = request.query.get("method")
     if method is not None and method not in METHODS:
         raise _bad("method", f"must be one of {', '.join(sorted(METHODS))}")
     sort_field = request.query.get("sortField", "created_at")
-    if sort_field not in SORT_FIELDS:
+    if sort_field not in SORT_FIELDS or (strict and SORT_FIELDS[sort_field] != sort_field):
         raise _bad("sortField", f"must be one of {', '.join(sorted(set(SORT_FIELDS.values())))}")
     order = request.query.get("sortOrder", "desc")
     if order.lower() not in ("asc", "desc"):
@@ -74,17 +81,19 @@ def payment_query(request: web.Request) -> dict[str, Any]:
     if search is not None and len(search) > MAX_TEXT:
         raise _bad("search", f"is longer than {MAX_TEXT} characters")
     return {
-        "statuses": _words(request, "statuses", PAYMENT_WORDS), "method": method, "search": search or None,
-        "txnIds": _list(request, "txnIds"), "ids": _list(request, "ids"), "invoices": _list(request, "invoices"),
+        "statuses": _words(request, "statuses", PAYMENT_WORDS, strict), "method": method,
+        "search": search or None, "txnIds": _list(request, "txnIds", strict), "ids": _list(request, "ids", strict),
+        "invoices": _list(request, "invoices", strict),
         "sortField": SORT_FIELDS[sort_field], "desc": order.lower() == "desc",
         "page": _int(request, "page", 1, 1, 1_000_000), "limit": _int(request, "limit", 20, 1, 100),
     }
 
 
-def withdrawal_query(request: web.Request) -> dict[str, Any]:
+def withdrawal_query(request: web.Request, strict: bool = False) -> dict[str, Any]:
     return {
-        "statuses": _words(request, "statuses", WITHDRAWAL_WORDS), "txnIds": _list(request, "txnIds"),
-        "ids": _list(request, "ids"), "invoices": _list(request, "invoices"),
+        "statuses": _words(request, "statuses", WITHDRAWAL_WORDS, strict),
+        "txnIds": _list(request, "txnIds", strict), "ids": _list(request, "ids", strict),
+        "invoices": _list(request, "invoices", strict),
         "page": _int(request, "page", 0, 0, 1_000_000), "limit": _int(request, "limit", 20, 1, 100),
     }
 
@@ -96,9 +105,15 @@ def _searchable(p: Payment) -> list[str]:
     return out
 
 
+def _status_matches(p: Payment, words: set[str], now: datetime) -> bool:
+    display = p.display_status(now)
+    return (display in words or ("CANCELLED" in words and p.cancelled)
+            or ("AML_CHECK_FAILED" in words and display == "AML_CHECK_DANGER"))
+
+
 def filter_payments(payments: list[Payment], q: dict, now: datetime) -> list[Payment]:
     def keep(p: Payment) -> bool:
-        if q["statuses"] and not ({p.status(now), p.display_status(now)} & q["statuses"]):
+        if q["statuses"] and not _status_matches(p, q["statuses"], now):
             return False
         if q["method"] and p.asset.method != q["method"]:
             return False
@@ -133,3 +148,7 @@ def page_of(items: list, index: int, limit: int) -> tuple[list, int]:
     """Zero-based page index -> that page's items and the total."""
     start = index * limit
     return items[start:start + limit], len(items)
+
+
+def wallets_query(request: web.Request) -> dict[str, int]:
+    return {"page": _int(request, "page", 1, 1, 1_000_000), "pageSize": _int(request, "pageSize", 20, 1, 100)}

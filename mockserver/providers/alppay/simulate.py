@@ -1,15 +1,20 @@
 """Admin verbs: what the outside world does (POST /_sandbox/simulate/alppay/<verb>).
 
 pay        {payment | address, amount? | fraction? | kind: exact|partial|over, risk: clean|danger}
-           partial = half, over = +50 % unless amount/fraction says otherwise
+           partial = half, over = +50 % unless amount/fraction says otherwise; `address` may be a
+           deposit address (POST /deposit-addresses/create, a clientId's): with no open payment
+           on it, the funds create one ("deposit detected")
 confirm    {payment}     every transfer of the payment gets its confirmations now
 expire     {payment}     the payment's deadline is now
-aml        {payment}     the AML check flags the latest transfer as dangerous
+aml        {payment}     the AML check flags the latest transfer as dangerous (an OPEN payment only)
 approve_withdrawal / complete_withdrawal / cancel_withdrawal   {withdrawal}
 fund       {method: USDT_tron, amount}    credit the merchant's balance (a sandbox shortcut)
 balances   {}            the merchant's balances per method
 state      {payment} or {withdrawal}      the object as the API shows it (scenario expect_state)
 Each verb takes `merchant` (index, default 0) where a merchant is involved.
+Amounts are positive decimals up to the simulated chains' largest transfer (1e15); anything else
+is a 400 that changes nothing and draws nothing from the seeded generator. A verb that does not
+apply to the object's state is a 409 that changes nothing.
 """
 from __future__ import annotations
 
@@ -17,9 +22,10 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ...core.basics.errors import BadRequest, Conflict, NotFound
+from ...core.chain.transfers import MAX_AMOUNT, amount_ok
 from ..base import Preset, status_in
-from . import backend as lifecycle
-from .model import ASSETS
+from . import lifecycle
+from .assets import METHODS
 from .views import money, payment_view, withdrawal_view
 
 if TYPE_CHECKING:
@@ -28,7 +34,6 @@ if TYPE_CHECKING:
     from .model import Payment, Withdrawal
 
 KINDS = {"exact": "1", "partial": "0.5", "over": "1.5"}
-METHODS = {a.method: a for a in ASSETS.values()}
 
 
 def _payment(backend: "Backend", params: dict) -> "Payment":
@@ -53,12 +58,22 @@ def _merchant(backend: "Backend", params: dict) -> dict:
 
 
 def _decimal(value, name: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal, float)):
+        raise BadRequest(f"{name} must be a number")
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).strip()) if len(str(value)) <= 64 else Decimal("NaN")
     except InvalidOperation:
         raise BadRequest(f"{name} must be a number") from None
-    if not amount.is_finite() or amount <= 0 or abs(amount.adjusted()) > 30:
+    if not amount.is_finite() or amount <= 0:
         raise BadRequest(f"{name} must be a positive number")
+    if amount > MAX_AMOUNT or amount.as_tuple().exponent < -18:
+        raise BadRequest(f"{name} must be at most {MAX_AMOUNT:f} with at most 18 decimals")
+    return amount
+
+
+def _transfer_amount(amount: Decimal, name: str = "amount") -> Decimal:
+    if not amount_ok(amount):
+        raise BadRequest(f"{name} must be a positive amount up to {MAX_AMOUNT:f}")
     return amount
 
 
@@ -69,26 +84,36 @@ async def pay(world: "World", backend: "Backend", params: dict) -> dict:
     if params.get("address") is not None and params.get("payment") is None:
         address = str(params["address"])
         payments = backend.address_payments.get(address)
-        if not payments:
-            raise NotFound("no ALPPAY payment uses that address")
-        payment, amount = payments[-1], _decimal(params.get("amount"), "amount")
+        if not payments and address not in backend.wallets:
+            raise NotFound("no ALPPAY payment or deposit address uses that address")
+        asset = payments[-1].asset if payments else backend.wallets[address].asset
+        amount, payment = _decimal(params.get("amount"), "amount"), None
     else:
         payment = _payment(backend, params)
         if params.get("amount") is not None:
             amount = _decimal(params["amount"], "amount")
         else:
             kind = params.get("kind", "exact")
-            if kind not in KINDS:
+            if not isinstance(kind, str) or kind not in KINDS:
                 raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
             fraction = _decimal(params.get("fraction", KINDS[kind]), "fraction")
             amount = (payment.amount * fraction).quantize(Decimal("0.01"))
             if amount <= 0:
                 raise BadRequest("that fraction of the amount rounds to nothing")
+        address, asset = payment.address, payment.asset
+    _transfer_amount(amount)
+    # everything is checked: the draw and the transfer come last
     meta = {"danger": risk == "danger", "risk_score": world.rng.randint(0, 20)}
-    tx = world.chain.send(payment.asset.chain, payment.address, amount, meta=meta)
+    tx = world.chain.send(asset.chain, address, amount, meta=meta)
     await world.scheduler.settle()
-    return {"transfer": tx.to_dict(world.clock.now()), "txnId": tx.txid,
-            "payment": payment_view(payment, world.clock.now())}
+    # the payment the transfer counts for: perhaps one it created on a deposit address; a late
+    # transfer to a closed one-off payment shows that payment
+    payment = next((p for p in reversed(backend.address_payments.get(address, []))
+                    if any(d.transfer is tx for d in p.deposits)), payment)
+    out = {"transfer": tx.to_dict(world.clock.now()), "txnId": tx.txid}
+    if payment is not None:
+        out["payment"] = payment_view(payment, world.clock.now())
+    return out
 
 
 async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
@@ -106,7 +131,7 @@ async def expire(world: "World", backend: "Backend", params: dict) -> dict:
     now = world.clock.now()
     if payment.status(now) != "OPEN":
         raise Conflict(f"payment is {payment.status(now)}, not OPEN")
-    lifecycle.cancel_payment(world, payment)
+    lifecycle.cancel_payment(world, payment, cancelled=False)
     return {"payment": payment_view(payment, now)}
 
 
@@ -114,6 +139,11 @@ async def aml(world: "World", backend: "Backend", params: dict) -> dict:
     payment = _payment(backend, params)
     if not payment.deposits:
         raise Conflict("nothing to check: the payment has no transfer")
+    status = payment.status(world.clock.now())
+    if status != "OPEN":     # a closed payment never changes again (COMPLETED stays COMPLETED)
+        raise Conflict(f"payment is {status}: the AML check applies to an OPEN payment only")
+    if payment.deposits[-1].danger:
+        raise Conflict("the latest transfer is flagged already")
     lifecycle.flag_danger(world, backend, payment)
     return {"payment": payment_view(payment, world.clock.now())}
 
@@ -146,7 +176,10 @@ async def fund(world: "World", backend: "Backend", params: dict) -> dict:
     asset = METHODS.get(str(params.get("method", "")))
     if asset is None:
         raise BadRequest(f"method must be one of {', '.join(sorted(METHODS))}")
-    backend.credit(merchant, asset, _decimal(params.get("amount"), "amount"))
+    amount = _transfer_amount(_decimal(params.get("amount"), "amount"))
+    if backend.balance(merchant, asset) + amount > MAX_AMOUNT:
+        raise BadRequest(f"a balance holds at most {MAX_AMOUNT:f}")
+    backend.credit(merchant, asset, amount)
     return await balances(world, backend, params)
 
 
@@ -207,8 +240,9 @@ SIMULATION_PARAMS = {
             "fields": {"amount": "number", "kind": ["exact", "partial", "over"], "risk": ["clean", "danger"]}},
     "confirm": {**PAYMENT, "when": _unconfirmed, "presets": {"Confirm (accept as it stands)": {}}},
     "expire": {**PAYMENT, "when": status_in("OPEN"), "presets": {"Expire now": {}}},
-    # the AML check flags the latest transfer: one there, not flagged yet
-    "aml": {**PAYMENT, "when": lambda view: view["facts"]["received"] and not view["facts"]["flagged"],
+    # the AML check flags the latest transfer of an OPEN payment: one there, not flagged yet
+    "aml": {**PAYMENT, "when": lambda view: view["status"] == "OPEN" and view["facts"]["received"]
+            and not view["facts"]["flagged"],
             "presets": {"AML flags it": {}}},
     "approve_withdrawal": {**WITHDRAWAL, "when": status_in("OPEN"), "presets": {"Approve": {}}},
     "complete_withdrawal": {**WITHDRAWAL, "when": status_in("APPROVED"), "presets": {"Complete": {}}},

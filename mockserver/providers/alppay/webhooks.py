@@ -4,12 +4,16 @@
 with the merchant's HMAC key; the merchant answers 200.
 [A] retry policy: after a failed attempt, again after 1 min, 5 min, 15 min, 1 h and 4 h (each
 counted from the previous attempt), then the delivery is exhausted. Only HTTP 200 acknowledges.
-[A] a payment webhook is also sent when a new transfer is seen without a status change (the
-"deposit detected" webhook of the AML sequence page, and the partial-payment test webhook of the
-integration guide): what is sent is keyed on (status, displayStatus, received, transfers).
+[D: webhookSequence] a payment webhook is also sent when a new transfer is seen without a status
+change ("deposit detected") and when the AML check of a transfer completes; [A] also for the
+integration guide's partial-payment test webhook: what is sent is keyed on (status, displayStatus,
+received, transfers, transfers checked).
 [A] withdrawal webhooks go to `withdrawal_webhook_url` when the merchant set one (the docs show a
 separate endpoint), else to `webhook_url`.
-[A] the body is compact JSON (no spaces), UTF-8, keys in the order the reference pages show.
+[A] the body is compact JSON (no spaces), UTF-8, keys in the order of the docs' samples, numbers
+as they write them (amounts as decimal strings, counts as integers).
+[A] the redirect link is `paymentRedirectUrl` (createPayment, getPayment, paymentWebhooks); the
+merchant setting `redirect_url_key: paymentRedirectURL` spells it as the webhookSequence sample does.
 """
 from __future__ import annotations
 
@@ -45,7 +49,8 @@ def _enqueue(world: "World", merchant: dict, event: str, url, body: dict, contra
 def payment_changed(world: "World", payment: "Payment") -> None:
     """Send the payment's webhook if what a merchant sees changed since the last one."""
     now = world.clock.now()
-    key = (payment.status(now), payment.display_status(now), payment.received(), len(payment.deposits))
+    checked = sum(1 for d in payment.deposits if d.risk_checked_at is not None)
+    key = (payment.status(now), payment.display_status(now), payment.received(), len(payment.deposits), checked)
     if key == payment.last_sent:
         return
     if payment.last_sent is not None:   # creation keeps createdAt == updatedAt
@@ -53,6 +58,8 @@ def payment_changed(world: "World", payment: "Payment") -> None:
     payment.last_sent = key
     view = payment_view(payment, now)
     merchant = payment.merchant
+    if merchant.get("redirect_url_key") == "paymentRedirectURL":
+        view = {("paymentRedirectURL" if k == "paymentRedirectUrl" else k): v for k, v in view.items()}
     _enqueue(world, merchant, f"payment.{view['displayStatus']}", merchant.get("webhook_url"), view,
              "payment.webhook", payment.id)
 

@@ -22,6 +22,8 @@ contracts/alt5pay/:
   millisecond timestamps refused; repeated nonces with new timestamps accepted (auth.py, gate.py);
 - null signed as `null`; nested values may also be signed PHP-style; keys an endpoint's docs
   sample does not name follow its fixed order (auth.py);
+- leniencies the merchant setting `strict` refuses (auth.py): the body's own key order where it
+  differs from the docs' fixed order, PHP-style nesting, an uppercase hex digest;
 - confirmations per asset but BTC, IPN network words, asset listing names/links (assets.py);
 - settlement: fees unrounded, payouts of a whole fiat balance, payout fees, date ranges (model.py,
   backend.py, api.py);

@@ -11,6 +11,8 @@ bodyString [D/C] = every body key as `k=v`, joined by `&`. Two key orders verify
   lacks follow, in body order [A];
 - the body's own key order [C]: public Node clients sign `Object.entries(body)`, so `url` comes
   wherever it sits in their body (often last).
+[A] Taking the body's own order as well is the sandbox's leniency (production's choice between the
+two is not known); the merchant setting ``strict`` takes the docs' order only.
 The 401's X-Sandbox-Reason names both orders tried; an accepted request's journal entry
 (`alt5pay.auth`, field `signed`) says which one matched. Values are raw: strings unescaped and not URL-encoded, numbers exactly as
 written in the JSON text (`10.50` stays `10.50`), booleans `true`/`false`, nested objects and
@@ -19,7 +21,9 @@ arrays as compact JSON (JavaScript style: `/` and non-ASCII not escaped, numbers
 Assumptions ([A], also in contracts/alt5pay/error.json):
 - `null` values are signed as `null` (what JavaScript's template strings print);
 - a nested value may also be signed the way PHP's default `json_encode` prints it (`\\/` and
-  `\\uXXXX`), since PHP integrations build the bodyString with it;
+  `\\uXXXX`), since PHP integrations build the bodyString with it; not under ``strict``;
+- the hex digest is compared case-insensitively (the docs' CryptoJS.enc.Hex prints lowercase and
+  they say nothing of case); ``strict`` wants lowercase;
 - replay protection: a request whose timestamp is more than `TIMESTAMP_TOLERANCE` seconds away
   from real time (`clock.wall_now()`) is refused, and so is an exact replay (same timestamp, nonce and
   signature). A nonce repeated with another timestamp is accepted: the provider's WooCommerce
@@ -132,9 +136,13 @@ def docs_ordered(body: dict, contract: str | None = None) -> dict:
     return {**{k: body[k] for k in known}, **{k: v for k, v in body.items() if k not in order}}
 
 
-def candidate_body_strings(body: dict, contract: str | None = None) -> list[tuple[str, str]]:
+def candidate_body_strings(body: dict, contract: str | None = None, *,
+                           strict: bool = False) -> list[tuple[str, str]]:
     """(label, bodyString) a genuine client may have signed: body order, then the docs' order;
-    nested values JS style first, then PHP style [A]. Duplicates are dropped."""
+    nested values JS style first, then PHP style [A]. Duplicates are dropped. `strict`: the docs'
+    order with JS-style nesting only."""
+    if strict:
+        return [(DOCS, body_string(docs_ordered(body, contract)))]
     out: dict[str, str] = {}
     for label, ordered in ((BODY_ORDER, body), (DOCS, docs_ordered(body, contract))):
         for php in (False, True):
@@ -165,10 +173,13 @@ def decode_authentication(header: str) -> tuple[str, str] | None:
     return apikey, digest
 
 
-def signature_matches(secret: str, digest: str, body: dict, contract: str | None = None) -> str | None:
+def signature_matches(secret: str, digest: str, body: dict, contract: str | None = None, *,
+                      strict: bool = False) -> str | None:
     """The label of the bodyString the digest signs (e.g. "docs order"), or None."""
+    if strict and digest != digest.lower():
+        return None                     # [A] uppercase hex only without strict
     digest = digest.lower()
-    for label, text in candidate_body_strings(body, contract):
+    for label, text in candidate_body_strings(body, contract, strict=strict):
         if hmac.compare_digest(hmac_hex(secret, text), digest):
             return label
     return None
@@ -180,8 +191,11 @@ def _keys_hint(body: dict) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def mismatch_hint(body: dict, contract: str | None) -> str:
+def mismatch_hint(body: dict, contract: str | None, *, strict: bool = False) -> str:
     docs = docs_ordered(body, contract)
+    if strict:
+        return (f"HMAC-SHA512 of the bodyString does not match; strict: tried the docs' fixed order "
+                f"({_keys_hint(docs)}) with a lowercase hex digest only")
     tried = f"the body's key order ({_keys_hint(body)})"
     if list(docs) != list(body):
         tried += f" and the docs' fixed order ({_keys_hint(docs)})"
@@ -282,9 +296,11 @@ def check_credentials(backend: "Alt5Backend", headers, body: dict, now: int,
     timestamp = timestamp_value(body)
     if timestamp is None or "nonce" not in body:
         raise access_invalid("the body needs an integer timestamp (seconds) and a nonce")
-    signed = signature_matches(str(merchant.get("secret", "")), decoded[1], body, contract)
+    strict = bool(merchant.get("strict", backend.options.get("strict", False)))
+    signed = signature_matches(str(merchant.get("secret", "")), decoded[1], body, contract, strict=strict)
     if signed is None:
-        raise access_invalid(mismatch_hint(body, contract))
+        raise access_invalid(mismatch_hint(body, contract, strict=strict),
+                             body_string(docs_ordered(body, contract)))
     if timestamp > MAX_SECONDS_TIMESTAMP:
         raise access_invalid("timestamp is in milliseconds; ALT 5 Pay wants seconds")
     guard = backend.replay

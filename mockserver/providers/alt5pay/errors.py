@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ...core.basics.errors import SandboxError, Unauthorized
+from ...core.http.reasons import explained, reason
 
 from .jsjson import dumps
 
@@ -16,9 +17,15 @@ ACCESS_INVALID = "Access Invalid"                   # [D]
 COULD_NOT_CREATE = "Could Not Create Address"       # [D]
 
 
-def access_invalid(reason: str) -> Unauthorized:
-    """Every auth failure reads the same; the sandbox-only header says which check failed."""
-    return Unauthorized(ACCESS_INVALID, headers={"X-Sandbox-Reason": reason})
+FORMULA = ("authentication = base64(apikey + ':' + hex(HMAC-SHA512(secret, bodyString))); bodyString = "
+           "the body's parameters as k=v joined by &")
+
+
+def access_invalid(why: str, signed_text: str | None = None) -> Unauthorized:
+    """Every auth failure reads the same; the sandbox-only header says which check failed (and,
+    for a digest, the bodyString signed)."""
+    return explained(Unauthorized(ACCESS_INVALID), reason(f"credentials refused: {why}", formula=FORMULA,
+                                                          signed_text=signed_text))
 
 
 def render_error(err: SandboxError) -> web.Response:

@@ -11,13 +11,14 @@ from aiohttp import web
 
 from ...core.time.clock import Clock
 from ...core.http.middleware import provider_middleware
-from ..base import NUMBER, TEXT, WEBHOOK_SETTINGS, Provider
+from ..base import NUMBER, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, jsjson
 from .auth import hmac_hex, remember_replay_key, sign_request
 from .errors import render_error
 from .backend import Alt5Backend
 from . import views
 from .simulate import SIMULATION_PARAMS, SIMULATIONS, STORIES, _view
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 _nonces = itertools.count(secrets.randbelow(500_000))
@@ -34,10 +35,12 @@ class Alt5Pay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
             "ipn_pending": {"type": ["boolean", "string"]}}
-    merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN}
-    option_settings = {"address_ttl_minutes": NUMBER, "timestamp_tolerance": NUMBER, **_IPN}
+    merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN,
+                         "strict": STRICT}
+    option_settings = {"address_ttl_minutes": NUMBER, "timestamp_tolerance": NUMBER, **_IPN, "strict": STRICT}
     webhook_signature = ('header "signature" = hex(HMAC-SHA512(key = your secret, message = the raw body bytes as posted)); in Node, JSON.stringify(req.body) reproduces those bytes.')
 
     def default_merchants(self) -> list[dict]:

@@ -8,6 +8,10 @@ hex(HMAC-SHA256(base64decode(APP_KEY), invoice_id + "." + event)), retried after
 HTTP 200 acknowledges; trc20 needs 19 confirmations.
 
 Sandbox assumptions [A] (also written as "x-assumption" in contracts/cryptopayment/):
+- leniencies the merchant setting `strict` refuses: unknown request fields (ignored, else 422) and
+  the Authorization scheme in any case (`bearer`; else 401).
+- webhook bytes: compact JSON in the docs sample's key order, amount_usd with 2 decimals, amount_crypto
+  and paid_amount with the coin's (webhooks.py).
 - confirmations required: btc 2, ltc 6, eth 12, bep20 15.
 - error body {"success": false, "error": "..."}: 400 malformed JSON, 401 auth, 404 unknown id or
   route, 405 wrong method, 413 body over 1 MiB, 422 validation (field types, minimums, balance).

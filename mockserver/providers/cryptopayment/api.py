@@ -43,9 +43,17 @@ def _respond(world, contract: str, payload: dict, status: int = 200) -> web.Resp
     return json_response(payload, status=status)
 
 
-async def _body(request: web.Request, world, contract: str) -> dict:
+# The fields each request documents [D]; others are ignored [A], refused under the merchant setting strict.
+DOCUMENTED_FIELDS = {"invoice-create.request": ("network", "amount_usd", "order_id", "metadata"),
+                     "withdrawal-create.request": ("coin", "amount", "address")}
+
+
+async def _body(request: web.Request, world, contract: str, merchant: dict) -> dict:
     body = await read_json(request)
     world.contracts(PROVIDER).check_request(contract, body)
+    unknown = sorted(set(body) - set(DOCUMENTED_FIELDS[contract])) if isinstance(body, dict) else []
+    if unknown and merchant.get("strict"):
+        raise Unprocessable(f"Unknown field: {', '.join(unknown)[:200]}")
     return body
 
 
@@ -59,7 +67,7 @@ def _owned_invoice(backend: Backend, merchant: dict, invoice_id: str):
 @routes.post("/api/v1/invoices")
 async def create_invoice(request: web.Request) -> web.Response:
     world, backend, merchant = _context(request)
-    body = await _body(request, world, "invoice-create.request")
+    body = await _body(request, world, "invoice-create.request", merchant)
     invoice = backend.new_invoice(merchant, NETWORKS[body["network"]], Decimal(body["amount_usd"]),
                                   body.get("order_id"), body.get("metadata"))
     open_invoice(world, backend, invoice)
@@ -113,7 +121,7 @@ async def balances(request: web.Request) -> web.Response:
 @routes.post("/api/v1/withdrawals")
 async def create_withdrawal(request: web.Request) -> web.Response:
     world, backend, merchant = _context(request)
-    body = await _body(request, world, "withdrawal-create.request")
+    body = await _body(request, world, "withdrawal-create.request", merchant)
     coin, amount, address = body["coin"], Decimal(body["amount"]), body["address"]
     minimum, fee = WITHDRAWAL_RULES[coin]
     if amount < minimum:

@@ -10,21 +10,41 @@ from aiohttp import web
 
 from ...core.basics.errors import Unauthorized
 from ...core.http.jsonio import ascii_header
+from ...core.http.reasons import explained, reason
+
+
+FORMULA = "Authorization: Bearer API_KEY:API_SECRET"
+
+
+def _refused(message: str, why: str) -> Unauthorized:
+    return explained(Unauthorized(message), reason(f"credentials refused: {why}", formula=FORMULA))
 
 
 def authenticate(request: web.Request, merchant_by_key: Callable[[str], dict | None]) -> dict:
-    """`Authorization: Bearer {api_key}:{api_secret}` -> the merchant, or 401."""
+    """`Authorization: Bearer {api_key}:{api_secret}` -> the merchant, or 401 (with the reason)."""
     header = ascii_header(request.headers, "Authorization")
     if header is None:
-        raise Unauthorized("Invalid API credentials")
+        raise _refused("Invalid API credentials", "the Authorization header holds non-ASCII bytes")
     scheme, _, token = header.partition(" ")
+    if not header:
+        raise _refused("Missing or malformed Authorization header", "no Authorization header")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Missing or malformed Authorization header")
+        raise _refused("Missing or malformed Authorization header",
+                       f"the scheme is {scheme[:20]!r}, not Bearer" if scheme.lower() != "bearer"
+                       else "nothing after Bearer")
     api_key, sep, api_secret = token.strip().partition(":")
+    if not sep:
+        raise _refused("Invalid API credentials", "no ':' between the API key and the secret")
     merchant = merchant_by_key(api_key)
-    if not sep or merchant is None or not hmac.compare_digest(
-            api_secret.encode(), str(merchant["api_secret"]).encode()):
-        raise Unauthorized("Invalid API credentials")
+    if merchant is None:
+        raise _refused("Invalid API credentials", f"no merchant has the API key {api_key[:40]!r}")
+    if not hmac.compare_digest(api_secret.encode(), str(merchant["api_secret"]).encode()):
+        raise _refused("Invalid API credentials",
+                       f"the secret after ':' ({len(api_secret)} characters) is not the one of this API key")
+    if merchant.get("strict") and scheme != "Bearer":
+        # [A] the scheme's case is taken loosely (RFC 7235); strict wants the docs' "Bearer"
+        raise _refused("Missing or malformed Authorization header",
+                       f"strict: the scheme must be written 'Bearer', not {scheme!r}")
     return merchant
 
 

@@ -9,12 +9,13 @@ from typing import Any
 from aiohttp import web
 
 from ...core.http.middleware import provider_middleware
-from ..base import NUMBER, TEXT, WEBHOOK_SETTINGS, Provider
+from ..base import NUMBER, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -29,7 +30,8 @@ class CryptoPayment(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
-    merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "api_secret": TEXT, "app_key": TEXT}
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
+    merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "api_secret": TEXT, "app_key": TEXT, "strict": STRICT}
     option_settings = {"expiry_minutes": NUMBER,
                        "prices": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
     webhook_signature = ('body field "signature" = hex(HMAC-SHA256(key = base64decode(APP_KEY), message = invoice_id + "." + event)); compare in constant time. Only invoice_id and event are signed: re-read amounts and status from GET /invoices/{id}.')

@@ -107,7 +107,8 @@ async def test_trade_create_refuses_sell_unless_the_extension_is_on(client, worl
 
 
 async def test_sell_page_signature_is_checked_and_nothing_is_made_on_a_refusal(client, world):
-    params = {"crypto": "USDT", "network": "TRX", "cryptoAmount": "50", "merchantOrderNo": "S-1", "showTable": "sell"}
+    params = {"crypto": "USDT", "network": "TRX", "cryptoAmount": "50", "merchantOrderNo": "S-1", "showTable": "sell",
+              "type": "sell"}
     good = ramp_query("sell", params, ms(world))
     url = "/alchemypay/index/rampPageSell"
     await refused(await client.get(url, params={**good, "cryptoAmount": "5000"}), 401, "81003")   # changed
@@ -126,14 +127,16 @@ async def test_sell_page_signature_is_checked_and_nothing_is_made_on_a_refusal(c
     html = await page.text()
     [order] = world.backend("alchemypay").orders.values()
     assert order.order_no in html and order.address in html and order.side == "SELL"
-    again = await client.get(url, params=ramp_query("sell", params, ms(world)))   # reopened: the same order
+    again = await client.get(url, params=good)                 # the same link reopened: the same order
     assert again.status == 200 and len(world.backend("alchemypay").orders) == 1
+    # a new link with the same merchantOrderNo: "cannot be duplicated"
+    await refused(await client.get(url, params=ramp_query("sell", params, ms(world))), 409, "10006")
 
 
 async def test_off_ramp_story_from_the_page_every_status_with_a_webhook(client, world, receiver):
     rec = await receiver([SUCCESS])
-    params = {"crypto": "USDT", "network": "TRX", "fiat": "USD", "cryptoAmount": "100", "merchantOrderNo": "S-OK",
-              "callbackUrl": rec.url, "showTable": "sell"}
+    params = {"crypto": "USDT", "network": "TRX", "fiat": "USD", "country": "US", "cryptoAmount": "100",
+              "merchantOrderNo": "S-OK", "callbackUrl": rec.url, "showTable": "sell", "type": "sell"}
     # the ramp host's root form (https://ramptest.alchemypay.org?...&showTable=sell)
     resp = await open_page(client, world, "sell", path="/ramp", **params)
     assert resp.status == 200, await resp.text()
@@ -152,7 +155,7 @@ async def test_off_ramp_story_from_the_page_every_status_with_a_webhook(client, 
     await simulate(client, "refund", order=failed_no)
 
     assert (await open_page(client, world, "sell", **{**params, "merchantOrderNo": "S-LATE"})).status == 200
-    await client.post("/_sandbox/clock/advance", json={"by": "30m"})
+    await client.post("/_sandbox/clock/advance", json={"by": "48h"})       # "Order timeout in 48 hours"
 
     seen = {}
     for request in rec.requests:
@@ -166,7 +169,7 @@ async def test_off_ramp_story_from_the_page_every_status_with_a_webhook(client, 
 async def test_buy_page_makes_a_pending_order_without_a_webhook(client, world, receiver):
     rec = await receiver([SUCCESS])
     resp = await open_page(client, world, "buy", crypto="USDT", network="TRX", fiat="USD", fiatAmount="100",
-                           address="TKBSr2wessawfsBra9p7opSyRGfuXrrT", merchantOrderNo="B-1", callbackUrl=rec.url)
+                           address="TSx82tWNWe5Ns6t3w94Ye3Gt6E5KeHSoP8", merchantOrderNo="B-1", callbackUrl=rec.url)
     assert resp.status == 200, await resp.text()
     [order] = world.backend("alchemypay").orders.values()
     assert order.side == "BUY" and order.status(world.clock.now()) == "PENDING" and rec.requests == []

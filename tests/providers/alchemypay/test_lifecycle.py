@@ -128,8 +128,8 @@ async def test_sell_to_payout_success_one_webhook_per_status(client, world, rece
     bodies = [check_signed(r) for r in rec.requests]
     assert [b["status"] for b in bodies] == ["1", "2", "3", "4"]
     last = bodies[-1]
-    assert last["cryptoAmount"] == last["cryptoActualAmount"] == "100.00000000"
-    assert last["fiatAmount"] == "100.00000000" and last["rampFee"] == "1.75000000"
+    assert last["cryptoAmount"] == last["cryptoActualAmount"] == "100.0000000000"   # 10 decimals, as the sample
+    assert last["fiatAmount"] == "100.0000000000" and last["rampFee"] == "1.7500000000"
     assert last["txHash"] and last["receiptTime"] == "2025-01-15 10:02:00" and last["name"]
     assert last["orderAddress"].endswith(order_no)
 
@@ -147,10 +147,12 @@ async def test_sell_payout_failed_then_refunded_and_expiry(client, world, receiv
     assert (await simulate(client, "refund", order=order_no))["status"] == "6"
     statuses = [check_signed(r)["status"] for r in rec.requests]
     assert statuses == ["1", "2", "3", "5", "6"]
-    assert json.loads(rec.requests[1]["body"])["cryptoActualAmount"] == "99.50000000"
+    assert json.loads(rec.requests[1]["body"])["cryptoActualAmount"] == "99.5000000000"
 
     expiring = await new_order(client, world, sell_body(callbackUrl=rec.url, merchantOrderNo="SELL-2"))
-    await advance(client, "30m")
+    await advance(client, "47h59m")
+    assert json.loads(rec.requests[-1]["body"])["status"] == "1"
+    await advance(client, "1m")                                  # "Order timeout in 48 hours"
     assert [json.loads(r["body"])["status"] for r in rec.requests[-2:]] == ["1", "7"]
     await simulate(client, "deposit", expect=409, order=expiring)
 

@@ -34,14 +34,17 @@ def test_legacy_and_webhook_sha1_formulas():
     assert auth.webhook_signature(APP_ID, SECRET, "1001", "USDT", "TRX", "Taddr") == expected
 
 
-def test_non_ascii_and_slashes_are_signed_raw_but_php_escapes_pass_too():
+def test_non_ascii_and_slashes_are_signed_raw_but_php_escapes_sent_as_signed_pass_too():
     body = {"merchantName": "Café/Bar"}
     assert auth.body_string(body) == '{"merchantName":"Café/Bar"}'
-    php = '{"merchantName":"Caf\\u00e9/Bar"}'
+    php = '{"merchantName":"Caf\\u00e9\\/Bar"}'
     ts, path = "1700000000000", "/p"
     sign = hmac_b64(SECRET, ts + "POST" + path + php)
-    assert auth.verify_request_sign(app_id=APP_ID, secret=SECRET, timestamp=ts, method="POST", path=path,
-                                    query=[], body=body, sign=sign, allow_legacy=False) == "v4"
+    verify = dict(app_id=APP_ID, secret=SECRET, timestamp=ts, method="POST", path=path, query=[], sign=sign,
+                  allow_legacy=False)
+    assert auth.verify_request_sign(raw_body=php, **verify) == "v4"             # the bytes sent, signed
+    assert auth.verify_request_sign(raw_body=php, strict=True, **verify) is None   # [A] not under strict
+    assert auth.verify_request_sign(raw_body=auth.body_string(body), **verify) is None
 
 
 def test_client_request_hook_signs_like_a_client(world):

@@ -50,7 +50,8 @@ async def test_invoice_with_amount_answers_uid_requisites_and_the_sample_fields(
     assert status == 201 and answer["message"] == "ok"
     data = answer["data"]
     assert_sample_shape(data)
-    assert UUID.match(data["uid"]) and data["type"] == "invoice" and data["status"] == "invoiceWaitPay"
+    # created: processing starts a second later [A]; the requisites are there already (isAwaitRequisites)
+    assert UUID.match(data["uid"]) and data["type"] == "invoice" and data["status"] == "created"
     raw = b58decode(data["requisites"])      # a real TRON address: 0x41 + 20 bytes + checksum
     assert raw[0] == 0x41 and len(raw) == 25
     assert hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
@@ -62,7 +63,10 @@ async def test_invoice_with_amount_answers_uid_requisites_and_the_sample_fields(
     assert data["isDone"] is False and data["paymentTiming"] == "onTime" and data["txId"] is None
     assert instant(data["expirationTime"]) - instant(data["createdAt"]) == timedelta(minutes=30)
     assert (data["comment"], data["publicComment"], data["callbackUrl"]) == ("ORD-1", "Order N1", "http://127.0.0.1:9/hook")
+    assert data["serviceCommission"] == "0.0153" and data["amountValidity"] == "valid"   # neutral before money
     assert await ab.order(data["uid"]) == data
+    await ab.advance("1s")
+    assert (await ab.order(data["uid"]))["status"] == "invoiceWaitPay"
 
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -106,16 +110,18 @@ async def test_buyer_pays_the_service_fee(ab):
 async def test_not_awaiting_requisites_answers_without_them_then_issues_them(hooked):
     ab, rec = hooked
     data = await ab.create("USDTTRC20", amount="10", isAwaitRequisites=False)
-    assert data["status"] == "invoiceWaitRequisites" and data["requisites"] is None and data["requisitesQrCode"] is None
-    await ab.advance("5s")
+    assert data["status"] == "created" and data["requisites"] is None and data["requisitesQrCode"] is None
+    await ab.advance("1s")
+    assert (await ab.order(data["uid"]))["status"] == "invoiceWaitRequisites"
+    await ab.advance("4s")
     later = await ab.order(data["uid"])
     assert later["status"] == "invoiceWaitPay" and later["requisites"]
-    assert [r["body"] for r in rec.requests] and rec.json()["status"] == "invoiceWaitPay"
+    assert [rec.json(i)["status"] for i in range(len(rec.requests))] == ["invoiceWaitRequisites", "invoiceWaitPay"]
     assert rec.json()["requisites"] == later["requisites"]
 
 
 async def test_get_unknown_order_is_404_in_the_error_shape(ab):
-    for uid in ("00000000-aaaa-bbbb-cccc-111111111111", "nope"):
+    for uid in ("00000000-aaaa-bbbb-cccc-111111111111", "nope", "withdraw-with-exchange"):
         status, answer = await ab.call("GET", ORDER + uid)
         assert status == 404 and answer == {"statusCode": 404, "message": "Order not found", "error": "Not Found"}
 
@@ -130,13 +136,16 @@ async def test_order_list_filters(ab):
     await ab.simulate("confirm", order=ton["uid"])
     await ab.advance("2m")
 
-    async def uids(query: str) -> list[str]:
-        _, answer = await ab.call("GET", ORDERS + query, expect=200)
-        assert answer["message"] == "ok"
-        return [o["uid"] for o in answer["data"]["items"]]
+    async def uids(query: str, path: str = ORDERS) -> list[str]:
+        _, answer = await ab.call("GET", path + query, expect=200)
+        assert answer["message"] == "ok" and isinstance(answer["data"], list)
+        return [o["uid"] for o in answer["data"]]
 
     assert await uids("") == [ton["uid"], sol["uid"], trc["uid"]]          # newest first
-    assert await uids("?orderBy=createdAt:asc") == [trc["uid"], sol["uid"], ton["uid"]]
+    assert await uids("?orderBy=createdAt") == [trc["uid"], sol["uid"], ton["uid"]]
+    assert await uids("?orderBy=-createdAt") == [ton["uid"], sol["uid"], trc["uid"]]
+    assert await uids("?orderBy=-uid") == sorted([ton["uid"], sol["uid"], trc["uid"]], reverse=True)
+    assert await uids("?orderBy=id") == [trc["uid"], sol["uid"], ton["uid"]]
     assert await uids("?statuses[]=success") == [ton["uid"]]
     assert await uids("?statuses[]=success&statuses[]=invoiceNotPayed") == [ton["uid"], trc["uid"]]
     assert await uids("?statuses[0]=invoiceNotPayed") == [trc["uid"]]         # PHP's http_build_query
@@ -148,25 +157,53 @@ async def test_order_list_filters(ab):
     assert await uids("?search=first-ord") == [trc["uid"]]
     assert await uids(f"?search={ton['requisites'][:20]}") == [ton["uid"]]
     assert await uids("?limit=1&page=2") == [sol["uid"]]
-    _, answer = await ab.call("GET", ORDERS + "?limit=2", expect=200)
-    assert {k: answer["data"][k] for k in ("total", "page", "limit", "pages")} == {"total": 3, "page": 1, "limit": 2, "pages": 2}
+    assert await uids("?limit=2") == [ton["uid"], sol["uid"]]
+    assert await uids("?search=sandboxmerchant") == [ton["uid"], sol["uid"], trc["uid"]]   # the merchant's name
+    assert await uids(f"?merchantsUids[]={ab.merchant['merchant_uid']}") == [ton["uid"], sol["uid"], trc["uid"]]
+    assert await uids("?merchantsUids[]=3422b448-2460-4fd2-9183-8000de6f8343") == []
+    assert await uids("?billingTags[]=test@example.com") == []              # [A] no order carries a billingTag
+    assert await uids("?showProtectedMerchantsOrders=false") == await uids("?showProtectedMerchantsOrders=true")
+    for documented in ("revoked", "blocked", "waitRefundRequisitesCheck"):
+        assert await uids(f"?statuses[]={documented}") == []
+    for documented in ("withdraw-with-exchange", "payment-without-amount", "deposit"):
+        assert await uids(f"?types[]={documented}") == []
+    # v1: the same list, `data` a list as in the API reference's example
+    assert await uids("?limit=2&orderBy=-createdAt", BASE + "/api/v1/integration/orders") == [ton["uid"], sol["uid"]]
+    assert await uids("?search=first-ord", BASE + "/api/v1/integration/orders") == [trc["uid"]]
 
 
 async def test_merchant_balances_currencies_and_rates(ab):
+    await ab.simulate("credit", amount="100")
+    await ab.simulate("credit", amount="0.01", currency="BTC-INTERNAL")
     _, merchant = await ab.call("GET", BASE + "/api/v1/integration/merchant", expect=200)
     assert merchant["message"] == "ok" and merchant["data"]["callbackIps"] == [
         "18.194.211.115", "3.70.205.120", "3.250.143.116", "185.252.146.25"]
-    assert await ab.balance() == 0
+    assert (merchant["data"]["balanceUsd"], merchant["data"]["equal"]) == ("700", "700")
+    _, balances = await ab.call("GET", BASE + "/api/v1/integration/merchant/balances", expect=200)
+    by_code = {b["code"]: b for b in balances["data"]}
+    assert by_code["USDT"] == {"code": "USDT", "type": "COIN", "currencyCode": "USDT-INTERNAL", "assetCode": "USDT",
+                               "balance": "100", "balanceUsd": "100"}
+    assert (by_code["BTC"]["balance"], by_code["BTC"]["balanceUsd"]) == ("0.01", "600")
     _, currencies = await ab.call("GET", BASE + "/api/v1/integration/assets/currencies", expect=200)
     by_code = {c["publicCode"]: c for c in currencies["data"]}
     assert {"USDTTRC20", "USDTTON", "TON", "USDCSOL", "USDT-INTERNAL"} <= set(by_code)
     assert by_code["USDCSOL"] == {"publicCode": "USDCSOL", "publicName": "USD Coin (Solana)", "assetCode": "USDC",
-                                  "networkCode": "SOL", "isInternal": False, "currencyType": "crypto"}
-    assert by_code["USDT-INTERNAL"]["isInternal"] is True
-    _, rates = await ab.call("GET", BASE + "/api/v1/integration/assets/exchange-rate?from=USDT&to=TON", expect=200)
-    assert rates["data"] == [{"from": "USDT", "to": "TON", "rate": "0.192307692308"}]
+                                  "assetName": "USD Coin", "networkCode": "SOL", "isInternal": False,
+                                  "currencyType": "COIN", "usdPrice": "1"}
+    assert by_code["USDT-INTERNAL"]["isInternal"] is True and by_code["TON"]["usdPrice"] == "5.2"
+    _, rates = await ab.call("GET", BASE + "/api/v1/integration/assets/exchange-rate?fromAssetCode=USDT&toAssetCode=TON",
+                             expect=200)
+    assert rates["data"] == [{"fromAssetCode": "USDT", "toAssetCode": "TON", "fromCurrencyType": "COIN",
+                              "toCurrencyType": "COIN", "rate": "5.2", "isTurnRate": True}]   # 1 TON = 5.2 USDT
     _, rates = await ab.call("GET", BASE + "/api/v1/integration/assets/exchange-rate", expect=200)
-    assert {r["from"] for r in rates["data"]} >= {"BTC", "TON", "SOL"} and {r["to"] for r in rates["data"]} == {"USDT"}
+    assert len(rates["data"]) == 7 * 6 and {r["fromAssetCode"] for r in rates["data"]} >= {"BTC", "TON", "SOL"}
+    assert all(dec(r["rate"]) >= 1 for r in rates["data"])
+    _, assets = await ab.call("GET", BASE + "/api/v1/integration/assets", expect=200)
+    assert {"code": "USDT", "type": "COIN"} in assets["data"] and len(assets["data"]) == 7
+    _, fees = await ab.call("GET", BASE + "/api/v1/integration/assets/withdraw-fee", expect=200)
+    trc = next(f for f in fees["data"] if f["toCurrencyCode"] == "USDTTRC20")
+    assert trc == {"toAssetCode": "USDT", "toCurrencyCode": "USDTTRC20", "toCurrencyName": "Tether USD (TRC20)",
+                   "fixFee": 1, "rate": 0.1, "isTurnRate": False, "minOut": 0.1, "maxOut": 1000000}
 
 
 async def test_invoice_page_and_qr_placeholder(ab, client):

@@ -2,7 +2,10 @@
 labelled signature, any 2xx acknowledges, retries on the labelled schedule."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import re
 from datetime import datetime
 
 import pytest
@@ -72,7 +75,7 @@ def test_the_published_sample_validates_against_the_callback_and_order_contracts
     assert list(contract("callback.webhook").iter_errors(broken))
 
 
-async def test_callback_is_the_order_json_from_the_stand_in_address_and_signed(ab, handler):
+async def test_callback_is_the_order_json_from_the_stand_in_address(ab, handler):
     h = await handler(allowed={"127.0.0.2"})
     await ab.set_merchant(webhook_url=h.url)
     order = await ab.create("USDTTRC20", amount="5")
@@ -83,9 +86,56 @@ async def test_callback_is_the_order_json_from_the_stand_in_address_and_signed(a
     body = json.loads(got["body"])
     assert body == {**(await ab.order(order["uid"])), "signature": body["signature"]}
     assert list(body)[-1] == "signature"
-    assert body["signature"] == expected_signature(ab.merchant["api_key"], got["body"])
     assert not list(contract("callback.webhook").iter_errors(body))
     assert (await ab.deliveries())[-1]["status"] == "delivered"
+
+
+def _sample_keys_in_order(body: dict) -> list[str]:
+    return [k for k in body if k in sample_order()]
+
+
+async def test_callback_keys_and_numbers_are_written_as_the_docs_sample(hooked):
+    ab, rec = hooked
+    order = await ab.create("USDCSOL", amount=None)
+    await ab.simulate("pay", order=order["uid"], amount="850")
+    raw = rec.requests[-1]["body"]
+    body = json.loads(raw)
+    assert _sample_keys_in_order(body) == list(sample_order())          # the sample's keys, in its order
+    assert set(body) - set(sample_order()) == {"serviceCommission", "requisitesMemoTag"}
+    assert list(body).index("serviceCommission") == list(body).index("netCommission") + 1
+    for key, value in sample_order().items():                            # JSON types as the sample writes them
+        if value is not None and body[key] is not None:
+            assert type(body[key]) is type(value), key
+    assert b'"id":' + str(body["id"]).encode() + b"," in raw            # a bare number, as in the sample
+    assert b'"amountInFact":"850"' in raw                                 # amounts: decimal strings
+
+
+async def test_signature_is_shaped_like_the_sample_and_verifiable_by_no_formula(hooked):
+    """AlfaBit publishes no formula: by default the field is there, 64 hex like the sample, and no
+    HMAC a merchant could compute with its key matches it."""
+    ab, rec = hooked
+    order = await ab.create("USDTTRC20", amount="5")
+    await ab.simulate("pay", order=order["uid"])
+    raw = rec.requests[-1]["body"]
+    body = json.loads(raw)
+    assert re.fullmatch(r"[0-9a-f]{64}", body["signature"])
+    unsigned = json.dumps({k: v for k, v in body.items() if k != "signature"}, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+    key = ab.merchant["api_key"].encode()
+    guesses = {hmac.new(key, unsigned, algo).hexdigest() for algo in (hashlib.sha256, hashlib.sha512)}
+    guesses |= {hashlib.sha256(key + unsigned).hexdigest(), hashlib.sha256(unsigned + key).hexdigest(),
+                expected_signature(ab.merchant["api_key"], raw)}
+    assert body["signature"] not in guesses
+
+
+async def test_hmac_signature_is_an_opt_in_merchant_setting(hooked):
+    ab, rec = hooked
+    await ab.set_merchant(callback_signature="hmac")
+    order = await ab.create("USDTTRC20", amount="5")
+    await ab.simulate("pay", order=order["uid"])
+    raw = rec.requests[-1]["body"]
+    assert json.loads(raw)["signature"] == expected_signature(ab.merchant["api_key"], raw)
+    await ab.admin("PATCH", "/providers/alfabit/merchant", {"callback_signature": "md5"}, expect=400)
 
 
 async def test_a_handler_checking_the_source_rejects_a_foreign_address(ab, handler):
@@ -98,6 +148,7 @@ async def test_a_handler_checking_the_source_rejects_a_foreign_address(ab, handl
     [delivery] = await ab.deliveries()
     assert delivery["status"] == "pending" and delivery["attempts"][0]["status"] == 403
     await ab.simulate("settings", callback_source_address="203.0.113.5", expect=400)   # not loopback
+    await ab.simulate("settings", callback_source_address_v6="127.0.0.3", expect=400)  # not IPv6
 
 
 async def test_behind_a_proxy_x_forwarded_for_carries_a_published_address(ab, handler):
@@ -146,8 +197,8 @@ async def test_receiver_down_for_good_is_exhausted_after_six_attempts(ab, receiv
     order = await ab.create("USDTTRC20", amount="5", expiryDurationMinutes=1)
     await ab.advance("1m")
     await ab.advance("3h")
-    [delivery] = await ab.deliveries()
+    [delivery] = await ab.deliveries(event="invoiceNotPayed")
     times = [datetime.fromisoformat(a["at"]) for a in delivery["attempts"]]
     assert delivery["status"] == "exhausted" and delivery["event"] == "invoiceNotPayed"
     assert [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:])] == [1, 5, 15, 30, 60]
-    assert json.loads(rec.requests[0]["body"])["uid"] == order["uid"]
+    assert json.loads(rec.requests[-1]["body"])["uid"] == order["uid"]

@@ -65,4 +65,4 @@ async def test_nest_style_handler_answering_201_accepted_is_acknowledged(ab, rec
     order = await ab.create("TON", amount="1")
     await ab.simulate("pay", order=order["uid"])
     await ab.advance("2m")
-    assert [d["status"] for d in await ab.deliveries()] == ["delivered"] * 3
+    assert [d["status"] for d in await ab.deliveries()] == ["delivered"] * 4

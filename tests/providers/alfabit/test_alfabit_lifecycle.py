@@ -21,13 +21,16 @@ async def test_exact_payment_walks_every_invoice_status(hooked):
     await ab.advance("1s")
     assert (await ab.order(order["uid"]))["status"] == "invoiceWaitCheck"
     await ab.advance("1m")
+    converting = await ab.order(order["uid"])        # the docs' own sample: inProgress, amountOutFact 0
+    assert (converting["status"], converting["isDone"], converting["amountOutFact"]) == ("inProgress", False, "0")
+    await ab.advance("10s")
     done = await ab.order(order["uid"])
     assert (done["status"], done["isDone"], done["amountValidity"], done["paymentTiming"]) == (
         "success", True, "valid", "onTime")
-    assert done["amountOutFact"] == done["amountOutExpected"] == "24.985"
+    assert done["amountOutFact"] == done["amountOutExpected"] == "24.985" and done["serviceCommission"] == "0.015"
     assert done["balanceAfter"] == "24.985" and await ab.balance() == dec("24.985")
-    assert done["updatedAt"] == "2025-01-15T10:01:57.000Z"
-    assert statuses(rec) == ["invoiceWaitConfirms", "invoiceWaitCheck", "success"]
+    assert done["updatedAt"] == "2025-01-15T10:02:07.000Z"
+    assert statuses(rec) == ["invoiceWaitConfirms", "invoiceWaitCheck", "inProgress", "success"]
     assert rec.json() == {**done, "signature": rec.json()["signature"]}   # the whole order, as GET shows it
 
 
@@ -66,12 +69,18 @@ async def test_never_paid_expires_on_time(hooked):
     ab, rec = hooked
     order = await ab.create("USDTTRC20", amount="10", expiryDurationMinutes=15)
     await ab.advance("14m59s")
-    assert (await ab.order(order["uid"]))["status"] == "invoiceWaitPay" and not rec.requests
+    assert (await ab.order(order["uid"]))["status"] == "invoiceWaitPay" and statuses(rec) == ["invoiceWaitPay"]
     await ab.advance("1s")
     expired = await ab.order(order["uid"])
-    assert (expired["status"], expired["isDone"], expired["amountInFact"]) == ("invoiceNotPayed", True, "0")
-    assert statuses(rec) == ["invoiceNotPayed"] and expired["updatedAt"] == "2025-01-15T10:15:00.000Z"
-    assert await ab.balance() == 0
+    # [A] a late payment is still taken for 60 min: not done yet, amountValidity neutral
+    assert (expired["status"], expired["isDone"], expired["amountInFact"], expired["amountValidity"]) == (
+        "invoiceNotPayed", False, "0", "valid")
+    assert statuses(rec) == ["invoiceWaitPay", "invoiceNotPayed"] and expired["updatedAt"] == "2025-01-15T10:15:00.000Z"
+    await ab.advance("1h")
+    final = await ab.order(order["uid"])
+    assert (final["status"], final["isDone"]) == ("invoiceNotPayed", True) and len(rec.requests) == 2
+    await ab.simulate("pay", order=order["uid"])                 # too late: journaled, the order stays done
+    assert await ab.order(order["uid"]) == final and await ab.balance() == 0
 
 
 async def test_late_payment_revives_the_order_as_late(hooked):
@@ -81,7 +90,10 @@ async def test_late_payment_revives_the_order_as_late(hooked):
     await ab.advance("5m")
     done = await ab.order(order["uid"])
     assert (done["status"], done["paymentTiming"], done["amountValidity"]) == ("success", "late", "valid")
-    assert statuses(rec) == ["invoiceNotPayed", "invoiceWaitConfirms", "invoiceWaitCheck", "success"]
+    assert statuses(rec) == ["invoiceWaitPay", "invoiceNotPayed", "invoiceWaitConfirms", "invoiceWaitCheck",
+                             "inProgress", "success"]
+    # isDone never went back: false all along until success
+    assert [rec.json(i)["isDone"] for i in range(len(rec.requests))] == [False] * 5 + [True]
     assert await ab.balance() == dec("9.994")
 
 
@@ -102,6 +114,10 @@ async def test_invoice_without_amount_any_payment_is_valid(ab):
     await ab.simulate("pay", order=order["uid"], amount="850")
     await ab.simulate("confirm", order=order["uid"])
     await ab.advance("1m")
+    sample_like = await ab.order(order["uid"])      # the docs' callback sample, status for status
+    assert (sample_like["status"], sample_like["amountInFact"], sample_like["amountOutFact"], sample_like["isDone"]) == (
+        "inProgress", "850", "0", False)
+    await ab.advance("10s")
     done = await ab.order(order["uid"])
     # the sample's numbers: 850 USDC in, about 849.49 USDT out
     assert (done["amountInFact"], done["amountOutExpected"], done["amountValidity"]) == ("850", "849.49", "valid")
@@ -111,7 +127,7 @@ async def test_invoice_without_amount_any_payment_is_valid(ab):
 async def test_ton_transfer_without_the_memo_is_not_matched(ab, world):
     order = await ab.create("TON", amount="2")
     await ab.simulate("pay", order=order["uid"], memo="123")
-    assert (await ab.order(order["uid"]))["status"] == "invoiceWaitPay"
+    assert (await ab.order(order["uid"]))["status"] == "created"     # nothing matched
     assert world.journal.query(kind="payment.unmatched_memo")
     await ab.simulate("pay", order=order["uid"])
     assert (await ab.order(order["uid"]))["amountInFact"] == "2"
@@ -141,8 +157,11 @@ async def test_withdrawal_in_progress_then_success(hooked):
     answer = await withdraw(ab, comment="payout 1")
     data = answer["data"]
     assert answer["message"] == "ok" and data["type"] == "withdraw" and data["status"] == "created"
-    assert (data["amountOutExpected"], data["amountInExpected"], data["netCommission"]) == ("10", "11", "1")
-    assert data["requisites"] == TRON_ADDRESS and data["balanceAfter"] == "89" and await ab.balance() == 89
+    # the network fee and the 0.1 % service fee on top of the amount [D order; A figures]
+    assert (data["amountOutExpected"], data["amountInExpected"], data["netCommission"], data["serviceCommission"]) == (
+        "10", "11.01", "1", "0.01")
+    assert data["netFeeCurrencyCode"] == data["currencyInCode"] == "USDT-INTERNAL"
+    assert data["requisites"] == TRON_ADDRESS and data["balanceAfter"] == "88.99" and await ab.balance() == dec("88.99")
     await ab.advance("10s")
     assert (await ab.order(data["uid"]))["status"] == "inProgress"
     await ab.advance("2m")
@@ -166,7 +185,7 @@ async def test_withdrawal_failure_is_refunded(ab):
     await ab.simulate("credit", amount="20")
     data = (await withdraw(ab, amount="0.5", currency="USDTTON",
                            recipient="0QB45RBhcxHYo8LOb0R-1NV7Hi_riUFMNDwQJ8TRw4a7xNa7", requisitesMemoTag="777"))["data"]
-    assert data["requisitesMemoTag"] == "777" and await ab.balance() == dec("19.3")
+    assert data["requisitesMemoTag"] == "777" and await ab.balance() == dec("19.2995")
     await ab.advance("10s")
     await ab.simulate("fail", order=data["uid"])
     assert (await ab.order(data["uid"]))["status"] == "failed" and await ab.balance() == 20

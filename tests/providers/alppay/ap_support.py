@@ -25,14 +25,28 @@ def compact(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
+# The documented field order of each request body (the docs' samples): the hmac page asks for
+# it, and a client that builds its bodies this way is what the sandbox expects by default.
+PAYMENT_ORDER = ("amount", "asset", "customer", "clientId", "invoice", "checkoutUrl")
+WITHDRAWAL_ORDER = ("amount", "asset", "addressTo", "customer", "destTag", "invoice", "addressFrom",
+                    "clientId", "transferAll")
+
+
+def in_order(body: dict, order: tuple[str, ...]) -> dict:
+    """Documented fields in the documented order, anything else after them."""
+    return {**{k: body[k] for k in order if k in body}, **{k: v for k, v in body.items() if k not in order}}
+
+
 def payment_body(amount="100.00", short="USDT", network="tron", **extra) -> dict:
-    return {"amount": amount, "asset": {"short": short, "network": network}, "customer": CUSTOMER, **extra}
+    body = {"amount": amount, "asset": {"short": short, "network": network}, "customer": CUSTOMER, **extra}
+    return in_order(body, PAYMENT_ORDER)
 
 
 def withdrawal_body(amount="10", short="USDT", network="tron", **extra) -> dict:
-    return {"amount": amount, "asset": {"short": short, "network": network}, "addressTo": TRON_TO,
+    body = {"amount": amount, "asset": {"short": short, "network": network}, "addressTo": TRON_TO,
             "customer": {"id": 1, "name": "Customer Name", "email": "customer@example.com"},
             "destTag": "", "invoice": "W-1", **extra}
+    return in_order(body, WITHDRAWAL_ORDER)
 
 
 class AP:

@@ -24,9 +24,12 @@ async def test_signed_create_answers_the_payment_object(ap):
     assert out["createdAt"] == "2025-01-15T10:00:00Z"
 
 
-async def test_the_signature_covers_the_bytes_as_sent_not_a_reserialisation(ap):
-    pretty = json.dumps(payment_body(), indent=2).encode()  # signed as sent: fine
-    await ap.call("POST", "/payment", raw=pretty, expect=200)
+async def test_the_signature_covers_the_bytes_as_sent_under_the_as_sent_reading(ap):
+    pretty = json.dumps(payment_body(), indent=2).encode()
+    status, out = await ap.call("POST", "/payment", raw=pretty)   # the hmac page: compact JSON only
+    assert status == 400 and "compact JSON" in out["message"]
+    await ap.set_merchant(signed_body="as_sent")
+    await ap.call("POST", "/payment", raw=pretty, expect=200)     # signed as sent: fine
 
 
 @pytest.mark.parametrize("mutate", [

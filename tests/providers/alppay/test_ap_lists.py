@@ -17,13 +17,13 @@ async def _three(ap):
 
 async def _ids(ap, query: str) -> list[str]:
     _, out = await ap.call("GET", "/payment" + query, expect=200)
-    return [p["id"] for p in out["data"]]
+    return [p["id"] for p in out["results"]]
 
 
 async def test_default_is_newest_first_with_the_wrapper(ap):
     a, b, c = await _three(ap)
     _, out = await ap.call("GET", "/payment", expect=200)
-    assert [p["id"] for p in out["data"]] == [c["id"], b["id"], a["id"]]
+    assert [p["id"] for p in out["results"]] == [c["id"], b["id"], a["id"]]
     assert (out["page"], out["limit"], out["total"]) == (1, 20, 3)
 
 
@@ -56,9 +56,37 @@ async def test_sort_and_pages(ap):
 
 @pytest.mark.parametrize("query, field", [
     ("page=0", "page"), ("page=x", "page"), ("page=²", "page"), ("limit=0", "limit"), ("limit=101", "limit"),
-    ("statuses=PAID", "statuses"), ("method=BTC_bitcoin", "method"), ("sortField=id", "sortField"),
+    ("statuses=PAID", "statuses"), ("method=DOGE_doge", "method"), ("sortField=id", "sortField"),
     ("sortOrder=up", "sortOrder"), ("search=" + "x" * 300, "search"), ("ids=" + ",".join(["a"] * 101), "ids"),
 ])
 async def test_bad_query_is_422_naming_the_parameter(ap, query, field):
     status, out = await ap.call("GET", "/payment?" + query)
     assert (status, out["code"], out["field"]) == (422, 422, field)
+
+
+async def test_statuses_are_display_statuses_and_the_older_words_are_accepted(ap):
+    """[D] newest page: statuses are display statuses; older page: CANCELLED, AML_CHECK_FAILED."""
+    under = await ap.create(amount="10.00")
+    await ap.pay(under["id"], kind="partial")
+    cancelled = await ap.create(amount="10.00")
+    flagged = await ap.create(amount="10.00")
+    await ap.pay(flagged["id"], risk="danger")
+    await ap.advance("1m")
+    await ap.call("POST", f"/payment/{cancelled['id']}/cancel", expect=200)
+    await ap.advance("3h")                       # all three closed now
+    assert await _ids(ap, "?statuses=EXPIRED") == [cancelled["id"]]        # not EXPIRED/UNDERPAID
+    assert await _ids(ap, "?statuses=UNDERPAID") == [under["id"]]
+    assert await _ids(ap, "?statuses=CANCELLED") == [cancelled["id"]]
+    assert await _ids(ap, "?statuses=AML_CHECK_FAILED") == [flagged["id"]]
+    assert await _ids(ap, "?statuses=AML_CHECK_DANGER") == [flagged["id"]]
+    assert (await ap.payment(cancelled["id"]))["status"] == "EXPIRED"       # getPayment's words
+    await ap.set_merchant(cancelled_status="CANCELLED")                    # [A] the older page's word
+    assert (await ap.payment(cancelled["id"]))["status"] == "CANCELLED"
+    assert (await ap.payment(under["id"]))["status"] == "EXPIRED"
+
+
+async def test_the_older_data_envelope_is_a_setting(ap):
+    created = await ap.create()
+    await ap.set_merchant(payment_list="data")
+    _, out = await ap.call("GET", "/payment", expect=200)
+    assert "results" not in out and [p["id"] for p in out["data"]] == [created["id"]] and out["total"] == 1

@@ -32,10 +32,14 @@ async def test_exact_payment_new_open_completed_with_a_webhook_each(hooked):
     assert tx["paymentId"] == created["id"] and tx["receivedAmount"] == "250.00"
     assert tx["txnId"] == paid["txnId"] and tx["addressTo"] == created["addressTo"]
     assert {"fixedFee", "percentFee", "riskScore", "isDanger"} <= set(tx) and tx["isDanger"] is False
-    assert _statuses(rec) == [("OPEN", "NEW"), ("OPEN", "OPEN"), ("COMPLETED", "COMPLETED")]
+    # [D] webhookSequence: deposit detected (AML fields empty), AML completed, then the status change
+    assert _statuses(rec) == [("OPEN", "NEW"), ("OPEN", "OPEN"), ("OPEN", "OPEN"), ("COMPLETED", "COMPLETED")]
+    detected, checked = (_bodies(rec)[i]["transactions"][0] for i in (1, 2))
+    assert (detected["riskScore"], detected["riskCheckedAt"], detected["amlPriceUsd"]) == (0, None, "0")
+    assert checked["riskCheckedAt"] == "2025-01-15T10:00:03Z" and checked["amlPriceUsd"] == "250.00"
     for got in rec.requests:
         assert got["headers"]["X-HMAC"] == x_hmac(ap.key, got["body"])
-    assert (await ap.balances())["USDT_tron"] == "250.00"
+    assert (await ap.balances())["USDT_tron"] == "248.75"    # [D] the standard 0.5 % fee
 
 
 async def test_partial_payment_is_underpaid_then_expires_keeping_the_fact(hooked):
@@ -49,7 +53,7 @@ async def test_partial_payment_is_underpaid_then_expires_keeping_the_fact(hooked
     payment = await ap.payment(created["id"])
     assert (payment["status"], payment["displayStatus"]) == ("EXPIRED", "UNDERPAID")
     assert _statuses(rec)[-2:] == [("OPEN", "UNDERPAID"), ("EXPIRED", "UNDERPAID")]
-    assert (await ap.balances())["USDT_tron"] == "50.00"   # what arrived is the merchant's
+    assert (await ap.balances())["USDT_tron"] == "49.75"   # what arrived is the merchant's, less 0.5 %
 
 
 async def test_partial_then_top_up_completes(hooked):
@@ -111,12 +115,25 @@ async def test_aml_danger_holds_the_funds(hooked):
 
 async def test_aml_flag_after_crediting_takes_the_funds_back(ap):
     created = await ap.create()
-    await ap.pay(created["id"])
+    await ap.pay(created["id"], kind="partial")
     await ap.advance("1m")
-    assert (await ap.balances())["USDT_tron"] == "100.00"
+    assert (await ap.balances())["USDT_tron"] == "49.75"        # an OPEN, underpaid payment
     out = await ap.simulate("aml", payment=created["id"])
     assert out["payment"]["displayStatus"] == "AML_CHECK_DANGER"
     assert (await ap.balances())["USDT_tron"] == "0.00"
+
+
+async def test_aml_on_a_completed_payment_is_409_and_changes_nothing(hooked, world):
+    ap, rec = hooked
+    created = await ap.create()
+    await ap.pay(created["id"])
+    await ap.advance("1m")
+    before = (await ap.payment(created["id"]), await ap.balances(), len(rec.requests), world.rng.getstate())
+    out = await ap.simulate("aml", expect=409, payment=created["id"])
+    assert "OPEN payment only" in out["error"]["message"]
+    await ap.advance("0s")
+    after = (await ap.payment(created["id"]), await ap.balances(), len(rec.requests), world.rng.getstate())
+    assert after == before and before[0]["status"] == "COMPLETED"
 
 
 async def test_fees_are_taken_before_the_balance(ap):

@@ -28,7 +28,7 @@ async def test_finished_payments_go_and_open_ones_stay(ap, world):
         await ap.pay(created["id"])
         await ap.advance("1m")                                       # confirmed: COMPLETED, credited
         done.append(created)
-    assert (await ap.balances())["USDT_tron"] == "50.00"
+    assert (await ap.balances())["USDT_tron"] == "49.75"            # 0.5 % fee each
     await ap.create(amount="1.00")
     assert len(backend.payments) == CAP and live["id"] in backend.payments
     status, out = await ap.call("GET", f"/payment/{done[0]['id']}")
@@ -37,7 +37,7 @@ async def test_finished_payments_go_and_open_ones_stay(ap, world):
     assert (await ap.payment(live["id"]))["status"] == "OPEN"
     _, listed = await ap.call("GET", "/payment", expect=200)
     assert listed["total"] == CAP
-    assert (await ap.balances())["USDT_tron"] == "50.00"             # the ledger kept the money
+    assert (await ap.balances())["USDT_tron"] == "49.75"             # the ledger kept the money
 
 
 async def test_withdrawals_go_once_complete_or_cancelled(ap, world):

@@ -7,7 +7,7 @@ from mockserver.providers.alppay import PROVIDER
 
 JUNK = [{}, {"payment": "nope"}, {"payment": None}, {"payment": ["x"]}, {"withdrawal": {"a": 1}},
         {"amount": "x"}, {"amount": "1e999999"}, {"fraction": -1}, {"kind": "late"}, {"risk": "maybe"},
-        {"address": "Tnowhere", "amount": 1}, {"method": "BTC_bitcoin", "amount": 1}, {"merchant": 7},
+        {"address": "Tnowhere", "amount": 1}, {"method": "DOGE_doge", "amount": 1}, {"merchant": 7},
         {"merchant": True, "method": "USDT_tron", "amount": 1}, {"method": "USDT_tron", "amount": "NaN"}]
 
 
@@ -37,7 +37,7 @@ async def test_confirm_verb_adds_the_confirmations_now(ap):
 
 def test_opening_balances_from_the_config(world):
     from mockserver.providers.alppay.backend import Backend
-    from mockserver.providers.alppay.model import ASSETS
+    from mockserver.providers.alppay.assets import ASSETS
     merchant = {"api_key": "k", "balances": {"USDT_tron": "12.5", "BTC_x": "1", "USDC_ethereum": "junk",
                                              "USDT_ethereum": "-3"}}
     backend = Backend(world, [merchant], {})

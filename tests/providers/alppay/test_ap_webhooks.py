@@ -46,3 +46,50 @@ async def test_each_webhook_is_the_object_as_the_api_shows_it(hooked):
     assert last == await ap.payment(created["id"])
     assert rec.requests[-1]["headers"]["Content-Type"] == "application/json"
     assert b": " not in rec.requests[-1]["body"]           # compact JSON
+
+
+# key orders of the docs' samples (paymentWebhooks + webhookSequence; the v2 withdrawal pages)
+PAYMENT_KEYS = ["id", "transactions", "amount", "totalReceivedAmount", "asset", "addressTo", "destTag",
+                "confirmsNeeded", "timeout", "checkoutUrl", "status", "displayStatus", "customer", "merchant",
+                "invoice", "paymentRedirectUrl", "clientId", "fixedFee", "createdAt", "updatedAt"]
+TRANSACTION_KEYS = ["paymentId", "txnId", "receivedAmount", "asset", "destTag", "addressFrom", "addressTo",
+                    "date", "createdAt", "fixedFee", "percentFee", "riskScore", "isDanger", "riskCheckedAt",
+                    "amlPriceUsd"]
+WITHDRAWAL_KEYS = ["id", "txnId", "amount", "receivedAmount", "asset", "addressFrom", "addressTo", "destTag",
+                   "status", "customer", "merchant", "invoice", "createdAt", "updatedAt", "timeToApprove"]
+
+
+def _subsequence(keys: list[str], order: list[str]) -> bool:
+    positions = [order.index(k) for k in keys if k in order]
+    return positions == sorted(positions)
+
+
+async def test_bodies_keep_the_samples_key_order_and_number_forms(hooked):
+    ap, rec = hooked
+    created = await ap.create()
+    await ap.pay(created["id"])
+    await ap.simulate("fund", method="USDT_tron", amount="5")
+    await ap.withdraw(amount="5")
+    await ap.advance("1m")
+    payments = [json.loads(r["body"]) for r in rec.requests if b'"displayStatus"' in r["body"]]
+    withdrawal = next(json.loads(r["body"]) for r in rec.requests if b'"timeToApprove"' in r["body"])
+    for body in payments:
+        assert list(body) == PAYMENT_KEYS
+        assert list(body["merchant"]) == ["id", "name", "siteUrl", "logoUrl", "email"]   # the payment samples
+        for tx in body["transactions"]:
+            assert list(tx) == TRANSACTION_KEYS
+            assert isinstance(tx["riskScore"], int) and isinstance(tx["receivedAmount"], str)
+        assert isinstance(body["confirmsNeeded"], int) and isinstance(body["timeout"], int)
+        assert isinstance(body["customer"]["id"], int) and isinstance(body["amount"], str)
+    assert list(withdrawal) == WITHDRAWAL_KEYS
+    assert list(withdrawal["merchant"]) == ["id", "name", "email", "siteUrl", "logoUrl"]  # the withdrawal samples
+    assert withdrawal["amount"] == "5" and withdrawal["receivedAmount"] == "0"
+
+
+async def test_the_redirect_link_spelled_as_the_webhook_sequence_sample(hooked):
+    ap, rec = hooked
+    await ap.set_merchant(redirect_url_key="paymentRedirectURL")
+    created = await ap.create()
+    await ap.advance("0s")
+    body = json.loads(rec.requests[-1]["body"])
+    assert body["paymentRedirectURL"] == created["paymentRedirectUrl"] and "paymentRedirectUrl" not in body

@@ -22,11 +22,11 @@ async def test_approved_then_complete_moves_the_balance_with_a_webhook_each(hook
     out = await ap.withdraw(amount="30")
     assert (out["status"], out["txnId"], out["receivedAmount"], out["timeToApprove"]) == ("OPEN", "", "0", None)
     assert out["amount"] == "30" and out["addressTo"] == TRON_TO and out["invoice"] == "W-1"
-    assert (await ap.balances())["USDT_tron"] == "70.00"      # held at once
+    assert (await ap.balances())["USDT_tron"] == "69.50"      # held at once (99.50 after the 0.5 % fee)
     await ap.advance("10m")
     approved = await ap.simulate("approve_withdrawal", withdrawal=out["id"])
     assert approved["withdrawal"]["status"] == "APPROVED"
-    assert approved["withdrawal"]["timeToApprove"] == "2025-01-15T10:11:00Z"
+    assert approved["withdrawal"]["timeToApprove"] == "2025-01-15T10:11:00.000000000Z"   # v2: nanoseconds
     done = await ap.simulate("complete_withdrawal", withdrawal=out["id"])
     assert done["withdrawal"]["status"] == "COMPLETE" and done["withdrawal"]["txnId"]
     assert done["withdrawal"]["receivedAmount"] == "30" and done["withdrawal"]["addressFrom"].startswith("T")
@@ -35,18 +35,18 @@ async def test_approved_then_complete_moves_the_balance_with_a_webhook_each(hook
     await ap.advance("0s")
     kinds = [json.loads(r["body"]) for r in rec.requests if b'"timeToApprove"' in r["body"]]
     assert [k["status"] for k in kinds] == ["OPEN", "APPROVED", "COMPLETE"]
-    assert (await ap.balances())["USDT_tron"] == "70.00"
+    assert (await ap.balances())["USDT_tron"] == "69.50"
     await ap.simulate("cancel_withdrawal", withdrawal=out["id"], expect=409)
 
 
 async def test_cancelled_returns_the_held_amount(hooked):
     ap, rec = hooked
     await _funded(ap)
-    out = await ap.withdraw(amount="100.00")
+    out = await ap.withdraw(amount="99.50")
     assert (await ap.balances())["USDT_tron"] == "0.00"
     cancelled = await ap.simulate("cancel_withdrawal", withdrawal=out["id"])
     assert cancelled["withdrawal"]["status"] == "CANCELLED"
-    assert (await ap.balances())["USDT_tron"] == "100.00"
+    assert (await ap.balances())["USDT_tron"] == "99.50"
 
 
 async def test_withdrawal_webhooks_go_to_their_own_url_when_set(ap, receiver):
@@ -78,8 +78,8 @@ async def test_withdraw_direct_spends_the_client_address_and_transfer_all_takes_
     await _funded(ap, amount="60.00")             # another address: not the client's
     body = withdrawal_body(amount="0", addressFrom=created["addressTo"], clientId="client-7", transferAll=True)
     _, out = await ap.call("POST", "/withdrawal", body, expect=200)
-    assert out["amount"] == "40.00" and out["addressFrom"] == created["addressTo"]
-    assert (await ap.balances())["USDT_tron"] == "60.00"
+    assert out["amount"] == "39.80" and out["addressFrom"] == created["addressTo"]
+    assert (await ap.balances())["USDT_tron"] == "59.70"
     status, again = await ap.call("POST", "/withdrawal", body)
     assert (status, again["field"]) == (422, "amount")       # nothing left on that address
     wrong = withdrawal_body(addressFrom=created["addressTo"], clientId="client-8")
