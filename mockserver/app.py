@@ -12,10 +12,11 @@ from aiohttp import web
 
 from . import dashboard
 from .config import ConfigError, SandboxConfig
-from .core.http import admin, inbox, origins, tenants
+from .core.http import admin, inbox, origins, recording, tenants
 from .core.http import guard as guard_module
 from .core.http.context import WORLD
 from .core.http.durable import durable_middleware, replay
+from .core.http.recorder import recording_middleware
 from .core.http.guard import GUARD, Guard, check_bind, guard_middleware
 from .core.http.middleware import BODY_TIMEOUT
 from .core.state.store import Store
@@ -134,7 +135,9 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     world = world or build_world(config)
     guard = Guard.from_config(config)
     # the guard is outermost: Host allow-list on every route, token and JSON rules on /_sandbox/
-    middlewares = [guard_middleware(guard), origins.origin_middleware, admin.admin_middleware()]
+    # the recorder inside the guard too: what it refused never reached the World
+    middlewares = [guard_middleware(guard), recording_middleware, origins.origin_middleware,
+                   admin.admin_middleware()]
     if world.durability is not None:   # inside the guard: only what it let through is recorded
         middlewares.insert(1, durable_middleware)
     # auto_decompress off: a signature covers the bytes that arrived, and a body the client
@@ -147,6 +150,7 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     app[WORLD] = world
     app[GUARD] = guard
     app.add_routes(admin.routes)
+    app.add_routes(recording.routes)
     app.add_routes(inbox.routes)
     app.add_routes(guard_module.routes)
     dashboard.setup(app)

@@ -152,10 +152,13 @@ class Provider:
         field), so a bad value is refused when it is set, not when a webhook or a call later fails.
         The core checks the common ones (URLs, webhook_timeout) before this."""
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         """Headers and body bytes a real client would send (auth, signature). `path` is relative
-        to api_base, with its query string."""
+        to api_base, with its query string. `raw`: the exact body bytes to send instead of
+        serialising `json_body` (a recorded request replayed): signed as they are, so the
+        provider sees the bytes the merchant sent, with a fresh signature (and, where the
+        body carries the client's clock, a fresh timestamp)."""
         raise NotImplementedError
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:

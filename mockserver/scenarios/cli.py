@@ -19,6 +19,9 @@ def add_run_command(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--tenant", metavar="NAME",
                      help="run in this tenant's world of the sandbox (/t/NAME/...), resetting only it "
                           "(default with --server: a fresh tenant of the run's own)")
+    run.add_argument("--default-world", dest="default_world", action="store_true",
+                     help="with --server: run in the sandbox's default world, resetting it (a recording "
+                          "made there replays there exactly)")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     run.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="one line per passing scenario")
@@ -80,10 +83,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..core.contracts.contract_set import ContractsUnavailable
     from .client import SandboxUnavailable, SandboxUnreachable
     try:
+        if args.default_world and args.tenant:
+            print("mockserver run: --default-world or --tenant, not both", file=sys.stderr)
+            return 2
         results = asyncio.run(run_all(scenarios, server=args.server, on_result=show,
                                       on_start=start if live else None,
                                       on_step=step if live else None,
-                                      tenant=args.tenant, on_note=note, on_tenant=tenant)) if scenarios else []
+                                      tenant="" if args.default_world else args.tenant, on_note=note,
+                                      on_tenant=tenant)) if scenarios else []
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130

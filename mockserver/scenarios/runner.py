@@ -21,6 +21,7 @@ from .client import SandboxClient, SandboxUnavailable, tenant_url
 from .loader import DEFAULT_SEED, DEFAULT_START, Scenario, ScenarioLoadError, discover, load_file
 from .receiver import Receiver
 from .report import ScenarioResult, StepResult
+from .replay_steps import stand_ins
 from .steps import Context, StepFailed, pick_merchant
 from .verbs import VERBS
 
@@ -81,7 +82,10 @@ async def run_scenario(scenario: Scenario, client: SandboxClient, on_step: Any =
     receiver: Receiver | None = None
     holder: dict = {}
     try:
-        if scenario.webhook_url == "builtin":
+        keep = scenario.webhook_url == "keep"   # a recording: its own steps set every setting
+        wants_receiver = scenario.webhook_url == "builtin" or (keep and (
+            "receiver" in scenario.origins.values() or scenario.receiver.get("replies")))
+        if wants_receiver:
             verifier = None
             if scenario.receiver.get("verify_signature"):
                 def verifier(headers: dict, body: bytes) -> bool:
@@ -91,21 +95,26 @@ async def run_scenario(scenario: Scenario, client: SandboxClient, on_step: Any =
                                 source_header=scenario.receiver.get("source_header"),
                                 ack_body=provider.webhook_ack_body)
             webhook_url = await receiver.start(f"/webhooks/{provider.name}")
+        elif keep:
+            webhook_url = ""
         else:  # inbox:NAME: the sandbox resolves it; a step posting there itself needs the real URL
             webhook_url = resolve_target(scenario.webhook_url, client.base_url)
         await client.reset(scenario.seed, scenario.start.isoformat())
         merchants = (await client.providers())[provider.name]["merchants"]
-        index, _ = pick_merchant(merchants, scenario.merchant)
-        merchant = await client.update_merchant(provider.name, index, {
-            "webhook_url": webhook_url if receiver else scenario.webhook_url,
-            "webhook_timeout": scenario.webhook_timeout})
+        index, merchant = pick_merchant(merchants, scenario.merchant)
+        if not keep:
+            merchant = await client.update_merchant(provider.name, index, {
+                "webhook_url": webhook_url if receiver else scenario.webhook_url,
+                "webhook_timeout": scenario.webhook_timeout})
         holder["merchant"] = merchant
+        receiver_origin = receiver.url[:receiver.url.index("/", len("http://"))] if receiver else None
         ctx = Context(scenario=scenario, client=client, provider=provider, merchant=merchant,
                       webhook_url=webhook_url, receiver=receiver, start=scenario.start,
                       variables={"scenario_start": scenario.start.isoformat(), "webhook_url": webhook_url,
                                  "api_base": client.base_url + provider.api_base},
                       app_can_create=app_can_create,
-                      notify=(lambda text: on_note(scenario, text)) if on_note is not None else None)
+                      notify=(lambda text: on_note(scenario, text)) if on_note is not None else None,
+                      stand_ins=stand_ins(scenario.origins, receiver_origin, client.base_url))
     except (SandboxUnavailable, StepFailed) as exc:
         result.error = f"{scenario.file}:{scenario.line}: cannot set up the scenario: {exc}"
         if receiver is not None:
@@ -178,7 +187,8 @@ async def run_all(scenarios: list[Scenario], server: str | None = None,
     each scenario reset it alone, so suites on one shared sandbox do not disturb each other.
     Against a server without `tenant`, the run makes a fresh tenant of its own, so it never resets
     a world it does not own; `on_tenant(name, event)` hears of it ("created", "deleted", "kept"):
-    deleted when every scenario passed, kept (for a look at its deliveries and journal) otherwise."""
+    deleted when every scenario passed, kept (for a look at its deliveries and journal) otherwise.
+    `tenant=""`: the server's default world, on purpose (run --default-world)."""
     sandbox = None
     own: str | None = None
     results: list[ScenarioResult] = []

@@ -27,9 +27,13 @@ _EXPECT = {
         "status": {"anyOf": [_STATUS, {"type": "array", "items": _STATUS, "minItems": 1}]},
         "json": {"description": "partial JSON match"},
         "headers": _HEADERS_EXPECT,
+        "dropped": {"const": True, "description": "the sandbox closed the connection without an answer "
+                                                  "(a reset, timeout or malformed_chunk fault)"},
     },
 }
 _COMMON = {"name": {"type": "string"}}
+_PROVIDER = {"type": "string", "pattern": "^[a-z0-9_]+$",
+             "description": "another provider than the scenario's (a recording spans several)"}
 _MERCHANT = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
 _SIM_PARAMS = {"anyOf": [{"type": "string"}, {"type": "object"}],
                "description": "a mapping of simulation params, or a string meaning {invoice: X}"}
@@ -58,23 +62,28 @@ STEP_DEFS = {
     "call": _step(
         "call", _CALL,
         query={"type": "object"}, json={}, headers={"type": "object", "additionalProperties": {"type": "string"}},
-        auth={"type": "boolean"}, merchant=_MERCHANT, expect=_EXPECT, save=_SAVE,
+        auth={"type": "boolean"}, merchant=_MERCHANT, expect=_EXPECT, save=_SAVE, provider=_PROVIDER,
+        body={"type": "string", "description": "the body's exact text, sent (and signed) byte for byte; "
+                                               "no {name} placeholders"},
+        base={"enum": ["api", "mount"], "description": "the path is relative to the provider's API base "
+                                                       "(default) or to its mount point (hosted pages)"},
         source={"type": "string", "minLength": 1, "maxLength": 64,
                 "description": "local IP address to call from, e.g. 127.0.0.3 (IP allow-list stories)"}),
-    "pay": _step("pay", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
-    "confirm": _step("confirm", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
-    "expire": _step("expire", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
+    "pay": _step("pay", _SIM_PARAMS, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
+    "confirm": _step("confirm", _SIM_PARAMS, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
+    "expire": _step("expire", _SIM_PARAMS, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
     "simulate": _step("simulate", {"type": "string", "minLength": 1},
-                      params={"type": "object"}, expect=_EXPECT, save=_SAVE),
+                      params={"type": "object"}, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
     "advance": _step("advance", {"anyOf": [DURATION, {"const": "until_quiet"}],
                                  "description": "a duration (90s, 5m, 1h30m, 2d) or until_quiet"}),
     "expect_webhook": _step("expect_webhook", {
         "type": "object", "additionalProperties": False,
         "properties": {
             **_WEBHOOK_FILTER,
+            "provider": _PROVIDER,
             "headers": _HEADERS_EXPECT,
             "signature": {"enum": ["valid", "invalid"]},
-            "status": {"enum": ["delivered", "exhausted", "pending"]},
+            "status": {"enum": ["delivered", "exhausted", "pending", "failed"]},
             "attempts": {"type": "integer", "minimum": 0},
             "at": _MOMENT,
             "gaps": {"type": "array", "items": DURATION},
@@ -103,6 +112,15 @@ STEP_DEFS = {
                                   "headers": {"type": "object", "additionalProperties": {"type": "string"}},
                                   "expect": _EXPECT}},
         save=_SAVE),
+    "admin": _step(
+        "admin",
+        {"type": "string", "pattern": r"^(POST|PUT|PATCH|DELETE) +/\S*$",
+         "description": "METHOD /path relative to the admin API (/_sandbox), e.g. POST /chain/transfers"},
+        json={}, body={"type": "string", "description": "the body's exact text; no {name} placeholders"},
+        expect=_EXPECT, save=_SAVE),
+    "wait_journal": _step("wait_journal", {
+        "type": "integer", "minimum": 0,
+        "description": "wait (real time, at most 10 s) until the sandbox's journal holds this entry"}),
     "resend": _step("resend", {
         "type": "object", "additionalProperties": False,
         "properties": {**_WEBHOOK_FILTER, "tamper": {"const": "signature"}}},
@@ -129,8 +147,12 @@ SCHEMA = {
         "seed": {"type": "integer"},
         "start": {"type": "string", "format": "date-time"},
         "merchant": _MERCHANT,
-        "webhook_url": {"type": "string", "pattern": r"^(builtin|https?://\S+|inbox:[A-Za-z0-9._~-]{1,64}(\?\S*)?)$",
-                        "description": "builtin, an http(s) URL, or inbox:NAME (the sandbox's built-in inbox)"},
+        "webhook_url": {"type": "string", "pattern": r"^(builtin|keep|https?://\S+|inbox:[A-Za-z0-9._~-]{1,64}(\?\S*)?)$",
+                        "description": "builtin, an http(s) URL, inbox:NAME (the sandbox's built-in inbox), "
+                                       "or keep (change no merchant setting: a recording sets its own)"},
+        "origins": {"type": "object", "additionalProperties": {"enum": ["receiver", "sandbox"]},
+                    "description": "origins of the recorded world -> what stands for them now: the "
+                                   "built-in receiver, or this sandbox"},
         "webhook_timeout": DURATION,
         "tags": {"type": "array", "items": {"type": "string"}},
         "receiver": {"type": "object", "additionalProperties": False, "properties": {

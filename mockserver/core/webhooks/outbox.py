@@ -314,7 +314,10 @@ class Outbox:
                 self._conclude(delivery, at, manual, *settled, (time.perf_counter() - started) * 1000,
                                retry_at=until)
                 return
-        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous, index, opened), until=until,
+        # journaled when the answer comes, placed in the export where the attempt began (one
+        # settled above was journaled in place, where it began: the same order)
+        placed = self.journal.mark()
+        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous, index, placed, opened), until=until,
                                     label=f"webhook {delivery.id} {delivery.event}")
         self._last_exchange[key] = task
         task.add_done_callback(lambda t, key=key: self._last_exchange.pop(key, None)
@@ -363,12 +366,13 @@ class Outbox:
         return wire
 
     async def _exchange(self, delivery: Delivery, at: datetime, manual: bool,
-                        previous: asyncio.Task | None, index: int = 0, opened: tuple | None = None) -> None:
+                        previous: asyncio.Task | None, index: int = 0, placed: list | None = None,
+                        opened: tuple | None = None) -> None:
         if opened is not None:   # connected in the scheduler event, its slot taken (_hand_back)
             started = time.perf_counter()
             status, error, body = await self._timed(delivery, sender.exchange("", 0, opened[1], opened=opened[0]))
             latency = (time.perf_counter() - started) * 1000
-            self._conclude(delivery, at, manual, status, error, body, latency)
+            self._conclude(delivery, at, manual, status, error, body, latency, placed=placed)
             return
         if previous is not None and not previous.done():
             await asyncio.wait([previous])       # causal order per object; not timed
@@ -386,10 +390,11 @@ class Outbox:
                 status, error, body = None, f"{type(exc).__name__}: {exc}", b""
             if latency is None:
                 latency = (time.perf_counter() - started) * 1000
-        self._conclude(delivery, at, manual, status, error, body, latency)
+        self._conclude(delivery, at, manual, status, error, body, latency, placed=placed)
 
     def _conclude(self, delivery: Delivery, at: datetime, manual: bool, status: int | None,
-                  error: str | None, body: bytes, latency: float, retry_at: Any = ...) -> None:
+                  error: str | None, body: bytes, latency: float, retry_at: Any = ...,
+                  placed: list | None = None) -> None:
         """An attempt's answer: recorded, then delivered, exhausted or its retry scheduled.
         `retry_at`: when to try again after a failure, if the caller knows it already."""
         attempt = Attempt(len(delivery.attempts) + 1, at, status, error, latency,
@@ -402,7 +407,7 @@ class Outbox:
             else:
                 scheduled = [a for a in delivery.attempts if not a.manual] + [attempt]
                 nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
-        self._record(delivery, attempt, body, retry_at=nxt)
+        self._record(delivery, attempt, body, retry_at=nxt, placed=placed)
         if attempt.acknowledged:
             self._close(delivery, "delivered")
             return
@@ -410,18 +415,19 @@ class Outbox:
             return
         if nxt is None:
             self._close(delivery, "exhausted")
-            self.journal.record("webhook.exhausted", delivery.provider, delivery=delivery.id,
-                                event=delivery.event, ref=delivery.ref, attempts=len(delivery.attempts))
+            self.journal.record("webhook.exhausted", delivery.provider, placed=placed, at=iso(at),
+                                delivery=delivery.id, event=delivery.event, ref=delivery.ref,
+                                attempts=len(delivery.attempts))
         else:
             self._schedule(delivery, nxt)
 
     def _record(self, delivery: Delivery, attempt: Attempt, body: bytes,
-                retry_at: datetime | None = None) -> None:
+                retry_at: datetime | None = None, placed: list | None = None) -> None:
         delivery.attempts.append(attempt)
         self.journal.record(
             # stamped with the attempt's own instant, not the clock when its answer came back
             # (the clock may have moved on meanwhile): the same on every run and on a replay
-            "webhook.attempt", delivery.provider, at=iso(attempt.at), delivery=delivery.id,
+            "webhook.attempt", delivery.provider, placed=placed, at=iso(attempt.at), delivery=delivery.id,
             event=delivery.event,
             ref=delivery.ref, attempt=attempt.number, status=attempt.status, error=attempt.error,
             acknowledged=attempt.acknowledged, manual=attempt.manual or None,

@@ -72,18 +72,24 @@ class AlchemyPayProvider(Provider):
         return app
 
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
-                       now: datetime | None = None) -> tuple[dict[str, str], bytes]:
-        """v4 signing as the docs describe it; the body sent is exactly the bodyString signed."""
+                       now: datetime | None = None, *, raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
+        """v4 signing as the docs describe it; the body sent is exactly the bodyString signed
+        (`raw`: those bytes as given, signed as they are; a GET signs "" whatever it carries)."""
         moment = now or Clock.wall_now()  # a real client signs with its wall clock
         timestamp = str(int(moment.timestamp() * 1000))
         base, _, query = path.partition("?")
         signed_path = auth.request_path(base, parse_qsl(query, keep_blank_values=True))
-        body = "" if method.upper() == "GET" or json_body is None else auth.body_string(json_body)
+        if raw is not None:
+            sent = raw
+            body = "" if method.upper() == "GET" else raw.decode("utf-8", "replace")
+        else:
+            body = "" if method.upper() == "GET" or json_body is None else auth.body_string(json_body)
+            sent = body.encode()
         sign = auth.v4_sign(merchant["app_secret"], timestamp, method, signed_path, body)
         headers = {"appId": merchant["app_id"], "timestamp": timestamp, "sign": sign}
-        if body:
+        if sent:
             headers["Content-Type"] = "application/json"
-        return headers, body.encode()
+        return headers, sent
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         """SHA1 ``signature`` always; ``newSignature`` too when the merchant's webhook_url is known

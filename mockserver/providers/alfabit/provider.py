@@ -106,14 +106,14 @@ class AlfaBitPay(Provider):
         app.router.add_route("*", "/{tail:.*}", _no_route)   # last: only what nothing else matched
         return app
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         """What the public clients send: `x-api-key` and a JSON body, nothing else."""
         headers = {"x-api-key": str(merchant["api_key"])}
-        if json_body is None:
-            return headers, b""
-        headers["Content-Type"] = "application/json"
-        return headers, json.dumps(json_body).encode()
+        body = raw if raw is not None else b"" if json_body is None else json.dumps(json_body).encode()
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers, body
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         """A published source IP when a proxy passed on X-Forwarded-For [D]; the signature only when

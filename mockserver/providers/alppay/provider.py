@@ -153,13 +153,13 @@ class AlpPay(Provider):
         for method, amount in (merchant.get("balances") or {}).items():
             _decimal_setting({method: amount}, method, 1_000_000_000_000)
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         """As the docs' examples do: compact JSON in the given key order, signed byte for byte."""
         headers = {"API-KEY": str(merchant["api_key"])}
-        if json_body is None:
+        if raw is None and json_body is None or raw == b"":
             return headers, b""
-        body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+        body = raw if raw is not None else json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
         headers["Content-Type"] = "application/json"
         headers["X-HMAC"] = auth.sign(str(merchant["hmac_key"]), body)
         return headers, body

@@ -67,13 +67,13 @@ class CryptoPayment(Provider):
         except (ValueError, binascii.Error):
             raise ValueError("app_key must be non-empty base64, as the dashboard shows it") from None
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         headers = {"Authorization": f"Bearer {merchant['api_key']}:{merchant['api_secret']}"}
-        if json_body is None:
-            return headers, b""
-        headers["Content-Type"] = "application/json"
-        return headers, json.dumps(json_body).encode()
+        body = raw if raw is not None else b"" if json_body is None else json.dumps(json_body).encode()
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers, body
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         try:
