@@ -43,6 +43,9 @@ NOT_RUN = {
         "tests/test_cli_guard.py serves --host 0.0.0.0 and checks the token and the host allow-list",
     ("Configuration / Keeping the world", "mockserver serve --state"):
         "the second server runs in the foreground until stopped; tests/test_durable_kill9.py restarts one on its file",
+    ("Configuration / A shared sandbox", "createdb -h db.internal"):
+        "needs a PostgreSQL server and hosts on a LAN; tests/test_shared_store.py runs two serve "
+        "processes on a real database (forwarding, kill -9 failover, a rolling restart)",
     ("Scenarios / Check your own webhook handler in CI", "# .github/workflows/"):
         "a CI workflow around the merchant's own app (./start-my-app-on-port-8000); "
         "tests/test_example_shop.py runs merchant mode against examples/shop and checks its workflow",

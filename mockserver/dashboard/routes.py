@@ -69,7 +69,8 @@ async def object_detail(request: web.Request) -> web.Response:
     return page(request, "object.html", provider=provider, view=view,
                 expires_in=data.until(world, view.get("expires_at")),
                 timeline=data.timeline(world, view), clock=data.clock(world),
-                verbs=data.object_verbs(provider, view))
+                verbs=data.object_verbs(provider, view), transfers=data.chain_transfers(world, view),
+                networks=data.chain_networks())
 
 
 @routes.get(UI + "/panel/{provider}/{kind}/{object_id}")

@@ -139,6 +139,10 @@ class SandboxClient:
         """Answers are returned as they come (a refusal is something a scenario may expect)."""
         return await self.admin("POST", f"/simulate/{provider}/{action}", params, ok=tuple(range(400, 500)))
 
+    async def chain(self, route: str, params: dict) -> Exchange:
+        """POST /_sandbox/chain/<route> (transfers, reorg, double_spend, release); refusals are returned."""
+        return await self.admin("POST", f"/chain/{route}", params, ok=tuple(range(400, 500)))
+
     async def deliveries(self, provider: str | None = None) -> list[dict]:
         return (await self.admin("GET", "/deliveries", query={"provider": provider} if provider else None)).json()
 

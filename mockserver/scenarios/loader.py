@@ -204,6 +204,8 @@ def _build_step(raw: dict, index: int, base: tuple, file: str, lines: dict) -> S
                                 f"{_fmt(base)}: json or body, not both (body is the exact text sent)")
     if verb in ("pay", "confirm", "expire") and isinstance(arg, str):
         arg = {"invoice": arg}
+    if verb in ("reorg", "double_spend", "release") and isinstance(arg, str):
+        arg = {"txid": arg}
     if verb == "expect_no_webhook" and arg is None:
         arg = {}
     options = {k: v for k, v in raw.items() if k not in (verb, "name")}

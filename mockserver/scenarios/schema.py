@@ -37,6 +37,8 @@ _PROVIDER = {"type": "string", "pattern": "^[a-z0-9_]+$",
 _MERCHANT = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
 _SIM_PARAMS = {"anyOf": [{"type": "string"}, {"type": "object"}],
                "description": "a mapping of simulation params, or a string meaning {invoice: X}"}
+_TXID = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}],
+         "description": "a txid, or the route's params as a mapping ({txid, drop?, after?}, {network, depth}, {txid, to?})"}
 _REPLY = {"anyOf": [
     _STATUS,
     {"enum": ["timeout", "reset"]},
@@ -121,6 +123,13 @@ STEP_DEFS = {
     "wait_journal": _step("wait_journal", {
         "type": "integer", "minimum": 0,
         "description": "wait (real time, at most 10 s) until the sandbox's journal holds this entry"}),
+    "transfer": _step("transfer", {
+        "type": "object", "required": ["network", "address", "amount"],
+        "description": "POST /_sandbox/chain/transfers: network, address, amount; token?, memo?, "
+                       "confirmations_stuck?, source_address?"}, expect=_EXPECT, save=_SAVE),
+    "reorg": _step("reorg", _TXID, expect=_EXPECT, save=_SAVE),
+    "double_spend": _step("double_spend", _TXID, expect=_EXPECT, save=_SAVE),
+    "release": _step("release", _TXID, expect=_EXPECT, save=_SAVE),
     "resend": _step("resend", {
         "type": "object", "additionalProperties": False,
         "properties": {**_WEBHOOK_FILTER, "tamper": {"const": "signature"}}},

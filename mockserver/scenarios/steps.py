@@ -187,6 +187,20 @@ async def simulation(ctx: Context, step: Step) -> str:
     return f"-> {exchange.status}" + (f" {status}" if isinstance(status, str) else "")
 
 
+CHAIN_ROUTES = {"transfer": "transfers", "reorg": "reorg", "double_spend": "double_spend", "release": "release"}
+
+
+async def chain_event(ctx: Context, step: Step) -> str:
+    """What the chain does, whatever provider watches the address: POST /_sandbox/chain/<route>."""
+    exchange = await ctx.client.chain(CHAIN_ROUTES[step.verb], ctx.values(step.arg))
+    _check_response(step, exchange, ctx.values(step.options.get("expect") or {}), range(200, 300))
+    _save(ctx, step, exchange.json())
+    result = exchange.json() if isinstance(exchange.json(), dict) else {}
+    shown = result.get("transfer") or next(iter(result.get("reorged") or []), None) or result
+    status = shown.get("status") if isinstance(shown, dict) else None
+    return f"-> {exchange.status}" + (f" {status}" if isinstance(status, str) else "")
+
+
 async def advance(ctx: Context, step: Step) -> str:
     if step.arg == "until_quiet":
         view = await ctx.client.run_until_quiet()
@@ -403,4 +417,5 @@ VERBS = {
     "call": call, "pay": simulation, "confirm": simulation, "expire": simulation, "simulate": simulation,
     "advance": advance, "expect_webhook": expect_webhook, "expect_no_webhook": expect_no_webhook,
     "expect_state": expect_state, "resend": resend, "fault": fault, "clear_faults": clear_faults,
+    "transfer": chain_event, "reorg": chain_event, "double_spend": chain_event, "release": chain_event,
 }

@@ -83,7 +83,7 @@ def _rewritten(raw: bytes) -> list[tuple[str, bytes]]:
                                                               ensure_ascii=False).encode()),
                 ("a json.dumps default re-serialisation (', ' and ': ' spacing)", json.dumps(value).encode()),
                 ("the body with non-ASCII escaped (\\uXXXX)", json.dumps(value, separators=(",", ":")).encode())]
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):   # UnicodeEncodeError too: a lone surrogate ("\ud800") no UTF-8 holds
         return []
 
 

@@ -20,6 +20,11 @@ Assumptions ([A], also as x-assumption in contracts/alt5pay/):
   docs' sample: total 1 ETH-paid, settled_fee 0.025, settled_payment ".975"); the IPN `fee` is the
   same fee rounded to 2 decimals. A payout request pays out the whole unpaid settled balance of
   one fiat currency (USD for a crypto payout), less a payout fee (see `PAYOUT_FEES`).
+- chain events (docs/providers/alt5pay.md, "Chain events"; backend.chain_took_back): a Paid
+  payment the chain takes back leaves the ledger at once; re-mined it is Pending again (an IPN
+  Pending says so) and Paid again later; dropped or replaced it is no transaction any more. The
+  wrong network or token, an XRP transfer without the address's tag and dust (worth under 0.10)
+  are no payment of the address (journaled alt5pay.unmatched).
 """
 from __future__ import annotations
 
