@@ -141,3 +141,51 @@ async def test_a_signer_runs_once_per_attempt_on_either_path(parts, receiver):
         await scheduler.run_until_quiet()
         assert delivery.status == "delivered" and len(signed) == len(rec.requests) == 2
         assert [r["headers"]["X-At"] for r in rec.requests] == [t.isoformat() for t in signed]
+
+
+async def test_a_refusal_stands_for_its_batch_only(parts, monkeypatch):
+    """Attempts to one dead address due at one instant share the first one's refusal (one SYN,
+    the same words for all, each journaled); the next instant connects again, and a receiver that
+    started listening in between is reached, however long a refusal may stand."""
+    scheduler, journal, outbox = parts
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}/ipn"
+    expected = "connection refused: " + await words_through_the_loop(url)
+    connects = []
+    real_connect = sender.connect_now
+    monkeypatch.setattr(sender, "connect_now", lambda *a: connects.append(a) or real_connect(*a))
+    monkeypatch.setattr(Outbox, "REFUSAL_STANDS", 3600.0)   # only the batch bounds it here
+    deliveries = [outbox.enqueue(provider="p", event="ipn.paid", url=url, body=b"{}", ref=f"R{i}",
+                                 policy=RetryPolicy.minutes(1)) for i in range(50)]
+    await scheduler.settle()
+    assert len(connects) == 1
+    assert [[a.error for a in d.attempts] for d in deliveries] == [[expected]] * 50
+    assert len(journal.query(kind="webhook.attempt")) == 50
+
+    seen = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readuntil(b"{}"))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    try:
+        await scheduler.run_until_quiet()
+    finally:
+        server.close()
+    assert {d.status for d in deliveries} == {"delivered"} and len(seen) == 50
+    assert [len(d.attempts) for d in deliveries] == [2] * 50
+
+
+async def test_a_refusal_stands_only_so_long_in_wall_time(parts, monkeypatch):
+    scheduler, _journal, outbox = parts
+    url = f"http://127.0.0.1:{closed_port()}/ipn"
+    connects = []
+    real_connect = sender.connect_now
+    monkeypatch.setattr(sender, "connect_now", lambda *a: connects.append(a) or real_connect(*a))
+    monkeypatch.setattr(Outbox, "REFUSAL_STANDS", 0.0)
+    for i in range(5):
+        outbox.enqueue(provider="p", event="e", url=url, body=b"{}", ref=f"R{i}", policy=RetryPolicy.minutes())
+    await scheduler.settle()
+    assert len(connects) == 5

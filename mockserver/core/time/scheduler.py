@@ -85,6 +85,9 @@ class Scheduler:
         self._changed: asyncio.Event | None = None
         self.on_error = on_error
         self.events_run = 0
+        # which run of events due at one instant is going on: the events of one batch run back to
+        # back with nothing else in between (no await), so they may share what one of them learned
+        self.batches = 0
 
     # -- the heap ---------------------------------------------------------------------------
     def schedule(self, at: datetime, callback: Callback, label: str = "") -> Event:
@@ -214,6 +217,7 @@ class Scheduler:
                     batch.append(event)
             ran += len(batch)
             self.events_run += len(batch)
+            self.batches += 1
             for event in batch:
                 self._launch(event)
             self._notify()

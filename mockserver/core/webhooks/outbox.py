@@ -192,6 +192,12 @@ class Outbox:
     """
 
     MAX_CONCURRENT_EXCHANGES = 256   # open sockets at once; beyond that attempts wait (uncounted)
+    # A receiver's refusal (its kernel's RST to a closed port) stands for the other attempts to the
+    # same address in the same batch of scheduler events (one virtual instant, run back to back with
+    # nothing else in between) for this many wall seconds; a retry storm to a dead receiver sends
+    # one SYN a millisecond, not one per attempt. A receiver that starts listening meanwhile is seen
+    # from the next batch, or the next millisecond: what a SYN sent that much sooner would have met.
+    REFUSAL_STANDS = 0.001
 
     def __init__(self, scheduler: Scheduler, journal: Journal, *, allow_external: bool = False,
                  retention: int = 10_000, own_origin: Callable[[], str | None] = lambda: None):
@@ -206,6 +212,8 @@ class Outbox:
         self._sessions: dict[str | None, aiohttp.ClientSession] = {}
         self._slots: Slots | None = None   # made on first use: MAX_CONCURRENT_EXCHANGES as then set
         self._last_exchange: dict[tuple, asyncio.Task] = {}
+        # the last refusal: (scheduler batch, (address, source), words, until perf_counter)
+        self._refused: tuple | None = None
         # (delivery, index, at, post) -> (status, error, body, latency_ms): a durable World's
         # store records each answer, and answers from the record while replaying (core/state/durability.py)
         self.outcomes: Callable | None = None
@@ -343,11 +351,19 @@ class Outbox:
             if direct is None:
                 return None, None
             _host, _port, request = self._request(delivery, at)
+            refused = self._refused
+            if refused is not None and refused[0] == self.scheduler.batches and refused[1] == direct \
+                    and time.perf_counter() < refused[3]:
+                # the same address refused a SYN in this same batch of events due at one instant,
+                # under REFUSAL_STANDS ago: those SYNs might as well have left together
+                return (None, refused[2], b""), None
             opened = sender.connect_now(*direct)
         except Exception as exc:   # a signer or a header that cannot be sent: as _exchange words it
             return (None, f"{type(exc).__name__}: {exc}", b""), None
         if type(opened) is str:
-            return (None, f"connection refused: {opened}", b""), None
+            words = f"connection refused: {opened}"
+            self._refused = (self.scheduler.batches, direct, words, time.perf_counter() + self.REFUSAL_STANDS)
+            return (None, words, b""), None
         self._slots.free -= 1      # handed back by the task (_exchange)
         return None, (opened, request)
 
