@@ -13,6 +13,8 @@ receiver: a merchant's webhook endpoint on raw asyncio (HTTP/1.1 read by hand, s
 sender:   the deliveries' yardstick: `python bench/baselines.py sender URL COUNT APP_KEY` POSTs
           COUNT signed CryptoPayment-shaped bodies to URL, each on its own connection, at most
           256 at once (the outbox's own bound), with bare asyncio streams; prints when it began.
+          `sender-aiohttp`: the same bodies through aiohttp's client (a session, 256 connections,
+          none kept alive): what a webhook sender written on aiohttp does.
 
 Usage: python bench/baselines.py KIND PORT [APP_KEY]   (prints "ready" when listening)
 """
@@ -171,10 +173,7 @@ async def raw_receiver(port: int, app_key: str) -> None:
         await server.serve_forever()
 
 
-async def sender(url: str, count: int, app_key: str) -> float:
-    """POST `count` signed bodies, each on a new connection, 256 at a time; returns when it began."""
-    from urllib.parse import urlsplit
-    parts = urlsplit(url)
+def _bodies(count: int, app_key: str) -> list[bytes]:
     key = base64.b64decode(app_key)
     bodies = []
     for i in range(count):
@@ -184,7 +183,31 @@ async def sender(url: str, count: int, app_key: str) -> float:
                    "amount_crypto": "50.00", "paid_amount": "50.00", "txid": "f" * 64, "confirmations": 19,
                    "address": "TKBSr2wessawfsBra9p7opSyRGfuXrrT", "timestamp": "2026-01-01T00:00:00Z",
                    "signature": _signature(key, invoice, "payment.confirmed")}
-        body = json.dumps(payload).encode()
+        bodies.append(json.dumps(payload).encode())
+    return bodies
+
+
+async def sender_aiohttp(url: str, count: int, app_key: str) -> float:
+    """As `sender`, through aiohttp's client."""
+    import aiohttp
+    bodies = _bodies(count, app_key)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256, force_close=True)) as session:
+        async def post(body: bytes) -> None:
+            async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as resp:
+                if resp.status != 200:
+                    raise SystemExit(f"receiver answered {resp.status}")
+                await resp.read()
+        began = time.monotonic()
+        await asyncio.gather(*(post(body) for body in bodies))
+    return began
+
+
+async def sender(url: str, count: int, app_key: str) -> float:
+    """POST `count` signed bodies, each on a new connection, 256 at a time; returns when it began."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    bodies = []
+    for body in _bodies(count, app_key):
         bodies.append((f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
                        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body)
     slots = asyncio.Semaphore(256)
@@ -204,8 +227,9 @@ async def sender(url: str, count: int, app_key: str) -> float:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "sender":
-        print(json.dumps({"began": asyncio.run(sender(sys.argv[2], int(sys.argv[3]), sys.argv[4]))}), flush=True)
+    if sys.argv[1] in ("sender", "sender-aiohttp"):
+        send = sender if sys.argv[1] == "sender" else sender_aiohttp
+        print(json.dumps({"began": asyncio.run(send(sys.argv[2], int(sys.argv[3]), sys.argv[4]))}), flush=True)
         raise SystemExit(0)
     kind, port = sys.argv[1], int(sys.argv[2])
     if kind == "receiver":

@@ -8,9 +8,10 @@ payment.detected webhooks delivered as each payment is simulated), then ONE cloc
 their 2,000 payment.confirmed webhooks due at one instant. Measured: from sending the advance to
 the receiver's last arrival (and to the advance's answer, which waits for every attempt).
 
-The yardstick in the same rounds: bare asyncio streams POSTing 2,000 signed bodies of the same
+The yardsticks in the same rounds: bare asyncio streams POSTing 2,000 signed bodies of the same
 shape to the same receiver, each on its own connection, 256 at a time (baselines.py sender,
-pinned like the sandbox). The ratio is the median of the rounds' ratios.
+pinned like the sandbox), and the same bodies through aiohttp's client (sender-aiohttp). Each
+ratio is the median of the rounds' ratios.
 
 Usage: python bench/deliveries_http.py [--count 2000] [--rounds 3]   (prints one JSON line last)
 """
@@ -89,9 +90,9 @@ async def sandbox_round(origin: str, hook: str, merchant: dict, count: int, pid:
             "events_run": advanced["events_run"], "cpu_seconds": cpu}
 
 
-def bare_round(hook: str, app_key: str, count: int) -> float:
+def bare_round(hook: str, app_key: str, count: int, kind: str = "sender") -> float:
     asyncio.run(_post(f"{hook}/stats/reset"))
-    out = subprocess.run(run.pinned(run.SERVER_CPU, [run.PY, str(HERE / "baselines.py"), "sender", f"{hook}/hook",
+    out = subprocess.run(run.pinned(run.SERVER_CPU, [run.PY, str(HERE / "baselines.py"), kind, f"{hook}/hook",
                                                      str(count), app_key]),
                          capture_output=True, text=True, check=True).stdout
     began = json.loads(out.strip().splitlines()[-1])["began"]
@@ -128,21 +129,25 @@ def measure(count: int = 2000, rounds: int = 3, receiver: str = "receiver", loop
         samples = []
         for _ in range(rounds):
             bare = bare_round(hook, merchant["app_key"], count)
+            client = bare_round(hook, merchant["app_key"], count, "sender-aiohttp")
             mine = asyncio.run(sandbox_round(origin, hook, merchant, count, sbx.pid))
-            samples.append({"bare": bare, **mine})
+            samples.append({"bare": bare, "aiohttp": client, **mine})
     finally:
         for proc in procs:
             run.stop(proc)
     seconds = statistics.median(s["seconds"] for s in samples)
     bare = statistics.median(s["bare"] for s in samples)
     ratio = statistics.median(s["bare"] / s["seconds"] for s in samples)
+    aiohttp_ratio = statistics.median(s["aiohttp"] / s["seconds"] for s in samples)
+    client = statistics.median(s["aiohttp"] for s in samples)
     rate = count / seconds
     cpu = statistics.median(s["cpu_seconds"] for s in samples)
     return {"cpu_seconds": cpu, "loop": loop, "value": rate, "count": count, "seconds": seconds, "ratio": ratio, "bare_rate": count / bare,
+            "aiohttp_ratio": aiohttp_ratio, "aiohttp_rate": count / client,
             "answer_seconds": statistics.median(s["answer_seconds"] for s in samples), "rounds": samples,
             "summary": f"{count} signed payment.confirmed from one clock advance to a {RECEIVERS[receiver]} in "
                        f"{seconds:.2f} s: {rate:.0f}/s, sandbox on {loop} ({ratio:.2f}x bare asyncio streams' {count / bare:.0f}/s "
-                       f"to the same receiver); the sandbox's CPU {cpu:.2f} s ({count / cpu if cpu else 0:.0f} per CPU-second); "
+                       f"to the same receiver, {aiohttp_ratio:.2f}x aiohttp's client's {count / client:.0f}/s); the sandbox's CPU {cpu:.2f} s ({count / cpu if cpu else 0:.0f} per CPU-second); "
                        f"median of {rounds} rounds"}
 
 
@@ -158,6 +163,7 @@ if __name__ == "__main__":
     result = measure(args.count, args.rounds, args.receiver, args.loop)
     for i, s in enumerate(result["rounds"], 1):
         print(f"round {i}: sandbox {s['seconds']:.3f} s to the last arrival (answer {s['answer_seconds']:.3f} s, "
-              f"{s['events_run']} events, {s['cpu_seconds']:.2f} s of the sandbox's CPU); bare sender {s['bare']:.3f} s",
+              f"{s['events_run']} events, {s['cpu_seconds']:.2f} s of the sandbox's CPU); bare sender {s['bare']:.3f} s, "
+              f"aiohttp client {s['aiohttp']:.3f} s",
               flush=True)
     print(json.dumps(result))
