@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -54,14 +53,7 @@ async def _call(session: aiohttp.ClientSession, method: str, url: str, **kw) -> 
         return await resp.json()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used (Linux /proc; 0.0 elsewhere): on a shared machine
-    the wall clock measures the neighbours too, this does not."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+cpu_seconds = run.cpu_seconds
 
 
 async def sandbox_round(origin: str, hook: str, merchant: dict, count: int, pid: int) -> dict:
