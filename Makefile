@@ -1,5 +1,6 @@
 # Every target creates .venv and installs on first use; nothing is assumed to be installed by hand.
-# `make serve` installs the package alone (what serving needs); `make test` adds the test extras.
+# `make serve` installs the package with its `fast` extra (uvloop, which `serve` runs on when
+# installed); `make test` adds the test extras (which include `fast`).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,7 +20,7 @@ $(BIN)/python:
 	  { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 
 $(SERVE_STAMP): pyproject.toml setup.py | $(BIN)/python
-	@$(call INSTALL,-e .)
+	@$(call INSTALL,-e '.[fast]')
 	@touch $@
 
 # pip too: the packaging tests build wheels with the venv's own `python -m pip`

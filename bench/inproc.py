@@ -7,7 +7,9 @@ retry:      10,000 ALT 5 Pay addresses, each paid, each IPN refused (connection 
 memory:     resident memory per stored CryptoPayment invoice (20,000 of them); that a long run
             stays bounded (journal, deliveries, inbox at their caps) is bench/soak.py's curve.
 
-Each prints one JSON line. Usage: python bench/inproc.py deliveries|retry|memory [COUNT]
+Each prints one JSON line, with the CPU seconds the process spent in it (the wall clock of a
+shared machine measures the neighbours too). Usage:
+python bench/inproc.py deliveries|retry|memory [COUNT] [--loop asyncio|uvloop]
 """
 from __future__ import annotations
 
@@ -125,6 +127,24 @@ async def memory(n: int = 20_000) -> dict:
     return {"value": per, "summary": f"{per:.0f} bytes RSS per stored invoice ({n} invoices)"}
 
 
+def run_on(loop: str, main):
+    """asyncio's own loop, or uvloop (the `[fast]` extra `mockserver serve` runs on when installed)."""
+    if loop == "uvloop":
+        import uvloop
+        return uvloop.run(main)
+    return asyncio.run(main)
+
+
 if __name__ == "__main__":
-    job = {"deliveries": deliveries, "retry": retry, "memory": memory}[sys.argv[1]]
-    print(json.dumps(asyncio.run(job(*map(int, sys.argv[2:]))), default=str))
+    argv = sys.argv[1:]
+    loop = "asyncio"
+    if "--loop" in argv:
+        at = argv.index("--loop")
+        loop = argv[at + 1]
+        del argv[at:at + 2]
+    job = {"deliveries": deliveries, "retry": retry, "memory": memory}[argv[0]]
+    cpu = time.process_time()
+    result = run_on(loop, job(*map(int, argv[1:])))
+    result.update(loop=loop, cpu_seconds=time.process_time() - cpu)
+    result["summary"] += f" ({result['cpu_seconds']:.2f} s CPU, {loop})"
+    print(json.dumps(result, default=str))

@@ -5,8 +5,11 @@ absolute numbers (those drift by +-40% between runs on shared machines).
   2 threads, 50 connections), the server pinned to one core and wrk to another; req/s, p50, p99
   as ratios to a constant-body aiohttp handler (and p99 to a naive parse-validate-store handler);
 - cold start to the first answered request, against `python -c pass` and a bare aiohttp app;
-- signed webhook deliveries per second, the 10,000-address ALT 5 Pay retry run, and resident
-  memory per stored invoice (bench/inproc.py, each in a fresh process);
+- signed webhook deliveries per second end to end over HTTP (bench/deliveries_http.py: one clock
+  advance, 2,000 due webhooks, a receiver in another process), the 10,000-address ALT 5 Pay retry
+  run, and resident memory per stored invoice (bench/inproc.py, each in a fresh process); with
+  uvloop installed (the [fast] extra) deliveries, the retry run and the cold start are measured
+  on both event loops in the same run;
 - the cost of --state (bench/durability.py), the shared PostgreSQL store (bench/shared_store.py:
   one and two processes, failover, idle tenants) and a long-running server's memory curve
   (bench/soak.py), their output kept in the table.
@@ -189,26 +192,52 @@ def throughput(args) -> list[dict]:
     return rows
 
 
+def _uvloop_installed() -> bool:
+    return subprocess.run([PY, "-c", "import uvloop"], capture_output=True).returncode == 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux /proc; 0.0 elsewhere): on a shared machine
+    the wall clock measures the neighbours too, this does not."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cold_start(runs: int) -> dict:
-    def first_answer(argv: list[str], port: int) -> float:
-        samples = []
-        for _ in range(runs):
-            began = time.perf_counter()
-            proc = start(argv, port)
-            samples.append(time.perf_counter() - began)
-            stop(proc)
-        return statistics.median(samples)
-    passes = []
+    """Process start to the first answered request, polled every 2 ms (a coarser poll would add
+    up to its own period to every figure), the runs of each server alternating."""
+    port = free_port()
+    servers = {"bare": [PY, str(HERE / "baselines.py"), "bare", str(port)],
+               "sandbox": [PY, "-m", "mockserver.cli", "serve", "-q", "--port", str(port), "--loop", "asyncio"]}
+    if _uvloop_installed():
+        servers["sandbox_uvloop"] = [PY, "-m", "mockserver.cli", "serve", "-q", "--port", str(port), "--loop", "uvloop"]
+    samples: dict[str, list[float]] = {name: [] for name in ("python", *servers)}
+    cpu: dict[str, list[float]] = {name: [] for name in servers}   # the neighbours' share is not in it
     for _ in range(runs):
         began = time.perf_counter()
         subprocess.run(pinned(SERVER_CPU, [PY, "-c", "pass"]), check=True)
-        passes.append(time.perf_counter() - began)
-    port = free_port()
-    out = {"python": statistics.median(passes),
-           "bare": first_answer([PY, str(HERE / "baselines.py"), "bare", str(port)], port),
-           "sandbox": first_answer([PY, "-m", "mockserver.cli", "serve", "-q", "--port", str(port)], port)}
+        samples["python"].append(time.perf_counter() - began)
+        for name, argv in servers.items():
+            began = time.perf_counter()
+            proc = subprocess.Popen(pinned(SERVER_CPU, argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            while not answered(f"http://127.0.0.1:{port}/_sandbox/health"):
+                if proc.poll() is not None or time.perf_counter() - began > 30:
+                    raise SystemExit(f"server did not start: {argv}")
+                time.sleep(0.002)
+            samples[name].append(time.perf_counter() - began)
+            cpu[name].append(cpu_seconds(proc.pid))
+            stop(proc)
+    out = {name: statistics.median(values) for name, values in samples.items()}
+    out["cpu"] = {name: statistics.median(values) for name, values in cpu.items()}
     print(f"cold start     python -c pass {out['python']:.3f} s; bare aiohttp {out['bare']:.3f} s; "
-          f"mockserver serve {out['sandbox']:.3f} s (median of {runs})", flush=True)
+          f"mockserver serve {out['sandbox']:.3f} s"
+          + (f", on uvloop {out['sandbox_uvloop']:.3f} s" if "sandbox_uvloop" in out else "")
+          + f" (median of {runs}); {out['sandbox'] / out['bare']:.2f}x bare aiohttp; CPU to the first answer: bare "
+          f"{out['cpu']['bare']:.2f} s, sandbox {out['cpu']['sandbox']:.2f} s"
+          + (f", on uvloop {out['cpu']['sandbox_uvloop']:.2f} s" if "sandbox_uvloop" in out else ""), flush=True)
     return out
 
 
@@ -256,10 +285,19 @@ def main() -> None:
         results["load"] = throughput(args)
     if "start" not in args.skip:
         results["start"] = cold_start(5)
+    uvloop = _uvloop_installed()   # the [fast] extra: measured with and without, in the same run
     if "deliveries" not in args.skip:
-        results["deliveries"] = inproc("deliveries")
+        import deliveries_http
+        results["deliveries"] = deliveries_http.measure(rounds=args.rounds, loop="asyncio")
+        print(f"deliveries     {results['deliveries']['summary']}", flush=True)
+        if uvloop:
+            results["deliveries_uvloop"] = deliveries_http.measure(rounds=args.rounds, loop="uvloop")
+            print(f"deliveries     {results['deliveries_uvloop']['summary']}", flush=True)
+        results["deliveries_inproc"] = inproc("deliveries")
     if "retry" not in args.skip:
         results["retry"] = inproc("retry", str(args.addresses))
+        if uvloop:
+            results["retry_uvloop"] = inproc("retry", str(args.addresses), "--loop", "uvloop")
     if "memory" not in args.skip:
         results["memory"] = inproc("memory")
     if "state" not in args.skip:   # the cost of --state: in memory and durable, alternating rounds

@@ -6,6 +6,7 @@ webhooks) may have broken its own contracts.
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -15,6 +16,10 @@ from aiohttp.test_utils import TestServer
 from mockserver.app import build_app
 from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
+
+if os.environ.get("SANDBOX_TEST_LOOP") == "uvloop":   # the whole suite on uvloop (the [fast] extra)
+    import uvloop
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 SLOW_SECONDS = 10.0   # a test over this needs @pytest.mark.slow(reason="..."): make test names the others

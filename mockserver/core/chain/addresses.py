@@ -7,6 +7,7 @@ because they are a few lines each and no well-kept pure-Python package covers al
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -15,6 +16,15 @@ _B58_RIPPLE = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
 
 
 def _convertbits(data: bytes, frombits: int, tobits: int, pad: bool = True) -> list[int]:
+    if frombits == 8:   # bytes: the whole number at once, then one shift per output group
+        acc, bits = int.from_bytes(data, "big"), 8 * len(data)
+        rest = bits % tobits
+        if rest and pad:
+            acc, bits = acc << (tobits - rest), bits + tobits - rest
+        elif rest:
+            acc, bits = acc >> rest, bits - rest
+        maxv = (1 << tobits) - 1
+        return [(acc >> shift) & maxv for shift in range(bits - tobits, -1, -tobits)]
     acc, bits, out, maxv = 0, 0, [], (1 << tobits) - 1
     for value in data:
         acc = (acc << frombits) | value
@@ -27,22 +37,40 @@ def _convertbits(data: bytes, frombits: int, tobits: int, pad: bool = True) -> l
     return out
 
 
-def _bech32_polymod(values: list[int]) -> int:
-    gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
-    chk = 1
+def _generator_table(gen: list[int]) -> list[int]:
+    """For each 5-bit top value, the XOR of the generators its bits select: one look-up per
+    symbol instead of five tests (an address is made per invoice and per payment)."""
+    return [_xor(g for i, g in enumerate(gen) if (top >> i) & 1) for top in range(32)]
+
+
+def _xor(values) -> int:
+    out = 0
+    for value in values:
+        out ^= value
+    return out
+
+
+_BECH32_GEN = _generator_table([0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3])
+_CASHADDR_GEN = _generator_table([0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470])
+
+
+def _bech32_polymod(values: list[int], chk: int = 1) -> int:
+    table = _BECH32_GEN
     for v in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if ((top >> i) & 1) else 0
+        chk = ((chk & 0x1FFFFFF) << 5 ^ v) ^ table[chk >> 25]
     return chk
 
 
+@functools.lru_cache(maxsize=64)
+def _hrp_state(hrp: str) -> int:
+    """The checksum state after the expanded human-readable part: the same for every address."""
+    return _bech32_polymod([ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp])
+
+
 def bech32_encode(hrp: str, data5: list[int]) -> str:
-    expanded = [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp]
-    polymod = _bech32_polymod(expanded + data5 + [0] * 6) ^ 1
+    polymod = _bech32_polymod(data5 + [0] * 6, _hrp_state(hrp)) ^ 1
     checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
-    return hrp + "1" + "".join(_BECH32[d] for d in data5 + checksum)
+    return hrp + "1" + "".join(map(_BECH32.__getitem__, data5 + checksum))
 
 
 def segwit_address(hrp: str, program: bytes) -> str:
@@ -51,13 +79,9 @@ def segwit_address(hrp: str, program: bytes) -> str:
 
 
 def _cashaddr_polymod(values: list[int]) -> int:
-    gens = [0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470]
-    chk = 1
+    table, chk = _CASHADDR_GEN, 1
     for d in values:
-        top = chk >> 35
-        chk = ((chk & 0x07FFFFFFFF) << 5) ^ d
-        for i in range(5):
-            chk ^= gens[i] if ((top >> i) & 1) else 0
+        chk = (((chk & 0x07FFFFFFFF) << 5) ^ d) ^ table[chk >> 35]
     return chk ^ 1
 
 

@@ -12,11 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
 from ..basics.bundled import bundled
 from ..basics.errors import ContractViolation
 from .messages import describe
@@ -58,14 +53,34 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "... (truncated)"
 
 
+def _formats_in(schema: Any, found: set[str]) -> set[str]:
+    """Every "format" a schema names, nested schemas included."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("format"), str):
+            found.add(schema["format"])
+        for value in schema.values():
+            _formats_in(value, found)
+    elif isinstance(schema, list):
+        for value in schema:
+            _formats_in(value, found)
+    return found
+
+
 class ContractSet:
+    """jsonschema (and its format checkers) is loaded on first need, not at start-up: a valid
+    message is checked by the compiled fast path, which calls a format checker only where a
+    contract names a format; jsonschema explains refusals and backs $ref resolution for strict
+    checks. Importing it is a third of the sandbox's own start-up work."""
+
     def __init__(self, provider: str, directory: Path):
         self.provider = provider
         self.directory = directory
         self.schemas: dict[str, dict] = {}
         self._by_ref: dict[str, dict] = {}   # file name and $id -> schema, for the fast validators
         self._fast: dict[str, Callable[[Any], Any] | None] = {}
-        resources = []
+        self._validators: dict[str, Any] = {}
+        self._registry: Any = None
+        self._format_checker: Any = None
         hint = "set SANDBOX_CONTRACTS to a folder holding <provider>/*.json, or reinstall provider-sandbox"
         if not directory.is_dir():
             raise ContractsUnavailable(f"no contracts for {provider}: {directory} is not a folder ({hint})")
@@ -81,29 +96,51 @@ class ContractSet:
                 raise ContractsUnavailable(f"cannot read contract {path}: not a JSON Schema object")
             name = path.name[: -len(".json")]
             self.schemas[name] = schema
-            resource = Resource.from_contents(schema, default_specification=DRAFT202012)
-            resources.append((path.name, resource))
             self._by_ref[path.name] = schema
             if "$id" in schema:
-                resources.append((schema["$id"], resource))
                 self._by_ref[schema["$id"]] = schema
-        registry = Registry().with_resources(resources)
-        self.registry = registry  # mockserver.contracts resolves $ref with it for strict checks
-        checker = FormatChecker()
-        self._checker = checker
-        self._validators = {
-            name: Draft202012Validator(schema, registry=registry, format_checker=checker)
-            for name, schema in self.schemas.items()}
+        self._formats = sorted(_formats_in(list(self.schemas.values()), set()))
+
+    @property
+    def registry(self) -> Any:
+        """The contracts as a `referencing` Registry (mockserver.contracts resolves $ref with it
+        for strict checks), keyed by file name and $id."""
+        if self._registry is None:
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
+            resources = []
+            for name, schema in self.schemas.items():
+                resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+                resources.append((f"{name}.json", resource))
+                if "$id" in schema:
+                    resources.append((schema["$id"], resource))
+            self._registry = Registry().with_resources(resources)
+        return self._registry
+
+    @property
+    def _checker(self) -> Any:
+        if self._format_checker is None:
+            from jsonschema import FormatChecker
+            self._format_checker = FormatChecker()
+        return self._format_checker
+
+    def _validator(self, name: str) -> Any:
+        validator = self._validators.get(name)
+        if validator is None:
+            from jsonschema import Draft202012Validator
+            validator = self._validators[name] = Draft202012Validator(
+                self.schemas[name], registry=self.registry, format_checker=self._checker)
+        return validator
 
     def __contains__(self, name: str) -> bool:
-        return name in self._validators
+        return name in self.schemas
 
     def names(self) -> list[str]:
-        return sorted(self._validators)
+        return sorted(self.schemas)
 
     def describe(self) -> dict:
         """What /_sandbox/health shows: where this set was loaded from and how many messages."""
-        return {"directory": str(self.directory), "count": len(self._validators)}
+        return {"directory": str(self.directory), "count": len(self.schemas)}
 
     def _resolve(self, uri: str) -> dict:
         """A $ref's target among this provider's files (never the network)."""
@@ -118,8 +155,8 @@ class ContractSet:
         Formats use jsonschema's own checkers, so both validators agree on what is valid."""
         if fastjsonschema is None:
             return None
-        checker = self._checker
-        formats = {fmt: (lambda value, fmt=fmt: checker.conforms(value, fmt)) for fmt in checker.checkers}
+        # jsonschema's own checker for each format the contracts name, made when first called
+        formats = {fmt: (lambda value, fmt=fmt: self._checker.conforms(value, fmt)) for fmt in self._formats}
         handlers = {scheme: self._resolve for scheme in ("", "http", "https", "file")}
         try:
             return fastjsonschema.compile(self.schemas[name], handlers=handlers, formats=formats,
@@ -128,8 +165,7 @@ class ContractSet:
             return None
 
     def validate(self, name: str, instance: Any) -> list[Violation]:
-        validator = self._validators.get(name)
-        if validator is None:
+        if name not in self.schemas:
             raise KeyError(f"no contract {self.provider}/{name}")
         fast = self._fast[name] if name in self._fast else self._fast.setdefault(name, self._compile(name))
         if fast is not None:
@@ -138,9 +174,10 @@ class ContractSet:
                 return []
             except Exception:  # noqa: BLE001 - invalid (or unsure): jsonschema has the last word
                 pass
-        errors = list(validator.iter_errors(instance))
+        errors = list(self._validator(name).iter_errors(instance))
         if not errors:
             return []
+        from jsonschema.exceptions import best_match
         best = best_match(errors)
         ordered = [best] + [e for e in errors if e is not best]
         return [Violation(

@@ -8,12 +8,14 @@ from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
 from ..basics.retention import clip
+from ..time.clock import iso
 
 log = logging.getLogger(__name__)
 
 # Wall-clock measurements vary between runs; the export leaves them out so that a seeded
 # scenario replays to a byte-identical journal.
 NON_DETERMINISTIC = frozenset({"latency_ms"})
+_PLAIN = frozenset({int, float, bool})
 
 
 def _clipped(value: Any, limit: int, depth: int = 0) -> Any:
@@ -83,12 +85,20 @@ class Journal:
         return entry
 
     def _entry(self, seq: int, kind: str, provider: str | None, fields: dict) -> dict:
-        entry = {"seq": seq, "at": self._now().isoformat(), "kind": kind}
+        entry = {"seq": seq, "at": iso(self._now()), "kind": kind}
         if provider:
             entry["provider"] = provider
         limit = self.field_chars
-        entry.update({k: (v if isinstance(v, (int, float, bool)) else _clipped(v, limit))
-                      for k, v in fields.items() if v is not None})
+        for key, value in fields.items():   # on every request's path: plain values checked first
+            if value is None:
+                continue
+            kind_of = type(value)
+            if kind_of is str:
+                if len(value) > limit:
+                    value = clip(value, limit)
+            elif kind_of not in _PLAIN and not isinstance(value, (int, float, bool)):
+                value = _clipped(value, limit)
+            entry[key] = value
         return entry
 
     def _tell(self, entry: dict) -> None:

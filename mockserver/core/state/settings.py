@@ -12,13 +12,13 @@ import difflib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
 from ..contracts.messages import describe, show
 from ..webhooks.targets import unusable_url
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:   # jsonschema loads when a setting is first checked: serving needs it only then
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
     from ...providers.base import Provider
 
 # path of an object with an unknown key -> (what such a key is called, whose it is)
@@ -39,7 +39,7 @@ def closed_object(properties: dict[str, dict]) -> dict:
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
-def explain(error: ValidationError, nouns: Nouns) -> list[tuple[tuple, str]]:
+def explain(error: "ValidationError", nouns: Nouns) -> list[tuple[tuple, str]]:
     """(path, message) for a schema error: unknown keys and enum values get a "did you mean"."""
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -57,12 +57,13 @@ def explain(error: ValidationError, nouns: Nouns) -> list[tuple[tuple, str]]:
     return [(path, where + describe(error))]
 
 
-_validators: dict[str, Draft202012Validator] = {}
+_validators: dict[str, "Draft202012Validator"] = {}
 
 
-def _merchant_validator(provider: "Provider") -> Draft202012Validator:
+def _merchant_validator(provider: "Provider") -> "Draft202012Validator":
     validator = _validators.get(provider.name)
     if validator is None:
+        from jsonschema import Draft202012Validator
         validator = _validators[provider.name] = Draft202012Validator(closed_object(provider.merchant_settings))
     return validator
 

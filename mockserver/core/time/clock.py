@@ -26,6 +26,22 @@ def check_instant(moment: datetime, what: str = "the instant") -> datetime:
     return moment
 
 
+_ISO_TEXTS: dict[datetime, str] = {}
+
+
+def iso(moment: datetime) -> str:
+    """moment.isoformat(), remembered for a few UTC instants: a wave of webhook attempts stamps
+    the journal with the same two or three instants thousands of times."""
+    if moment.tzinfo is not timezone.utc:   # equal instants in other zones print differently
+        return moment.isoformat()
+    text = _ISO_TEXTS.get(moment)
+    if text is None:
+        if len(_ISO_TEXTS) >= 64:
+            _ISO_TEXTS.clear()
+        text = _ISO_TEXTS[moment] = moment.isoformat()
+    return text
+
+
 def utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 

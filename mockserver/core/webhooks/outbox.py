@@ -13,11 +13,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from ..time.clock import iso
 from ..time.scheduler import Scheduler
 from . import sender
 from .targets import inbox_target, resolve_target, unusable_url
@@ -84,7 +86,7 @@ class RetryPolicy:
         return count
 
 
-@dataclass
+@dataclass(slots=True)   # one per POST, 110,000 in a retry storm: no __dict__ each
 class Attempt:
     number: int
     at: datetime
@@ -124,6 +126,8 @@ class Delivery:
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: datetime | None = None
     posts: int = 0                     # POSTs started so far: a durable store keys outcomes by it
+    # (host, port, request bytes) while pending, when no signer makes each attempt's bytes differ
+    wire: tuple | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self, with_body: bool = True) -> dict:
         out = {"id": self.id, "provider": self.provider, "event": self.event, "ref": self.ref,
@@ -188,6 +192,12 @@ class Outbox:
     """
 
     MAX_CONCURRENT_EXCHANGES = 256   # open sockets at once; beyond that attempts wait (uncounted)
+    # A receiver's refusal (its kernel's RST to a closed port) stands for the other attempts to the
+    # same address in the same batch of scheduler events (one virtual instant, run back to back with
+    # nothing else in between) for this many wall seconds; a retry storm to a dead receiver sends
+    # one SYN a millisecond, not one per attempt. A receiver that starts listening meanwhile is seen
+    # from the next batch, or the next millisecond: what a SYN sent that much sooner would have met.
+    REFUSAL_STANDS = 0.001
 
     def __init__(self, scheduler: Scheduler, journal: Journal, *, allow_external: bool = False,
                  retention: int = 10_000, own_origin: Callable[[], str | None] = lambda: None):
@@ -202,6 +212,8 @@ class Outbox:
         self._sessions: dict[str | None, aiohttp.ClientSession] = {}
         self._slots: Slots | None = None   # made on first use: MAX_CONCURRENT_EXCHANGES as then set
         self._last_exchange: dict[tuple, asyncio.Task] = {}
+        # the last refusal: (scheduler batch, (address, source), words, until perf_counter)
+        self._refused: tuple | None = None
         # (delivery, index, at, post) -> (status, error, body, latency_ms): a durable World's
         # store records each answer, and answers from the record while replaying (core/state/durability.py)
         self.outcomes: Callable | None = None
@@ -266,7 +278,7 @@ class Outbox:
     def _schedule(self, delivery: Delivery, at: datetime, manual: bool = False) -> None:
         if not manual:
             delivery.next_attempt_at = at
-        self.scheduler.schedule(at, lambda: self._attempt(delivery, manual),
+        self.scheduler.schedule(at, partial(self._attempt, delivery, manual),
                                 label=f"webhook {delivery.id} {delivery.event}")
 
     def get(self, delivery_id: str) -> Delivery | None:
@@ -298,16 +310,86 @@ class Outbox:
         key = (delivery.provider, delivery.ref or delivery.id, delivery.url)
         previous = self._last_exchange.get(key)
         index, delivery.posts = delivery.posts, delivery.posts + 1   # numbered in schedule order
-        # journaled when the answer comes, placed in the export where the attempt began
+        opened = None
+        slots = self._slots
+        if slots is None:
+            slots = self._slots = Slots(self.MAX_CONCURRENT_EXCHANGES)
+        if (previous is None or previous.done()) and self.outcomes is None and slots.free > 0 \
+                and not slots._waiting:
+            started = time.perf_counter()
+            settled, opened = self._open_now(delivery, at)
+            if settled is not None:   # known without waiting: refused, or nothing could be sent
+                self._conclude(delivery, at, manual, *settled, (time.perf_counter() - started) * 1000,
+                               retry_at=until)
+                return
+        # journaled when the answer comes, placed in the export where the attempt began (one
+        # settled above was journaled in place, where it began: the same order)
         placed = self.journal.mark()
-        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous, index, placed), until=until,
+        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous, index, placed, opened), until=until,
                                     label=f"webhook {delivery.id} {delivery.event}")
         self._last_exchange[key] = task
         task.add_done_callback(lambda t, key=key: self._last_exchange.pop(key, None)
                                if self._last_exchange.get(key) is t else None)
+        if opened is not None:   # however the task ends (even cancelled before it ran)
+            task.add_done_callback(partial(self._hand_back, opened[0]))
+
+    def _hand_back(self, opened: sender.Opened, _task: asyncio.Task) -> None:
+        opened.sock.close()
+        self._slots._release()
+
+    def _open_now(self, delivery: Delivery, at: datetime) -> tuple[tuple | None, tuple | None]:
+        """An http:// attempt to an IP address, whose object has nothing in flight, with a socket
+        slot free, connects inside the scheduler event (sender.connect_now): (outcome, None) when
+        it is over already (the receiver refused, or the request could not be made), (None,
+        (opened, request)) with the slot taken when it goes on in a task, (None, None) to go the
+        usual way."""
+        url = delivery.url
+        if not (isinstance(url, str) and url.startswith("http://")):
+            return None, None
+        try:
+            direct = sender.direct_address(url, delivery.source_address)
+            if direct is None:
+                return None, None
+            _host, _port, request = self._request(delivery, at)
+            refused = self._refused
+            if refused is not None and refused[0] == self.scheduler.batches and refused[1] == direct \
+                    and time.perf_counter() < refused[3]:
+                # the same address refused a SYN in this same batch of events due at one instant,
+                # under REFUSAL_STANDS ago: those SYNs might as well have left together
+                return (None, refused[2], b""), None
+            opened = sender.connect_now(*direct)
+        except Exception as exc:   # a signer or a header that cannot be sent: as _exchange words it
+            return (None, f"{type(exc).__name__}: {exc}", b""), None
+        if type(opened) is str:
+            words = f"connection refused: {opened}"
+            self._refused = (self.scheduler.batches, direct, words, time.perf_counter() + self.REFUSAL_STANDS)
+            return (None, words, b""), None
+        self._slots.free -= 1      # handed back by the task (_exchange)
+        return None, (opened, request)
+
+    @staticmethod
+    def _request(delivery: Delivery, at: datetime) -> tuple[str, int, bytes]:
+        """(host, port, request bytes) of an attempt; the same bytes at every attempt unless a
+        signer signs each one, so those are made once per pending delivery."""
+        if delivery.signer is None and delivery.wire is not None:
+            return delivery.wire
+        headers = dict(delivery.headers)
+        if delivery.signer:
+            headers.update(delivery.signer(delivery.body, at))
+        wire = sender.request_bytes(delivery.url, delivery.body, headers)
+        if delivery.signer is None and delivery.status == "pending":
+            delivery.wire = wire
+        return wire
 
     async def _exchange(self, delivery: Delivery, at: datetime, manual: bool,
-                        previous: asyncio.Task | None, index: int = 0, placed: list | None = None) -> None:
+                        previous: asyncio.Task | None, index: int = 0, placed: list | None = None,
+                        opened: tuple | None = None) -> None:
+        if opened is not None:   # connected in the scheduler event, its slot taken (_hand_back)
+            started = time.perf_counter()
+            status, error, body = await self._timed(delivery, sender.exchange("", 0, opened[1], opened=opened[0]))
+            latency = (time.perf_counter() - started) * 1000
+            self._conclude(delivery, at, manual, status, error, body, latency, placed=placed)
+            return
         if previous is not None and not previous.done():
             await asyncio.wait([previous])       # causal order per object; not timed
         if self._slots is None:
@@ -324,14 +406,23 @@ class Outbox:
                 status, error, body = None, f"{type(exc).__name__}: {exc}", b""
             if latency is None:
                 latency = (time.perf_counter() - started) * 1000
-        attempt = Attempt(number=len(delivery.attempts) + 1, at=at, status=status, error=error,
-                          latency_ms=latency, manual=manual,
-                          response_excerpt=body.decode("utf-8", "replace")[:512])
+        self._conclude(delivery, at, manual, status, error, body, latency, placed=placed)
+
+    def _conclude(self, delivery: Delivery, at: datetime, manual: bool, status: int | None,
+                  error: str | None, body: bytes, latency: float, retry_at: Any = ...,
+                  placed: list | None = None) -> None:
+        """An attempt's answer: recorded, then delivered, exhausted or its retry scheduled.
+        `retry_at`: when to try again after a failure, if the caller knows it already."""
+        attempt = Attempt(len(delivery.attempts) + 1, at, status, error, latency,
+                          body.decode("utf-8", "replace")[:512] if body else "", False, manual)
         attempt.acknowledged = status is not None and delivery.ack(status, body)
         nxt = None
         if not attempt.acknowledged and not manual:
-            scheduled = [a for a in delivery.attempts if not a.manual] + [attempt]
-            nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
+            if retry_at is not ...:
+                nxt = retry_at
+            else:
+                scheduled = [a for a in delivery.attempts if not a.manual] + [attempt]
+                nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
         self._record(delivery, attempt, body, retry_at=nxt, placed=placed)
         if attempt.acknowledged:
             self._close(delivery, "delivered")
@@ -340,7 +431,7 @@ class Outbox:
             return
         if nxt is None:
             self._close(delivery, "exhausted")
-            self.journal.record("webhook.exhausted", delivery.provider, placed=placed, at=at.isoformat(),
+            self.journal.record("webhook.exhausted", delivery.provider, placed=placed, at=iso(at),
                                 delivery=delivery.id, event=delivery.event, ref=delivery.ref,
                                 attempts=len(delivery.attempts))
         else:
@@ -352,16 +443,16 @@ class Outbox:
         self.journal.record(
             # stamped with the attempt's own instant, not the clock when its answer came back
             # (the clock may have moved on meanwhile): the same on every run and on a replay
-            "webhook.attempt", delivery.provider, placed=placed, at=attempt.at.isoformat(), delivery=delivery.id,
+            "webhook.attempt", delivery.provider, placed=placed, at=iso(attempt.at), delivery=delivery.id,
             event=delivery.event,
             ref=delivery.ref, attempt=attempt.number, status=attempt.status, error=attempt.error,
             acknowledged=attempt.acknowledged, manual=attempt.manual or None,
             path=_path_of(delivery.url), latency_ms=round(attempt.latency_ms, 2),
-            retry_at=retry_at.isoformat() if retry_at else None)
+            retry_at=iso(retry_at) if retry_at else None)
 
     def _close(self, delivery: Delivery, status: str, reason: str | None = None) -> None:
         first_close = delivery.status == "pending"
-        delivery.status, delivery.next_attempt_at = status, None
+        delivery.status, delivery.next_attempt_at, delivery.wire = status, None, None
         if reason is not None:
             delivery.reason = reason
         if first_close:
@@ -394,10 +485,15 @@ class Outbox:
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return None, f"{type(exc).__name__}: {exc}", b""
 
-    @staticmethod
-    async def _post_plain(delivery: Delivery, headers: dict[str, str]) -> tuple[int | None, str | None, bytes]:
+    @classmethod
+    async def _post_plain(cls, delivery: Delivery, headers: dict[str, str]) -> tuple[int | None, str | None, bytes]:
         """http:// (every loopback receiver): core/webhooks/sender.py, the same words for the same failures."""
-        exchange = sender.post(delivery.url, delivery.body, headers, source_address=delivery.source_address)
+        return await cls._timed(delivery, sender.post(delivery.url, delivery.body, headers,
+                                                      source_address=delivery.source_address))
+
+    @staticmethod
+    async def _timed(delivery: Delivery, exchange: Any) -> tuple[int | None, str | None, bytes]:
+        """A sender exchange bounded by the delivery's timeout, its failures in the journal's words."""
         try:
             if _timeout is not None:
                 async with _timeout(delivery.timeout):
@@ -417,6 +513,7 @@ class Outbox:
             return None, f"{type(exc).__name__}: {exc}", b""
 
 
+@functools.lru_cache(maxsize=1024)   # a delivery's URL recurs at every attempt
 def _path_of(url: Any) -> str | None:
     try:
         return urlsplit(url).path if isinstance(url, str) and url else None

@@ -12,9 +12,12 @@ Errors are the exceptions below; core/webhooks/outbox.py words them for the jour
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
+import os
 import re
 import socket
+import _socket
 from urllib.parse import quote, urlsplit
 
 EXCERPT_BYTES = 2048
@@ -48,6 +51,18 @@ def _endpoint(url: str) -> tuple[str, int, str]:
                                                          if parts.query else "")
     authority = f"[{host}]" if ":" in host else host
     return host, port, f"POST {target} HTTP/1.1\r\nHost: {authority}" + (f":{port}" if port != 80 else "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _literal_family(host: str) -> int | None:
+    """AF_INET / AF_INET6 for an IP address written out, None for a name (which needs a resolver)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+            return family
+        except OSError:
+            pass
+    return None
 
 
 def request_bytes(url: str, body: bytes, headers: dict[str, str]) -> tuple[str, int, bytes]:
@@ -181,12 +196,129 @@ class _Exchange(asyncio.Protocol):
             self.transport.close()
 
 
+class Opened:
+    """A connection `connect_now` started: connected already, or still on its way."""
+    __slots__ = ("sock", "address", "connected")
+
+    def __init__(self, sock: socket.socket, address: tuple, connected: bool):
+        self.sock, self.address, self.connected = sock, address, connected
+
+
+@functools.lru_cache(maxsize=1024)
+def direct_address(url: str, source_address: str | tuple[str, ...] | None = None) -> tuple | None:
+    """(socket address, source address) of an http:// URL whose host is an IP address, the
+    address as asyncio's resolver gives it and the source the one of its family (of a tuple, one
+    per family, as `_connect_from` picks it); None when a name must be resolved first, or no
+    source address is of the receiver's family: `connect_now` cannot take those."""
+    host, port, _ = _endpoint(url)
+    family = _literal_family(host)
+    if family is None:
+        return None
+    source = source_address
+    if isinstance(source_address, tuple):
+        source = next((s for s in source_address if _literal_family(s) == family), None)
+        if source is None:
+            return None
+    elif source and _literal_family(source) != family:
+        return None
+    return ((host, port) if family == socket.AF_INET else (host, port, 0, 0)), source
+
+
+_REFUSALS: dict[tuple, str] = {}
+_NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)   # Linux: non-blocking from birth, no extra call
+
+
+def _handed_on(family: int, sock: _socket.socket) -> socket.socket:
+    """The connection as the socket.socket the event loop's transports take."""
+    out = socket.socket(family, socket.SOCK_STREAM | _NONBLOCK, 0, sock.detach())
+    if not _NONBLOCK:
+        out.setblocking(False)
+    return out
+
+
+def connect_now(address: tuple, source_address: str | None = None) -> Opened | str:
+    """Start the TCP connection at once, without the event loop: the SYN leaves before this
+    returns, and for a receiver on this machine the kernel has answered it by then (its SYN-ACK,
+    or its RST from a closed port), so a refused attempt is known here with no loop round trip,
+    no task and no timer. A refusal is returned as the words a ConnectFailed from `post` has
+    (asyncio's), not raised: a retry storm is mostly refusals. The caller owns an Opened socket:
+    `exchange(..., opened=...)` or close it."""
+    family = socket.AF_INET if len(address) == 2 else socket.AF_INET6
+    # the C socket alone (socket.socket's Python layer is for the connections that go on)
+    sock = _socket.socket(family, socket.SOCK_STREAM | _NONBLOCK)
+    try:
+        if not _NONBLOCK:
+            sock.setblocking(False)
+        if source_address:
+            local = (source_address, 0) if family == socket.AF_INET else (source_address, 0, 0, 0)
+            try:
+                sock.bind(local)
+            except OSError as exc:
+                sock.close()
+                return str(ConnectFailed(exc.errno, f"error while attempting to bind on address {local!r}: "
+                                                    f"{(exc.strerror or '').lower()}"))
+        code = sock.connect_ex(address)
+        if code == errno.EINPROGRESS:
+            code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if not code:
+                try:
+                    sock.getpeername()
+                    connected = True
+                except OSError:             # on its way (a remote host, a full backlog)
+                    connected = False
+                return Opened(_handed_on(family, sock), address, connected)
+            words = _REFUSALS.get((code, address))
+            if words is None:
+                if len(_REFUSALS) > 1024:
+                    _REFUSALS.clear()
+                words = _REFUSALS[code, address] = str(ConnectFailed(code, f"Connect call failed {address}"))
+        elif code:
+            words = str(ConnectFailed(code, os.strerror(code)))
+        else:
+            return Opened(_handed_on(family, sock), address, True)
+    except BaseException:
+        sock.close()
+        raise
+    sock.close()
+    return words
+
+
+async def _connected(opened: Opened) -> None:
+    """Wait for a connection still on its way (writable), as asyncio's own sock_connect does."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    fd = opened.sock.fileno()
+    loop.add_writer(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await ready
+    finally:
+        loop.remove_writer(fd)
+    code = opened.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if code:
+        raise ConnectFailed(code, f"Connect call failed {opened.address}")
+
+
 async def post(url: str, body: bytes, headers: dict[str, str], *,
                source_address: str | tuple[str, ...] | None = None) -> tuple[int, bytes]:
     """POST `body`; (status, first bytes of the answer's body). The caller bounds it in time
     (cancelling it closes the connection). `source_address`: the local address to send from, or
     one per address family (see `_connect_from`)."""
     host, port, request = request_bytes(url, body, headers)
+    direct = direct_address(url, source_address)
+    if direct is None:
+        return await exchange(host, port, request, source_address=source_address)
+    opened = connect_now(*direct)
+    if type(opened) is str:
+        raise ConnectFailed(opened)
+    return await exchange(host, port, request, opened=opened)
+
+
+async def exchange(host: str, port: int, request: bytes, *, source_address: str | tuple[str, ...] | None = None,
+                   opened: Opened | None = None) -> tuple[int, bytes]:
+    """Send `request` (from request_bytes) on a new connection, or on `opened` (connect_now's),
+    and read the answer; as `post`."""
+    if opened is not None:
+        return await _on_socket(opened, request)
     loop = asyncio.get_running_loop()
     done = loop.create_future()
     try:
@@ -202,6 +334,65 @@ async def post(url: str, body: bytes, headers: dict[str, str], *,
         return await done
     finally:
         transport.close()
+
+
+async def _on_socket(opened: Opened, request: bytes) -> tuple[int, bytes]:
+    """The exchange on a socket of our own, watched with the loop's add_reader / add_writer: the
+    work of an asyncio transport (send what the socket takes, the rest when it is writable; read
+    whatever comes, in either order; a failure is the connection's loss) without building one
+    per attempt."""
+    loop = asyncio.get_running_loop()
+    sock = opened.sock
+    try:
+        if not opened.connected:
+            await _connected(opened)
+        fd = sock.fileno()
+        done = loop.create_future()
+        answer = _Exchange(request, done)
+        unsent = memoryview(request)
+
+        def writable() -> None:
+            nonlocal unsent
+            try:
+                unsent = unsent[sock.send(unsent):]
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                unsent = unsent[:0]
+                answer.connection_lost(exc)
+            if not unsent:
+                loop.remove_writer(fd)
+
+        def readable() -> None:
+            try:
+                data = sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                answer.connection_lost(exc)
+                return
+            if data:
+                answer.data_received(data)
+            else:
+                answer.eof_received()
+        try:
+            unsent = unsent[sock.send(unsent):]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError as exc:
+            unsent = unsent[:0]
+            answer.connection_lost(exc)
+        if unsent:
+            loop.add_writer(fd, writable)
+        loop.add_reader(fd, readable)
+        try:
+            return await done
+        finally:
+            loop.remove_reader(fd)
+            if unsent:
+                loop.remove_writer(fd)
+    finally:
+        sock.close()
 
 
 def _family(address: str) -> int:

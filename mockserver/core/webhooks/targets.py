@@ -4,6 +4,7 @@ retry schedule); and the loopback rule (external receivers only with allow_exter
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Any
@@ -78,6 +79,7 @@ def unusable_url(url: Any, allow_external: bool) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)   # checked at every enqueue; a receiver's host recurs
 def _is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True

@@ -41,13 +41,16 @@ def js_number(value: int | float | Decimal) -> str:
     return sign + out
 
 
-def _string(value: str) -> str:
-    # Python's ensure_ascii=False escaping is the same set JSON.stringify escapes.
-    return json.dumps(value, ensure_ascii=False)
+# Python's ensure_ascii=False escaping is the same set JSON.stringify escapes; this is the encoder
+# json.dumps(value, ensure_ascii=False) itself calls for a string, without its set-up per call.
+_string = json.encoder.encode_basestring
 
 
 def dumps(value: Any) -> str:
     """`JSON.stringify(value)` for dicts, lists, str, bool, None, int, float and Decimal."""
+    if type(value) is dict:   # an IPN: a flat object of strings and numbers, made per payment
+        return "{" + ",".join([_string(str(k)) + ":" + (_string(v) if type(v) is str else dumps(v))
+                               for k, v in value.items()]) + "}"
     if value is None:
         return "null"
     if value is True:

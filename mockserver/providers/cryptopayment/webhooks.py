@@ -50,13 +50,18 @@ def _fixed(amount: Decimal, places: int) -> str:
     return format(amount.quantize(Decimal(1).scaleb(-places)), "f")
 
 
+# what json.dumps(key) and json.dumps(value, separators=(",", ":"), ensure_ascii=False) print,
+# without building an encoder for each of a body's fourteen keys and values
+_key = json.encoder.encode_basestring_ascii
+_value = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def encode(body: dict, invoice: "Invoice") -> bytes:
     """The bytes posted: the body in its (the sample's) order, compact, money with fixed decimals."""
     money_text = {"amount_usd": _fixed(invoice.amount_usd, 2),
                   "amount_crypto": _fixed(invoice.amount_crypto, invoice.network.decimals),
                   "paid_amount": _fixed(invoice.paid_amount(), invoice.network.decimals)}
-    parts = (json.dumps(key) + ":" + (money_text[key] if key in money_text else
-                                      json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+    parts = (_key(key) + ":" + (money_text[key] if key in money_text else _value(value))
              for key, value in body.items())
     return ("{" + ",".join(parts) + "}").encode()
 
