@@ -25,18 +25,15 @@ message in the docs' PAY_FAIL sample); payout_fail reason "Bank account rejected
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mockserver.core.basics.amounts import parse_amount
 from mockserver.core.basics.errors import BadRequest, Conflict
 
 from . import model, pages
 from .backend import AlchemyBackend
 from .model import BUY, SELL, Order
 from .views import query_data
-
-
-MAX_DEPOSIT = Decimal("1e12")   # [A] coins: beyond any real deposit; every figure stays finite
 
 
 def _order(backend: AlchemyBackend, params: dict) -> Order:
@@ -149,12 +146,7 @@ async def timeout(world, backend: AlchemyBackend, params: dict) -> dict:
 async def deposit(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
     _require(order, backend, SELL, model.SELL_CREATED)
-    try:
-        amount = Decimal(str(params.get("amount", order.amount)))
-    except (InvalidOperation, ValueError):
-        raise BadRequest("amount must be a decimal number") from None
-    if not amount.is_finite() or amount <= 0 or amount > MAX_DEPOSIT:
-        raise BadRequest(f"amount must be positive, up to {MAX_DEPOSIT}")
+    amount = parse_amount(params.get("amount", order.amount))
     order.transfer = world.chain.send(model.NETWORKS[order.network], order.address, amount)
     return _answer(backend, order)
 

@@ -9,9 +9,9 @@ state    {address | ref_id | invoice | txid}   the object as the API shows it.
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ..base import Preset
 from .assets import ASSETS
@@ -23,19 +23,6 @@ if TYPE_CHECKING:
     from ...core.state.world import World
     from .backend import Alt5Backend
     from .model import Invoice, WalletAddress
-
-
-def _positive(value, name: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise BadRequest(f"{name} must be a number") from None
-    if not number.is_finite() or number <= 0 or number > MAX_AMOUNT:
-        raise BadRequest(f"{name} must be a positive number up to {MAX_AMOUNT}")
-    return number
-
-
-MAX_AMOUNT = Decimal("1e12")
 
 
 def _count(value) -> int:
@@ -87,8 +74,8 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     # every check before anything is created: a refused pay makes no address (and no rng draw)
     invoice = _invoice(backend, params)
     wallets = _wallets(backend, params) if invoice is None else []     # lookups only
-    amount = _positive(params["amount"], "amount") if params.get("amount") is not None else None
-    fiat = _positive(params["fiat"], "fiat") if amount is None and params.get("fiat") is not None else None
+    amount = parse_amount(params["amount"]) if params.get("amount") is not None else None
+    fiat = parse_amount(params["fiat"], "fiat") if amount is None and params.get("fiat") is not None else None
     source = params.get("source_address")
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise BadRequest("source_address must be a non-empty string")
@@ -100,7 +87,7 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
         if amount is None and fiat is None:
             if invoice.amount_due() <= 0:
                 raise Conflict("the invoice is fully paid; pass amount or fiat to overpay")
-            fraction = _positive(params.get("fraction", 1), "fraction")
+            fraction = parse_fraction(params.get("fraction", 1))
         wallet = backend.invoice_wallet(invoice, asset)
     else:
         wallet = wallets[-1]
@@ -110,8 +97,7 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     quote = price or pricing.price(wallet.asset.coin, wallet.currency, world.clock.now())
     if amount is None:
         amount = crypto_for_fiat(fiat if fiat is not None else invoice.amount_due() * fraction, quote)
-    if amount <= 0:
-        raise BadRequest("the amount rounds to nothing at 8 decimals")
+    derived(amount, 8)
     tx = world.chain.send(wallet.asset.chain, wallet.address, amount, source_address=source)
     await world.scheduler.settle()
     return {"txid": tx.txid, "amount": str(amount), **_view(world, backend, wallet)}
