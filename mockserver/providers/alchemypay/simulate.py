@@ -38,7 +38,7 @@ from .views import query_data
 
 def _order(backend: AlchemyBackend, params: dict) -> Order:
     number = params.get("order") or params.get("orderNo") or params.get("invoice")
-    if not number:
+    if not number or isinstance(number, bool) or not isinstance(number, (str, int)):
         raise BadRequest('params must name the order: {"order": "<orderNo>"}')
     return backend.get(str(number))
 

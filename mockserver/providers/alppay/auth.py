@@ -79,10 +79,11 @@ def _rewritten(raw: bytes) -> list[tuple[str, bytes]]:
         value = json.loads(raw)
     except (ValueError, RecursionError):
         return []
+    # surrogatepass: a body may hold a lone surrogate escape ("\ud800"), valid JSON no UTF-8 carries
     return [("a compact re-serialisation of the body (the bytes sent are spaced otherwise)",
-             json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()),
+             json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")),
             ("the body with its keys sorted", json.dumps(value, separators=(",", ":"), sort_keys=True,
-                                                          ensure_ascii=False).encode()),
+                                                          ensure_ascii=False).encode("utf-8", "surrogatepass")),
             ("a json.dumps default re-serialisation (', ' and ': ' spacing)", json.dumps(value).encode()),
             ("the body with non-ASCII escaped (\\uXXXX)", json.dumps(value, separators=(",", ":")).encode())]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
+from ...core.contracts.messages import show
 from ..base import Preset
 from .assets import ASSETS
 from . import pricing
@@ -37,7 +38,7 @@ def _invoice(backend: "Alt5Backend", params: dict) -> "Invoice | None":
         return None
     invoice = backend.invoices.get(str(params["invoice"]))
     if invoice is None:
-        raise NotFound(f"unknown invoice {params['invoice']!r}")
+        raise NotFound(f"unknown invoice {show(params['invoice'])}")
     return invoice
 
 
@@ -48,12 +49,12 @@ def _wallets(backend: "Alt5Backend", params: dict) -> list["WalletAddress"]:
     if "address" in params:
         wallet = backend.wallets.get(str(params["address"]))
         if wallet is None:
-            raise NotFound(f"unknown address {params['address']!r}")
+            raise NotFound(f"unknown address {show(params['address'])}")
         return [wallet]
     if "ref_id" in params:
         wallets = [w for w in backend.wallets.values() if w.ref_id == str(params["ref_id"])]
         if not wallets:
-            raise NotFound(f"no address for ref_id {params['ref_id']!r}")
+            raise NotFound(f"no address for ref_id {show(params['ref_id'])}")
         return wallets
     raise BadRequest('pass {"address": ...}, {"ref_id": ...} or {"invoice": ...}')
 
@@ -107,7 +108,7 @@ async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     if "txid" in params:
         payment = backend.payments.get(str(params["txid"]))
         if payment is None:
-            raise NotFound(f"unknown txid {params['txid']!r}")
+            raise NotFound(f"unknown txid {show(params['txid'])}")
         payments, wallets = [payment], [payment.wallet]
     else:
         wallets = _wallets(backend, params)
@@ -135,7 +136,7 @@ async def state(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     if "txid" in params:
         payment = backend.payments.get(str(params["txid"]))
         if payment is None:
-            raise NotFound(f"unknown txid {params['txid']!r}")
+            raise NotFound(f"unknown txid {show(params['txid'])}")
         return payment_view(payment, world.clock.now())
     invoice = _invoice(backend, params)
     if invoice is not None:
