@@ -58,8 +58,13 @@ async def pay(world: "World", backend: "Backend", params: dict) -> dict:
 
 async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
     invoice = _invoice(backend, params)
+    now = world.clock.now()
     if not invoice.transfers:
         raise Conflict("nothing to confirm: the invoice has no on-time transfer")
+    if invoice.status(now) == "confirmed":     # what it still receives confirms in its own time
+        raise Conflict("invoice is confirmed: there is nothing to confirm")
+    if all(tx.confirmations(now) >= invoice.network.confirmations for tx in invoice.transfers):
+        raise Conflict("every transfer of the invoice has its confirmations")
     for tx in invoice.transfers:
         world.chain.confirm_now(tx, invoice.network.confirmations)
     await world.scheduler.settle()
