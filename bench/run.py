@@ -7,7 +7,8 @@ absolute numbers (those drift by +-40% between runs on shared machines).
 - cold start to the first answered request, against `python -c pass` and a bare aiohttp app;
 - signed webhook deliveries per second, the 10,000-address ALT 5 Pay retry run, and resident
   memory per stored invoice (bench/inproc.py, each in a fresh process);
-- the cost of --state (bench/durability.py) and a long-running server's memory curve
+- the cost of --state (bench/durability.py), the shared PostgreSQL store (bench/shared_store.py:
+  one and two processes, failover, idle tenants) and a long-running server's memory curve
   (bench/soak.py), their output kept in the table.
 
 Writes bench/RESULTS.md. Usage: python bench/run.py [--seconds 4] [--rounds 3] [--warmup 2]
@@ -239,7 +240,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="providers to load-test")
     parser.add_argument("--skip", type=lambda s: s.split(","), default=[],
-                        help="sections to leave out: load,start,deliveries,retry,memory,state,soak")
+                        help="sections to leave out: load,start,deliveries,retry,memory,state,store,soak")
     parser.add_argument("--soak-rounds", type=int, default=30_000, help="rounds of bench/soak.py")
     parser.add_argument("--addresses", type=int, default=10_000, help="ALT 5 Pay addresses in the retry run")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
@@ -264,13 +265,20 @@ def main() -> None:
     if "state" not in args.skip:   # the cost of --state: in memory and durable, alternating rounds
         lines = script("durability.py", "--seconds", str(args.seconds), "--rounds", str(args.rounds))
         results["state"] = {"summary": lines[-1]}
+    if "store" not in args.skip:   # the shared store: several processes on PostgreSQL (make bench-store alone)
+        lines = script("shared_store.py", "--seconds", str(args.seconds), "--rounds", str(args.rounds))
+        results["store"] = json.loads(lines[-1].split("store json ", 1)[1])
     if "soak" not in args.skip:    # a long-running server's memory: flat once the caps are reached
         lines = script("soak.py", "--rounds", str(args.soak_rounds), "--every", str(max(1, args.soak_rounds // 6)))
         results["soak"] = {"lines": lines}
     import report  # noqa: E402 - the table writer, beside this file
     # kept (not in git) so the table can be written again: python bench/report.py bench/.last-run.json
     (HERE / ".last-run.json").write_text(json.dumps({"results": results, "targets": TARGETS}), encoding="utf-8")
-    Path(args.output).write_text(report.markdown(results, TARGETS), encoding="utf-8")
+    text = report.markdown(results, TARGETS)
+    if "store" in results:
+        import shared_store  # noqa: E402 - its own section, beside this file
+        text += "\n" + shared_store.markdown(results["store"])
+    Path(args.output).write_text(text, encoding="utf-8")
     print(f"\nwritten: {args.output}")
 
 

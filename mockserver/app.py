@@ -12,10 +12,11 @@ from aiohttp import web
 
 from . import dashboard
 from .config import ConfigError, SandboxConfig
-from .core.http import admin, inbox, origins, tenants
+from .core.http import admin, chain_admin, inbox, origins, recording, tenants
 from .core.http import guard as guard_module
 from .core.http.context import WORLD
 from .core.http.durable import durable_middleware, replay
+from .core.http.recorder import recording_middleware
 from .core.http.guard import GUARD, Guard, check_bind, guard_middleware
 from .core.http.middleware import BODY_TIMEOUT
 from .core.state.store import Store
@@ -24,6 +25,7 @@ from .core.state.world import World
 from .providers.registry import load_providers
 
 MAX_BODY = 1024 * 1024  # requests above 1 MiB get the provider's 413 shape
+DEFAULT_TENANT = "default"   # --store: the default World is this tenant, shared by every process
 log = logging.getLogger(__name__)
 
 
@@ -32,8 +34,35 @@ def tenant_states(config: SandboxConfig) -> Path | None:
     return Path(f"{config.state}.tenants") if config.state else None
 
 
+def _tenant_world(config: SandboxConfig, app: web.Application, name: str, seed: int | None,
+                  start: datetime | None, store: Store | None) -> World:
+    if seed is None and config.seed is not None and name != DEFAULT_TENANT:
+        seed = tenant_seed(config.seed, name)
+    world = build_world(config, store, seed, start)
+    # the live console (and any other listener of the default World) sees tenants too, tagged
+    world.journal_listeners.extend(_tagged(listener, name) for listener in app[WORLD].journal_listeners)
+    world.journal.announce("tenant.created", None, seed=world.seed,
+                           seed_source="fixed" if world.fixed_seed is not None else "fresh")
+    return world
+
+
+def _shared_registry(config: SandboxConfig, app: web.Application) -> Tenants:
+    """--store: tenants (the default World among them, as the tenant "default") kept in
+    PostgreSQL and shared by every process on it; the cluster joins at start-up."""
+    from .core.state.shared_tenants import SharedTenants
+
+    async def on_create(name: str, world: World) -> None:
+        await replay(app, world, tenant_prefix=f"{tenants.PREFIX}/{name}")
+
+    max_tenants, idle = config.tenant_limits()
+    return SharedTenants(lambda name, seed, start, store: _tenant_world(config, app, name, seed, start, store),
+                         None, max_tenants=max_tenants, idle_seconds=idle, on_create=on_create)
+
+
 def _registry(config: SandboxConfig, app: web.Application) -> Tenants:
     """Tenants built like the default World; durable (own store, replayed) when --state is set."""
+    if config.store:
+        return _shared_registry(config, app)
     states = tenant_states(config)
 
     def factory(name: str, seed: int | None, start: datetime | None) -> World:
@@ -42,14 +71,7 @@ def _registry(config: SandboxConfig, app: web.Application) -> Tenants:
             from .core.state.store import SQLiteStore
             states.mkdir(parents=True, exist_ok=True)
             store = SQLiteStore(states / f"{name}.db")
-        if seed is None and config.seed is not None:
-            seed = tenant_seed(config.seed, name)
-        world = build_world(config, store, seed, start)
-        # the live console (and any other listener of the default World) sees tenants too, tagged
-        world.journal_listeners.extend(_tagged(listener, name) for listener in app[WORLD].journal_listeners)
-        world.journal.announce("tenant.created", None, seed=world.seed,
-                               seed_source="fixed" if world.fixed_seed is not None else "fresh")
-        return world
+        return _tenant_world(config, app, name, seed, start, store)
 
     async def on_create(name: str, world: World) -> None:
         if world.durability is not None:
@@ -134,8 +156,10 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
     world = world or build_world(config)
     guard = Guard.from_config(config)
     # the guard is outermost: Host allow-list on every route, token and JSON rules on /_sandbox/
-    middlewares = [guard_middleware(guard), origins.origin_middleware, admin.admin_middleware()]
-    if world.durability is not None:   # inside the guard: only what it let through is recorded
+    # the recorder inside the guard too: what it refused never reached the World
+    middlewares = [guard_middleware(guard), recording_middleware, origins.origin_middleware,
+                   admin.admin_middleware()]
+    if world.durability is not None or config.store:   # inside the guard: only what it let through is recorded
         middlewares.insert(1, durable_middleware)
     # auto_decompress off: a signature covers the bytes that arrived, and a body the client
     # compressed is refused in the provider's shape (middleware.refused_encoding), never inflated
@@ -143,10 +167,14 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
                           handler_args={"auto_decompress": False})
     app[BODY_TIMEOUT] = float(config.body_timeout)
     # each provider also at its real paths on its own origin (a port of its own, <name>.localhost)
-    origins.install(app, origins.Origins({name: p.prefix for name, p in world.providers.items()}))
+    own = origins.Origins({name: p.prefix for name, p in world.providers.items()},
+                          default_tenant=DEFAULT_TENANT if config.store else None)
+    origins.install(app, own)
     app[WORLD] = world
     app[GUARD] = guard
     app.add_routes(admin.routes)
+    app.add_routes(recording.routes)
+    app.add_routes(chain_admin.routes)
     app.add_routes(inbox.routes)
     app.add_routes(guard_module.routes)
     dashboard.setup(app)
@@ -156,6 +184,10 @@ def build_app(config: SandboxConfig | None = None, world: World | None = None) -
         sub = provider.build_app(world)
         sub[WORLD] = world
         app.add_subapp(provider.prefix, sub)
+
+    if config.store:
+        from .core.http.cluster import join
+        join(app, registry, own, config)
 
     async def on_startup(_app: web.Application) -> None:
         if world.durability is not None:

@@ -21,7 +21,7 @@ DRAIN_SECONDS = 30.0   # at most this long for webhook POSTs in flight when SIGT
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
     for key in ("host", "port", "provider_ports", "seed", "clock", "speed", "public_url", "self_check",
-                "admin_token", "header_timeout", "body_timeout", "idle_timeout", "state"):
+                "admin_token", "header_timeout", "body_timeout", "idle_timeout", "state", "store"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, value)
@@ -36,6 +36,12 @@ def _serve_config(args: argparse.Namespace) -> SandboxConfig:
             raise ConfigError(f"--{key.replace('_', '-')} must be a positive number of seconds")
     if cfg.admin_token is not None and not str(cfg.admin_token).strip():
         raise ConfigError("--admin-token must not be empty")
+    if getattr(args, "advertise_url", None) or getattr(args, "lease", None):
+        cluster = {**cfg.cluster}
+        cluster.update({k: v for k, v in (("advertise_url", args.advertise_url), ("lease", args.lease)) if v})
+        cfg.cluster = cluster
+    if cfg.store is not None:   # flags are checked as the config file's keys are
+        cfg = SandboxConfig.from_mapping({**cfg.__dict__, "retention": cfg.retention.__dict__})
     return cfg
 
 
@@ -107,12 +113,17 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
     origin = local_origin(cfg.host, port)
     app[ORIGINS].main_port = port
+    from .core.http.cluster import listening
+    await listening(app, cfg.cluster.get("advertise_url") or origin)   # --store: peers may forward here now
     first = cfg.first_provider_port(cfg.port)
     own = await serve_provider_ports(runner, cfg.host, first) if first is not None else None
     if own:   # links to open, as for the main origin: a wildcard bind's loopback
         own = {name: local_origin(cfg.host, int(url.rsplit(":", 1)[1])) for name, url in own.items()}
     text = banner(app, origin, host=cfg.host, token=cfg.admin_token, generated=generated,
                   links=cfg.public_url, own_origins=own)
+    if cfg.store:   # the seed line above is this process's; the shared default World keeps its own
+        text += ("\n  Shared store                 tenants (the default World is the tenant 'default') kept in "
+                 "PostgreSQL, shared with every serve on it; this process: GET /_sandbox/cluster")
     if console.get("fmt") == "json":  # stdout stays pure JSON lines; the banner goes to stderr
         print(text, file=sys.stderr, flush=True)
         print(json.dumps({"kind": "listening", "url": origin, **({"providers": own} if own else {})}),
@@ -129,13 +140,16 @@ async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
         for listening in list(runner.sites):
             await listening.stop()
         await app[WORLD].drain(DRAIN_SECONDS)
+        from .core.http.tenants import TENANTS
+        if hasattr(app[TENANTS], "drain"):   # --store: every tenant this process serves
+            await app[TENANTS].drain(DRAIN_SECONDS)
     finally:
         await runner.cleanup()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .core.contracts.contract_set import ContractsUnavailable
-    from .core.state.store import StateInUse
+    from .core.state.store import StateInUse, StoreUnavailable
     try:
         cfg = _serve_config(args)
     except ConfigError as exc:  # a file's errors already say `file:line:`
@@ -146,7 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_serve(cfg, {"fmt": args.log_format, "level": level}))
     except KeyboardInterrupt:
         pass
-    except (ContractsUnavailable, StateInUse) as exc:
+    except (ContractsUnavailable, StateInUse, StoreUnavailable) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     except ConfigError as exc:   # e.g. --state names a file that is not a sandbox's SQLite file
@@ -236,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--state", metavar="PATH",
                        help="keep the world in this SQLite file: everything accepted survives a restart "
                             "(default: in memory, gone when the process ends)")
+    serve.add_argument("--store", metavar="URL",
+                       help="keep tenants in PostgreSQL (postgresql://USER@HOST:PORT/DB), shared by every "
+                            "serve started on it: run several behind a load balancer (README \"A shared sandbox\")")
+    serve.add_argument("--advertise-url", dest="advertise_url", metavar="URL",
+                       help="with --store: where the other processes reach this one (default http://HOST:PORT)")
+    serve.add_argument("--lease", type=float, metavar="SECONDS",
+                       help="with --store: a process silent this long loses its tenants to the others (default 10)")
     serve.add_argument("--log-format", dest="log_format", choices=["text", "json"], default="text",
                        help="live console: one text line (default) or JSON line per API call and webhook attempt")
     serve.add_argument("-q", "--quiet", action="store_true", help="no line per API call or webhook attempt")
@@ -254,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_run_command(sub)
     from .remote import add_commands  # trigger, deliveries, advance: verbs against a running sandbox
     add_commands(sub)
+    from .certify.cli import add_certify_command
+    add_certify_command(sub)
     return parser
 
 

@@ -21,6 +21,11 @@ header_timeout: 10           # seconds a connection may take to send a request's
 body_timeout: 30             # seconds a request's body may take to arrive once its headers have
 idle_timeout: 60             # seconds a kept-alive connection may sit idle
 state: null                  # SQLite file: keep the world across restarts (default: in memory)
+store: null                  # postgresql://USER@HOST:PORT/DB: tenants kept in PostgreSQL, shared by
+                             #   every process started on it (README "A shared sandbox")
+cluster:                     # with store only
+  lease: 10s                 #   a process that stops renewing loses its tenants after this long
+  advertise_url: null        #   where the other processes reach this one (default: http://host:port)
 retention:                   # bounded memory: finished things beyond these caps are forgotten
   objects: 10000             #   per provider store (invoices, orders, payments...), oldest first
   deliveries: 10000          #   finished webhook deliveries
@@ -64,6 +69,26 @@ def _located(file: str, line: int | None, message: str) -> ConfigError:
 
 
 TENANT_DEFAULTS = {"max": 50, "idle": 86_400.0}
+CLUSTER_DEFAULTS = {"lease": 10.0, "advertise_url": None}
+
+
+def check_cluster(value: Any) -> dict[str, Any]:
+    """`cluster:` with defaults: lease (a duration, 1 s to 10 min), advertise_url (an origin)."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict) or set(value) - set(CLUSTER_DEFAULTS):
+        raise ConfigError("cluster takes lease (a duration like 10s) and advertise_url (http://HOST:PORT)")
+    out = {**CLUSTER_DEFAULTS, **value}
+    try:
+        out["lease"] = parse_duration(out["lease"]).total_seconds()
+    except (ValueError, TypeError):
+        raise ConfigError("cluster.lease must be a duration like 10s or a number of seconds") from None
+    if not 1 <= out["lease"] <= 600:
+        raise ConfigError("cluster.lease must be between 1 s and 10 min")
+    url = out["advertise_url"]
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise ConfigError("cluster.advertise_url must be an origin such as http://10.0.0.5:8080")
+    return out
 
 
 def check_tenants(value: Any) -> dict[str, Any]:
@@ -103,6 +128,8 @@ class SandboxConfig:
     body_timeout: float = 30.0
     idle_timeout: float = 60.0
     state: str | None = None       # SQLite file the World is kept in (None: memory only)
+    store: str | None = None       # PostgreSQL URL: tenants shared by every process on it
+    cluster: dict[str, Any] = field(default_factory=dict)
     retention: Retention = field(default_factory=Retention)
     tenants: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, dict] = field(default_factory=dict)
@@ -145,6 +172,13 @@ class SandboxConfig:
         if cfg.state is not None and (not isinstance(cfg.state, str) or not cfg.state.strip()):
             raise ConfigError("state must be the path of a SQLite file")
         cfg.tenants = check_tenants(cfg.tenants)
+        if cfg.store is not None and (not isinstance(cfg.store, str)
+                                      or cfg.store.split("://", 1)[0] not in ("postgresql", "postgres")):
+            raise ConfigError("store must be a PostgreSQL URL: postgresql://USER@HOST:PORT/DB", key="store")
+        if cfg.store is not None and cfg.state is not None:
+            raise ConfigError("state and store exclude each other: one SQLite file for one process, or "
+                              "PostgreSQL shared by several", key="store")
+        cfg.cluster = check_cluster(cfg.cluster)
         if not isinstance(cfg.providers, dict):
             raise ConfigError("providers must be a mapping of provider name to settings")
         return cfg

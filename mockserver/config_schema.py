@@ -44,6 +44,13 @@ TOP = {
     "body_timeout": _SECONDS,
     "idle_timeout": _SECONDS,
     "state": {**_NULL_OR({"type": "string", "pattern": r"\S"}), "description": "the path of a SQLite file"},
+    "store": {**_NULL_OR({"type": "string", "pattern": r"^postgres(ql)?://"}),
+              "description": "a PostgreSQL URL, postgresql://USER@HOST:PORT/DB"},
+    "cluster": _NULL_OR(closed_object({
+        "lease": {"anyOf": [_SECONDS, {"type": "string", "minLength": 1}],
+                  "description": "a duration like 10s, or seconds"},
+        "advertise_url": {**_NULL_OR({"type": "string", "pattern": r"^https?://[^/\s]+"}),
+                          "description": "the origin other processes reach this one at"}})),
     "retention": _NULL_OR(closed_object({f.name: {"type": "integer", "minimum": 1}
                                          for f in fields(Retention)})),
     "tenants": _NULL_OR(closed_object({

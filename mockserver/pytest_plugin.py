@@ -15,6 +15,7 @@ Needs `pip install 'provider-sandbox[pytest]'`; `-p no:provider_sandbox` switche
   background thread (127.0.0.1:0, virtual clock), reset before each test: seed 1, start
   2024-01-15T10:00:00Z, merchants' original settings. See mockserver/scenarios/sandbox.py for why
   a thread.
+- `sandbox_clock`: the merchant's own clock (freezegun) on the sandbox's virtual time, moving with it.
 - `sandbox_contracts`: mockserver.contracts for a test (validate a request or webhook body, strict or not).
 - `--sandbox-server URL` runs collected scenarios against a running sandbox instead.
 - `--sandbox-tenant NAME` (or `SANDBOX_TENANT`) runs the scenarios and the `sandbox` fixture in
@@ -166,12 +167,12 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailed(self.load_error)
         from mockserver.scenarios.client import SandboxClient, tenant_url
         from mockserver.scenarios.runner import client_session, run_scenario
-        url = tenant_url(self.config.getoption("sandbox_server") or _shared_sandbox(self.config).url,
-                         self.config.getoption("sandbox_tenant"))
+        server = self.config.getoption("sandbox_server")
+        url = tenant_url(server or _shared_sandbox(self.config).url, self.config.getoption("sandbox_tenant"))
 
-        async def run():
+        async def run():   # `await: create` waits for an app only on a sandbox an app can reach
             async with client_session() as session:
-                return await run_scenario(self.scenario, SandboxClient(url, session))
+                return await run_scenario(self.scenario, SandboxClient(url, session), app_can_create=bool(server))
 
         result = asyncio.run(run())
         if not result.ok:
@@ -197,6 +198,60 @@ def sandbox(request: pytest.FixtureRequest):
     handle = SandboxHandle(tenant_url(server.url, request.config.getoption("sandbox_tenant")))
     handle.restore(request.config.stash[_MERCHANTS])
     return handle
+
+
+class SandboxClock:
+    """The merchant's clock (datetime.now(), time.time(), date.today() in this process) on the
+    sandbox's virtual time: frozen there by freezegun, moved whenever the sandbox's clock moves
+    through the `sandbox` handle (`advance`, `run_until_quiet`, `pay`, ...; `.sync()` after a
+    move made some other way). It ticks with real time between moves (code that polls the clock
+    with a deadline does not hang) and never goes backwards."""
+
+    def __init__(self, handle, freezer):
+        self.handle, self._freezer, self._factory = handle, freezer, None
+
+    def start(self) -> "SandboxClock":
+        self._factory = self._freezer.start()
+        self.handle.followers.append(self.follow)
+        return self
+
+    def stop(self) -> None:
+        if self.follow in self.handle.followers:
+            self.handle.followers.remove(self.follow)
+        self._freezer.stop()
+
+    def follow(self, now: str) -> None:
+        from datetime import datetime, timezone
+        target = datetime.fromisoformat(now).astimezone(timezone.utc).replace(tzinfo=None)
+        if target > self._factory():   # ticking may have run past it: never backwards
+            self._factory.move_to(target)
+
+    def sync(self) -> None:
+        self.follow(self.handle.now())
+
+    def now(self):
+        from datetime import datetime, timezone
+        return datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def sandbox_clock(sandbox):
+    """Your code in this test process sees the sandbox's virtual time: `datetime.now()` is the
+    sandbox's now, and moves when `sandbox.advance(...)` moves the sandbox, so a story that
+    advances six hours is six hours for both sides. The sandbox's own thread sees the same clock,
+    so a timestamp your client signs (Alchemy Pay, ALT 5 Pay) is fresh to it, and the timestamp it
+    puts on a webhook is fresh to your handler. Needs freezegun (the `pytest` extra brings it)."""
+    try:
+        from freezegun import freeze_time
+    except ImportError:   # pragma: no cover - the extra brings it
+        pytest.fail("sandbox_clock needs freezegun: pip install 'provider-sandbox[pytest]'")
+    # real_asyncio: event loops (the sandbox's thread, your async tests) keep real monotonic time,
+    # so their timeouts and sleeps behave; tick: the clock runs between the sandbox's moves;
+    # pytest's own timing module keeps the real clock, so reported durations stay true
+    freezer = freeze_time(sandbox.now(), tick=True, real_asyncio=True, ignore=["_pytest.timing"])
+    clock = SandboxClock(sandbox, freezer).start()
+    yield clock
+    clock.stop()
 
 
 @pytest.fixture

@@ -231,6 +231,33 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     return _run(lambda a: _with_client(a, verb), args)
 
 
+# -- record -------------------------------------------------------------------------------------
+
+async def record(client, target: str | None, out: TextIO, err: TextIO) -> int:
+    """Save what the sandbox's world did since its last reset as a scenario (stdout without -o)."""
+    import yaml
+    text = (await client.admin("GET", "/recording")).body.decode("utf-8")
+    if target in (None, "-"):
+        out.write(text)
+        return 0
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        err.write(f"mockserver record: cannot write {target}: {exc.strerror or exc}\n")
+        return 1
+    data = yaml.safe_load(text)
+    err.write(f"recorded {len(data['steps'])} steps (seed {data['seed']}) to {target}; "
+              f"replay: mockserver run {target}\n")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    async def verb(client, args):
+        return await record(client, args.output, sys.stdout, sys.stderr)
+    return _run(lambda a: _with_client(a, verb), args)
+
+
 # -- the command line ---------------------------------------------------------------------------
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -264,6 +291,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     dels.add_argument("--interval", type=float, default=0.5, help="--follow: seconds between polls")
     server(dels)
     dels.set_defaults(func=cmd_deliveries)
+
+    rec = sub.add_parser("record", help="save what a running sandbox did since its last reset as a scenario",
+                         description="Every provider API call, simulation, chain transfer, clock move and "
+                                     "settings change since the world's last reset, as a scenario that "
+                                     "`mockserver run FILE` replays exactly (GET /_sandbox/recording).")
+    rec.add_argument("-o", "--output", metavar="FILE", help="write it here (default: stdout)")
+    server(rec)
+    rec.set_defaults(func=cmd_record)
 
     adv = sub.add_parser("advance", help="move a running sandbox's virtual clock forward, e.g. 6m")
     adv.add_argument("duration", help='"90s", "6m", "1h30m", "2d"')

@@ -45,6 +45,37 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{seconds:6.1f}s {nodeid}")
 
 
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL server for the run (tests/pg_support.py): shared by the xdist workers,
+    skipped with the reason where PostgreSQL is missing (failed under CI)."""
+    import os
+
+    from pg_support import shared_server
+    base = tmp_path_factory.getbasetemp()
+    meeting = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with shared_server(meeting / "postgresql") as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh database on that server, for one test."""
+    from pg_support import new_database
+    return new_database(pg_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def durable(request, tmp_path):
+    """How a durable sandbox keeps its World, for tests run against both stores: config keys
+    (`state` for a SQLite file, `store` for a PostgreSQL database) and the matching serve flags."""
+    if request.param == "sqlite":
+        path = str(tmp_path / "world.db")
+        return {"config": {"state": path}, "flags": ["--state", path], "kind": "sqlite"}
+    url = request.getfixturevalue("pg_url")
+    return {"config": {"store": url}, "flags": ["--store", url], "kind": "postgresql"}
+
+
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
     return SandboxConfig(seed=1234, start=START, self_check=True)

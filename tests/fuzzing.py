@@ -31,7 +31,9 @@ from typing import Any
 # -- state fingerprint ------------------------------------------------------------------------
 
 # origin: where the server listens, noted from the first request whatever it was (not a change)
-SKIP_WORLD_ATTRS = {"journal", "_contracts", "providers", "_driver", "self_violations", "settings", "origin"}
+# the journal and the recording (every input since the reset) keep refusals on purpose
+SKIP_WORLD_ATTRS = {"journal", "recording", "_contracts", "providers", "_driver", "self_violations", "settings",
+                    "origin"}
 SKIP_ATTRS = {"world", "journal"}  # back references; the journal records refusals on purpose
 # "_by_..." attributes are derived lookup indexes (a memo rebuilt on a miss), not state
 DERIVED_PREFIX = "_by_"

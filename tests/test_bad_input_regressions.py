@@ -212,3 +212,12 @@ async def test_a_lone_surrogate_in_an_inbox_body_does_not_break_the_inbox_page(c
         resp = await client.get(path)
         assert resp.status == 200, (path, resp.status)
         assert "text/html" in resp.headers["Content-Type"]
+
+
+async def test_a_lone_surrogate_in_a_badly_signed_alppay_body_is_a_401(client):
+    """The X-HMAC refusal tries re-serialisations of the body; one holding "\\udfff" has none."""
+    merchant = (await (await client.get("/_sandbox/providers")).json())["alppay"]["merchants"][0]
+    resp = await client.post("/alppay/v2/payment", data=b'{"orderNo": "a\\udfffb"}',
+                             headers={"API-KEY": merchant["api_key"], "X-HMAC": "0" * 64,
+                                      "Content-Type": "application/json"})
+    assert resp.status == 401, await resp.text()

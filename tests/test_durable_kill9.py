@@ -1,4 +1,5 @@
-"""`mockserver serve --state FILE` killed with SIGKILL mid-story, then started again on the same file:
+"""`mockserver serve --state FILE` (or `--store postgresql://...`) killed with SIGKILL mid-story, then
+started again on the same file (database):
 nothing accepted is lost, ids do not repeat, pending retries fire at their documented virtual times
 and the story ends as the same story ends on a sandbox that was never killed. And SIGTERM lets a
 webhook POST in flight finish and keeps its answer."""
@@ -41,7 +42,8 @@ def _no_sandbox_left_behind():
 class Sandbox:
     """`mockserver serve` in a subprocess, spoken to over HTTP only."""
 
-    def __init__(self, state: Path | None, log: Path, *extra: str):
+    def __init__(self, state: Path | list[str] | None, log: Path, *extra: str):
+        """`state`: a SQLite file, or the flags of a durable store (the `durable` fixture's)."""
         self.state, self.log, self.extra = state, log, extra
         self.proc: subprocess.Popen | None = None
         self.url = ""
@@ -50,7 +52,9 @@ class Sandbox:
     async def start(self) -> "Sandbox":
         with open(self.log, "a") as err:
             args = ["--port", "0", "--seed", "7", "--start", START, "-q", "--log-format", "json", *self.extra]
-            if self.state is not None:
+            if isinstance(self.state, list):
+                args += self.state
+            elif self.state is not None:
                 args += ["--state", str(self.state)]
             self.proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", *args],
                                          stdout=subprocess.PIPE, stderr=err, text=True)
@@ -133,16 +137,16 @@ async def _finish(box: Sandbox, rec) -> list[dict]:
     return await _deliveries(box)
 
 
-async def test_kill_9_mid_story_loses_nothing_and_the_story_ends_as_it_would_have(tmp_path, receiver):
+async def test_kill_9_mid_story_loses_nothing_and_the_story_ends_as_it_would_have(tmp_path, receiver, durable):
     rec = await receiver([500])
-    box = await Sandbox(tmp_path / "world.db", tmp_path / "serve.log").start()
+    box = await Sandbox(durable["flags"], tmp_path / "serve.log").start()
     story = await _story_until_the_kill(box, rec.url)
     before = await _deliveries(box)
     assert before and all(d["status"] == "pending" and d["next_attempt_at"] for d in before)
     arrived = len(rec.requests)
     assert await box.stop(signal.SIGKILL) == -signal.SIGKILL
 
-    box = await Sandbox(tmp_path / "world.db", tmp_path / "serve.log").start()
+    box = await Sandbox(durable["flags"], tmp_path / "serve.log").start()
     assert _shape(await _deliveries(box)) == _shape(before)            # every delivery, every attempt
     assert len(rec.requests) == arrived                                 # nothing re-sent by the restart
     for inv in story["invoices"]:
@@ -182,12 +186,12 @@ async def test_kill_9_mid_story_loses_nothing_and_the_story_ends_as_it_would_hav
     await control.stop(signal.SIGTERM)
 
 
-async def test_sigterm_lets_a_webhook_in_flight_finish_and_keeps_its_answer(tmp_path, receiver):
+async def test_sigterm_lets_a_webhook_in_flight_finish_and_keeps_its_answer(tmp_path, receiver, durable):
     # realtime at 600x: the retry 1 min after the first failure goes out 0.1 s later, on its own
     # (no request waits for it), and its receiver takes 1 s to answer 200
     rec = await receiver([500, "timeout"], hold_seconds=1.0)
     flags = ("--clock", "realtime", "--speed", "600")
-    box = await Sandbox(tmp_path / "world.db", tmp_path / "serve.log", *flags).start()
+    box = await Sandbox(durable["flags"], tmp_path / "serve.log", *flags).start()
     await box.call("PATCH", "/_sandbox/providers/cryptopayment/merchant", {"webhook_url": rec.url})
     auth = await _cp_auth(box)
     inv = (await box.call("POST", f"{CP_API}/invoices", {"network": "btc", "amount_usd": 60},
@@ -196,7 +200,7 @@ async def test_sigterm_lets_a_webhook_in_flight_finish_and_keeps_its_answer(tmp_
     await rec.wait_for_requests(2)                   # the retry is at the receiver, unanswered
     assert await box.stop(signal.SIGTERM) == 0
 
-    box = await Sandbox(tmp_path / "world.db", tmp_path / "serve.log", *flags).start()
+    box = await Sandbox(durable["flags"], tmp_path / "serve.log", *flags).start()
     (dlv,) = [d for d in await _deliveries(box) if d["ref"] == inv["id"] and d["event"] == "payment.detected"]
     assert dlv["status"] == "delivered" and [a["status"] for a in dlv["attempts"]] == [500, 200]
     detected = [r for r in rec.requests if b'"payment.detected"' in r["body"]]

@@ -35,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "app": {"core", "config", "dashboard", "providers"},
     "scenarios": {"core", "app", "config", "providers"},
     "remote": {"core", "scenarios", "providers"},
+    "certify": {"core", "scenarios", "providers"},
     "pytest_plugin": {"core", "contracts", "scenarios"},
     "openapi_cli": {"core", "app", "config"},
     "cli": {"*"},

@@ -24,8 +24,38 @@ async def test_an_inbox_target_reaches_this_sandbox_on_its_own_port(client, worl
     assert [g["answered"] for g in got] == [500, 500, 200]
     # the deliveries show where it really went: this test server's port, not 8080
     delivery = (await (await client.get(f"/_sandbox/deliveries?ref={invoice}")).json())[0]
-    assert delivery["url"] == str(client.make_url("/_sandbox/inbox/shop?fail=2"))
+    # (with the provider named, so the inbox acknowledges as that provider's rule wants)
+    assert delivery["url"] == str(client.make_url("/_sandbox/inbox/shop?fail=2&provider=cryptopayment"))
     assert delivery["status"] == "delivered"
+
+
+@pytest.mark.parametrize("provider", ["cryptopayment", "alt5pay", "alchemypay", "alfabit", "alppay"])
+async def test_every_providers_delivery_to_the_inbox_is_acknowledged_by_its_own_rule(client, provider):
+    """Alchemy Pay stops only on 200 with a `success` message: the inbox answers that to it."""
+    from io import StringIO
+
+    from mockserver.remote import trigger
+    from mockserver.scenarios.client import SandboxClient
+    from mockserver.scenarios.runner import client_session
+    async with client_session() as session:
+        sandbox = SandboxClient(str(client.make_url("")).rstrip("/"), session)
+        out = StringIO()
+        assert await trigger(sandbox, provider, "exact", out, webhook_url="inbox:x") == 0, out.getvalue()
+    deliveries = await (await client.get(f"/_sandbox/deliveries?provider={provider}")).json()
+    assert deliveries and {d["status"] for d in deliveries} == {"delivered"}, out.getvalue()
+    assert all(d["url"].endswith(f"/_sandbox/inbox/x?provider={provider}") for d in deliveries)
+    assert "not acknowledged" not in out.getvalue() and "delivered" in out.getvalue()
+    answers = {a["response_excerpt"] for d in deliveries for a in d["attempts"]}
+    assert answers == ({"success"} if provider == "alchemypay" else {"OK"})
+
+
+async def test_a_url_naming_the_inbox_in_full_also_says_whose_delivery_it_is(client):
+    own = str(client.make_url("/_sandbox/inbox/full"))
+    await client.patch("/_sandbox/providers/alchemypay/merchant", json={"webhook_url": own})
+    from mockserver.core.webhooks.targets import resolve_target
+    assert resolve_target(own, str(client.make_url("")), "alchemypay") == own + "?provider=alchemypay"
+    assert resolve_target(own + "?provider=x", str(client.make_url("")), "alchemypay") == own + "?provider=x"
+    assert resolve_target("http://127.0.0.1:1/hook", str(client.make_url("")), "alchemypay") == "http://127.0.0.1:1/hook"
 
 
 @pytest.mark.parametrize("target", ["inbox:", "inbox:a/b", "inbox:../x", "inbox:shop#x", "inbox: shop",

@@ -43,9 +43,15 @@ NOT_RUN = {
         "tests/test_cli_guard.py serves --host 0.0.0.0 and checks the token and the host allow-list",
     ("Configuration / Keeping the world", "mockserver serve --state"):
         "the second server runs in the foreground until stopped; tests/test_durable_kill9.py restarts one on its file",
+    ("Configuration / A shared sandbox", "createdb -h db.internal"):
+        "needs a PostgreSQL server and hosts on a LAN; tests/test_shared_store.py runs two serve "
+        "processes on a real database (forwarding, kill -9 failover, a rolling restart)",
     ("Scenarios / Check your own webhook handler in CI", "# .github/workflows/"):
         "a CI workflow around the merchant's own app (./start-my-app-on-port-8000); "
         "tests/test_example_shop.py runs merchant mode against examples/shop and checks its workflow",
+    ("Certify your handler", "# .github/workflows/certify.yml"):
+        "a CI workflow around the merchant's own app; tests/test_example_shop.py runs the same steps "
+        "from examples/shop's CI workflow against the shop, with free ports",
     ("OpenAPI", ".tools/node_modules/.bin/prism"):
         "needs npm's Prism (`make tools`) on a fixed port; tests/openapi/test_openapi_prism.py mocks every document with it",
 }
@@ -235,6 +241,17 @@ def test_the_pytest_examples_pass_in_a_fresh_project(pytester: pytest.Pytester):
     tests = sum(len(re.findall(r"^def test_", text, re.M)) for text in files.values())
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=tests)
+
+
+def test_the_clock_example_fails_without_sandbox_clock(pytester: pytest.Pytester):
+    """The README says the merchant's check depends on "now": without the fixture it fails."""
+    files = {re.match(r"# (\w+)\.py", b.first).group(1): b.text for b in BLOCKS if kind(b) == "pytest project"}
+    assert ", sandbox_clock" in files["test_overdue"]
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(conftest=files["conftest"], test_overdue=files["test_overdue"].replace(", sandbox_clock", ""))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert datetime.now(timezone.utc) < expires_at*"])
 
 
 def test_the_ini_switches_the_plugin_off(pytester: pytest.Pytester):

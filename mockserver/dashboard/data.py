@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..core.chain.networks import NETWORKS
 from ..core.http.admin import _clock_view
 from ..core.time.durations import format_duration
 from ..core.basics.errors import NotFound
@@ -144,11 +145,13 @@ def timeline(world, view: dict) -> list[dict]:
     of its refs (webhooks, simulations, the provider's own records), API exchanges whose path
     names it, and chain transfers to its addresses."""
     refs = {str(r) for r in view.get("refs") or [] if r}
+    addresses = set(view.get("addresses") or [])
     items: list[dict] = [{"at": view.get("created"), "seq": 0, "kind": "created",
                           "text": f"{view['kind']} {view['id']} created"}]
     for entry in world.journal.query():
         if entry.get("ref") in refs or entry.get("order") in refs or (
-                entry["kind"] == "api" and any(r in str(entry.get("path", "")) for r in refs)):
+                entry["kind"] == "api" and any(r in str(entry.get("path", "")) for r in refs)) or (
+                entry["kind"].startswith("chain.") and entry.get("address") in addresses):
             items.append({"at": entry["at"], "seq": entry["seq"], "kind": entry["kind"],
                           "text": describe_entry(entry), "delivery": entry.get("delivery")})
     now = world.clock.now()
@@ -159,6 +162,36 @@ def timeline(world, view: dict) -> list[dict]:
                                   f"(txid {tx.txid[:16]}…, {tx.confirmations(now)} confirmations)"})
     items.sort(key=lambda i: (instant(i["at"]), i["seq"]))
     return items[-TIMELINE_LIMIT:]
+
+
+def chain_networks() -> list[str]:
+    """The simulated networks by their own names (the transfer form's choices)."""
+    return sorted({net.name for net in NETWORKS.values()})
+
+
+def chain_transfers(world, view: dict) -> list[dict]:
+    """The transfers to the object's addresses, each with the chain events that apply to it now
+    (buttons posting to /_sandbox/chain/...): a confirmed one can be reorged (mined again, or
+    dropped), a pending one double-spent or dropped, a stuck one released."""
+    now = world.clock.now()
+    out = []
+    for address in view.get("addresses") or []:
+        for tx in world.chain.transfers_to(address):
+            status, confirmations, txid = tx.status(now), tx.confirmations(now), {"txid": tx.txid}
+            actions = []
+            if status == "mined" and confirmations > 0:
+                actions += [("Reorg (mined again)", "reorg", txid),
+                            ("Reorg (dropped)", "reorg", {**txid, "drop": True})]
+            elif status in ("pending", "stuck"):
+                if status == "stuck":
+                    actions.append(("Release", "release", txid))
+                actions += [("Double spend", "double_spend", txid),
+                            ("Drop", "reorg", {**txid, "drop": True})]
+            out.append({"txid": tx.txid, "amount": str(tx.amount), "network": tx.network, "token": tx.token,
+                        "memo": tx.memo, "status": status, "confirmations": confirmations,
+                        "actions": [{"label": label, "url": f"/_sandbox/chain/{route}", "body": body}
+                                    for label, route, body in actions]})
+    return out
 
 
 SKIP_KEYS = {"seq", "at", "kind", "provider"}

@@ -54,27 +54,30 @@ async def objects(request: web.Request) -> web.Response:
                 clock=data.clock(world))
 
 
-@routes.get(UI + "/p/{provider}/{kind}/{object_id}")
-async def object_detail(request: web.Request) -> web.Response:
+def _object(request: web.Request):
+    """(world, provider, the object's dashboard view) named by the path, or a 404."""
     world, provider = data.world_of(request), data.provider_of(request)
     kind, object_id = request.match_info["kind"], request.match_info["object_id"]
     view = provider.object_view(world.backend(provider.name), kind, object_id)
     if view is None:
         raise NotFound(f"{provider.name} has no {kind[:40]} {show(object_id)}")
+    return world, provider, view
+
+
+@routes.get(UI + "/p/{provider}/{kind}/{object_id}")
+async def object_detail(request: web.Request) -> web.Response:
+    world, provider, view = _object(request)
     return page(request, "object.html", provider=provider, view=view,
                 expires_in=data.until(world, view.get("expires_at")),
                 timeline=data.timeline(world, view), clock=data.clock(world),
-                verbs=data.object_verbs(provider, view))
+                verbs=data.object_verbs(provider, view), transfers=data.chain_transfers(world, view),
+                networks=data.chain_networks())
 
 
 @routes.get(UI + "/panel/{provider}/{kind}/{object_id}")
 async def hosted_panel(request: web.Request) -> web.Response:
     """The fragment a hosted page's sandbox slot is filled with (Provider.sandbox_panel)."""
-    world, provider = data.world_of(request), data.provider_of(request)
-    kind, object_id = request.match_info["kind"], request.match_info["object_id"]
-    view = provider.object_view(world.backend(provider.name), kind, object_id)
-    if view is None:
-        raise NotFound(f"{provider.name} has no {kind[:40]} {show(object_id)}")
+    _world, provider, view = _object(request)
     return web.Response(text=simulate_panel(provider, view), content_type="text/html",
                         headers={"Cache-Control": "no-store"})
 

@@ -112,6 +112,54 @@ STRICT = {"type": "boolean",
           "description": "refuse also what the docs do not say production accepts (the [A] leniencies)"}
 
 
+Json = dict   # a webhook body as a JSON object, keys in the order received
+
+
+@dataclass(frozen=True)
+class Certification:
+    """What `mockserver certify` (mockserver/certify/) needs to know of a provider's webhooks to
+    judge a merchant's handler; each provider declares it in its certify.py. The engine knows no
+    provider: it forges, re-signs and replays bodies only through these.
+
+    drive          object kind -> scenario steps (as in a scenario file, `{ref}` the object's id)
+                   that make the object's earlier and later events
+    events         (earlier, later): delivery event names, as the outbox names them
+    object_fields  top-level body fields naming the object (its id, the merchant's reference):
+                   changed to make a delivery about an object nobody created
+    encode         body -> bytes as the provider serialises it, keys in the given order
+    sign           (merchant, body, headers, url) -> (headers, bytes): the body made genuine again
+                   (its signature fields or headers recomputed, as the provider signs it)
+    signatures     where the signature travels: "header:NAME" or "field:NAME" (several for two)
+    tamper         (field, value): a field the signature covers and a value to claim in it, applied
+                   to the earlier event with its signature kept (e.g. a detected notice claiming confirmed)
+    other_key      merchant -> the same merchant holding another merchant's key
+    ack            the provider's acknowledgement rule (status, body) -> bool; ack_rule in words
+    unknown_object what the provider needs as the answer to a delivery about an unknown object,
+                   and why (documented per provider)
+    timestamp      a header the signature covers that carries the send time (stale check), or None
+    settings       merchant settings while certifying (e.g. a status that is only sent on request)
+    sources        merchant -> ((address, headers) of a listed source, (address, headers) of a
+                   non-listed one), for providers whose docs authenticate by source address
+    verifiable     merchant -> whether its deliveries carry a signature a handler can check (None:
+                   always); where not, the signature checks are left out, as no handler can pass them
+    """
+    drive: dict[str, list[dict]]
+    events: tuple[str, str]
+    object_fields: tuple[str, ...]
+    encode: Callable[[Json], bytes]
+    sign: Callable[[dict, Json, dict, str], tuple[dict, bytes]]
+    signatures: tuple[str, ...]
+    tamper: tuple[str, Any]
+    other_key: Callable[[dict], dict]
+    ack: Callable[[int, bytes], bool]
+    ack_rule: str
+    unknown_object: str
+    timestamp: str | None = None
+    settings: dict = field(default_factory=dict)
+    sources: Callable[[dict], tuple[tuple[str, dict], tuple[str, dict]]] | None = None
+    verifiable: Callable[[dict], bool] | None = None
+
+
 class Provider:
     name: str = ""
     title: str = ""
@@ -140,6 +188,12 @@ class Provider:
     merchant_settings: dict[str, dict] = WEBHOOK_SETTINGS
     option_settings: dict[str, dict] = {}
     webhook_signature: str = ""  # how a merchant verifies a webhook, for the dashboard's delivery page
+    # What a merchant's handler answers to acknowledge a webhook (with HTTP 200), in a form the
+    # provider's acknowledgement rule takes: the built-in inbox answers it, and so does certify's
+    # capture receiver.
+    webhook_ack_body: str = "OK"
+    # The provider's webhook facts for `mockserver certify` (its certify.py): a Certification.
+    certification: "Certification | None" = None
 
     def default_merchants(self) -> list[dict]:
         """Fake credentials shaped like the real ones, plus webhook settings."""
@@ -161,10 +215,13 @@ class Provider:
         """Refuse provider options (config `options`) beyond what their schemas say, as
         check_merchant does for merchant settings (ValueError naming the option)."""
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         """Headers and body bytes a real client would send (auth, signature). `path` is relative
-        to api_base, with its query string."""
+        to api_base, with its query string. `raw`: the exact body bytes to send instead of
+        serialising `json_body` (a recorded request replayed): signed as they are, so the
+        provider sees the bytes the merchant sent, with a fresh signature (and, where the
+        body carries the client's clock, a fresh timestamp)."""
         raise NotImplementedError
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:

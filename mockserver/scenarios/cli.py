@@ -17,7 +17,11 @@ def add_run_command(sub: argparse._SubParsersAction) -> None:
                           "with PROVIDER; repeatable)")
     run.add_argument("--server", metavar="URL", help="a running sandbox (default: start one in-process)")
     run.add_argument("--tenant", metavar="NAME",
-                     help="run in this tenant's world of the sandbox (/t/NAME/...), resetting only it")
+                     help="run in this tenant's world of the sandbox (/t/NAME/...), resetting only it "
+                          "(default with --server: a fresh tenant of the run's own)")
+    run.add_argument("--default-world", dest="default_world", action="store_true",
+                     help="with --server: run in the sandbox's default world, resetting it (a recording "
+                          "made there replays there exactly)")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here")
     run.add_argument("--tag", action="append", default=[], help="only scenarios with this tag (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="one line per passing scenario")
@@ -60,13 +64,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     def show(result) -> None:
         print(result.text(verbose=not args.quiet, steps=not live), flush=True)
 
+    def note(scenario, text: str) -> None:
+        print(f"      ... {text}", flush=True)
+
+    fate: list[str] = []   # what became of the run's own tenant, said after the summary
+
+    def tenant(name: str, event: str) -> None:
+        where = f"{args.server.rstrip('/')}/t/{name}"
+        if event == "created":
+            print(f"running in a fresh tenant {name} ({where}): the sandbox's other worlds are left as they are; "
+                  f"deleted if every scenario passes, kept for a look if one fails", flush=True)
+        elif event == "kept":
+            fate.append(f"tenant {name} kept: its deliveries and journal at {where}/_sandbox/ui/ "
+                        f"(DELETE {args.server.rstrip('/')}/_sandbox/tenants/{name} when done)")
+        else:
+            fate.append(f"tenant {name} deleted")
+
     from ..core.contracts.contract_set import ContractsUnavailable
     from .client import SandboxUnavailable, SandboxUnreachable
     try:
+        if args.default_world and args.tenant:
+            print("mockserver run: --default-world or --tenant, not both", file=sys.stderr)
+            return 2
         results = asyncio.run(run_all(scenarios, server=args.server, on_result=show,
                                       on_start=start if live else None,
                                       on_step=step if live else None,
-                                      tenant=args.tenant)) if scenarios else []
+                                      tenant="" if args.default_world else args.tenant, on_note=note,
+                                      on_tenant=tenant)) if scenarios else []
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
         return 130
@@ -88,6 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.junit:
         write_junit(everything, args.junit)
         print(f"JUnit report: {args.junit}")
+    for line in fate:
+        print(line)
     if broken:
         return 2
     return 0 if all(r.ok for r in results) else 1

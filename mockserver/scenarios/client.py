@@ -98,9 +98,10 @@ class SandboxClient:
                 await session.close()
 
     async def admin(self, method: str, path: str, payload: Any = None, *,
-                    query: dict | None = None, ok: tuple[int, ...] = ()) -> Exchange:
+                    query: dict | None = None, ok: tuple[int, ...] | range = (), raw: bytes | None = None) -> Exchange:
+        """`raw`: the exact body text instead of `payload`'s compact JSON."""
         url = f"{self.base_url}{ADMIN}{path}" + (f"?{urlencode(query)}" if query else "")
-        body = None if payload is None else _compact(payload)
+        body = raw if raw is not None else None if payload is None else _compact(payload)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         token = os.environ.get("SANDBOX_ADMIN_TOKEN")
         if token:  # a sandbox served off loopback (or with --admin-token) wants it on /_sandbox/
@@ -138,11 +139,20 @@ class SandboxClient:
         """Answers are returned as they come (a refusal is something a scenario may expect)."""
         return await self.admin("POST", f"/simulate/{provider}/{action}", params, ok=tuple(range(400, 500)))
 
+    async def chain(self, route: str, params: dict) -> Exchange:
+        """POST /_sandbox/chain/<route> (transfers, reorg, double_spend, release); refusals are returned."""
+        return await self.admin("POST", f"/chain/{route}", params, ok=tuple(range(400, 500)))
+
     async def deliveries(self, provider: str | None = None) -> list[dict]:
         return (await self.admin("GET", "/deliveries", query={"provider": provider} if provider else None)).json()
 
     async def redeliver(self, delivery_id: str) -> dict:
         return (await self.admin("POST", f"/deliveries/{delivery_id}/redeliver")).json()
+
+    async def last_seq(self) -> int:
+        """The journal's newest entry (0 when empty)."""
+        latest = await self.journal(limit=1)
+        return latest[-1]["seq"] if latest else 0
 
     async def journal(self, limit: int | None = None) -> list[dict]:
         return (await self.admin("GET", "/journal", query={"limit": limit} if limit else None)).json()
@@ -159,16 +169,23 @@ class SandboxClient:
     # Provider API ---------------------------------------------------------------------------
     async def call(self, provider, merchant: dict, method: str, path: str, *, json_body: Any = None,
                    query: dict | None = None, headers: dict | None = None, auth: bool = True,
-                   source: str | None = None) -> Exchange:
-        """A request as the provider's real client sends it (signed by its `client_request`)."""
+                   source: str | None = None, raw: bytes | None = None, base: str = "api") -> Exchange:
+        """A request as the provider's real client sends it (signed by its `client_request`).
+        `raw`: the exact body bytes instead of `json_body` (signed as they are); `base="mount"`:
+        `path` is relative to the provider's mount point (hosted pages), not its API base."""
         if query:
             path += ("&" if "?" in path else "?") + urlencode(query, doseq=True)
         if auth:
-            sent_headers, body = provider.client_request(merchant, method, path, json_body)
+            if raw is not None:
+                sent_headers, body = provider.client_request(merchant, method, path, None, raw=raw)
+            else:
+                sent_headers, body = provider.client_request(merchant, method, path, json_body)
             sent_headers = dict(sent_headers)
+        elif raw is not None:
+            body, sent_headers = raw, {}
         else:
             body = b"" if json_body is None else _compact(json_body)
             sent_headers = {"Content-Type": "application/json"} if json_body is not None else {}
         sent_headers.update(headers or {})
-        url = f"{self.base_url}{provider.api_base}{path}"
+        url = f"{self.base_url}{provider.prefix if base == 'mount' else provider.api_base}{path}"
         return await self.send(method, url, body=body or None, headers=sent_headers, source=source)

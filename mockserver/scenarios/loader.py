@@ -73,6 +73,7 @@ class Scenario:
     receiver: dict = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     description: str = ""
+    origins: dict = field(default_factory=dict)   # a recording's: origin -> "receiver" | "sandbox"
 
     @property
     def ident(self) -> str:
@@ -196,8 +197,15 @@ def _build_step(raw: dict, index: int, base: tuple, file: str, lines: dict) -> S
             _check_duration(gap, base + (verb, "gaps", i), file, lines)
         if "at" in arg:
             _check_moment(arg["at"], base + (verb, "at"), file, lines)
+    if verb == "await" and "timeout" in raw:
+        _check_duration(raw["timeout"], base + ("timeout",), file, lines)
+    if verb in ("call", "admin") and "json" in raw and "body" in raw:
+        raise ScenarioLoadError(file, _line(lines, base + ("body",)),
+                                f"{_fmt(base)}: json or body, not both (body is the exact text sent)")
     if verb in ("pay", "confirm", "expire") and isinstance(arg, str):
         arg = {"invoice": arg}
+    if verb in ("reorg", "double_spend", "release") and isinstance(arg, str):
+        arg = {"txid": arg}
     if verb == "expect_no_webhook" and arg is None:
         arg = {}
     options = {k: v for k, v in raw.items() if k not in (verb, "name")}
@@ -229,7 +237,8 @@ def _build_scenario(data: Any, file: str, lines: dict, doc_line: int) -> Scenari
                     steps=steps, seed=data.get("seed", DEFAULT_SEED), start=start,
                     merchant=data.get("merchant"), webhook_url=data.get("webhook_url", "builtin"),
                     webhook_timeout=timeout, receiver=data.get("receiver") or {},
-                    tags=list(data.get("tags", [])), description=data.get("description", ""))
+                    tags=list(data.get("tags", [])), description=data.get("description", ""),
+                    origins=dict(data.get("origins") or {}))
 
 
 def scenario_from_mapping(data: dict, file: str) -> Scenario:

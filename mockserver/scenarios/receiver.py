@@ -2,7 +2,8 @@
 
 Replies go per request, the last one repeating: a status code, `timeout` (hold the request until
 the sandbox gives up), `reset` (drop the connection), or {status, body, headers, slow}. In
-`verify_signature` mode it acts as a correct merchant: 400 to a bad signature, 200 otherwise.
+`verify_signature` mode it acts as a correct merchant: 400 to a bad signature, otherwise 200 with
+the provider's acknowledgement body (`ack_body`: Alchemy Pay's `success`).
 With `allow_sources` it acts like a merchant that allow-lists a provider's callback addresses:
 a request from any other source gets 403 before anything else (the source is the peer address,
 or the first address of `source_header`, e.g. X-Forwarded-For, for a handler behind a proxy).
@@ -76,9 +77,11 @@ class Received:
 
 class Receiver:
     def __init__(self, replies: list | None = None, verifier: Verifier | None = None,
-                 allow_sources: list[str] | None = None, source_header: str | None = None):
+                 allow_sources: list[str] | None = None, source_header: str | None = None,
+                 ack_body: str = "OK"):
         self.replies = [Reply.parse(r) for r in (replies or [])] or [Reply()]
         self.verifier = verifier
+        self.ack_body = ack_body.encode()   # what a correct merchant answers (Alchemy Pay: success)
         self.allow_sources = set(allow_sources) if allow_sources else None
         self.source_header = source_header
         self.received: list[Received] = []
@@ -122,7 +125,7 @@ class Receiver:
             reply = Reply(status=403, body=b"Forbidden: source address not allow-listed")
         elif self.verifier is not None:
             ok = self.verifier(headers, body)
-            reply = Reply(status=200, body=b"OK") if ok else Reply(status=400, body=b"Invalid signature")
+            reply = Reply(status=200, body=self.ack_body) if ok else Reply(status=400, body=b"Invalid signature")
         else:
             reply = self._reply_for(len(self.received))
         self.received.append(Received(len(self.received) + 1, request.method, request.path, headers, body,

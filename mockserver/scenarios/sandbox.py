@@ -69,9 +69,13 @@ class ThreadedSandbox:
 
 
 class _Api:
-    """Admin API verbs; `_call` makes them blocking (SandboxHandle) or coroutines (AsyncSandboxHandle)."""
+    """Admin API verbs; `_call` makes them blocking (SandboxHandle) or coroutines (AsyncSandboxHandle).
+
+    `followers` hear the sandbox's virtual now (ISO 8601) after every call that may have moved its
+    clock (any but GET): the `sandbox_clock` fixture moves the merchant's clock with it."""
 
     base_url: str
+    followers: list[Callable[[str], None]]
 
     def _call(self, method: str, path: str, payload: Any = None, query: dict | None = None,
               then: Callable[[Any], Any] | None = None) -> Any:
@@ -142,8 +146,9 @@ def _decode(raw: bytes) -> Any:
 
 
 class AsyncSandboxHandle(_Api):
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, followers: list | None = None):
         self.base_url = base_url
+        self.followers = followers if followers is not None else []
 
     async def _call(self, method, path, payload=None, query=None, then=None):
         url = f"{self.base_url}/_sandbox{path}" + (f"?{urlencode(query)}" if query else "")
@@ -152,6 +157,11 @@ class AsyncSandboxHandle(_Api):
                 body = _decode(await resp.read())
                 if resp.status >= 400:
                     raise SandboxCallError(method, path, resp.status, body)
+            if method != "GET" and self.followers:
+                async with session.get(f"{self.base_url}/_sandbox/clock") as resp:
+                    now = (await resp.json())["now"]
+                for follow in list(self.followers):
+                    follow(now)
         return then(body) if then else body
 
 
@@ -160,7 +170,8 @@ class SandboxHandle(_Api):
 
     def __init__(self, base_url: str):
         self.base_url = base_url
-        self.aio = AsyncSandboxHandle(base_url)
+        self.followers = []
+        self.aio = AsyncSandboxHandle(base_url, self.followers)
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
 
     def _call(self, method, path, payload=None, query=None, then=None):
@@ -173,6 +184,10 @@ class SandboxHandle(_Api):
                 body = _decode(resp.read())
         except urllib.error.HTTPError as exc:
             raise SandboxCallError(method, path, exc.code, _decode(exc.read())) from None
+        if method != "GET" and self.followers:
+            now = self._call("GET", "/clock")["now"]
+            for follow in list(self.followers):
+                follow(now)
         return then(body) if then else body
 
     def restore(self, merchants: dict[str, list[dict]], seed: int = DEFAULT_SEED,

@@ -27,12 +27,18 @@ _EXPECT = {
         "status": {"anyOf": [_STATUS, {"type": "array", "items": _STATUS, "minItems": 1}]},
         "json": {"description": "partial JSON match"},
         "headers": _HEADERS_EXPECT,
+        "dropped": {"const": True, "description": "the sandbox closed the connection without an answer "
+                                                  "(a reset, timeout or malformed_chunk fault)"},
     },
 }
 _COMMON = {"name": {"type": "string"}}
+_PROVIDER = {"type": "string", "pattern": "^[a-z0-9_]+$",
+             "description": "another provider than the scenario's (a recording spans several)"}
 _MERCHANT = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
 _SIM_PARAMS = {"anyOf": [{"type": "string"}, {"type": "object"}],
                "description": "a mapping of simulation params, or a string meaning {invoice: X}"}
+_TXID = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}],
+         "description": "a txid, or the route's params as a mapping ({txid, drop?, after?}, {network, depth}, {txid, to?})"}
 _REPLY = {"anyOf": [
     _STATUS,
     {"enum": ["timeout", "reset"]},
@@ -51,29 +57,35 @@ def _step(verb: str, verb_schema: dict, **extra: dict) -> dict:
     return {"type": "object", "required": [verb], "additionalProperties": False, "properties": props}
 
 
+_CALL = {"type": "string", "pattern": r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +/\S*$",
+         "description": "METHOD /path relative to the provider's API base"}
+
 STEP_DEFS = {
     "call": _step(
-        "call",
-        {"type": "string", "pattern": r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) +/\S*$",
-         "description": "METHOD /path relative to the provider's API base"},
+        "call", _CALL,
         query={"type": "object"}, json={}, headers={"type": "object", "additionalProperties": {"type": "string"}},
-        auth={"type": "boolean"}, merchant=_MERCHANT, expect=_EXPECT, save=_SAVE,
+        auth={"type": "boolean"}, merchant=_MERCHANT, expect=_EXPECT, save=_SAVE, provider=_PROVIDER,
+        body={"type": "string", "description": "the body's exact text, sent (and signed) byte for byte; "
+                                               "no {name} placeholders"},
+        base={"enum": ["api", "mount"], "description": "the path is relative to the provider's API base "
+                                                       "(default) or to its mount point (hosted pages)"},
         source={"type": "string", "minLength": 1, "maxLength": 64,
                 "description": "local IP address to call from, e.g. 127.0.0.3 (IP allow-list stories)"}),
-    "pay": _step("pay", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
-    "confirm": _step("confirm", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
-    "expire": _step("expire", _SIM_PARAMS, expect=_EXPECT, save=_SAVE),
+    "pay": _step("pay", _SIM_PARAMS, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
+    "confirm": _step("confirm", _SIM_PARAMS, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
+    "expire": _step("expire", _SIM_PARAMS, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
     "simulate": _step("simulate", {"type": "string", "minLength": 1},
-                      params={"type": "object"}, expect=_EXPECT, save=_SAVE),
+                      params={"type": "object"}, expect=_EXPECT, save=_SAVE, provider=_PROVIDER),
     "advance": _step("advance", {"anyOf": [DURATION, {"const": "until_quiet"}],
                                  "description": "a duration (90s, 5m, 1h30m, 2d) or until_quiet"}),
     "expect_webhook": _step("expect_webhook", {
         "type": "object", "additionalProperties": False,
         "properties": {
             **_WEBHOOK_FILTER,
+            "provider": _PROVIDER,
             "headers": _HEADERS_EXPECT,
             "signature": {"enum": ["valid", "invalid"]},
-            "status": {"enum": ["delivered", "exhausted", "pending"]},
+            "status": {"enum": ["delivered", "exhausted", "pending", "failed"]},
             "attempts": {"type": "integer", "minimum": 0},
             "at": _MOMENT,
             "gaps": {"type": "array", "items": DURATION},
@@ -90,6 +102,34 @@ STEP_DEFS = {
         "type": "object", "minProperties": 1,
         "description": "a fault rule as POST /_sandbox/faults takes it; provider defaults to the scenario's"}),
     "clear_faults": _step("clear_faults", {"const": True}),
+    "await": _step(
+        "await", {"const": "create",
+                  "description": "create: the merchant's app creates the object through the provider's API"},
+        kind={"type": "string", "minLength": 1}, timeout=DURATION,
+        trigger={"type": "string", "description": "a URL of your app to POST to, making it create one; empty: none"},
+        trigger_body={"type": "string", "description": "the JSON text the trigger posts (default {})"},
+        otherwise={"type": "object", "required": ["call"], "additionalProperties": False,
+                   "description": "the call the runner makes itself when no app can create the object",
+                   "properties": {"call": _CALL, "query": {"type": "object"}, "json": {},
+                                  "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                                  "expect": _EXPECT}},
+        save=_SAVE),
+    "admin": _step(
+        "admin",
+        {"type": "string", "pattern": r"^(POST|PUT|PATCH|DELETE) +/\S*$",
+         "description": "METHOD /path relative to the admin API (/_sandbox), e.g. POST /chain/transfers"},
+        json={}, body={"type": "string", "description": "the body's exact text; no {name} placeholders"},
+        expect=_EXPECT, save=_SAVE),
+    "wait_journal": _step("wait_journal", {
+        "type": "integer", "minimum": 0,
+        "description": "wait (real time, at most 10 s) until the sandbox's journal holds this entry"}),
+    "transfer": _step("transfer", {
+        "type": "object", "required": ["network", "address", "amount"],
+        "description": "POST /_sandbox/chain/transfers: network, address, amount; token?, memo?, "
+                       "confirmations_stuck?, source_address?"}, expect=_EXPECT, save=_SAVE),
+    "reorg": _step("reorg", _TXID, expect=_EXPECT, save=_SAVE),
+    "double_spend": _step("double_spend", _TXID, expect=_EXPECT, save=_SAVE),
+    "release": _step("release", _TXID, expect=_EXPECT, save=_SAVE),
     "resend": _step("resend", {
         "type": "object", "additionalProperties": False,
         "properties": {**_WEBHOOK_FILTER, "tamper": {"const": "signature"}}},
@@ -116,8 +156,12 @@ SCHEMA = {
         "seed": {"type": "integer"},
         "start": {"type": "string", "format": "date-time"},
         "merchant": _MERCHANT,
-        "webhook_url": {"type": "string", "pattern": r"^(builtin|https?://\S+|inbox:[A-Za-z0-9._~-]{1,64}(\?\S*)?)$",
-                        "description": "builtin, an http(s) URL, or inbox:NAME (the sandbox's built-in inbox)"},
+        "webhook_url": {"type": "string", "pattern": r"^(builtin|keep|https?://\S+|inbox:[A-Za-z0-9._~-]{1,64}(\?\S*)?)$",
+                        "description": "builtin, an http(s) URL, inbox:NAME (the sandbox's built-in inbox), "
+                                       "or keep (change no merchant setting: a recording sets its own)"},
+        "origins": {"type": "object", "additionalProperties": {"enum": ["receiver", "sandbox"]},
+                    "description": "origins of the recorded world -> what stands for them now: the "
+                                   "built-in receiver, or this sandbox"},
         "webhook_timeout": DURATION,
         "tags": {"type": "array", "items": {"type": "string"}},
         "receiver": {"type": "object", "additionalProperties": False, "properties": {

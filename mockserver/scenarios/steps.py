@@ -9,11 +9,11 @@ import json
 import pprint
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from mockserver.core.time.durations import format_duration, parse_duration
 
-from .client import Exchange, SandboxClient
+from .client import Exchange, SandboxClient, SandboxUnavailable, SandboxUnreachable
 from .loader import Scenario, Step
 from .matching import UnknownVariable, get_path, interpolate, match
 from .receiver import Receiver
@@ -43,12 +43,31 @@ class Context:
     variables: dict = field(default_factory=dict)
     consumed: set = field(default_factory=set)   # matched when finished: not matched again
     seen: set = field(default_factory=set)       # matched at all: expect_no_webhook ignores them
+    app_can_create: bool = False                 # a merchant's app can reach this sandbox (await: create)
+    notify: Callable[[str], None] | None = None  # a line for the live console while a step waits
+    # a recording's `origins`: (pattern of a recorded origin, what stands for it in this run)
+    stand_ins: list = field(default_factory=list)
 
-    def values(self, raw: Any) -> Any:
+    def values(self, raw: Any, extra: dict | None = None) -> Any:
         try:
-            return interpolate(raw, self.variables)
+            return interpolate(raw, {**self.variables, **extra} if extra else self.variables)
         except UnknownVariable as exc:
             raise StepFailed(str(exc)) from None
+
+    def stand_in(self, value: Any) -> Any:
+        """`value` with each recorded origin replaced by what stands for it now (in every string)."""
+        if not self.stand_ins:
+            return value
+        if isinstance(value, str):
+            for pattern, new in self.stand_ins:
+                value = pattern.sub(lambda _m, new=new: new, value)
+            return value
+        if isinstance(value, dict):
+            return {k: self.stand_in(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.stand_in(v) for v in value]
+        return value
+
 
 
 def _save(ctx: Context, step: Step, data: Any) -> None:
@@ -93,16 +112,44 @@ def _check_headers(expected: Any, headers: dict[str, str]) -> None:
                 raise StepFailed("; ".join(problems), expected=expected, got=headers)
 
 
+def provider_of(ctx: Context, step: Step) -> Any:
+    """The step's `provider` (a recording spans several), else the scenario's."""
+    name = step.options.get("provider")
+    if name is None or name == ctx.provider.name:
+        return ctx.provider
+    from mockserver.providers.registry import load_providers
+    found = load_providers().get(name)
+    if found is None:
+        raise StepFailed(f"unknown provider {name!r}")
+    return found
+
+
 async def call(ctx: Context, step: Step) -> str:
     method, path = ctx.values(step.arg).split(None, 1)
+    provider = provider_of(ctx, step)
     merchant = ctx.merchant
-    if "merchant" in step.options:
-        merchant = await _merchant(ctx, step.options["merchant"])
-    exchange = await ctx.client.call(
-        ctx.provider, merchant, method.upper(), path.strip(), json_body=ctx.values(step.options.get("json")),
-        query=ctx.values(step.options.get("query")), headers=ctx.values(step.options.get("headers")),
-        auth=step.options.get("auth", True), source=ctx.values(step.options.get("source")))
-    _check_response(step, exchange, ctx.values(step.options.get("expect") or {}), range(100, 500))
+    if "merchant" in step.options or provider is not ctx.provider:
+        merchant = await _merchant(ctx, step.options.get("merchant", 0), provider.name)
+    raw = step.options.get("body")
+    expect = ctx.stand_in(ctx.values(step.options.get("expect") or {}))
+    try:
+        exchange = await ctx.client.call(
+            provider, merchant, method.upper(), ctx.stand_in(path.strip()),
+            json_body=ctx.stand_in(ctx.values(step.options.get("json"))),
+            query=ctx.values(step.options.get("query")),
+            # {merchant_KEY}: the merchant's setting (a recorded refusal's credentials, kept out of the file)
+            headers=ctx.stand_in(ctx.values(step.options.get("headers"), {
+                f"merchant_{k}": v for k, v in merchant.items() if isinstance(v, (str, int)) and not isinstance(v, bool)})),
+            auth=step.options.get("auth", True), source=ctx.values(step.options.get("source")),
+            raw=None if raw is None else ctx.stand_in(raw).encode("utf-8"), base=step.options.get("base", "api"))
+    except SandboxUnavailable as exc:
+        if expect.get("dropped") and not isinstance(exc, SandboxUnreachable):
+            return "-> dropped, as expected"
+        raise
+    if expect.get("dropped"):
+        raise StepFailed(f"answered {exchange.status}; expected the connection to be dropped",
+                         expected="no answer", got={"status": exchange.status, "body": exchange.text()})
+    _check_response(step, exchange, expect, range(100, 500))
     _save(ctx, step, exchange.json())
     return f"-> {exchange.status}"
 
@@ -123,19 +170,34 @@ def pick_merchant(merchants: list[dict], which: Any) -> tuple[int, dict]:
     raise StepFailed(f"no merchant with id or key {which!r}")
 
 
-async def _merchant(ctx: Context, which: Any) -> dict:
-    merchants = (await ctx.client.providers())[ctx.provider.name]["merchants"]
+async def _merchant(ctx: Context, which: Any, provider: str | None = None) -> dict:
+    """The merchant's settings now (a recording may have changed them in an earlier step)."""
+    merchants = (await ctx.client.providers())[provider or ctx.provider.name]["merchants"]
     return pick_merchant(merchants, which)[1]
 
 
 async def simulation(ctx: Context, step: Step) -> str:
     action = step.arg if step.verb == "simulate" else step.verb
     params = step.options.get("params", {}) if step.verb == "simulate" else step.arg
-    exchange = await ctx.client.simulate(ctx.provider.name, action, ctx.values(params))
-    _check_response(step, exchange, ctx.values(step.options.get("expect") or {}), range(200, 300))
+    exchange = await ctx.client.simulate(provider_of(ctx, step).name, action, ctx.stand_in(ctx.values(params)))
+    _check_response(step, exchange, ctx.stand_in(ctx.values(step.options.get("expect") or {})), range(200, 300))
     _save(ctx, step, exchange.json())
     result = exchange.json()
     status = result.get("status") if isinstance(result, dict) else None
+    return f"-> {exchange.status}" + (f" {status}" if isinstance(status, str) else "")
+
+
+CHAIN_ROUTES = {"transfer": "transfers", "reorg": "reorg", "double_spend": "double_spend", "release": "release"}
+
+
+async def chain_event(ctx: Context, step: Step) -> str:
+    """What the chain does, whatever provider watches the address: POST /_sandbox/chain/<route>."""
+    exchange = await ctx.client.chain(CHAIN_ROUTES[step.verb], ctx.values(step.arg))
+    _check_response(step, exchange, ctx.values(step.options.get("expect") or {}), range(200, 300))
+    _save(ctx, step, exchange.json())
+    result = exchange.json() if isinstance(exchange.json(), dict) else {}
+    shown = result.get("transfer") or next(iter(result.get("reorged") or []), None) or result
+    status = shown.get("status") if isinstance(shown, dict) else None
     return f"-> {exchange.status}" + (f" {status}" if isinstance(status, str) else "")
 
 
@@ -188,8 +250,8 @@ def _answer(attempt: dict) -> Any:
 
 
 async def expect_webhook(ctx: Context, step: Step) -> str:
-    want = ctx.values(step.arg)
-    deliveries = await ctx.client.deliveries(ctx.provider.name)
+    want = ctx.stand_in(ctx.values(step.arg))
+    deliveries = await ctx.client.deliveries(want.get("provider", ctx.provider.name))
     found = next((d for d in deliveries if d["id"] not in ctx.consumed and _wanted(d, want)), None)
     if found is None:
         raise StepFailed("no matching delivery" + (" (all matching ones were matched by earlier steps)"
@@ -260,7 +322,7 @@ async def expect_state(ctx: Context, step: Step) -> str:
     return f"-> {status}" if isinstance(status, str) else "-> matches"
 
 
-def _flip(value: str) -> str:
+def flip(value: str) -> str:
     """The same string with its last letter or digit changed (keeps hex hex and base64 base64).
 
     In padded base64 the character just before the '=' carries unused bits, and a handler that
@@ -288,7 +350,7 @@ def tamper_signature(headers: dict, body: bytes) -> tuple[dict, bytes, list[str]
     out = {}
     for name, value in headers.items():
         if any(word in name.lower() for word in ("sig", "hmac")) and value:
-            out[name] = _flip(value)
+            out[name] = flip(value)
             changed.append(f"header {name}")
         else:
             out[name] = value
@@ -301,7 +363,7 @@ def tamper_signature(headers: dict, body: bytes) -> tuple[dict, bytes, list[str]
             if "sign" in key.lower() and isinstance(value, str) and value:
                 encoded = json.dumps(value)[1:-1].encode()
                 if encoded in body:
-                    body = body.replace(encoded, json.dumps(_flip(value))[1:-1].encode())
+                    body = body.replace(encoded, json.dumps(flip(value))[1:-1].encode())
                     changed.append(f"body field {key}")
     return out, body, changed
 
@@ -355,4 +417,5 @@ VERBS = {
     "call": call, "pay": simulation, "confirm": simulation, "expire": simulation, "simulate": simulation,
     "advance": advance, "expect_webhook": expect_webhook, "expect_no_webhook": expect_no_webhook,
     "expect_state": expect_state, "resend": resend, "fault": fault, "clear_faults": clear_faults,
+    "transfer": chain_event, "reorg": chain_event, "double_spend": chain_event, "release": chain_event,
 }

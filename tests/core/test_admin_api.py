@@ -210,3 +210,16 @@ async def test_a_usable_webhook_url_is_accepted_and_a_timeout_normalised(client,
     assert resp.status == 200
     merchant = world.backend("cryptopayment").merchants[0]
     assert merchant["webhook_url"] == "http://127.0.0.1:9/hook" and merchant["webhook_timeout"] == 3.0
+
+
+async def test_objects_lists_what_a_merchants_app_created_with_its_reference(client):
+    auth = {"Authorization": "Bearer pk_sandbox_4f3c2a1b9d8e7f60:sk_sandbox_9a8b7c6d5e4f3a2b1c0d"}
+    assert await (await client.get("/_sandbox/objects?provider=cryptopayment")).json() == []
+    created = await (await client.post("/cryptopayment/api/v1/invoices", headers=auth,
+                                       json={"network": "trc20", "amount_usd": 5, "order_id": "ORD-9"})).json()
+    listed = await (await client.get("/_sandbox/objects?provider=cryptopayment")).json()
+    assert listed == [{"provider": "cryptopayment", "kind": "invoice", "id": created["invoice"]["id"],
+                       "status": "pending", "reference": "ORD-9", "created": created["invoice"]["created_at"]}]
+    assert [o["id"] for o in await (await client.get("/_sandbox/objects")).json()] == [created["invoice"]["id"]]
+    unknown = await client.get("/_sandbox/objects?provider=nope")
+    assert unknown.status == 404 and "unknown provider" in (await unknown.json())["error"]["message"]

@@ -1,6 +1,7 @@
 """A durable World (core/state/durability.py, core/state/store.py) in process: a second app on the same SQLite
-file resumes where the first one stopped, with the same objects, deliveries, attempts, journal,
-pending retries at their times and generators that never repeat an id."""
+file, or the same PostgreSQL database (core/state/pgstore.py, where the default World is the
+tenant "default"), resumes where the first one stopped, with the same objects, deliveries,
+attempts, journal, pending retries at their times and generators that never repeat an id."""
 from __future__ import annotations
 
 import importlib.util
@@ -19,8 +20,9 @@ START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
 API = "/cryptopayment/api/v1"
 
 
-async def started(path) -> TestClient:
-    client = TestClient(TestServer(build_app(SandboxConfig(seed=1234, start=START, state=str(path)))))
+async def started(durable: dict) -> TestClient:
+    config = SandboxConfig.from_mapping({"seed": 1234, "start": START, **durable["config"]})
+    client = TestClient(TestServer(build_app(config)))
     await client.start_server()
     return client
 
@@ -43,9 +45,9 @@ async def deliveries(client, ref) -> list[dict]:
     return [await (await client.get(f"/_sandbox/deliveries/{d['id']}")).json() for d in listed]
 
 
-async def test_a_restart_resumes_the_world(tmp_path, receiver):
+async def test_a_restart_resumes_the_world(durable, receiver):
     rec = await receiver([500])
-    db = tmp_path / "world.db"
+    db = durable
     first = await started(db)
     auth = await merchant_auth(first)
     await client_patch(first, rec.url)
@@ -87,15 +89,16 @@ async def client_patch(client, url) -> None:
     assert resp.status == 200, await resp.text()
 
 
-async def test_a_replayed_request_is_judged_fresh_by_the_wall_time_it_arrived_at(tmp_path, monkeypatch):
+async def test_a_replayed_request_is_judged_fresh_by_the_wall_time_it_arrived_at(durable, monkeypatch):
     """ALT 5 Pay refuses a request signed more than 300 s from real time. Replayed an hour later,
     the request that created an address must still pass: it is judged at its recorded wall time."""
     spec = importlib.util.spec_from_file_location(
         "alt5_signing", Path(__file__).parents[1] / "providers/alt5pay/alt5pay_helpers.py")
     alt5 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(alt5)
-    db = tmp_path / "world.db"
+    db = durable
     first = await started(db)
+    # the default World's merchants (a shared store's default World is a tenant, built like it)
     signer = alt5.Signer(first.server.app[WORLD])
     headers, raw = signer.request({"ref_id": "fresh-1"}, alt5.M1)
     resp = await first.post("/alt5pay/usr/wallet/btc/create", data=raw, headers=headers)
@@ -124,11 +127,11 @@ def test_config_rejects_an_empty_state_path():
         SandboxConfig.from_mapping({"state": ""})
 
 
-async def test_refused_requests_and_resets_in_the_history_replay_too(tmp_path, receiver):
+async def test_refused_requests_and_resets_in_the_history_replay_too(durable, receiver):
     """Refusals (bad credentials, a body over the limit) are kept and change nothing when replayed;
     after a reset delivery ids start again, and each generation's answers stay its own."""
     rec = await receiver([500, 200])
-    db = tmp_path / "world.db"
+    db = durable
     first = await started(db)
     auth = await merchant_auth(first)
     await client_patch(first, rec.url)

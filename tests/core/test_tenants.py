@@ -160,7 +160,7 @@ async def test_an_inbox_target_inside_a_tenant_is_the_tenants_inbox(client, worl
     created = await (await call(client, world, "POST", "/invoices", INVOICE, prefix="/t/a")).json()
     await client.post("/t/a/_sandbox/simulate/cryptopayment/pay", json={"invoice": created["invoice"]["id"]})
     delivery = (await (await client.get("/t/a/_sandbox/deliveries")).json())[0]
-    assert delivery["url"] == str(client.make_url("/t/a/_sandbox/inbox/shop"))
+    assert delivery["url"] == str(client.make_url("/t/a/_sandbox/inbox/shop?provider=cryptopayment"))
     assert delivery["status"] == "delivered"
     assert len(await (await client.get("/t/a/_sandbox/inbox/shop")).json()) == 1
     assert await (await client.get("/_sandbox/inbox/shop")).json() == []

@@ -1,5 +1,6 @@
-"""Tenants with --state: each tenant kept in its own SQLite file, replayed on restart; the default
-world's store never holds a tenant's inputs; a deleted tenant does not come back."""
+"""Tenants with --state (each tenant kept in its own SQLite file) and with --store (each kept in
+the PostgreSQL database, under its name), replayed on restart; the default world's history never
+holds a tenant's inputs; a deleted tenant does not come back."""
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ AUTH = {"Authorization": "Bearer pk_sandbox_4f3c2a1b9d8e7f60:sk_sandbox_9a8b7c6d
 API = "/cryptopayment/api/v1"
 
 
-async def started(path) -> TestClient:
-    client = TestClient(TestServer(build_app(SandboxConfig(seed=1234, start=START, state=str(path)))))
+async def started(durable: dict) -> TestClient:
+    config = SandboxConfig.from_mapping({"seed": 1234, "start": START, **durable["config"]})
+    client = TestClient(TestServer(build_app(config)))
     await client.start_server()
     return client
 
@@ -27,8 +29,21 @@ async def invoice(client, prefix: str) -> dict:
     return (await resp.json())["invoice"]
 
 
-async def test_each_tenant_is_kept_and_replayed_in_its_own_store(tmp_path):
-    db = tmp_path / "world.db"
+async def kept_tenants(durable: dict, tmp_path) -> list[str]:
+    """What the store holds, read beside the sandbox: SQLite files, or the database's rows."""
+    if durable["kind"] == "sqlite":
+        return sorted(p.stem for p in (tmp_path / "world.db.tenants").glob("*.db"))
+    import asyncpg
+    conn = await asyncpg.connect(durable["config"]["store"])
+    try:
+        return [r["name"] for r in await conn.fetch("SELECT name FROM sandbox_tenants WHERE name <> 'default' "
+                                                    "ORDER BY name")]
+    finally:
+        await conn.close()
+
+
+async def test_each_tenant_is_kept_and_replayed_in_its_own_store(durable, tmp_path):
+    db = durable
     first = await started(db)
     assert (await first.post("/_sandbox/tenants", json={"name": "b", "seed": 77})).status == 201
     a = await invoice(first, "/t/a")
@@ -41,7 +56,7 @@ async def test_each_tenant_is_kept_and_replayed_in_its_own_store(tmp_path):
     assert (await first.delete("/_sandbox/tenants/gone")).status == 200
     clock_a = await (await first.get("/t/a/_sandbox/clock")).json()
     await first.close()
-    assert sorted(p.name for p in (tmp_path / "world.db.tenants").glob("*.db")) == ["a.db", "b.db"]
+    assert await kept_tenants(durable, tmp_path) == ["a", "b"]
 
     second = await started(db)
     journal = await (await second.get("/_sandbox/journal")).json()
@@ -59,9 +74,9 @@ async def test_each_tenant_is_kept_and_replayed_in_its_own_store(tmp_path):
     await second.close()
 
 
-async def test_a_restart_replays_faults_without_their_waits(tmp_path):
+async def test_a_restart_replays_faults_without_their_waits(durable):
     import time
-    db = tmp_path / "world.db"
+    db = durable
     first = await started(db)
     rule = {"provider": "cryptopayment", "route": "GET /balances", "latency_ms": 1500, "status": 503,
             "times": 1}
@@ -81,8 +96,7 @@ async def test_a_restart_replays_faults_without_their_waits(tmp_path):
 async def test_a_tenant_whose_state_file_is_unreadable_is_refused_not_a_500(tmp_path):
     """A corrupt file under PATH.tenants/ for a tenant first used at run time: a 409 naming the
     cause, nothing created, and the other tenants and the default world unaffected."""
-    db = tmp_path / "world.db"
-    client = await started(db)
+    client = await started({"config": {"state": str(tmp_path / "world.db")}})
     try:
         folder = tmp_path / "world.db.tenants"
         folder.mkdir(exist_ok=True)

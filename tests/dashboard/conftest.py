@@ -18,7 +18,7 @@ from mockserver.app import build_app
 from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
 
-from browser_support import chromium_path, need_browser
+from browser_support import PAGE_TIMEOUT_MS, launched_chromium
 
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
@@ -73,18 +73,8 @@ def sandbox():
 
 @pytest.fixture(scope="module")
 def browser():
-    path = chromium_path()
-    if path is None:
-        need_browser("Chromium not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need_browser("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        # --no-sandbox: CI runs as root, where Chromium's own sandbox refuses to start
-        launched = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -92,7 +82,7 @@ def page(browser):
     """A fresh tab at 1280x800 that fails the test on any console error or page error."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     tab = context.new_page()
-    tab.set_default_timeout(5000)
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
     problems: list[str] = []
     tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))

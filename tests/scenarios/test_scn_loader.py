@@ -108,3 +108,25 @@ def test_multi_document_file(tmp_path):
 def test_missing_file():
     with pytest.raises(ScenarioLoadError, match="cannot read"):
         load_file("/nonexistent/x.yaml")
+
+
+def test_chain_steps_parse_with_a_txid_shorthand():
+    [scenario] = load_text("""\
+scenario: chain
+provider: cryptopayment
+steps:
+  - transfer: {network: tron, address: TAddr, amount: 5, confirmations_stuck: true}
+    save: {tx: txid}
+  - release: "{tx}"
+  - reorg: "{tx}"
+  - reorg: {network: tron, depth: 3, drop: true}
+  - double_spend: {txid: "{tx}", to: TOther}
+    expect: {status: 409}
+""", "s.yaml")
+    assert [(s.verb, s.arg) for s in scenario.steps] == [
+        ("transfer", {"network": "tron", "address": "TAddr", "amount": 5, "confirmations_stuck": True}),
+        ("release", {"txid": "{tx}"}), ("reorg", {"txid": "{tx}"}),
+        ("reorg", {"network": "tron", "depth": 3, "drop": True}),
+        ("double_spend", {"txid": "{tx}", "to": "TOther"})]
+    problem = _error("scenario: x\nprovider: cryptopayment\nsteps:\n  - transfer: {network: tron}\n")
+    assert "address" in str(problem) and ":4:" in str(problem)

@@ -36,13 +36,16 @@ class ShopClient:
 
 @pytest.fixture
 def shop(sandbox):
-    """The shop configured with the sandbox's base URL and merchant credentials; the sandbox's
-    webhooks for that merchant go to the shop's handler."""
-    creds = sandbox.merchant("cryptopayment")
+    """The shop configured with the sandbox's base URLs and merchant credentials (CryptoPayment.center
+    and Alchemy Pay); the sandbox's webhooks for those merchants go to the shop's handlers."""
+    creds, card = sandbox.merchant("cryptopayment"), sandbox.merchant("alchemypay")
     settings = Settings(base_url=sandbox.url("cryptopayment"), api_key=creds["api_key"],
-                        api_secret=creds["api_secret"], app_key=creds["app_key"])
+                        api_secret=creds["api_secret"], app_key=creds["app_key"],
+                        alchemypay_base_url=sandbox.url("alchemypay"), alchemypay_app_id=card["app_id"],
+                        alchemypay_app_secret=card["app_secret"])
     server = ShopServer(Shop(settings)).start()
     client = ShopClient(server)
     sandbox.set_webhook("cryptopayment", client.webhook_url, timeout=5)
+    sandbox.set_webhook("alchemypay", server.url + "/webhooks/alchemypay", timeout=5)
     yield client
     server.stop()

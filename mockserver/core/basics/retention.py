@@ -22,6 +22,7 @@ class Retention:
     inbox_per_name: int = 100      # built-in inbox: deliveries kept per name (newest)
     inbox_body_bytes: int = 65_536 # built-in inbox: bytes of each body kept (real size recorded)
     journal_field_chars: int = 512 # journal: longest string kept in an entry (path, query...)
+    recording: int = 10_000        # inputs kept since the last reset for GET /_sandbox/recording
 
     @classmethod
     def from_mapping(cls, data: Any) -> "Retention":

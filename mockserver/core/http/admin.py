@@ -6,11 +6,9 @@ so a caller sees the webhooks they caused in the same response's aftermath.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from ..chain.transfers import amount_ok as chain_amount_ok, network as chain_network
 from ..time.clock import check_instant, utc
 from ..time.durations import format_duration, parse_duration
 from ..basics.errors import BadRequest, NotFound, SandboxError
@@ -193,34 +191,20 @@ async def simulate(request: web.Request) -> web.Response:
     return json_response(result)
 
 
-@routes.post("/_sandbox/chain/transfers")
-async def chain_transfer(request: web.Request) -> web.Response:
-    """Pay any address on a simulated chain, whatever provider (if any) watches it."""
+@routes.get("/_sandbox/objects")
+async def objects(request: web.Request) -> web.Response:
+    """Every provider object (or one provider's: ?provider=), oldest first, as the dashboard lists
+    them: kind, id, status, reference (the merchant's own id), created. How a runner or certify sees
+    what a merchant's app created through a provider's API."""
     world = _world(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object {network, address, amount}")
-    try:
-        net = chain_network(str(body.get("network", "")))
-        amount = Decimal(str(body.get("amount")))
-    except (ValueError, InvalidOperation) as exc:
-        raise BadRequest(f"bad transfer: {exc}") from None
-    if not chain_amount_ok(amount):
-        raise BadRequest("amount must be a positive number, at most 1e15")
-    address = body.get("address")
-    if not isinstance(address, str) or not address:
-        raise BadRequest("address is required")
-    tx = world.chain.send(net.name, address, amount)
-    world.journal.record("chain.transfer", None, txid=tx.txid, address=address, amount=str(amount))
-    await world.scheduler.settle()
-    return json_response(tx.to_dict(world.clock.now()), status=201)
-
-
-@routes.get("/_sandbox/chain/transfers")
-async def chain_transfers(request: web.Request) -> web.Response:
-    world = _world(request)
-    address = request.query.get("address", "")
-    return json_response([t.to_dict(world.clock.now()) for t in world.chain.transfers_to(address)])
+    names = [_provider(request, request.query["provider"]).name] if "provider" in request.query else list(world.providers)
+    found = []
+    for name in names:
+        summaries = world.providers[name].objects(world.backend(name))
+        found += [{"provider": name, **{k: s.get(k) for k in ("kind", "id", "status", "reference", "created")}}
+                  for s in summaries]
+    found.sort(key=lambda s: s["created"] or "")
+    return json_response(found)
 
 
 @routes.get("/_sandbox/deliveries")

@@ -19,6 +19,8 @@ from typing import Iterable, Union
 
 from aiohttp import web
 
+from .context import peer_host
+
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -84,10 +86,8 @@ def allowed(address: IPAddress | None, networks: Iterable[IPNetwork]) -> bool:
 
 def peer_address(request: web.Request) -> IPAddress | None:
     """The socket peer's address; None when the transport does not know one (e.g. a unix socket)."""
-    peer = request.transport.get_extra_info("peername") if request.transport else None
-    if not peer or not isinstance(peer, (tuple, list)):
-        return None
-    return _peer(str(peer[0]))
+    host = peer_host(request)
+    return _peer(host) if host else None
 
 
 @functools.lru_cache(maxsize=1024)   # the same few peers call again and again

@@ -19,6 +19,8 @@ TENANT_WORLD: web.RequestKey = web.RequestKey("tenant_world", object)
 TENANT_PREFIX: web.RequestKey = web.RequestKey("tenant_prefix", str)
 # a durable World's recorded input, replayed in process (http/durable.py): the guard judged it when it came
 REPLAYING: web.RequestKey = web.RequestKey("replaying", bool)
+# set on a request another sandbox process forwarded (http/forward.py): (client address, hops)
+FORWARDED_PEER: web.RequestKey = web.RequestKey("forwarded_peer", tuple)
 # set by http/origins.py on a request that came to a provider's own origin: "provider=NAME[; tenant=T]"
 VIA_HEADER = "X-Sandbox-Via"
 
@@ -69,3 +71,13 @@ def own_origin(request: web.Request) -> str | None:
         return None
     host = str(sockname[0])
     return f"http://[{host}]:{sockname[1]}" if ":" in host else f"http://{host}:{sockname[1]}"
+
+
+def peer_host(request: web.Request) -> str | None:
+    """The client's address: the socket's peer, or, for a request another sandbox process
+    forwarded, the address that process saw (http/forward.py)."""
+    forwarded = request.get(FORWARDED_PEER)
+    if forwarded and forwarded[0]:
+        return forwarded[0]
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return str(peer[0]) if isinstance(peer, (tuple, list)) and peer else None

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..state.store import Input
+from ..state.store import Input, LeaseLost
 from ..time.clock import Clock
 from ..basics.errors import SandboxError
-from .context import REPLAYING, TENANT_PREFIX, TENANT_WORLD, world_of
+from .context import REPLAYING, TENANT_PREFIX, TENANT_WORLD, peer_host, world_of
 from .middleware import ClientGone, read_body
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ INBOX_ROUTE = "/_sandbox/inbox/{name}"   # the built-in receiver: a webhook's ta
 # /t/{tenant}/...: recorded once routed, by the tenant's World; the registry's routes are no World's input
 NOT_INPUTS = ("/t/{tenant}/", "/_sandbox/tenants")
 ADMIN_CREDENTIALS = frozenset({"authorization", "x-sandbox-token", "cookie"})
+REPLAY_SLICE = 8    # inputs replayed between two turns of the event loop (other requests, lease renewals)
 
 
 def _recordable(request: web.Request) -> bool:
@@ -68,13 +69,17 @@ async def durable_middleware(request: web.Request, handler):
         status = exc.status
         raise
     finally:
-        peer = request.transport.get_extra_info("peername") if request.transport else None
-        await durability.store.append_input(Input(
-            # undecodable bytes in a path (refused anyway) must not stop the row being written
-            seq, request.method, request.raw_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-            _headers(request), body,
-            peer[0] if isinstance(peer, tuple) else None,
-            virtual.isoformat(), wall.isoformat(), status))
+        try:
+            await durability.store.append_input(Input(
+                # undecodable bytes in a path (refused anyway) must not stop the row being written
+                seq, request.method, request.raw_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                _headers(request), body, peer_host(request), virtual.isoformat(), wall.isoformat(), status))
+        except LeaseLost:
+            # a shared store (core/state/cluster.py): another process took the tenant over
+            # while this request ran; nothing of it is kept, and the client asks again
+            raise web.HTTPServiceUnavailable(
+                text='{"error": "this tenant moved to another sandbox process; retry"}',
+                content_type="application/json", headers={"Retry-After": "1"}) from None
 
 
 def _mocked(app: web.Application, item: Input) -> web.Request:
@@ -107,7 +112,11 @@ async def replay(app: web.Application, world: "World", tenant_prefix: str | None
     durability.replay_from(await durability.store.outcomes())
     app.freeze()   # the middleware chains are built at freeze; serving would freeze it next anyway
     try:
-        for item in items:
+        for number, item in enumerate(items):
+            if number % REPLAY_SLICE == REPLAY_SLICE - 1:
+                # a long history replays for seconds: let the loop breathe (a shared store's lease
+                # renewal must not wait for a takeover's replay, core/state/cluster.py)
+                await asyncio.sleep(0)
             world.clock.hold()   # a realtime clock moves only to each input's instant (a reset makes a new one)
             at = datetime.fromisoformat(item.virtual)
             if at > world.clock.now():

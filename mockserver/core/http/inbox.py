@@ -1,6 +1,7 @@
 """/_sandbox/inbox/{name}: the built-in webhook receiver's routes (what it keeps: webhooks/inbox.py).
-`POST` answers by the name's `fail`/`status` query (a receiver failing on purpose), `GET` lists
-what the name received."""
+`POST` answers by the name's `fail`/`status` query (a receiver failing on purpose), otherwise
+acknowledges as the `provider` of the query wants (the outbox adds it), `GET` lists what the name
+received."""
 from __future__ import annotations
 
 import asyncio
@@ -72,7 +73,12 @@ async def receive(request: web.Request) -> web.Response:
     if size > len(body):
         entry["truncated"] = True
     inboxes.add(name, entry)
-    return web.Response(status=answer, text="OK" if answer == 200 else "failing on purpose")
+    if answer != 200:
+        return web.Response(status=answer, text="failing on purpose")
+    # the acknowledgement the delivering provider's rule takes (Alchemy Pay's `success`); the
+    # outbox names the provider in the query of every delivery to this inbox
+    provider = world_of(request).providers.get(request.query.get("provider", ""))
+    return web.Response(status=200, text=getattr(provider, "webhook_ack_body", None) or "OK")
 
 
 @routes.get("/_sandbox/inbox/{name}")

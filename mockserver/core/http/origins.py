@@ -27,13 +27,17 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from .context import TENANT_PREFIX, VIA_HEADER, addressed, public_base
+from .context import FORWARDED_PEER, TENANT_PREFIX, VIA_HEADER, addressed, public_base
+from .forward import FORWARD_HEADER, parse
 
 ORIGINS: web.AppKey = web.AppKey("origins", object)
 _VIA_LOWER = VIA_HEADER.lower()
 _VIA_RAW = VIA_HEADER.encode()
 ADMIN = "/_sandbox"
 TENANT = "/t/"
+# the registry and the process's own view: never a tenant's, even under a shared store
+GLOBAL = ("/_sandbox/tenants", "/_sandbox/cluster")
+_FWD_LOWER = FORWARD_HEADER.lower()
 
 
 @dataclass
@@ -43,6 +47,15 @@ class Origins:
     prefixes: dict[str, str]
     ports: dict[int, str] = field(default_factory=dict)
     main_port: int | None = None
+    # several processes on one PostgreSQL store (core/state/cluster.py): the default World is
+    # this tenant, and a peer's forwarded request (http/forward.py) proves itself with the secret
+    default_tenant: str | None = None
+    secret: str | None = None
+
+    def defaulted(self, path: str) -> bool:
+        """Does this main-origin path belong to the default tenant (shared store only)?"""
+        return (self.default_tenant is not None and path.startswith("/") and not path.startswith(TENANT)
+                and not path.startswith(GLOBAL))
 
     def addressed_by(self, host_header: str | None, local_port: int | None) -> tuple[str | None, str | None]:
         """(provider, tenant named by the Host) for a request; (None, None) on the main origin."""
@@ -72,8 +85,15 @@ def _is_admin(path: str) -> bool:
     return path == ADMIN or path.startswith(ADMIN + "/") or path.startswith(ADMIN + "?")
 
 
-def _via(provider: str, tenant: str | None) -> str:
-    return f"provider={provider}" + (f"; tenant={tenant}" if tenant else "")
+def _via(provider: str | None, tenant: str | None) -> str:
+    return "; ".join(([f"provider={provider}"] if provider else []) + ([f"tenant={tenant}"] if tenant else []))
+
+
+def _without(message: Any, lower: str) -> Any:
+    """The request message without a header (every copy of it)."""
+    return message._replace(
+        headers=CIMultiDictProxy(CIMultiDict((k, v) for k, v in message.headers.items() if k.lower() != lower)),
+        raw_headers=tuple((k, v) for k, v in message.raw_headers if k.decode("latin-1").lower() != lower))
 
 
 def install(app: web.Application, origins: Origins) -> None:
@@ -84,6 +104,14 @@ def install(app: web.Application, origins: Origins) -> None:
 
     def factory(message: Any, payload: Any, protocol: Any, writer: Any, task: Any, **kwargs: Any):
         headers = message.headers
+        if _FWD_LOWER in headers:   # from a peer process (taken as it saw it), or a client's own (dropped)
+            forwarded = parse(headers.get(FORWARD_HEADER), origins.secret or "")
+            message = _without(message, _FWD_LOWER)
+            headers = message.headers
+            if forwarded is not None:
+                request = make_request(message, payload, protocol, writer, task, **kwargs)
+                request[FORWARDED_PEER] = forwarded
+                return request
         host = headers.get("Host")
         port = None
         if origins.ports:
@@ -93,13 +121,17 @@ def install(app: web.Application, origins: Origins) -> None:
         provider, tenant = origins.addressed_by(host, port) if (port or (host and ".localhost" in host)) \
             else (None, None)
         spoofed = _VIA_LOWER in headers
-        if provider is None and not spoofed:
+        defaulted = provider is None and origins.defaulted(message.path)
+        if provider is None and not spoofed and not defaulted:
             return make_request(message, payload, protocol, writer, task, **kwargs)
         fresh = CIMultiDict((k, v) for k, v in headers.items() if k.lower() != _VIA_LOWER)
         raw = tuple((k, v) for k, v in message.raw_headers if k.lower() != _VIA_RAW.lower())
         changes: dict[str, Any] = {}
-        if provider is not None and message.path.startswith("/"):
-            path = origins.canonical_path(message.path, provider, tenant)
+        if (provider is not None or defaulted) and message.path.startswith("/"):
+            path = message.path if provider is None else origins.canonical_path(message.path, provider, tenant)
+            if origins.defaulted(path):   # a shared store's default World is a tenant; its links keep no prefix
+                tenant = origins.default_tenant
+                path = f"{TENANT}{tenant}{path}"
             via = _via(provider, tenant)
             fresh[VIA_HEADER] = via
             raw += ((_VIA_RAW, via.encode()),)

@@ -9,19 +9,21 @@ the admin and the provider middlewares apply exactly as without the prefix.
 """
 from __future__ import annotations
 
+import asyncio
 from functools import partial, update_wrapper
 from typing import Any
 
 from aiohttp import web
 
 from ..basics.errors import BadRequest, NotFound
-from ..state.tenants import NAME, PREFIX, Tenants, check_name
-from . import admin
-from .context import TENANT_PREFIX, TENANT_WORLD, addressed
+from ..state.tenants import NAME, PREFIX, Elsewhere, Tenants, check_name, unavailable
+from . import admin, forward
+from .context import TENANT_PREFIX, TENANT_WORLD, addressed, own_origin
 from .jsonio import json_response, read_json
 
 ROUTE = PREFIX + "/{tenant}/{tail:.*}"
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+TAKEOVER_TRIES = 8   # forward, sweep, claim: about 1.4 s of patience for a dead owner's lock to go
 TENANTS: web.AppKey = web.AppKey("tenants", Tenants)
 
 
@@ -33,25 +35,62 @@ async def route_to_tenant(request: web.Request) -> web.StreamResponse:
     if not NAME.match(name):  # before creating anything: a bad name is refused, never stored
         raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")
     registry = request.app[TENANTS]
-    world = await registry.enter(name)
     # the tail as the client spelled it (signatures cover the raw path), query string included
     raw_tail = "/" + request.raw_path.split("/", 3)[3] if request.raw_path.count("/") >= 3 else "/"
-    status = 500
-    try:
-        response = await _in_tenant(request, name, world, raw_tail)
-        status = response.status
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
-    finally:   # kept only if accepted; holding something once a write is accepted
-        await registry.leave(name, accepted=status < 400, wrote=status < 400 and request.method not in READS)
+
+    async def here() -> web.StreamResponse:
+        world = await registry.enter(name)
+        status = 500
+        try:
+            response = await _in_tenant(request, name, world, raw_tail)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:   # kept only if accepted; holding something once a write is accepted
+            await registry.leave(name, accepted=status < 400, wrote=status < 400 and request.method not in READS)
+    return await owned(request, here)
+
+
+async def owned(request: web.Request, here) -> web.StreamResponse:
+    """`here()` answers when this process serves the tenant; when another process owns it
+    (several on one PostgreSQL store), the request is forwarded there, as it came. An owner
+    that does not answer may be gone: the processes that are gone are swept, and the tenant,
+    free then, is taken over here."""
+    registry = request.app[TENANTS]
+    cluster = getattr(registry, "cluster", None)
+    if cluster is not None and not cluster.url and own_origin(request):
+        await cluster.set_url(own_origin(request))   # embedded (a test server): the first request tells the port
+    if cluster is not None:
+        wrong = forward.misdirected(request, cluster.id)
+        if wrong is not None:
+            return wrong
+    for attempt in range(TAKEOVER_TRIES):
+        try:
+            return await here()
+        except Elsewhere as there:
+            if forward.hops(request) >= forward.MAX_HOPS:
+                raise unavailable(there.name, 1) from None
+            try:
+                return await forward.forward(request, there.url, cluster.db.secret, there.owner)
+            except forward.OwnerUnreachable:
+                if attempt == TAKEOVER_TRIES - 1:
+                    raise unavailable(there.name, registry.cluster.lease / 3) from None
+                # gone, most likely: PostgreSQL drops a killed process's lock as soon as it reads
+                # the closed connection (milliseconds; longer on a busy machine), then it is free
+                await asyncio.sleep(0.05 * attempt)
+                await registry.cluster.sweep()
+    raise AssertionError("unreachable")
 
 
 async def _in_tenant(request: web.Request, name: str, world: Any, raw_path: str) -> web.StreamResponse:
     """`request` as if it had come for `raw_path` on tenant `name`'s World."""
     app = request.app
+    body = request._read_bytes   # read already when a forward found its owner gone
+    request._read_bytes = None   # (aiohttp clones only unread requests; the clone gets the bytes)
     inner = request.clone(rel_url=raw_path)
+    request._read_bytes = inner._read_bytes = body
     inner[TENANT_WORLD] = world
     inner[TENANT_PREFIX] = f"{PREFIX}/{name}"
     match_info = await app.router.resolve(inner)
@@ -117,8 +156,11 @@ async def create_tenant(request: web.Request) -> web.Response:
 @routes.get("/_sandbox/tenants/{name}")
 async def get_tenant(request: web.Request) -> web.Response:
     registry, name = _registry(request), request.match_info["name"]
-    await registry.get(name, create=False)
-    return json_response(registry.view(name))
+
+    async def here() -> web.StreamResponse:
+        await registry.get(name, create=False)
+        return json_response(registry.view(name))
+    return await owned(request, here)
 
 
 @routes.post("/_sandbox/tenants/{name}/reset")
@@ -126,19 +168,27 @@ async def reset_tenant(request: web.Request) -> web.StreamResponse:
     """`POST /t/{name}/_sandbox/reset` (same body: seed, start), so it is that World's input
     (kept in its store when durable) like any other reset."""
     name = request.match_info["name"]
-    world = await _registry(request).get(name, create=False)
-    return await _in_tenant(request, name, world, "/_sandbox/reset")
+    registry = _registry(request)
+
+    async def here() -> web.StreamResponse:
+        return await _in_tenant(request, name, await registry.get(name, create=False), "/_sandbox/reset")
+    return await owned(request, here)
 
 
 @routes.delete("/_sandbox/tenants/{name}")
 async def delete_tenant(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    await _registry(request).delete(name)
-    return json_response({"deleted": name})
+    registry = _registry(request)
+
+    async def here() -> web.StreamResponse:
+        await registry.delete(name)
+        return json_response({"deleted": name})
+    return await owned(request, here)
 
 
 def setup(app: web.Application, tenants: Tenants) -> None:
     app[TENANTS] = tenants
+    forward.install(app)
     app.add_routes(routes)
     app.router.add_route("*", ROUTE, route_to_tenant)
 
@@ -146,3 +196,4 @@ def setup(app: web.Application, tenants: Tenants) -> None:
         await tenants.close()
 
     app.on_cleanup.append(close_tenants)
+    app.on_cleanup.append(forward.close)

@@ -10,8 +10,10 @@ kept (core/state/store.py), not snapshots of objects:
 - on restart the same World (same seed and start) replays the inputs in order through the same
   application, in process, without a socket: the clock is brought to each input's instant first,
   `Clock.wall_now()` returns the input's recorded real time (freshness windows pass as they did),
-  and webhook POSTs are answered from the recorded outcomes instead of being sent. A POST with no
-  recorded outcome (it was in flight when the process died) is sent again: at least once.
+  and webhook POSTs are answered from the recorded outcomes instead of being sent. Each POST is
+  marked started before it leaves; one started and never answered (in flight when the process
+  died) is sent again, journaled as `webhook.resent`: at least once. One never started (due
+  while the process was down) is simply sent.
 
 Inputs are numbered when they arrive (after the body is read, before the handler runs), not when
 they are answered: a handler changes the World before its first wait (an advance raises the
@@ -58,11 +60,26 @@ class Durability:
         """(status, error, body, latency_ms) of POST number `index` of `delivery`: recorded
         during a replay, else sent now and recorded before the attempt counts."""
         key = (world.generation, delivery.id, index)
-        if self._recorded is not None and key in self._recorded:
-            kept = self._recorded[key]
+        kept = self._recorded.get(key) if self._recorded is not None else None
+        if kept is not None and not kept.in_flight:
             if kept.cancelled:   # a reset cut it short: as then, no attempt is recorded
                 raise asyncio.CancelledError
             return kept.status, kept.error, kept.body, kept.latency_ms
+        may_act = getattr(self.store, "may_act", None)
+        if may_act is not None and not may_act():
+            # a shared store's lease ran out (core/state/cluster.py): another process may own the
+            # World now and send this POST itself; sending it here too would send it twice
+            raise asyncio.CancelledError
+        if kept is not None:
+            # started and never answered: in flight when the process that sent it stopped. Sent
+            # again (at least once), and said so; the only duplicate a stop makes
+            world.journal.record("webhook.resent", delivery.provider, delivery=delivery.id,
+                                 event=delivery.event, ref=delivery.ref, post=index + 1,
+                                 reason="in flight when the process serving this World stopped; "
+                                        "no answer was kept, so it is sent again")
+        else:   # kept before it leaves: a replay tells a POST in flight from one never sent
+            await self.store.append_outcome(Outcome(world.generation, delivery.id, index, None, None,
+                                                    b"", Outcome.STARTED))
         started = time.perf_counter()
         try:
             status, error, body = await post(delivery, at)

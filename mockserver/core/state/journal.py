@@ -36,6 +36,12 @@ class Journal:
         self._now = now
         self._entries: deque[dict] = deque(maxlen=size)
         self._seq = itertools.count(1)
+        # The export's order (see `mark`): entries in the order the World caused them. An entry
+        # recorded in place gets the next causal number; one recorded for a mark is placed
+        # right after the entries that existed when the mark was taken.
+        self._causal = 0
+        self._marks = itertools.count(1)
+        self._order: dict[int, tuple] = {}   # seq -> export order, for the entries kept
         self.field_chars = field_chars
         # shared with the World, so a listener (the live console) outlives a reset's new Journal
         self.listeners = listeners if listeners is not None else []
@@ -45,11 +51,29 @@ class Journal:
         the request's path)."""
         self.listeners.append(listener)
 
-    def record(self, kind: str, provider: str | None = None, **fields: Any) -> dict:
+    def record(self, kind: str, provider: str | None = None, *, placed: list | None = None,
+               **fields: Any) -> dict:
+        """`placed`: a `mark()` taken when the work this entry reports began."""
         entry = self._entry(next(self._seq), kind, provider, fields)
+        if placed is None:
+            self._causal += 1
+            order = (self._causal, 0, 0, 0)
+        else:
+            placed[2] += 1
+            order = (placed[0], 1, placed[1], placed[2])
+        if len(self._entries) == self._entries.maxlen:
+            self._order.pop(self._entries[0]["seq"], None)
         self._entries.append(entry)
+        self._order[entry["seq"]] = order
         self._tell(entry)
         return entry
+
+    def mark(self) -> list:
+        """Where, in the export, the entries of work that starts now and reports later belong (a
+        webhook attempt beside the clock is journaled when its answer comes, at a moment that
+        depends on the receiver's real latency): right after what is journaled now, in the order
+        the marks were taken. So a seeded story's export is the same on every run."""
+        return [self._causal, next(self._marks), 0]
 
     def announce(self, kind: str, provider: str | None = None, **fields: Any) -> dict:
         """An entry for the listeners only (seq 0), not kept: news about the World, like the seed
@@ -94,9 +118,16 @@ class Journal:
 
     def export_lines(self) -> Iterator[str]:
         """One JSON line per entry (newline included), from a snapshot taken now: the journal may
-        grow while a slow reader streams the export."""
-        for entry in list(self._entries):
+        grow while a slow reader streams the export. In the order the World caused the entries
+        (`mark`), numbered in that order: the same for the same story, whatever the receivers'
+        real latencies; `GET /_sandbox/journal` keeps the order they were recorded in."""
+        snapshot = list(self._entries)
+        first = snapshot[0]["seq"] if snapshot else 1
+        order = self._order
+        snapshot.sort(key=lambda e: order.get(e["seq"], (e["seq"], 0, 0, 0)))
+        for number, entry in enumerate(snapshot, start=first):
             clean = {k: v for k, v in entry.items() if k not in NON_DETERMINISTIC}
+            clean["seq"] = number
             yield json.dumps(clean, sort_keys=True, separators=(",", ":"), default=str) + "\n"
 
     def export(self) -> str:

@@ -3,8 +3,8 @@ its webhook receivers gave. Everything else (objects, deliveries, the schedule, 
 seeded generators) is a function of those and of the World's seed, start and settings, so a
 restart rebuilds it by replaying them (core/state/durability.py).
 
-`Store` is the whole seam: a shared PostgreSQL store for several instances would implement the
-same few calls (docs/architecture.md, "Durable state"). `SQLiteStore` is the one shipped.
+`Store` is the whole seam: `SQLiteStore` here keeps one World in a file for one process;
+`PostgresStore` (pgstore.py) keeps tenants in a database that several processes share.
 
 SQLite calls run on one dedicated thread: a commit waits for the disk, and the event loop must
 not. One thread also keeps the connection single-threaded, as sqlite3 wants.
@@ -53,6 +53,13 @@ class Outcome:
     latency_ms: float
     cancelled: bool = False         # cut short by a reset: no attempt was recorded
 
+    STARTED = -1.0                  # latency_ms of the row written before a POST leaves
+
+    @property
+    def in_flight(self) -> bool:
+        """The POST was sent and its answer never kept: in flight when its process stopped."""
+        return self.latency_ms == self.STARTED and not self.cancelled
+
 
 class Store(Protocol):
     def meta(self) -> dict: ...                      # seed, start, clock of the World it keeps
@@ -75,6 +82,27 @@ CREATE TABLE IF NOT EXISTS outcomes (
     error TEXT, body BLOB NOT NULL, latency_ms REAL NOT NULL, cancelled INTEGER NOT NULL,
     PRIMARY KEY (generation, delivery, idx));
 """
+
+
+class LeaseLost(RuntimeError):
+    """A shared store (pgstore.py): this process no longer owns the tenant; another took it over."""
+
+    def __init__(self, tenant: str):
+        super().__init__(f"tenant {tenant!r} is now served by another sandbox process")
+        self.tenant = tenant
+
+
+class StoreUnavailable(RuntimeError):
+    """The shared store cannot be used: the database refused, is not there, or the driver is
+    missing. Said with the URL, its password left out."""
+
+    def __init__(self, url: str, cause: BaseException):
+        from urllib.parse import urlsplit
+        parts = urlsplit(url)
+        shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url
+        reason = (f"{cause.name} is not installed: pip install 'provider-sandbox[postgres]'"
+                  if isinstance(cause, ImportError) else f"{type(cause).__name__}: {cause}")
+        super().__init__(f"store {shown}: {reason}")
 
 
 class StateInUse(OSError):

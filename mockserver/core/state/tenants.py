@@ -51,6 +51,21 @@ def _unloadable(name: str, exc: Exception) -> SandboxError:
                     f"({type(exc).__name__}: {str(exc)[:120]}); remove its state file or use another name")
 
 
+class Elsewhere(Exception):
+    """Another live sandbox process owns the tenant (a shared store, shared_tenants.py): the
+    request belongs there (http/tenants.py forwards it)."""
+
+    def __init__(self, name: str, url: str, owner: str = ""):
+        super().__init__(f"tenant {name!r} is served by {url}")
+        self.name, self.url, self.owner = name, url, owner
+
+
+def unavailable(name: str, retry_after: float) -> SandboxError:
+    """The tenant is between owners (one gone, its lease not yet over): ask again shortly."""
+    return SandboxError(f"tenant {name!r} is moving between sandbox processes; retry shortly",
+                        status=503, headers={"Retry-After": str(max(1, round(retry_after)))})
+
+
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME.match(name):
         raise BadRequest("a tenant name is 1-40 of a-z, 0-9 and '-', not starting or ending with '-'")

@@ -15,6 +15,7 @@ from .durability import Durability
 from .fault_rules import Faults
 from ..webhooks.inbox import Inboxes
 from .journal import Journal
+from .recording import Recording
 from ..basics.retention import Retention
 from ..time.scheduler import Event, Scheduler
 from ..webhooks.outbox import Outbox
@@ -83,6 +84,7 @@ class World:
             self.outbox.outcomes = lambda *args: durability.outcome(self, *args)
         self.backends: dict[str, Any] = {}
         self.inboxes = Inboxes(self.retention)
+        self.recording = Recording(self.retention.recording)   # inputs since this reset
         for name, provider in self.providers.items():
             settings = self.settings.get(name, {})
             # copies: settings changed at run time (PATCH merchant) must not outlive a reset

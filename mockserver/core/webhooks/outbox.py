@@ -249,11 +249,12 @@ class Outbox:
         self._deliveries[delivery.id] = delivery
         self.journal.record("webhook.enqueued", provider, delivery=delivery.id, event=event, ref=ref)
         reason = unusable_url(url, self.allow_external)
-        if reason is None and inbox_target(url):
+        if reason is None:
             origin = self.own_origin()
-            if origin is None:
+            if inbox_target(url) and origin is None:
                 reason = f"{url}: this sandbox's own address is not known yet (learnt from its first request)"
-            delivery.url = resolve_target(url, origin)   # deliveries and the journal show the real URL
+            # deliveries and the journal show the real URL; the inbox learns whose delivery it is
+            delivery.url = resolve_target(url, origin, provider)
         if reason is not None:
             # Nothing can ever be sent: say so now, once, instead of retrying a hopeless schedule.
             self._record(delivery, Attempt(number=1, at=now, error=reason), body=b"")
@@ -297,14 +298,16 @@ class Outbox:
         key = (delivery.provider, delivery.ref or delivery.id, delivery.url)
         previous = self._last_exchange.get(key)
         index, delivery.posts = delivery.posts, delivery.posts + 1   # numbered in schedule order
-        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous, index), until=until,
+        # journaled when the answer comes, placed in the export where the attempt began
+        placed = self.journal.mark()
+        task = self.scheduler.spawn(self._exchange(delivery, at, manual, previous, index, placed), until=until,
                                     label=f"webhook {delivery.id} {delivery.event}")
         self._last_exchange[key] = task
         task.add_done_callback(lambda t, key=key: self._last_exchange.pop(key, None)
                                if self._last_exchange.get(key) is t else None)
 
     async def _exchange(self, delivery: Delivery, at: datetime, manual: bool,
-                        previous: asyncio.Task | None, index: int = 0) -> None:
+                        previous: asyncio.Task | None, index: int = 0, placed: list | None = None) -> None:
         if previous is not None and not previous.done():
             await asyncio.wait([previous])       # causal order per object; not timed
         if self._slots is None:
@@ -329,7 +332,7 @@ class Outbox:
         if not attempt.acknowledged and not manual:
             scheduled = [a for a in delivery.attempts if not a.manual] + [attempt]
             nxt = delivery.policy.next_attempt_at(len(scheduled), scheduled[0].at, at)
-        self._record(delivery, attempt, body, retry_at=nxt)
+        self._record(delivery, attempt, body, retry_at=nxt, placed=placed)
         if attempt.acknowledged:
             self._close(delivery, "delivered")
             return
@@ -337,18 +340,19 @@ class Outbox:
             return
         if nxt is None:
             self._close(delivery, "exhausted")
-            self.journal.record("webhook.exhausted", delivery.provider, delivery=delivery.id,
-                                event=delivery.event, ref=delivery.ref, attempts=len(delivery.attempts))
+            self.journal.record("webhook.exhausted", delivery.provider, placed=placed, at=at.isoformat(),
+                                delivery=delivery.id, event=delivery.event, ref=delivery.ref,
+                                attempts=len(delivery.attempts))
         else:
             self._schedule(delivery, nxt)
 
     def _record(self, delivery: Delivery, attempt: Attempt, body: bytes,
-                retry_at: datetime | None = None) -> None:
+                retry_at: datetime | None = None, placed: list | None = None) -> None:
         delivery.attempts.append(attempt)
         self.journal.record(
             # stamped with the attempt's own instant, not the clock when its answer came back
             # (the clock may have moved on meanwhile): the same on every run and on a replay
-            "webhook.attempt", delivery.provider, at=attempt.at.isoformat(), delivery=delivery.id,
+            "webhook.attempt", delivery.provider, placed=placed, at=attempt.at.isoformat(), delivery=delivery.id,
             event=delivery.event,
             ref=delivery.ref, attempt=attempt.number, status=attempt.status, error=attempt.error,
             acknowledged=attempt.acknowledged, manual=attempt.manual or None,

@@ -23,12 +23,18 @@ def inbox_target(url: Any) -> tuple[str, str] | None:
     return (match.group(1), match.group(2) or "") if match else None
 
 
-def resolve_target(url: Any, origin: str | None) -> Any:
-    """The URL a delivery goes to: `inbox:NAME` becomes ORIGIN/_sandbox/inbox/NAME."""
+def resolve_target(url: Any, origin: str | None, provider: str | None = None) -> Any:
+    """The URL a delivery goes to: `inbox:NAME` becomes ORIGIN/_sandbox/inbox/NAME. With
+    `provider`, a delivery to this sandbox's inbox (either form) says whose it is (`provider=NAME`
+    in its query), so the inbox acknowledges it as that provider's rule wants."""
     target = inbox_target(url)
-    if target is None or origin is None:
+    if target is not None and origin is not None:
+        url = f"{origin.rstrip('/')}{INBOX_PATH}{target[0]}{target[1]}"
+    elif provider is None or inbox_named(url, origin) is None:
         return url
-    return f"{origin.rstrip('/')}{INBOX_PATH}{target[0]}{target[1]}"
+    if provider is None or re.search(r"[?&]provider=", url):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}provider={provider}"
 
 
 def inbox_named(url: Any, origin: str | None) -> str | None:

@@ -54,7 +54,7 @@ from mockserver.core.basics.errors import Unprocessable
 
 from . import auth, model
 from .addresses import address_problem
-from .backend import PROVIDER_NAME, AlchemyBackend
+from .backend import PROVIDER_NAME, AlchemyBackend, watch_deposits
 from .errors import (APP_ID_INVALID, MERCHANT_KEY, SIGN_ERROR, TIMESTAMP_INVALID, TOKEN_INVALID, auth_error,
                      not_supported, param_error, wrap)
 from .model import BUY, SELL
@@ -312,7 +312,7 @@ def create_order(backend: AlchemyBackend, merchant: dict, fields: dict[str, Any]
     """Store the order (a sell order also watches its deposit address)."""
     order = backend.create(merchant, fields)
     if order.side == SELL:
-        backend.world.chain.watch(order.address, lambda tx, o=order: _deposit_seen(backend, o, tx))
+        watch_deposits(backend, order)
     return order
 
 
@@ -324,13 +324,6 @@ async def get_token(request: web.Request) -> web.Response:
     issued = _backend(request).tokens.issue(merchant["app_id"], email=str(body.get("email", "")),
                                             uid=str(body.get("uid", "")))
     return _ok(request, issued.answer(), "get-token.response")
-
-
-def _deposit_seen(backend: AlchemyBackend, order, tx) -> None:
-    """Coin sent to a sell order's deposit address (by a simulation or the admin chain API)."""
-    if order.transfer is None and order.status(backend.world.clock.now()) == model.SELL_CREATED:
-        order.transfer = tx
-        backend.refresh(order)
 
 
 async def trade_create(request: web.Request) -> web.Response:

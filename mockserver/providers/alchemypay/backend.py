@@ -181,6 +181,85 @@ class AlchemyBackend:
             timeout=float(self.setting(merchant, "webhook_timeout", 10.0)))
 
 
+# ---- the chain -----------------------------------------------------------------------------------
+# [A] each row also in docs/providers/alchemypay.md, "Chain events".
+
+def watch_deposits(backend: AlchemyBackend, order: Order) -> None:
+    """A sell order's deposit address: the first transfer that is the order's coin is its deposit."""
+    backend.world.chain.watch(order.address, lambda tx: deposit_seen(backend, order, tx))
+
+
+def deposit_unmatched(order: Order, tx) -> str | None:
+    """Why a transfer to a sell order's address is not its deposit: another network or coin, or
+    below the order's minimum sell amount (dust); a memo is ignored (each order has its own address)."""
+    wrong = tx.mismatch(model.NETWORKS[order.network], order.crypto)
+    if wrong is not None:
+        return wrong
+    low = model.limits(model.SELL, order.crypto, order.fiat)[0]
+    if tx.amount < low:
+        return f"dust: below the minimum sell amount {model.fmt8(low)} {order.crypto}"
+    return None
+
+
+def deposit_seen(backend: AlchemyBackend, order: Order, tx) -> None:
+    """Coin sent to a sell order's deposit address (the `deposit` verb or the admin chain API)."""
+    world = backend.world
+    if order.transfer is not None or order.status(world.clock.now()) != model.SELL_CREATED:
+        # [A] an order takes one deposit; more coin is journaled, not counted
+        world.journal.record("alchemypay.deposit_ignored", PROVIDER_NAME, order=order.order_no, txid=tx.txid,
+                             amount=str(tx.amount), reason="the order has its deposit, or is closed")
+        return
+    unmatched = deposit_unmatched(order, tx)
+    if unmatched is not None:
+        world.journal.record("alchemypay.deposit_ignored", PROVIDER_NAME, order=order.order_no, txid=tx.txid,
+                             amount=str(tx.amount), reason=unmatched)
+        return
+    order.transfer = tx
+    world.chain.when_changed(tx, lambda _tx, change: deposit_taken_back(backend, order, tx, change))
+    backend.refresh(order)
+
+
+def deposit_taken_back(backend: AlchemyBackend, order: Order, tx, change: str) -> None:
+    """The chain took back a sell order's deposit. Re-mined: nothing changes (the coin comes back
+    a block later). Gone (dropped, double spent) before the payout started: the order waits for
+    coin again ("1", or "7" past its expiry), with its webhook; during the payout ("3"): the payout
+    fails ("5"); after it ("4", "5", "6"): journaled only, the fiat has moved."""
+    world = backend.world
+    status = order.status(world.clock.now())
+    world.journal.record("alchemypay.deposit_reversed", PROVIDER_NAME, order=order.order_no, txid=tx.txid,
+                         change=change, status=status)
+    if change == "reorged" or order.transfer is not tx:
+        return
+    if status == model.SELL_COIN_RECEIVED:
+        order.transfer = None
+    elif status == model.SELL_PAYOUT_STARTED:
+        order.payout_failed_at = world.clock.now()
+        order.fail_reason = "The deposit was reversed on the chain"
+    backend.refresh(order)
+
+
+def send_crypto(backend: AlchemyBackend, order: Order) -> None:
+    """An on-ramp order's crypto goes out to the user's address; FINISHED at its confirmation."""
+    world = backend.world
+    tx = world.chain.send(model.NETWORKS[order.network], order.address, order.crypto_quantity)
+    order.transfer = tx
+    world.chain.when_confirmed(tx, model.FINISH_CONFIRMATIONS, lambda _tx: backend.refresh(order))
+    world.chain.when_changed(tx, lambda _tx, change: crypto_taken_back(backend, order, tx, change))
+
+
+def crypto_taken_back(backend: AlchemyBackend, order: Order, tx, change: str) -> None:
+    """The chain took back the crypto sent to the user: the order reads TRANSFER again (no webhook
+    for TRANSFER [D]) and FINISHED, with its webhook, once the transfer is confirmed again; a
+    dropped or double-spent one is sent again (a new txHash)."""
+    backend.world.journal.record("alchemypay.transfer_reversed", PROVIDER_NAME, order=order.order_no,
+                                 txid=tx.txid, change=change)
+    if order.transfer is not tx:
+        return
+    if change != "reorged":
+        send_crypto(backend, order)
+    backend.refresh(order)
+
+
 def _with_callback(order: Order, url: str) -> Order:
     """A view of the order whose callbackUrl is `url` (newSignature covers the path posted to)."""
     return replace(order, callback_url=url)

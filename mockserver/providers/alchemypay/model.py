@@ -16,6 +16,11 @@ Assumptions:
   hours", Off Ramp Custom Parameters]; the setting ``sell_expiry`` (merchant or provider option)
   shortens it for tests.
 - [A] FINISHED comes when the crypto transfer has 1 confirmation on the simulated chain.
+- [A] Chain events (backend.deposit_seen / deposit_taken_back / crypto_taken_back; docs "Chain
+  events"): a sell order takes its first deposit of the right network and coin, at or above the
+  minimum sell amount; a deposit dropped or double spent sends the order back to "1" (before the
+  payout) or fails the payout ("3" -> "5"); the payout waits while the deposit is stuck; a buy
+  order's crypto taken back is TRANSFER again and re-sent if it left the chain.
 - [A] INTERIM_PAY_FAIL: a failed attempt on a PENDING order; paying afterwards still works, and the
   24-hour lapse still cancels it. INVALID_ADDRESS: the crypto could not be sent to the order's
   address after the fiat was paid (PAY_SUCCESS); a refund may follow. Neither sends a webhook.

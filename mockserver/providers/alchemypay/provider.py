@@ -18,6 +18,7 @@ from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import remember_request, render_error
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -32,6 +33,7 @@ class AlchemyPayProvider(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # backend.setting(): a merchant's setting, else the provider option of the same name
     _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG, "strict": STRICT,
                   "webhook_clock": {"enum": ["wall", "virtual"]},
@@ -45,6 +47,7 @@ class AlchemyPayProvider(Provider):
     merchant_settings = {**WEBHOOK_SETTINGS, "app_id": CREDENTIAL,     # appId is a header
                          "app_secret": {"type": "string", "minLength": 1, "maxLength": 256}, **_BEHAVIOUR}
     option_settings = {**_BEHAVIOUR, "webhook_timeout": WEBHOOK_SETTINGS["webhook_timeout"]}
+    webhook_ack_body = "success"   # [D] "an HTTP 200 response with a success message" (webhooks.ack_success)
     webhook_signature = ('body "signature" = hex(SHA1(appId + appSecret + appId + orderNo + crypto + network + address)); "newSignature" = base64(HMAC-SHA256(appSecret, timestamp header + "POST" + callback path + the body without both signature fields and empty values, keys sorted, compact)). The body arrives in the docs\' sample order, not sorted: sort before signing.')
 
     def default_merchants(self) -> list[dict]:
@@ -82,18 +85,24 @@ class AlchemyPayProvider(Provider):
         return app
 
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
-                       now: datetime | None = None) -> tuple[dict[str, str], bytes]:
-        """v4 signing as the docs describe it; the body sent is exactly the bodyString signed."""
+                       now: datetime | None = None, *, raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
+        """v4 signing as the docs describe it; the body sent is exactly the bodyString signed
+        (`raw`: those bytes as given, signed as they are; a GET signs "" whatever it carries)."""
         moment = now or Clock.wall_now()  # a real client signs with its wall clock
         timestamp = str(int(moment.timestamp() * 1000))
         base, _, query = path.partition("?")
         signed_path = auth.request_path(base, parse_qsl(query, keep_blank_values=True))
-        body = "" if method.upper() == "GET" or json_body is None else auth.body_string(json_body)
+        if raw is not None:
+            sent = raw
+            body = "" if method.upper() == "GET" else raw.decode("utf-8", "replace")
+        else:
+            body = "" if method.upper() == "GET" or json_body is None else auth.body_string(json_body)
+            sent = body.encode()
         sign = auth.v4_sign(merchant["app_secret"], timestamp, method, signed_path, body)
         headers = {"appId": merchant["app_id"], "timestamp": timestamp, "sign": sign}
-        if body:
+        if sent:
             headers["Content-Type"] = "application/json"
-        return headers, body.encode()
+        return headers, sent
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         """SHA1 ``signature`` always; ``newSignature`` too when the merchant's webhook_url is known

@@ -9,7 +9,9 @@ transfer (crypto sent on the simulated chain -> TRANSFER, FINISHED at 1 confirma
 invalid_address (the crypto cannot be sent to the order's address -> INVALID_ADDRESS),
 confirm (mine the transfer now), risk_control, cancel, refund (-> REFUNDED), timeout/expire
 (the payment window lapses now -> CANCEL; order/detail says TIMEOUT).
-Off-ramp (SELL): deposit {amount?} (user sends coin -> "2"), payout ("3"), payout_success ("4"),
+Off-ramp (SELL): deposit {amount?, kind?: split|dust, parts?} (user sends coin -> "2"; `split`: in
+`parts` transfers, the first one is the deposit [A]; `dust`: half the minimum sell amount, not
+taken [A]), payout ("3"; 409 while the deposit is stuck unconfirmed [A]), payout_success ("4"),
 payout_fail {reason?} ("5"), refund ("6", after a failed payout), timeout/expire ("7").
 ``state`` answers the order without changing it. ``ramp_link`` {side: buy|sell, index?, crypto,
 network, fiat?, country?, fiatAmount?/cryptoAmount?, merchantOrderNo?, callbackUrl?, ...} (``showTable``,
@@ -25,13 +27,14 @@ message in the docs' PAY_FAIL sample); payout_fail reason "Bank account rejected
 """
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from mockserver.core.basics.amounts import parse_amount
 from mockserver.core.basics.errors import BadRequest, Conflict
 
 from . import model, pages
-from .backend import AlchemyBackend
+from .backend import AlchemyBackend, send_crypto
 from .model import BUY, SELL, Order
 from .views import query_data
 
@@ -99,11 +102,9 @@ async def pay_fail(world, backend: AlchemyBackend, params: dict) -> dict:
 async def transfer(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
     _require(order, backend, BUY, model.PAY_SUCCESS)
-    tx = world.chain.send(model.NETWORKS[order.network], order.address, order.crypto_quantity)
-    order.transfer = tx
-    world.chain.when_confirmed(tx, model.FINISH_CONFIRMATIONS, lambda _tx: backend.refresh(order))
+    send_crypto(backend, order)
     if params.get("confirm"):
-        world.chain.confirm_now(tx, model.FINISH_CONFIRMATIONS)
+        world.chain.confirm_now(order.transfer, model.FINISH_CONFIRMATIONS)
     return _answer(backend, order)
 
 
@@ -132,6 +133,8 @@ async def refund(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
     _require_either(order, backend, buy=(model.PAY_SUCCESS, model.RISK_CONTROL, model.INVALID_ADDRESS),
                     sell=(model.SELL_COIN_RECEIVED, model.SELL_PAYOUT_FAILED))
+    if order.side == SELL and order.transfer is not None and not order.transfer.on_chain:
+        raise Conflict(f"order {order.order_no}: its deposit left the chain; there is no coin to refund [A]")
     order.refunded_at = _now(backend)
     return _answer(backend, order)
 
@@ -147,13 +150,35 @@ async def deposit(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
     _require(order, backend, SELL, model.SELL_CREATED)
     amount = parse_amount(params.get("amount", order.amount))
-    order.transfer = world.chain.send(model.NETWORKS[order.network], order.address, amount)
+    kind = params.get("kind")
+    if kind not in (None, "split", "dust"):
+        raise BadRequest("kind must be split or dust (or left out)")
+    if kind == "dust":      # [A] half the minimum sell amount: not taken as the deposit
+        amount = (model.limits(SELL, order.crypto, order.fiat)[0] / 2).quantize(model.EIGHT)
+    amounts = _split(amount, params.get("parts", 3)) if kind == "split" else [amount]
+    for part in amounts:     # the watcher (backend.deposit_seen) decides what the order takes
+        world.chain.send(model.NETWORKS[order.network], order.address, part)
+    await world.scheduler.settle()
     return _answer(backend, order)
+
+
+MAX_PARTS = 20
+
+
+def _split(amount: Decimal, parts) -> list[Decimal]:
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 2 <= parts <= MAX_PARTS:
+        raise BadRequest(f"parts must be a whole number from 2 to {MAX_PARTS}")
+    share = (amount / parts).quantize(model.EIGHT, rounding=ROUND_DOWN)
+    if share <= 0:
+        raise BadRequest(f"{amount} does not split into {parts} transfers at 8 decimals")
+    return [share] * (parts - 1) + [amount - share * (parts - 1)]
 
 
 async def payout(world, backend: AlchemyBackend, params: dict) -> dict:
     order = _order(backend, params)
     _require(order, backend, SELL, model.SELL_COIN_RECEIVED)
+    if order.transfer.status(_now(backend)) == "stuck":
+        raise Conflict(f"order {order.order_no}: its deposit is stuck unconfirmed; the payout waits [A]")
     order.payout_started_at = _now(backend)
     order.payout_account = {"name": world.faker.name(),
                             "account": "******" + f"{world.rng.randrange(10**4):04d}", "card": ""}
@@ -284,7 +309,9 @@ SIMULATION_PARAMS: dict[str, dict] = {
     "timeout": {**ORDER, "when": _while(buy=BUY_WAITING, sell=(model.SELL_CREATED,)), "presets": {"Time out": {}}},
     "expire": {**ORDER, "when": _while(buy=BUY_WAITING, sell=(model.SELL_CREATED,)), "presets": {"Expire": {}}},
     # sell side (off-ramp): the user's deposit, then the fiat payout
-    "deposit": {**ORDER, "when": _while(sell=(model.SELL_CREATED,)), "presets": {"Deposit the crypto": {}},
+    "deposit": {**ORDER, "when": _while(sell=(model.SELL_CREATED,)),
+                "presets": {"Deposit the crypto": {}, "Deposit in 3 transfers": {"kind": "split", "parts": 3},
+                            "Send dust": {"kind": "dust"}},
                 "fields": {"amount": "number"}},
     "payout": {**ORDER, "when": _while(sell=(model.SELL_COIN_RECEIVED,)), "presets": {"Start the payout": {}}},
     "payout_success": {**ORDER, "when": _while(sell=(model.SELL_PAYOUT_STARTED,)), "presets": {"Payout succeeded": {}}},

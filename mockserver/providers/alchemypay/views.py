@@ -126,5 +126,6 @@ def dashboard_view(backend, kind: str, object_id: str, now: datetime) -> dict | 
             "facts": {"side": order.side},
             # the payment window counts down only while the order waits for the user
             "expires_at": order.expires_at.isoformat() if status in WAITING else None,
-            "addresses": [order.address] if order.side != "BUY" else [],
+            # a buy order's address is the user's wallet: shown once the crypto went out to it
+            "addresses": [order.address] if order.side != "BUY" or order.transfer is not None else [],
             "refs": [order.order_no, order.merchant_order_no], "page": f"/alchemypay/pay/{order.order_no}"}

@@ -49,6 +49,10 @@ is implemented; the merchant setting `strict` refuses the leniencies among them)
   callback_source_address_v6), X-Forwarded-For when callback_forwarded_for is set; `signature`
   unverifiable by default, HMAC-SHA256(api key, compact order JSON) with callback_signature=hmac;
   retries after 1, 5, 15, 30, 60 min carrying the first attempt's body; any 2xx acknowledges.
+- chain events (backend.on_chain_change; docs "Chain events"): a reorg or double spend on the
+  payment path sends the order back (invoiceWaitConfirms, invoiceWaitPay / invoiceNotPayed), with
+  a callback, and debits what success credited; the wrong network or asset, a TON transfer without
+  the memo and dust (under 0.1 USD) are not the order's money (journaled).
 - the walletId/volume withdraw body only with `withdraw_volume_field`; the hosted invoice page at
   invoicePublicUrl links to redirectUrl; requisitesQrCode is an SVG placeholder, not a QR.
 """

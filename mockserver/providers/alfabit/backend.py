@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ...core.chain.transfers import Transfer
 from ...core.basics.retention import BoundedStore
 from . import webhooks
-from .assets import CURRENCIES, DEFAULT_RATES, INTERNAL, SERVICE_FEE, Fees, quantize
+from .assets import CURRENCIES, DEFAULT_RATES, INTERNAL, MIN_OUT_USD, SERVICE_FEE, Fees, quantize
 from .model import (DEFAULT_EXPIRY_MINUTES, DEFAULT_LATE_MINUTES, NAME, PROCESSING, REFUND_CHECK,
                     REQUISITES_DELAY, START_DELAY, WITHDRAW_START, Order)
 
@@ -156,9 +156,19 @@ def issue_requisites(world: "World", backend: Backend, order: Order) -> None:
 
 
 def on_transfer(world: "World", backend: Backend, order: Order, tx: Transfer) -> None:
-    if order.memo is not None and tx.meta.get("memo") != order.memo:
+    wrong = tx.mismatch(order.currency_in.chain, order.currency_in.asset)
+    if wrong is not None:
+        # [A] the requisites paid on another network, or in another asset: not this order's money
+        world.journal.record("payment.unmatched", NAME, ref=order.uid, txid=tx.txid, amount=str(tx.amount),
+                             reason=wrong)
+        return
+    if order.memo is not None and tx.memo != order.memo:
         # [A] a TON transfer without this order's memo cannot be matched to it
         world.journal.record("payment.unmatched_memo", NAME, ref=order.uid, txid=tx.txid, amount=str(tx.amount))
+        return
+    if tx.amount * backend.rates[order.currency_in.asset] < MIN_OUT_USD:
+        # [A] dust: worth less than the smallest amount AlfaBit moves (minOut, 0.1 USD)
+        world.journal.record("payment.dust", NAME, ref=order.uid, txid=tx.txid, amount=str(tx.amount))
         return
     if order.is_done(world.clock.now()):
         # [A] isDone is final: money for a done order (e.g. after the late-payment window) is journaled only
@@ -171,14 +181,40 @@ def on_transfer(world: "World", backend: Backend, order: Order, tx: Transfer) ->
     order.transfers.append(tx)
     world.chain.when_confirmed(tx, order.currency_in.confirmations,
                                lambda _tx: on_confirmations(world, backend, order))
+    world.chain.when_changed(tx, lambda _tx, change: on_chain_change(world, backend, order, tx, change))
     backend.touch(order)
+
+
+TAKES_BACK = ("invoiceWaitConfirms", "invoiceWaitCheck", "inProgress", "success")
+
+
+def on_chain_change(world: "World", backend: Backend, order: Order, tx: Transfer, change: str) -> None:
+    """[A] The chain took back a transfer the order counted (a reorg, a double spend). On the
+    payment path (waiting for confirmations, the AML check, the conversion, success) the order
+    goes back to waiting for confirmations (re-mined) or loses the transfer (dropped, replaced:
+    invoiceWaitPay, or invoiceNotPayed past its expiry); what the conversion credited is debited;
+    the callback carries the status going back, and the path runs again. Elsewhere (AML blocked,
+    refunding, operator states) it is journaled only: that money is not in the balance."""
+    status = order.status(world.clock.now())
+    world.journal.record("payment.reversed", NAME, ref=order.uid, txid=tx.txid, amount=str(tx.amount),
+                         change=change, status=status)
+    if status not in TAKES_BACK:
+        return
+    if order.amount_out_fact:
+        order.balance_after = backend.credit(order.merchant, -order.amount_out_fact, order.currency_out.code)
+        order.amount_out_fact = Decimal(0)
+    if change != "reorged" and tx in order.transfers:
+        order.transfers.remove(tx)
+    order.confirmed_at = None
+    backend.touch(order)
+    on_confirmations(world, backend, order)   # the transfers left may all be confirmed already
 
 
 def on_confirmations(world: "World", backend: Backend, order: Order) -> None:
     now = world.clock.now()
     need = order.currency_in.confirmations
-    if order.confirmed_at is not None or any(t.confirmations(now) < need for t in order.transfers) \
-            or order.is_done(now):
+    if order.confirmed_at is not None or not order.transfers \
+            or any(t.confirmations(now) < need for t in order.transfers) or order.is_done(now):
         return
     order.confirmed_at = now
     backend.later(order, order.check_ends(), lambda: check_ended(world, backend, order), "aml")
@@ -241,7 +277,7 @@ def withdrawal_step(world: "World", backend: Backend, order: Order) -> None:
     elif status == "inProgress" and order.payout is None:
         out = order.currency_out
         order.payout = world.chain.send(out.chain, order.requisites, order.amount_out_expected,
-                                        meta={"memo": order.memo} if order.memo else None)
+                                        memo=order.memo or None)
         world.chain.when_confirmed(order.payout, out.confirmations,
                                    lambda _tx: payout_confirmed(world, backend, order))
     backend.touch(order)

@@ -15,7 +15,9 @@ Status paths [D words; A timings]:
   waitRefundRequisitesCheck -> waitToRefund -> refunded (AML verdict `refund`); revoked, blocked
   and warning by operator verbs.
 - withdrawal: created -> inProgress -> success; withdrawBlocked (AML), failed, revoked, blocked.
-`isDone` is final [A]: once true, nothing about the order changes again. invoiceNotPayed is done
+`isDone` is final [A]: once true, nothing about the order changes again, except that a chain
+event (reorg, double spend) taking back the transfers a success rested on sends the order back to
+invoiceWaitConfirms / invoiceWaitPay, its credit debited (backend.on_chain_change). invoiceNotPayed is done
 once its late-payment window (option `late_payment_minutes`, default 60) has passed: until then a
 late payment still moves the order on (paymentTiming `late`); after it, money is journaled only.
 """

@@ -19,6 +19,7 @@ from .backend import DEFAULT_RATES, Backend
 from .model import NAME
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 from .views import CALLBACK_IPS
 from .webhooks import DEFAULT_SOURCE, DEFAULT_SOURCE_V6
@@ -40,6 +41,7 @@ class AlfaBitPay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     merchant_settings = {
         **WEBHOOK_SETTINGS, "api_key": CREDENTIAL,       # x-api-key is a header
         "merchant_uid": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
@@ -111,14 +113,14 @@ class AlfaBitPay(Provider):
         app.router.add_route("*", "/{tail:.*}", _no_route)   # last: only what nothing else matched
         return app
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         """What the public clients send: `x-api-key` and a JSON body, nothing else."""
         headers = {"x-api-key": str(merchant["api_key"])}
-        if json_body is None:
-            return headers, b""
-        headers["Content-Type"] = "application/json"
-        return headers, json.dumps(json_body).encode()
+        body = raw if raw is not None else b"" if json_body is None else json.dumps(json_body).encode()
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers, body
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         """A published source IP when a proxy passed on X-Forwarded-For [D]; the signature only when

@@ -1,9 +1,11 @@
 """Admin verbs: what payers, the chain, the AML check and operators do to AlfaBit Pay orders.
 
 POST /_sandbox/simulate/alfabit/<verb> with {"order": "<uid>"} ("invoice" and "uid" work too).
-- pay {order, amount? | fraction? | kind: exact|partial|over|late, memo?, aml?: pass|block|refund}:
-  a transfer to the order's requisites (with its memo on TON). Without an amount: exact; an
-  invoice without amount needs `amount`. `late` first lets the clock pass the expiry.
+- pay {order, amount? | fraction? | kind: exact|partial|over|late|split|dust, parts?, memo?,
+  aml?: pass|block|refund}: a transfer to the order's requisites (with its memo on TON). Without
+  an amount: exact; an invoice without amount needs `amount`. `late` first lets the clock pass
+  the expiry; `split` sends the amount in `parts` transfers (2-20, default 3); `dust` one worth
+  0.05 USD (under the 0.1 USD minimum).
 - confirm {order}: mine every missing confirmation now (deposits, a withdrawal's payout, a refund).
 - aml {order, verdict: pass|block|refund}: the AML verdict this order will get (before its check
   ends); `refund` sends a paid invoice down the refund path (waitRefundRequisites ...).
@@ -27,12 +29,13 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ..base import Preset, status_in
-from .assets import CURRENCIES, INTERNAL, quantize, recipient_ok
+from .assets import CURRENCIES, INTERNAL, MIN_OUT_USD, quantize, recipient_ok
 from .auth import SIGNATURE_MODES
 from .backend import Backend, give_refund_requisites, refund
 from .backend import issue_requisites as give_requisites
@@ -42,7 +45,7 @@ from .views import order_view
 if TYPE_CHECKING:
     from ...core.state.world import World
 
-KINDS = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5"}
+KINDS = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5", "split": "1", "dust": "0"}
 VERDICTS = ("pass", "block", "refund")
 
 
@@ -80,7 +83,9 @@ async def pay(world: "World", backend: Backend, params: dict) -> dict:
     kind = params.get("kind", "exact")
     if not isinstance(kind, str) or kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
-    if params.get("amount") is not None:
+    if kind == "dust":        # [A] half the dust line (backend: worth less than minOut, 0.1 USD)
+        paid = quantize(MIN_OUT_USD / 2 / backend.rates[order.currency_in.asset], order.currency_in.decimals)
+    elif params.get("amount") is not None:
         paid = parse_amount(params["amount"])
     elif order.type != INVOICE:
         raise BadRequest("an invoice without amount needs {\"amount\": ...}")
@@ -88,6 +93,7 @@ async def pay(world: "World", backend: Backend, params: dict) -> dict:
         fraction = parse_fraction(params.get("fraction", KINDS[kind]))
         paid = derived(quantize(order.amount_in_expected * fraction, order.currency_in.decimals),
                        order.currency_in.decimals, f"fraction {fraction:f} of the invoice")
+    amounts = split(paid, params.get("parts", 3), order.currency_in.decimals) if kind == "split" else [paid]
     if order.requisites is None:
         raise Conflict("the order has no requisites yet (isAwaitRequisites=false): issue_requisites first")
     if params.get("aml") is not None:
@@ -95,10 +101,26 @@ async def pay(world: "World", backend: Backend, params: dict) -> dict:
     if kind == "late" and world.clock.now() < order.expiry_instant():
         await world.scheduler.run_until(order.expiry_instant() + timedelta(minutes=1))
     memo = params.get("memo", order.memo)
-    tx = world.chain.send(order.currency_in.chain, order.requisites, paid,
-                          meta={"memo": str(memo)} if memo is not None else None)
+    sent = [world.chain.send(order.currency_in.chain, order.requisites, part,
+                             memo=str(memo) if memo is not None else None) for part in amounts]
     await world.scheduler.settle()
-    return {"transfer": tx.to_dict(world.clock.now()), "order": _view(world, backend, order)}
+    out = {"transfer": sent[-1].to_dict(world.clock.now()), "order": _view(world, backend, order)}
+    if kind == "split":
+        out["transfers"] = [tx.to_dict(world.clock.now()) for tx in sent]
+    return out
+
+
+MAX_PARTS = 20
+
+
+def split(amount: Decimal, parts, decimals: int) -> list[Decimal]:
+    """`amount` as `parts` transfers (2..20), equal but for the last, which takes the rest."""
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 2 <= parts <= MAX_PARTS:
+        raise BadRequest(f"parts must be a whole number from 2 to {MAX_PARTS}")
+    share = quantize(amount / parts, decimals, ROUND_DOWN)
+    if share <= 0:
+        raise BadRequest(f"{amount} does not split into {parts} transfers at {decimals} decimals")
+    return [share] * (parts - 1) + [amount - share * (parts - 1)]
 
 
 async def confirm(world: "World", backend: Backend, params: dict) -> dict:
@@ -336,6 +358,9 @@ SIMULATION_PARAMS = {
             "presets": {"Pay exact": Preset({"kind": "exact"}, when=_with_amount("created", "invoiceWaitPay")),
                         "Pay half": Preset({"kind": "partial"}, when=_with_amount("created", "invoiceWaitPay")),
                         "Overpay (+50%)": Preset({"kind": "over"}, when=_with_amount("created", "invoiceWaitPay")),
+                        "Pay in 3 transfers": Preset({"kind": "split", "parts": 3},
+                                                     when=_with_amount("created", "invoiceWaitPay")),
+                        "Send dust": Preset({"kind": "dust"}, when=status_in("created", "invoiceWaitPay")),
                         "Pay late": Preset({"kind": "late"},
                                            when=_with_amount("created", "invoiceWaitPay", "invoiceNotPayed"))},
             "fields": {"amount": "number", "memo": "text", "aml": ["pass", "block", "refund"]}},

@@ -56,6 +56,11 @@ which has the row-by-row table documented -> sandbox -> source):
   and completes when its transfer has the network's confirmations.
 - fees: fee_percent (0.5 by default) and fee_fixed (0) merchant settings; the balance is credited
   net of fees when a clean transfer is confirmed and checked.
+- chain events (lifecycle.chain_took_back; docs "Chain events"): a credited transfer the chain
+  takes back is debited at once; re-mined it waits for its confirmations again (a COMPLETED
+  payment is OPEN again, webhook), dropped or replaced it leaves the payment's transactions. The
+  wrong network or token, a TON transfer without the address's destination tag and dust (under
+  0.10 USD) are no deposit (journaled payment.unmatched).
 - transactions carry both `date` and `createdAt` (doc versions differ).
 - payment list: page, limit, total beside `results`; `payment_list: data` gives the older page's
   envelope. Sort fields created_at, updated_at, amount, status, default created_at desc.

@@ -75,17 +75,16 @@ def check_caller(request: web.Request, merchant: dict) -> str:
 
 def _rewritten(raw: bytes) -> list[tuple[str, bytes]]:
     """Other serialisations of the same JSON a client may have signed instead of the bytes it sent."""
-    try:
+    try:   # a lone surrogate ("\\ud800") parses but cannot be encoded: UnicodeEncodeError, a ValueError
         value = json.loads(raw)
-    except (ValueError, RecursionError):
+        return [("a compact re-serialisation of the body (the bytes sent are spaced otherwise)",
+                 json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()),
+                ("the body with its keys sorted", json.dumps(value, separators=(",", ":"), sort_keys=True,
+                                                              ensure_ascii=False).encode()),
+                ("a json.dumps default re-serialisation (', ' and ': ' spacing)", json.dumps(value).encode()),
+                ("the body with non-ASCII escaped (\\uXXXX)", json.dumps(value, separators=(",", ":")).encode())]
+    except (ValueError, RecursionError):   # UnicodeEncodeError too: a lone surrogate ("\ud800") no UTF-8 holds
         return []
-    # surrogatepass: a body may hold a lone surrogate escape ("\ud800"), valid JSON no UTF-8 carries
-    return [("a compact re-serialisation of the body (the bytes sent are spaced otherwise)",
-             json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")),
-            ("the body with its keys sorted", json.dumps(value, separators=(",", ":"), sort_keys=True,
-                                                          ensure_ascii=False).encode("utf-8", "surrogatepass")),
-            ("a json.dumps default re-serialisation (', ' and ': ' spacing)", json.dumps(value).encode()),
-            ("the body with non-ASCII escaped (\\uXXXX)", json.dumps(value, separators=(",", ":")).encode())]
 
 
 def signature_reason(hmac_key: str, raw: bytes, given: str, lower_only: bool) -> str:

@@ -49,9 +49,37 @@ def open_payment(world: "World", backend: Backend, payment: Payment) -> None:
     webhooks.payment_changed(world, payment)
 
 
+# [A] the smallest transfer taken as a deposit, in USD; less is dust (not a deposit, journaled)
+DUST_BELOW_USD = Decimal("0.10")
+
+
+def unmatched_reason(backend: Backend, address: str, tx: Transfer) -> str | None:
+    """Why a transfer to the address is no deposit [A]: another network or token, a TON transfer
+    without the address's destination tag (where it has one), dust; None when it is one."""
+    payments = backend.address_payments.get(address, [])
+    wallet = backend.wallets.get(address)
+    asset = wallet.asset if wallet is not None else payments[-1].asset if payments else None
+    if asset is None:
+        return None
+    wrong = tx.mismatch(asset.chain, asset.short)
+    if wrong is not None:
+        return wrong
+    tag = wallet.dest_tag if wallet is not None else payments[-1].dest_tag
+    if asset.tagged and tag and tx.memo != tag:
+        return f"destination tag {tx.memo!r}, not {tag!r}" if tx.memo else "no destination tag"
+    if asset.usd(tx.amount) < DUST_BELOW_USD:
+        return f"dust: worth less than {DUST_BELOW_USD} USD"
+    return None
+
+
 def on_transfer(world: "World", backend: Backend, address: str, tx: Transfer) -> None:
     now = world.clock.now()
     payments = backend.address_payments.get(address, [])
+    unmatched = unmatched_reason(backend, address, tx)
+    if unmatched is not None:
+        world.journal.record("payment.unmatched", "alppay", ref=payments[-1].id if payments else None,
+                             txid=tx.txid, address=address, amount=str(tx.amount), reason=unmatched)
+        return
     payment = next((p for p in reversed(payments) if p.is_open(now)), None)
     wallet = backend.wallets.get(address)
     if payment is None and wallet is not None and wallet.blocked_at is None:
@@ -92,6 +120,7 @@ def _add_deposit(world: "World", backend: Backend, payment: Payment, tx: Transfe
     if deposit.aml_due:   # registered first: at equal times the check runs before the credit
         world.chain.when_confirmed(tx, 1, lambda _tx: aml_checked(world, backend, payment, deposit))
     world.chain.when_confirmed(tx, asset.confirms, lambda _tx: on_confirmed(world, backend, payment, deposit))
+    world.chain.when_changed(tx, lambda _tx, change: chain_took_back(world, backend, payment, deposit, change))
     wallet = backend.wallets.get(payment.address)
     if wallet is not None:
         wallet.updated_at = world.clock.now()
@@ -136,6 +165,21 @@ def credit(backend: Backend, payment: Payment, deposit: Deposit) -> None:
 
 def on_confirmed(world: "World", backend: Backend, payment: Payment, deposit: Deposit) -> None:
     credit(backend, payment, deposit)
+    webhooks.payment_changed(world, payment)
+
+
+def chain_took_back(world: "World", backend: Backend, payment: Payment, deposit: Deposit, change: str) -> None:
+    """[A] A reorg or double spend: a credited deposit is debited at once. Re-mined, it waits for
+    its confirmations again (a completed payment is OPEN again until then); dropped or replaced,
+    it leaves the payment's transactions and totals. The webhook goes out when what the merchant
+    sees changed, as for any other change."""
+    world.journal.record("payment.reversed", "alppay", ref=payment.id, txid=deposit.transfer.txid,
+                         amount=str(deposit.amount), change=change)
+    if deposit.credited:
+        backend.credit(payment.merchant, payment.asset, -deposit.net, _direct(backend, payment))
+        deposit.credited = False
+    if change != "reorged" and deposit in payment.deposits:
+        payment.deposits.remove(deposit)
     webhooks.payment_changed(world, payment)
 
 

@@ -16,6 +16,7 @@ from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION, SANDBOX_ONLY
 
 _DECIMAL = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,8})?$"
@@ -51,6 +52,7 @@ class AlpPay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # Every setting typed and bounded: a value the code could not live with is a 400 when it is
     # set, never a 500 on a later call.
     merchant_settings = {
@@ -151,13 +153,13 @@ class AlpPay(Provider):
         for method, amount in (merchant.get("balances") or {}).items():
             _decimal_setting({method: amount}, method, 1_000_000_000_000)
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         """As the docs' examples do: compact JSON in the given key order, signed byte for byte."""
         headers = {"API-KEY": str(merchant["api_key"])}
-        if json_body is None:
+        if raw is None and json_body is None or raw == b"":
             return headers, b""
-        body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+        body = raw if raw is not None else json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
         headers["Content-Type"] = "application/json"
         headers["X-HMAC"] = auth.sign(str(merchant["hmac_key"]), body)
         return headers, body

@@ -1,7 +1,10 @@
 """Admin verbs: what the outside world does (POST /_sandbox/simulate/alppay/<verb>).
 
-pay        {payment | address, amount? | fraction? | kind: exact|partial|over, risk: clean|danger}
-           partial = half, over = +50 % unless amount/fraction says otherwise; `address` may be a
+pay        {payment | address, amount? | fraction? | kind: exact|partial|over|split|dust, parts?,
+           memo?, risk: clean|danger}
+           partial = half, over = +50 % unless amount/fraction says otherwise; split = the amount
+           in `parts` transfers (2-20, default 3); dust = one worth 0.05 USD [A]; on TON the
+           address's destination tag goes with it unless `memo` says otherwise; `address` may be a
            deposit address (POST /deposit-addresses/create, a clientId's): with no open payment
            on it, the funds create one ("deposit detected")
 confirm    {payment}     every transfer of the payment gets its confirmations now
@@ -18,7 +21,7 @@ apply to the object's state is a 409 that changes nothing.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from ...core.basics.amounts import derived, parse_amount, parse_fraction
@@ -34,7 +37,18 @@ if TYPE_CHECKING:
     from .backend import Backend
     from .model import Payment, Withdrawal
 
-KINDS = {"exact": "1", "partial": "0.5", "over": "1.5"}
+KINDS = {"exact": "1", "partial": "0.5", "over": "1.5", "split": "1", "dust": "1"}
+MAX_PARTS = 20
+
+
+def split(amount: Decimal, parts, places: int) -> list[Decimal]:
+    """`amount` as `parts` transfers (2..20), equal but for the last, which takes the rest."""
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 2 <= parts <= MAX_PARTS:
+        raise BadRequest(f"parts must be a whole number from 2 to {MAX_PARTS}")
+    share = (amount / parts).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    if share <= 0:
+        raise BadRequest(f"{amount} does not split into {parts} transfers at {places} decimals")
+    return [share] * (parts - 1) + [amount - share * (parts - 1)]
 
 
 def _payment(backend: "Backend", params: dict) -> "Payment":
@@ -68,35 +82,52 @@ async def pay(world: "World", backend: "Backend", params: dict) -> dict:
     risk = params.get("risk", "clean")
     if risk not in ("clean", "danger"):
         raise BadRequest("risk must be clean or danger")
+    kind = params.get("kind", "exact")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
+    amount = None
     if params.get("address") is not None and params.get("payment") is None:
         address = str(params["address"])
         payments = backend.address_payments.get(address)
         if not payments and address not in backend.wallets:
             raise NotFound("no ALPPAY payment or deposit address uses that address")
         asset = payments[-1].asset if payments else backend.wallets[address].asset
-        amount, payment = parse_amount(params.get("amount")), None
+        payment = None
+        if kind != "dust":
+            amount = parse_amount(params.get("amount"))
     else:
         payment = _payment(backend, params)
         if params.get("amount") is not None:
             amount = parse_amount(params["amount"])
-        else:
-            kind = params.get("kind", "exact")
-            if not isinstance(kind, str) or kind not in KINDS:
-                raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
+        elif kind != "dust":     # split: that share of the amount, in parts
             fraction = parse_fraction(params.get("fraction", KINDS[kind]))
             amount = derived((payment.amount * fraction).quantize(Decimal("0.01")), 2,
                              f"fraction {fraction:f} of the amount")
         address, asset = payment.address, payment.asset
+    if kind == "dust":      # [A] half the dust line (lifecycle.DUST_BELOW_USD) in the asset
+        amount = (lifecycle.DUST_BELOW_USD / 2 / asset.usd_price).quantize(Decimal(1).scaleb(-asset.places))
     _transfer_amount(amount)
-    # everything is checked: the draw and the transfer come last
-    meta = {"danger": risk == "danger", "risk_score": world.rng.randint(0, 20)}
-    tx = world.chain.send(asset.chain, address, amount, meta=meta)
+    amounts = split(amount, params.get("parts", 3), asset.places) if kind == "split" else [amount]
+    memo = params.get("memo")
+    if memo is None and asset.tagged:       # a TON payer quotes the address's destination tag
+        wallet = backend.wallets.get(address)
+        memo = wallet.dest_tag if wallet is not None else (payment.dest_tag if payment is not None else None)
+    if memo is not None and (not isinstance(memo, str) or len(memo) > 128):
+        raise BadRequest("memo must be a string of at most 128 characters")
+    # everything is checked: the draws and the transfers come last
+    sent = []
+    for part in amounts:
+        meta = {"danger": risk == "danger", "risk_score": world.rng.randint(0, 20)}
+        sent.append(world.chain.send(asset.chain, address, part, meta=meta, memo=memo or None))
+    tx = sent[-1]
     await world.scheduler.settle()
     # the payment the transfer counts for: perhaps one it created on a deposit address; a late
     # transfer to a closed one-off payment shows that payment
     payment = next((p for p in reversed(backend.address_payments.get(address, []))
                     if any(d.transfer is tx for d in p.deposits)), payment)
     out = {"transfer": tx.to_dict(world.clock.now()), "txnId": tx.txid}
+    if kind == "split":
+        out["transfers"] = [t.to_dict(world.clock.now()) for t in sent]
     if payment is not None:
         out["payment"] = payment_view(payment, world.clock.now())
     return out
@@ -222,6 +253,8 @@ SIMULATION_PARAMS = {
                         "Pay half": Preset({"kind": "partial"}, when=_fresh),
                         "Overpay (+50%)": Preset({"kind": "over"}, when=_fresh),
                         "Pay from a risky address": Preset({"risk": "danger"}, when=_fresh),
+                        "Pay in 3 transfers": Preset({"kind": "split", "parts": 3}, when=_fresh),
+                        "Send dust": Preset({"kind": "dust"}, when=status_in("OPEN")),
                         "Pay late (after it expired)": Preset({"kind": "exact"}, when=status_in("EXPIRED"))},
             "fields": {"amount": "number", "kind": ["exact", "partial", "over"], "risk": ["clean", "danger"]}},
     "confirm": {**PAYMENT, "when": _unconfirmed, "presets": {"Confirm (accept as it stands)": {}}},

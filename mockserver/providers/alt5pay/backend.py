@@ -21,6 +21,21 @@ from .model import (AMOUNT_PLACES, CRYPTO_PAYOUT_FEE, FIAT, PAYOUT_FEES, STABLE_
 
 COINS = tuple(dict.fromkeys(asset.coin for asset in ASSETS.values()))   # /usr/balances order
 ZERO = Decimal("0")
+# [A] the smallest payment counted: worth 0.10 of the address's currency at its price; less is dust
+DUST_BELOW = Decimal("0.10")
+
+
+def unmatched_reason(wallet: WalletAddress, tx: "Transfer", price: Decimal) -> str | None:
+    """Why a transfer to the address is not one of its payments [A]: another network or token,
+    an XRP transfer without the address's destination tag, dust; None when it is."""
+    wrong = tx.mismatch(wallet.asset.chain, wallet.asset.coin)
+    if wrong is not None:
+        return wrong
+    if wallet.tag and tx.memo != wallet.tag:
+        return f"destination tag {tx.memo!r}, not {wallet.tag}" if tx.memo else "no destination tag"
+    if tx.amount * price < DUST_BELOW:
+        return f"dust: worth less than {DUST_BELOW} {wallet.currency}"
+    return None
 
 if TYPE_CHECKING:
     from ...core.chain.transfers import Transfer
@@ -79,6 +94,12 @@ class Alt5Backend:
         now = self.world.clock.now()
         on_time = tx.seen_at < wallet.expires_at
         price = wallet.price if on_time else pricing.price(wallet.asset.coin, wallet.currency, now)
+        unmatched = unmatched_reason(wallet, tx, price)
+        if unmatched is not None:
+            # [A] not a payment of this address: not listed, never credited, no IPN
+            self.world.journal.record("alt5pay.unmatched", "alt5pay", ref=wallet.ref_id, txid=tx.txid,
+                                      address=wallet.address, amount=str(tx.amount), reason=unmatched)
+            return
         payment = Payment(transfer=tx, wallet=wallet, price=price,
                           type="Reused" if wallet.seen else "Payment")
         wallet.seen += 1
@@ -89,19 +110,53 @@ class Alt5Backend:
         self.payment_changed(payment)
         self.world.chain.when_confirmed(tx, wallet.asset.confirmations,
                                         lambda _tx, p=payment: self.payment_changed(p))
+        self.world.chain.when_changed(tx, lambda _tx, change, p=payment: self.chain_took_back(p, change))
 
     def payment_changed(self, payment: Payment) -> None:
         """Seen, or reached its confirmations: a payment turning Paid enters the ledger (once),
         then the IPN goes out. Safe to call again."""
         if not payment.credited and payment.status(self.world.clock.now()) == "Paid":
             payment.credited = True
-            merchant_id, currency = payment.wallet.merchant_id, payment.wallet.currency
-            coins = self.coin_balances.setdefault(merchant_id, {})
-            coin = payment.wallet.asset.coin
-            coins[coin] = coins.get(coin, ZERO) + payment.amount
-            amount, fees = self.settled.get((merchant_id, currency), (ZERO, ZERO))
-            self.settled[(merchant_id, currency)] = (amount + payment.settled_payment, fees + payment.settled_fee)
+            self._ledger(payment, 1)
         self.ipn.status_changed(payment)
+
+    def _ledger(self, payment: Payment, sign: int) -> None:
+        """Move the payment into (sign 1) or back out of (-1) the coin balance and the settled
+        total not yet paid out (which may go below 0 when it was paid out already [A])."""
+        merchant_id, currency = payment.wallet.merchant_id, payment.wallet.currency
+        coins = self.coin_balances.setdefault(merchant_id, {})
+        coin = payment.wallet.asset.coin
+        coins[coin] = coins.get(coin, ZERO) + sign * payment.amount
+        amount, fees = self.settled.get((merchant_id, currency), (ZERO, ZERO))
+        self.settled[(merchant_id, currency)] = (amount + sign * payment.settled_payment,
+                                                 fees + sign * payment.settled_fee)
+
+    def chain_took_back(self, payment: Payment, change: str) -> None:
+        """[A] A reorg or double spend: a credited payment leaves the ledger at once. Re-mined, it
+        is Pending again (an IPN `Pending` tells a merchant who was told `Paid`) and turns Paid,
+        with its IPN, once it has its confirmations again. Dropped or replaced, it leaves the
+        address's transactions and the invoice's totals, with no IPN (no status says "gone")."""
+        self.world.journal.record("alt5pay.reversed", "alt5pay", ref=payment.wallet.ref_id, txid=payment.txid,
+                                  address=payment.wallet.address, amount=str(payment.amount), change=change)
+        was_paid = payment.credited
+        if payment.credited:
+            payment.credited = False
+            self._ledger(payment, -1)
+        wallet = payment.wallet
+        stored = payment in wallet.payments
+        if not stored and was_paid:     # retention had forgotten it, keeping its total
+            wallet.forgotten_total -= payment.total
+        if change == "reorged":
+            if not stored:
+                wallet.payments.append(payment)
+                self.payments[payment.txid] = payment
+            payment.announced.discard("Paid")
+            if was_paid:
+                self.ipn.status_changed(payment, going_back=True)
+            return
+        if stored:
+            wallet.payments.remove(payment)
+        self.payments.pop(payment.txid, None)
 
     # -- retention -----------------------------------------------------------------------------
     def _wallet_finished(self, wallet: WalletAddress) -> bool:

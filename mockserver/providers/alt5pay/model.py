@@ -26,6 +26,11 @@ Assumptions ([A], also as x-assumption in contracts/alt5pay/):
   moment, rounded down to 8 decimals, `currency` the coin, fee 0.01 of the coin (the sample's BTC
   row shows 0.01 for BTC; the same 0.01 for the other coins, and the processing fees converted
   at the same price, are [A]).
+- chain events (docs/providers/alt5pay.md, "Chain events"; backend.chain_took_back): a Paid
+  payment the chain takes back leaves the ledger at once; re-mined it is Pending again (an IPN
+  Pending says so) and Paid again later; dropped or replaced it is no transaction any more. The
+  wrong network or token, an XRP transfer without the address's tag and dust (worth under 0.10)
+  are no payment of the address (journaled alt5pay.unmatched).
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 import itertools
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -13,11 +14,12 @@ from ...core.time.clock import Clock
 from ...core.http.middleware import provider_middleware
 from ..base import CREDENTIAL, STRICT, WEBHOOK_SETTINGS, Provider, bounded, credential, minutes
 from . import api, jsjson
-from .auth import hmac_hex, remember_replay_key, sign_request
+from .auth import JsonNumber, hmac_hex, parse_body, remember_replay_key, sign_request
 from .errors import render_error
 from .backend import Alt5Backend
 from . import views
 from .simulate import SIMULATION_PARAMS, SIMULATIONS, STORIES, _view
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 _nonces = itertools.count(secrets.randbelow(500_000))
@@ -34,6 +36,7 @@ class Alt5Pay(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
             "ipn_pending": {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}],
                             "description": "true or false: also an IPN at first sight (Pending)"}}
@@ -75,19 +78,43 @@ class Alt5Pay(Provider):
         return app
 
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None,
-                       now: datetime | None = None) -> tuple[dict[str, str], bytes]:
+                       now: datetime | None = None, *, raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         """What a Node client does: JSON.stringify the body, sign its keys in that order.
 
         timestamp/nonce are added when the body lacks them; the timestamp is `now` when the caller
         knows the sandbox's clock, else the client's own wall clock, as for a real client.
+        `raw` (a recorded body): sent as it is but for its timestamp, which is the client's clock
+        now (the sandbox refuses one 300 s from real time), and signed in its own key order.
         """
         if path.startswith("/invoice/"):    # the status page call takes no auth and no body
-            return {"Content-Type": "application/json"}, b""
+            return {"Content-Type": "application/json"}, raw or b""
+        if raw is not None:
+            return self._resign(merchant, raw, now)
         body = dict(json_body or {})
         body.setdefault("timestamp", int((now or Clock.wall_now()).timestamp()))
         body.setdefault("nonce", next(_nonces) % 1_000_000)
         raw = jsjson.dumps_bytes(body)
         headers = sign_request(merchant["apikey"], merchant["secret"], merchant["merchant_id"], raw)
+        return {**headers, "Content-Type": "application/json"}, raw
+
+    @staticmethod
+    def _resign(merchant: dict, raw: bytes, now: datetime | None) -> tuple[dict[str, str], bytes]:
+        try:
+            body = parse_body(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):   # refused before auth: sent as is
+            return {"Content-Type": "application/json"}, raw
+        stamp = body.get("timestamp")
+        if isinstance(stamp, JsonNumber) and stamp.isdigit():   # an integer literal: the client's clock
+            literal = re.escape(stamp)
+            found = list(re.finditer(rb'"timestamp"\s*:\s*(' + literal.encode() + rb')(?![0-9.eE])', raw))
+            if found:   # the top-level key is the last one written (nested objects come before it)
+                start, end = found[-1].span(1)
+                fresh = str(int((now or Clock.wall_now()).timestamp())).encode()
+                raw = raw[:start] + fresh + raw[end:]
+        try:
+            headers = sign_request(merchant["apikey"], merchant["secret"], merchant["merchant_id"], raw)
+        except (ValueError, UnicodeDecodeError, RecursionError, TypeError):
+            headers = {"apikey": str(merchant["apikey"]), "merchant_id": str(merchant["merchant_id"])}
         return {**headers, "Content-Type": "application/json"}, raw
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:

@@ -1,14 +1,17 @@
 """Admin verbs (POST /_sandbox/simulate/alt5pay/<verb>): what the payer and the chain do.
 
 pay      {address | ref_id | invoice, amount (coins) | fiat | fraction, asset (invoices; btc),
-          source_address?}   a transfer to the address; an invoice is paid through its address
-          for `asset` (created on first use). fraction/default: that share of what is still due.
+          source_address?, kind?: split | dust, parts?}   a transfer to the address (with its
+          destination tag on XRP); an invoice is paid through its address for `asset` (created
+          on first use). fraction/default: that share of what is still due. `split`: that amount
+          in `parts` transfers (2-20, default 3); `dust`: one worth half the dust line [A].
 confirm  {txid | address | ref_id | invoice, confirmations?}   mine until the required count.
 expire   {address | ref_id | invoice}   the quote expires now (later payments are "late").
 state    {address | ref_id | invoice | txid}   the object as the API shows it.
 """
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from ...core.basics.amounts import derived, parse_amount, parse_fraction
@@ -17,7 +20,8 @@ from ...core.contracts.messages import show
 from ..base import Preset
 from .assets import ASSETS
 from . import pricing
-from .model import crypto_for_fiat
+from .backend import DUST_BELOW
+from .model import AMOUNT_PLACES, crypto_for_fiat
 from .views import invoice_view, payment_view
 
 if TYPE_CHECKING:
@@ -80,28 +84,57 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     source = params.get("source_address")
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise BadRequest("source_address must be a non-empty string")
+    kind, parts = _kind(params)
     if invoice is not None:
         asset = ASSETS.get(str(params.get("asset", "btc")))
         if asset is None or not asset.sandbox:
             raise BadRequest(f"asset must be one of {', '.join(a for a, v in ASSETS.items() if v.sandbox)}")
         fraction = None
-        if amount is None and fiat is None:
+        if amount is None and fiat is None and kind != "dust":
             if invoice.amount_due() <= 0:
                 raise Conflict("the invoice is fully paid; pass amount or fiat to overpay")
             fraction = parse_fraction(params.get("fraction", 1))
         wallet = backend.invoice_wallet(invoice, asset)
     else:
         wallet = wallets[-1]
-        if amount is None and fiat is None:
+        if amount is None and fiat is None and kind != "dust":
             raise BadRequest("an address has no amount due: pass amount (coins) or fiat")
     price = wallet.price if world.clock.now() < wallet.expires_at else None
     quote = price or pricing.price(wallet.asset.coin, wallet.currency, world.clock.now())
+    if kind == "dust":      # [A] half of what the dust line (backend.DUST_BELOW) is worth
+        amount = crypto_for_fiat(DUST_BELOW / 2, quote)
     if amount is None:
         amount = crypto_for_fiat(fiat if fiat is not None else invoice.amount_due() * fraction, quote)
     derived(amount, 8)
-    tx = world.chain.send(wallet.asset.chain, wallet.address, amount, source_address=source)
+    amounts = split(amount, parts) if kind == "split" else [amount]
+    memo = wallet.tag or None      # an XRP payer quotes the address's destination tag
+    sent = [world.chain.send(wallet.asset.chain, wallet.address, part, source_address=source, memo=memo)
+            for part in amounts]
     await world.scheduler.settle()
-    return {"txid": tx.txid, "amount": str(amount), **_view(world, backend, wallet)}
+    out = {"txid": sent[-1].txid, "amount": str(amount), **_view(world, backend, wallet)}
+    if kind == "split":
+        out["txids"] = [tx.txid for tx in sent]
+    return out
+
+
+MAX_PARTS = 20
+
+
+def _kind(params: dict) -> tuple[str | None, int]:
+    kind, parts = params.get("kind"), params.get("parts", 3)
+    if kind not in (None, "split", "dust"):
+        raise BadRequest("kind must be split or dust (or left out)")
+    if kind == "split" and (isinstance(parts, bool) or not isinstance(parts, int) or not 2 <= parts <= MAX_PARTS):
+        raise BadRequest(f"parts must be a whole number from 2 to {MAX_PARTS}")
+    return kind, parts
+
+
+def split(amount: Decimal, parts: int) -> list[Decimal]:
+    """`amount` as `parts` transfers at 8 decimals, the last taking the rest."""
+    share = (amount / parts).quantize(AMOUNT_PLACES, rounding=ROUND_DOWN)
+    if share <= 0:
+        raise BadRequest(f"{amount} does not split into {parts} transfers at 8 decimals")
+    return [share] * (parts - 1) + [amount - share * (parts - 1)]
 
 
 async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
@@ -193,7 +226,9 @@ TARGETS = {"invoice": "invoice", "address": "address"}
 SIMULATION_PARAMS = {
     "pay": {"for": TARGETS, "when": _may_pay,
             "presets": {"Pay what is due": Preset({"fraction": 1}, when=_owed, note=lambda v: f"{v['due']} due"),
-                        "Pay half of what is due": Preset({"fraction": 0.5}, when=_owed)},
+                        "Pay half of what is due": Preset({"fraction": 0.5}, when=_owed),
+                        "Pay what is due in 3 transfers": Preset({"kind": "split", "parts": 3}, when=_owed),
+                        "Send dust": Preset({"kind": "dust"})},
             "fields": {"asset": "text", "amount": "number", "fiat": "number", "fraction": "number",
                        "source_address": "text"}},
     "confirm": {"for": TARGETS, "when": _unconfirmed, "presets": {"Confirm now": {}},

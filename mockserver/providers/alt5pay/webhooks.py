@@ -95,14 +95,16 @@ class IpnSender:
         self.world = world
         self.backend = backend
 
-    def status_changed(self, payment: "Payment") -> None:
-        """Send the payment's current status once, if it is one that sends; safe to call again."""
+    def status_changed(self, payment: "Payment", going_back: bool = False) -> None:
+        """Send the payment's current status once, if it is one that sends; safe to call again.
+        `going_back`: a Paid payment's confirmations were undone by a reorg [A]: `Pending` goes
+        out whatever `ipn_pending` says, once per reorg."""
         now = self.world.clock.now()
         status = payment.status(now)
         merchant = self.backend.merchant_by_id(payment.wallet.merchant_id) or {}
-        if status != "Paid" and not sends_pending(merchant, self.backend.options):
+        if status != "Paid" and not going_back and not sends_pending(merchant, self.backend.options):
             return
-        if status in payment.announced:
+        if status in payment.announced and not going_back:
             return
         payment.announced.add(status)
         payload = ipn_payload(payment, status, payment.confirmations(now))

@@ -21,6 +21,11 @@ Sandbox assumptions [A] (also written as "x-assumption" in contracts/cryptopayme
   resurrects the invoice nor sends a webhook nor credits the balance.
 - payment.detected is sent for every on-time transfer seen (partial ones too), payment.confirmed
   once, when the on-time transfers with enough confirmations cover amount_crypto. No expiry webhook.
+- chain events (docs/providers/cryptopayment.md, "Chain events"): a transfer the chain takes back
+  (reorg, double spend) is debited at once if it was credited (a balance may go below 0 when the
+  money was withdrawn); re-mined it confirms, and sends payment.confirmed, again; dropped or
+  replaced it leaves the invoice. No webhook for any of it. The wrong network or token, and dust
+  (below the coin's withdrawal fee) are not counted (journaled); memos are ignored.
 - coin prices for amount_crypto: BTC 60000, LTC 80, ETH 3000 USD, USDT 1 (option `prices`);
   amount_crypto has 8 decimals (USDT: 2).
 - network_label for btc/ltc/eth: "Bitcoin (BTC)", "Litecoin (LTC)", "Ethereum (ETH)".

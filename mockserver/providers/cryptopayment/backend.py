@@ -15,7 +15,7 @@ from ...core.chain.transfers import Transfer, network
 from ...core.basics.errors import Unprocessable
 from ...core.basics.retention import BoundedStore
 from . import webhooks
-from .model import BY_BALANCE_KEY, DEFAULT_PRICES, Invoice, NetworkInfo, Withdrawal, quantize
+from .model import BY_BALANCE_KEY, DEFAULT_PRICES, DUST_BELOW, Invoice, NetworkInfo, Withdrawal, quantize
 
 if TYPE_CHECKING:
     from ...core.state.world import World
@@ -103,6 +103,17 @@ def open_invoice(world: "World", backend: "Backend", invoice: "Invoice") -> None
 
 def on_transfer(world: "World", backend: "Backend", invoice: "Invoice", tx: Transfer) -> None:
     now = world.clock.now()
+    wrong = tx.mismatch(invoice.network.chain, invoice.network.coin)
+    if wrong is not None:
+        # [A] the right address on another network, or another token: not seen by the invoice,
+        # never credited (recovering such funds is a support case, not an API event)
+        world.journal.record("payment.unmatched", "cryptopayment", ref=invoice.id, txid=tx.txid,
+                             amount=str(tx.amount), reason=wrong)
+        return
+    if tx.amount < DUST_BELOW[invoice.network.balance_key]:
+        world.journal.record("payment.dust", "cryptopayment", ref=invoice.id, txid=tx.txid,
+                             amount=str(tx.amount), below=str(DUST_BELOW[invoice.network.balance_key]))
+        return
     if now >= invoice.expiry_instant():
         invoice.late_transfers.append(tx)
         world.journal.record("payment.late", "cryptopayment", ref=invoice.id, txid=tx.txid,
@@ -113,7 +124,32 @@ def on_transfer(world: "World", backend: "Backend", invoice: "Invoice", tx: Tran
         backend.confirming[invoice.id] = invoice
     world.chain.when_confirmed(tx, invoice.network.confirmations,
                                lambda _tx: on_confirmations(world, backend, invoice))
+    world.chain.when_changed(tx, partial(on_chain_change, world, backend, invoice))
     webhooks.send(world, invoice, "payment.detected")
+
+
+def on_chain_change(world: "World", backend: "Backend", invoice: "Invoice", tx: Transfer, change: str) -> None:
+    """[A] The chain took back a transfer the invoice counted. Reorged: it stays counted as paid
+    (it is mined again) but its confirmations start over; dropped or replaced: it leaves the
+    invoice. Either way what was credited for it is debited at once, and an invoice no longer
+    confirmed goes back to confirming / pending / expired (derived). No webhook: the documented
+    events are detected and confirmed only; payment.confirmed is sent again once it is."""
+    if change != "reorged" and tx in invoice.transfers:
+        invoice.transfers.remove(tx)
+    world.journal.record("payment.reversed", "cryptopayment", ref=invoice.id, txid=tx.txid,
+                         amount=str(tx.amount), change=change)
+    now = world.clock.now()
+    confirmed = invoice.confirmed_amount(now)
+    keep = confirmed if confirmed >= invoice.amount_crypto else Decimal(0)
+    if keep < invoice.credited:
+        backend.credit(invoice.merchant, invoice.network.balance_key, keep - invoice.credited)
+        invoice.credited = keep
+    if keep == 0:
+        invoice.confirmed_at = None
+    if invoice.status(now) == "confirming":
+        backend.confirming[invoice.id] = invoice
+    else:
+        backend.confirming.pop(invoice.id, None)
 
 
 def on_confirmations(world: "World", backend: "Backend", invoice: "Invoice") -> None:

@@ -40,6 +40,9 @@ WITHDRAWAL_RULES: dict[str, tuple[Decimal, Decimal]] = {
     "USDT-TRC20": (Decimal("5"), Decimal("1")),
     "USDT-BEP20": (Decimal("5"), Decimal("0.5")),
 }
+# [A] dust: a transfer worth less than the coin's network fee (what it would cost to move it on)
+# is not counted towards an invoice nor credited; it stays on the chain, journaled (payment.dust).
+DUST_BELOW: dict[str, Decimal] = {key: fee for key, (_minimum, fee) in WITHDRAWAL_RULES.items()}
 REVIEW_OVER_USD = Decimal("500")
 DEFAULT_PRICES = {"BTC": Decimal("60000"), "LTC": Decimal("80"), "ETH": Decimal("3000"), "USDT": Decimal("1")}
 EXPIRY = timedelta(minutes=30)

@@ -16,6 +16,7 @@ from .backend import Backend
 from .model import DEFAULT_PRICES
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
+from .certify import CERTIFICATION
 from .openapi import API_DESCRIPTION
 
 
@@ -30,6 +31,7 @@ class CryptoPayment(Provider):
     simulation_params = SIMULATION_PARAMS
     api_description = API_DESCRIPTION
     views = views
+    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # the bearer token is api_key:api_secret: printable ASCII, no ':' in the key
     merchant_settings = {**WEBHOOK_SETTINGS,
                          "api_key": credential("1 to 256 printable ASCII characters, no spaces or ':'", colon=False),
@@ -75,13 +77,13 @@ class CryptoPayment(Provider):
     def check_options(self, options: dict) -> None:
         check_priced(options, "prices")
 
-    def client_request(self, merchant: dict, method: str, path: str,
-                       json_body: Any | None) -> tuple[dict[str, str], bytes]:
+    def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
+                       raw: bytes | None = None) -> tuple[dict[str, str], bytes]:
         headers = {"Authorization": f"Bearer {merchant['api_key']}:{merchant['api_secret']}"}
-        if json_body is None:
-            return headers, b""
-        headers["Content-Type"] = "application/json"
-        return headers, json.dumps(json_body).encode()
+        body = raw if raw is not None else b"" if json_body is None else json.dumps(json_body).encode()
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers, body
 
     def verify_webhook(self, merchant: dict, headers: dict[str, str], body: bytes) -> bool:
         try:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ..base import Preset, status_in
 from .backend import on_expiry_due, review_withdrawal
+from .model import DUST_BELOW, quantize
 from .views import invoice_view, withdrawal_view
 
 if TYPE_CHECKING:
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
     from .backend import Backend
     from .model import Invoice
 
-KINDS = ("exact", "partial", "over", "late", "remainder")
+KINDS = ("exact", "partial", "over", "late", "remainder", "split", "dust")
+MAX_PARTS = 20
 
 
 def _invoice(backend: "Backend", params: dict) -> "Invoice":
@@ -33,7 +35,9 @@ def amount_for(invoice: "Invoice", params: dict) -> Decimal:
     kind = params.get("kind", "exact")
     if kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
-    if kind == "remainder":   # what is still owed after earlier on-time transfers
+    if kind == "dust":        # [A] half the coin's dust line (model.DUST_BELOW)
+        return quantize(DUST_BELOW[invoice.network.balance_key] / 2, invoice.network.decimals)
+    if kind in ("remainder", "split"):   # what is still owed after earlier on-time transfers
         owed = invoice.amount_crypto - invoice.paid_amount()
         if owed <= 0:
             raise Conflict("nothing remains to pay: the invoice is fully paid")
@@ -44,16 +48,34 @@ def amount_for(invoice: "Invoice", params: dict) -> Decimal:
     return derived(amount, invoice.network.decimals, f"fraction {fraction:f} of the invoice")
 
 
+def split(amount: Decimal, parts, decimals: int) -> list[Decimal]:
+    """`amount` as `parts` transfers (2..20), equal but for the last, which takes the rest."""
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 2 <= parts <= MAX_PARTS:
+        raise BadRequest(f"parts must be a whole number from 2 to {MAX_PARTS}")
+    share = (amount / parts).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
+    if share <= 0:
+        raise BadRequest(f"{amount} does not split into {parts} transfers at {decimals} decimals")
+    return [share] * (parts - 1) + [amount - share * (parts - 1)]
+
+
 async def pay(world: "World", backend: "Backend", params: dict) -> dict:
+    """One transfer of amount_for(...), or with kind `split` the amount owed (or `amount`) in
+    `parts` transfers (default 3), or with kind `dust` one below the coin's dust line."""
     invoice = _invoice(backend, params)
     amount = amount_for(invoice, params)
-    if params.get("kind") == "late" and world.clock.now() < invoice.expiry_instant():
+    kind = params.get("kind")
+    amounts = split(amount, params.get("parts", 3), invoice.network.decimals) if kind == "split" else [amount]
+    if kind == "late" and world.clock.now() < invoice.expiry_instant():
         # a late payment is one made after expiry: let the clock (and all that is due) get there
         await world.scheduler.run_until(invoice.expiry_instant() + timedelta(minutes=1))
-    tx = world.chain.send(invoice.network.chain, invoice.address, amount)
+    sent = [world.chain.send(invoice.network.chain, invoice.address, part) for part in amounts]
     await world.scheduler.settle()
-    return {"transfer": tx.to_dict(world.clock.now()), "invoice": invoice_view(invoice, world.clock.now()),
-            "late": tx in invoice.late_transfers}
+    now = world.clock.now()
+    out = {"transfer": sent[-1].to_dict(now), "invoice": invoice_view(invoice, now),
+           "late": sent[-1] in invoice.late_transfers}
+    if kind == "split":
+        out["transfers"] = [tx.to_dict(now) for tx in sent]
+    return out
 
 
 async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
@@ -148,6 +170,8 @@ SIMULATION_PARAMS = {
                         "Pay the remainder": Preset({"kind": "remainder"}, when=_partly_paid,
                                                     note=lambda view: f"{view['due']} still to pay"),
                         "Overpay (+50%)": Preset({"kind": "over"}, when=_unpaid),
+                        "Pay in 3 transfers": Preset({"kind": "split", "parts": 3}, when=status_in("pending")),
+                        "Send dust": Preset({"kind": "dust"}, when=status_in("pending")),
                         "Pay late (after expiry)": Preset({"kind": "late"})},
             "fields": {"amount": "number"}},
     "confirm": {"for": "invoice", "id": "invoice", "when": _unconfirmed, "presets": {"Confirm now": {}}},

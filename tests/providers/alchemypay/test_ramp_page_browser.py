@@ -18,7 +18,7 @@ from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dashboard"))
-from browser_support import chromium_path, need_browser  # noqa: E402
+from browser_support import PAGE_TIMEOUT_MS, launched_chromium  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -54,25 +54,16 @@ def served():
 
 @pytest.fixture(scope="module")
 def tab():
-    path = chromium_path()
-    if path is None:
-        need_browser("Chromium not found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need_browser("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
+    with launched_chromium() as browser:
         page = browser.new_page()
-        page.set_default_timeout(5000)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.on("request", lambda r: problems.append(f"left 127.0.0.1: {r.url}")
                 if not r.url.startswith(("http://127.0.0.1", "data:", "about:")) else None)
         yield page
-        browser.close()
-        assert not problems, problems
+    assert not problems, problems
 
 
 def test_the_user_types_the_amount_and_the_order_is_made(served, tab):
