@@ -143,13 +143,15 @@ class Served:
         return self.run(go())
 
     def call(self, provider: str, method: str, path: str, body: Any = None, merchant: int = 0,
-             raw: bytes | None = None) -> Answer:
+             raw: bytes | None = None, extra: dict | None = None) -> Answer:
         """`path` under the provider's prefix, signed by its client_request (over `raw` when given:
-        the signature then covers other bytes than those sent, as a hostile client's would)."""
+        the signature then covers other bytes than those sent, as a hostile client's would);
+        `extra`: headers besides the signed ones (e.g. a session token)."""
         p = self.world.providers[provider]
         merchants = self.world.backend(provider).merchants
         headers, signed = p.client_request(merchants[merchant], method, relative(p, path), body)
-        return self.request(method, path, headers=headers, body=signed if raw is None else raw)
+        return self.request(method, path, headers={**headers, **(extra or {})},
+                            body=signed if raw is None else raw)
 
     def admin(self, method: str, path: str, payload: Any = None) -> Answer:
         body = None if payload is None else json.dumps(payload).encode()

@@ -27,16 +27,23 @@ def withdrawal(data) -> dict:
     return {"coin": coin, "amount": pick(data, [5, 10, "0.001", 600, "0.0005", 20]), "address": ADDRESSES[coin]}
 
 
+# the docs' withdrawal fees per balance: a transfer worth less is dust, never counted [A]
+DUST = {"BTC": Decimal("0.00005"), "LTC": Decimal("0.001"), "ETH": Decimal("0.001"),
+        "USDT-TRC20": Decimal("1"), "USDT-BEP20": Decimal("0.5")}
+
+
 def balances(machine) -> list[str]:
-    """available = the confirmed invoices' on-time transfers with their confirmations, less every
-    withdrawal not rejected (held when made); pending = on-time amounts of confirming invoices."""
+    """available = the confirmed invoices' on-time transfers (not dust) with their confirmations,
+    less every withdrawal not rejected (held when made); pending = on-time amounts of confirming
+    invoices."""
     world, backend = machine.world, machine.backend
     now = world.clock.now()
     available, pending = defaultdict(Decimal), defaultdict(Decimal)
     statuses = {o["id"]: o["status"] for o in machine.objects()}
     for inv in backend.invoices.values():
-        on_time = [t for t in world.chain.transfers_to(inv.address) if t.seen_at < inv.expiry_instant()]
         key = inv.network.balance_key
+        on_time = [t for t in world.chain.transfers_to(inv.address)
+                   if t.seen_at < inv.expiry_instant() and t.amount >= DUST[key]]
         if statuses[inv.id] == "confirmed":
             available[key] += sum((t.amount for t in on_time if t.confirmations(now) >= inv.network.confirmations),
                                   Decimal(0))
