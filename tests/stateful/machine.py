@@ -7,7 +7,8 @@ sandbox with a durable store and `self_check` on, and check after every step:
 - a refusal changes nothing (the World's state fingerprint, tests/fuzzing.py) and its words show
   no internals (tests/plain_words.py);
 - a verb the provider does not offer for the object's state (its SIMULATION_PARAMS `when`) is
-  a 409 that changes nothing (a 400 when the drawn parameters are themselves wrong);
+  a 409 that changes nothing (a 400 when the drawn parameters are themselves wrong); a preset the
+  dashboard hides because it would change nothing (its Preset `when`) changes nothing;
 - statuses move only along the provider's transitions (`Spec.transitions`, declared beside each
   machine); a final status never changes;
 - balances equal what the chain credited minus what was withdrawn (`Spec.balances`).
@@ -146,7 +147,7 @@ class SandboxMachine(RuleBasedStateMachine):
         self.reach = {kind: _closure(table) for kind, table in (spec.transitions or {}).items()}
         self.seen: dict[tuple[str, str], str] = {}
         self.reached_before_reset: Counter = Counter()    # bodies that reached the receiver, earlier worlds
-        self.failures: list[str] = []
+        self.extra: dict = {}       # the spec's own bookkeeping (what a merchant verb added); cleared by reset
         self.tally.examples += 1
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ class SandboxMachine(RuleBasedStateMachine):
         if recipe.kind is not None:
             ids = [o["id"] for o in self.objects() if o["kind"] == recipe.kind]
             path = path.replace("{id}", pick(data, ids, "id") if ids else "no-such-object")
-        body = recipe.body(data) if callable(recipe.body) else recipe.body
+        body = recipe.body(self) if callable(recipe.body) else recipe.body
         answer = self.api(recipe.method, path, body)
         assert answer.status < 400 or recipe.kind is None or "no-such-object" in path or answer.status == 404, \
             f"a read of an object that exists was refused: {path} -> {answer.status} {answer.text[:200]}"
@@ -261,8 +262,9 @@ class SandboxMachine(RuleBasedStateMachine):
         verb, spec, key, preset = pick(data, offered, "verb")
         view = self.view(kind, object_id)
         applies = spec.get("when") is None or spec["when"](view)
+        redundant = False       # the verb applies, but these parameters would change nothing
         if isinstance(preset, Preset):
-            params, applies = dict(preset.params), applies and (preset.when is None or preset.when(view))
+            params, redundant = dict(preset.params), preset.when is not None and not preset.when(view)
         elif preset is None:            # the verb's form, filled with drawn values
             params = {name: (pick(data, choices) if isinstance(choices, list) else pick(data, FORM_AMOUNTS))
                       for name, choices in (spec.get("fields") or {}).items()
@@ -276,6 +278,10 @@ class SandboxMachine(RuleBasedStateMachine):
         answer = self.answered(f"simulate {verb} {str(body)[:200]} on a {kind} in {view['status']}",
                                self.served.admin("POST", f"/simulate/{self.spec.provider}/{verb}", body), before)
         self.tally.verbs[verb] += 1
+        if applies and redundant and answer.status < 400 and verb not in self.spec.anytime:
+            after = self.image()
+            assert after == before, (f"{verb} {params} on {kind} {object_id} in {view['status']} would change "
+                                     f"nothing, yet changed {state_diff(before, after)}")
         if not applies and verb not in self.spec.anytime:
             self.tally.not_offered[answer.status] += 1
             allowed = (409, 400) if hostile or preset is None else (409,)
@@ -316,6 +322,7 @@ class SandboxMachine(RuleBasedStateMachine):
         self.admin("POST", "/reset", {}, check_unchanged=False)
         self.hook_up()
         self.seen.clear()
+        self.extra.clear()
 
     def hook_up(self) -> None:
         answer = self.admin("PATCH", f"/providers/{self.spec.provider}/merchant",
@@ -425,14 +432,31 @@ def image(world) -> dict:
 
 _WALL = re.compile(r"'(_wall_anchor|latency_ms)', '[0-9.e-]+'")
 _LOCAL = re.compile(r"127\.0\.0\.1:\d+")
+# per-attempt signatures (some over the wall clock, as real clients' are) and the wall-clock
+# timestamp header beside them: the recording does not compare them either (SIGNATURE_WORDS)
+_SIGNED_HEADER = re.compile(r"(\"'[^']*(?:[Ss]ign|HMAC|[Hh]mac|timestamp)[^']*'\", )'[^']*'")
+# a client's own wall-clock timestamp in a body it signed (ALT 5 Pay's): the runner signs afresh
+_CLIENT_CLOCK = re.compile(r"(\"'timestamp'\", )\d+")
+_SIGNED_FIELD = re.compile(r'(\\?"\w*(?:[Ss]ign|[Hh]mac)\w*\\?":\s?\\?")[^"\\]*')
 
 
 def replay_image(world) -> dict[str, str]:
     """The state fingerprint without what another sandbox may differ in: the wall-clock anchor of
     the virtual clock, how long each webhook attempt took on the wall clock, the ports of 127.0.0.1 (its own, its receiver's) and how many resets it
     took to get there (`generation`: the runner resets before it replays)."""
-    return {k: _LOCAL.sub("127.0.0.1:PORT", _WALL.sub("", repr(v))) for k, v in image(world).items()
-            if k != "generation"}
+    def plain(text: str) -> str:
+        text = _CLIENT_CLOCK.sub(r"\1T", _LOCAL.sub("127.0.0.1:PORT", _WALL.sub("", text)))
+        return _SIGNED_FIELD.sub(r"\1SIG", _SIGNED_HEADER.sub(r"\1'SIG'", text))
+    # a replay guard remembers each signed request's own wall-clock timestamp: set aside
+    guards = [g for b in world.backends.values() for g in vars(b).values() if type(g).__name__ == "ReplayGuard"]
+    kept = [g._seen for g in guards]
+    try:
+        for g in guards:
+            g._seen = {}
+        return {k: plain(repr(v)) for k, v in image(world).items() if k != "generation"}
+    finally:
+        for g, seen in zip(guards, kept):
+            g._seen = seen
 
 
 def _first_difference(before: dict, after: dict, keys: list[str]) -> str:

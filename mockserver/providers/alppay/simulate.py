@@ -137,6 +137,10 @@ async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
     payment = _payment(backend, params)
     if not payment.deposits:
         raise Conflict("nothing to confirm: the payment has no transfer")
+    now = world.clock.now()
+    if all(d.transfer.mined_at is not None and d.transfer.confirmations(now) >= payment.asset.confirms
+           for d in payment.deposits):     # a verb with nothing to do is refused, as it is offered
+        raise Conflict("every transfer of the payment has its confirmations")
     for deposit in payment.deposits:
         world.chain.confirm_now(deposit.transfer, payment.asset.confirms)
     await world.scheduler.settle()

@@ -148,8 +148,11 @@ async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
         payments = [p for w in wallets for p in w.payments]
     if not payments:
         raise Conflict("nothing to confirm: no payment yet")
-    for payment in payments:
-        needed = _count(params.get("confirmations", payment.wallet.asset.confirmations))
+    now = world.clock.now()
+    wanted = [(p, _count(params.get("confirmations", p.wallet.asset.confirmations))) for p in payments]
+    if all(p.transfer.mined_at is not None and p.transfer.confirmations(now) >= needed for p, needed in wanted):
+        raise Conflict("every payment already has those confirmations")     # nothing for the verb to do
+    for payment, needed in wanted:
         world.chain.confirm_now(payment.transfer, needed)
     await world.scheduler.settle()
     for payment in payments:    # also when the chain forgot the transfer's threshold (retention)
