@@ -74,10 +74,11 @@ class Alt5Backend:
     def create_wallet(self, merchant: dict, asset: Asset, ref_id: str, currency: str,
                       url: str | None, invoice_id: str | None = None) -> WalletAddress:
         now = self.world.clock.now()
+        price = pricing.price(asset.coin, currency, now)     # what can fail comes before the draws
         wallet = WalletAddress(
             address=self.world.chain.new_address(asset.chain), asset=asset, ref_id=ref_id,
             merchant_id=merchant["merchant_id"], currency=currency,
-            price=pricing.price(asset.coin, currency, now), url=url or None, created_at=now,
+            price=price, url=url or None, created_at=now,
             expires_at=now + self.address_ttl, invoice_id=invoice_id,
             tag=str(self.world.rng.randrange(10**8, 10**9)) if asset.coin == "XRP" else "")
         self.wallets[wallet.address] = wallet
