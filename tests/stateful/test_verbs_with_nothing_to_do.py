@@ -39,3 +39,19 @@ def test_confirm_with_every_transfer_confirmed_is_a_409_that_changes_nothing(nam
         assert image(served.world) == before
     finally:
         served.close()
+
+
+@pytest.mark.parametrize("name", ["cryptopayment", "alt5pay"])
+def test_expire_on_what_has_expired_already_is_a_409_that_changes_nothing(name):
+    method, path, body, target = CASES[name]
+    served = Served(lambda url: SandboxConfig(seed=3, start=START, self_check=True,
+                                              providers={name: {"merchants": [{"webhook_url": url}]}})).start()
+    try:
+        params = target(served.call(name, method, path, body).json)
+        assert served.admin("POST", f"/simulate/{name}/expire", params).status == 200
+        before = image(served.world)
+        again = served.admin("POST", f"/simulate/{name}/expire", params)
+        assert again.status == 409, again.text
+        assert image(served.world) == before
+    finally:
+        served.close()

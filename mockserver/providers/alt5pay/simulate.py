@@ -162,7 +162,14 @@ async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
 
 async def expire(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     now = world.clock.now()
+    invoice = _invoice(backend, params)
+    if invoice is not None and invoice.amount_due() <= 0:     # as offered: only while something is owed
+        raise Conflict("the invoice is paid: nothing is owed at a quoted price")
     wallets = _wallets(backend, params)
+    if not wallets:
+        raise Conflict("nothing is quoted yet: the invoice has no address")
+    if all(wallet.expires_at <= now for wallet in wallets):
+        raise Conflict("the quote has ended already")
     for wallet in wallets:
         wallet.expires_at = min(wallet.expires_at, now)
     return {"wallets": [_view(world, backend, w) for w in wallets]}

@@ -98,9 +98,10 @@ async def expire(world: "World", backend: "Backend", params: dict) -> dict:
     now = world.clock.now()
     if invoice.status(now) in ("confirming", "confirmed"):
         raise Conflict(f"invoice is {invoice.status(now)}: a paid invoice does not expire")
-    if invoice.status(now) != "expired":
-        invoice.expired_by_hand = now
-        on_expiry_due(world, invoice)
+    if invoice.status(now) == "expired":
+        raise Conflict("invoice is expired already")
+    invoice.expired_by_hand = now
+    on_expiry_due(world, invoice)
     return {"invoice": invoice_view(invoice, now)}
 
 
