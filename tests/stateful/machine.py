@@ -284,7 +284,9 @@ class SandboxMachine(RuleBasedStateMachine):
                                      f"nothing, yet changed {state_diff(before, after)}")
         if not applies and verb not in self.spec.anytime:
             self.tally.not_offered[answer.status] += 1
-            allowed = (409, 400) if hostile or preset is None else (409,)
+            # a 400 when the parameters are themselves wrong: drawn, hostile, or a preset meant
+            # for another state or kind (its own `when`, e.g. a refund verdict on a withdrawal)
+            allowed = (409, 400) if hostile or preset is None or redundant else (409,)
             assert answer.status in allowed, (f"{verb} {params} on {kind} {object_id} in {view['status']} is not "
                                               f"offered there, yet answered {answer.status}: {answer.text[:300]}")
 

@@ -55,3 +55,22 @@ def test_expire_on_what_has_expired_already_is_a_409_that_changes_nothing(name):
         assert image(served.world) == before
     finally:
         served.close()
+
+
+def test_alfabit_confirm_on_a_withdrawal_paid_out_and_confirmed_is_a_409():
+    served = Served(lambda url: SandboxConfig(seed=3, start=START, self_check=True,
+                                              providers={"alfabit": {"merchants": [{"webhook_url": url}]}})).start()
+    try:
+        assert served.admin("POST", "/simulate/alfabit/credit", {"amount": "50"}).status == 200
+        order = served.call("alfabit", "POST", "/alfabit/api/v1/integration/orders/withdraw",
+                            {"amount": "5", "toCurrencyCode": "USDTTRC20",
+                             "recipient": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"}).json["data"]["uid"]
+        served.admin("POST", "/clock/advance", {"by": "2h"})
+        view = served.admin("POST", "/simulate/alfabit/state", {"order": order}).json
+        assert view["status"] == "success", view
+        before = image(served.world)
+        again = served.admin("POST", "/simulate/alfabit/confirm", {"order": order})
+        assert again.status == 409, again.text
+        assert image(served.world) == before
+    finally:
+        served.close()

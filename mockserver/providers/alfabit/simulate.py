@@ -131,6 +131,9 @@ async def confirm(world: "World", backend: Backend, params: dict) -> dict:
         txs, need = [t for t in (*order.transfers, order.refund_payout) if t], order.currency_in.confirmations
     if not txs:
         raise Conflict("nothing to confirm: no transfer yet")
+    now = world.clock.now()
+    if all(tx.gone is not None or (tx.mined_at is not None and tx.confirmations(now) >= need) for tx in txs):
+        raise Conflict("every transfer of the order has its confirmations")   # as offered: nothing to do
     for tx in txs:
         world.chain.confirm_now(tx, need)
     await world.scheduler.settle()
