@@ -27,13 +27,13 @@ def withdrawal(data) -> dict:
 def balance(machine) -> list[str]:
     """The merchant's balance = what credits added, plus each invoice's amountOutFact once it is
     success, less each withdrawal's amount, held from its creation and given back when it
-    failed, was revoked or blocked."""
+    failed, was revoked or blocked, or got an operator's warning ([A] model.py)."""
     expected = machine.extra.get("credited", Decimal(0))
     now = machine.world.clock.now()
     for order in machine.backend.orders.values():
         status = order.status(now)
         if order.is_withdrawal:
-            if status not in ("failed", "revoked", "blocked", "withdrawBlocked"):
+            if status not in ("failed", "revoked", "blocked", "withdrawBlocked", "warning"):
                 expected -= order.amount_in_expected
         elif status == "success":
             expected += order.amount_out_fact
