@@ -45,9 +45,16 @@ test: $(TEST_STAMP)
 # the bad-input property test, long: FUZZ_EXAMPLES requests, plus a quarter again for the phase
 # with every route (25,000 in all; make test runs 700 + 175); the summary goes to fuzz-report.txt
 FUZZ_EXAMPLES ?= 20000
+# the stateful machines (tests/stateful): runs per provider and steps per run (make test: 5 x 40);
+# the hostile-transport property test: raw requests (make test: 150)
+STATEFUL_EXAMPLES ?= 100
+STATEFUL_STEPS ?= 100
+TRANSPORT_EXAMPLES ?= 3000
 fuzz: $(TEST_STAMP)
 	SANDBOX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SANDBOX_FUZZ_REPORT=fuzz-report.txt \
-		$(BIN)/python -m pytest -s tests/test_fuzz_bad_input.py $(ARGS)
+	SANDBOX_STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) SANDBOX_STATEFUL_STEPS=$(STATEFUL_STEPS) \
+	SANDBOX_TRANSPORT_EXAMPLES=$(TRANSPORT_EXAMPLES) \
+		$(BIN)/python -m pytest -s tests/test_fuzz_bad_input.py tests/stateful tests/test_fuzz_transport.py $(ARGS)
 
 # npm tools for the OpenAPI checks (Prism): the tests skip without them, except in CI, where they fail
 PRISM := .tools/node_modules/.bin/prism

@@ -107,11 +107,19 @@ def problems(data: Any, lines: dict[tuple, int], providers: dict[str, "Provider"
 
 
 def _merchant_problems(data: dict, providers: dict[str, "Provider"], allow_external: bool):
-    """What a PATCH of each configured merchant would refuse, at the offending key."""
+    """What a PATCH of each configured merchant would refuse, at the offending key; and the
+    provider's own checks of its options."""
     for name, section in ((data.get("providers") or {})).items():
         provider = providers[name]
         defaults = provider.default_merchants()
         base = defaults[0] if defaults else {}
+        options = (section or {}).get("options") or {}
+        try:
+            provider.check_options(options)
+        except ValueError as exc:
+            key = re.match(r"([a-z_]+)\b", str(exc))
+            path = ("providers", name, "options")
+            yield (path + (key.group(1),) if key and key.group(1) in options else path), f"{describe(path)}: {exc}"
         for index, merchant in enumerate((section or {}).get("merchants") or []):
             path = ("providers", name, "merchants", index)
             candidate = {**base, **merchant}

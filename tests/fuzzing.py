@@ -283,11 +283,12 @@ class Stats:
     bad_shape: list = field(default_factory=list)
     changed_state: list = field(default_factory=list)
     not_json_safe: list = field(default_factory=list)
+    leaks: list = field(default_factory=list)          # refusals whose words show internals
     slowest: list = field(default_factory=list)
     ok_by_route: dict[str, int] = field(default_factory=dict)
 
     def problems(self) -> list:
-        return self.server_errors + self.bad_shape + self.changed_state + self.not_json_safe
+        return self.server_errors + self.bad_shape + self.changed_state + self.not_json_safe + self.leaks
 
     def summary(self) -> str:
         owners = ", ".join(f"{k} {v}" for k, v in sorted(self.by_owner.items()))
@@ -295,4 +296,5 @@ class Stats:
                 f"{self.refused} refused; {self.reached_contract} reached a request contract; "
                 f"5xx: {len(self.server_errors)}; refusals that changed state: {len(self.changed_state)}; "
                 f"refusals not in the error shape: {len(self.bad_shape)}; "
-                f"answers with Infinity/NaN or bad JSON: {len(self.not_json_safe)}")
+                f"answers with Infinity/NaN or bad JSON: {len(self.not_json_safe)}; "
+                f"refusals showing internals: {len(self.leaks)}")

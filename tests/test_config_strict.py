@@ -38,7 +38,8 @@ def _error(tmp_path: Path, text: str) -> str:
     ("retention:\n  objetcs: 5\n", 2, "unknown key 'objetcs' for retention (did you mean 'objects'?)"),
     ("clock: virtaul\n", 1, "clock: unknown value 'virtaul' (did you mean 'virtual'?)"),
     ("providers:\n  alppay:\n    merchants:\n      - webhook_timeout: slow\n",
-     4, "providers.alppay.merchants[0].webhook_timeout: must be a number"),
+     4, "providers.alppay.merchants[0].webhook_timeout: \"slow\" is not valid here: expected a number "
+        "(seconds a webhook POST may take) more than 0 and at most 120"),
 ])
 def test_a_typo_is_refused_with_its_line_and_a_suggestion(tmp_path, text, line, message):
     assert _error(tmp_path, text) == f"{tmp_path / 'config.yaml'}:{line}: {message}"

@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ..core.basics.errors import BadRequest, NotFound
+from ..core.contracts.messages import show
 from ..core.http.jsonio import json_response
 from . import data
 from .panel import simulate_panel
@@ -59,7 +60,7 @@ def _object(request: web.Request):
     kind, object_id = request.match_info["kind"], request.match_info["object_id"]
     view = provider.object_view(world.backend(provider.name), kind, object_id)
     if view is None:
-        raise NotFound(f"{provider.name} has no {kind} {object_id!r}")
+        raise NotFound(f"{provider.name} has no {kind[:40]} {show(object_id)}")
     return world, provider, view
 
 

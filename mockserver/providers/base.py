@@ -6,6 +6,7 @@ merchant settings, rebuilt on reset), and a sub-application serves its HTTP API 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote
@@ -35,16 +36,74 @@ def status_in(*statuses: str) -> Callable[[View], bool]:
     return lambda view: view["status"] in statuses
 
 
-# JSON Schema pieces for the settings a person types (config file, admin PATCH).
-TEXT = {"type": "string"}
+# JSON Schema pieces for the settings a person types (config file, admin PATCH). Every one has a
+# type and a range: a value the code could not live with is refused when it is set (a 400 naming
+# it), never a 500 on a later call. (No setting holds control characters: core/state/settings.py.)
+TEXT = {"type": "string", "maxLength": 255}
 FLAG = {"type": "boolean"}
 NUMBER = {"type": "number"}
-OPTIONAL_URL = {"type": ["string", "null"], "description": "an absolute http(s) URL or inbox:NAME"}
-OPTIONAL_TEXT = {"type": ["string", "null"]}
-TEXT_LIST = {"type": "array", "items": {"type": "string"}}
-DURATION = {"type": ["string", "number"], "description": "a duration such as 90s, 5m, 1h"}
+OPTIONAL_URL = {"type": ["string", "null"], "maxLength": 2048,
+                "description": "an absolute http(s) URL or inbox:NAME, at most 2048 characters"}
+OPTIONAL_TEXT = {"type": ["string", "null"], "maxLength": 255}
+TEXT_LIST = {"type": "array", "maxItems": 100, "items": {"type": "string", "maxLength": 255}}
+DURATION = {"anyOf": [{"type": "string", "minLength": 1, "maxLength": 32},
+                      {"type": "number", "minimum": 0, "maximum": 31_536_000}],
+            "description": "a duration such as 90s, 5m, 1h"}
+
+
+def credential(what: str = "1 to 256 printable ASCII characters, no spaces", colon: bool = True) -> dict:
+    """A key sent in a header or signed with: printable ASCII without spaces (`colon` False: nor
+    ':', where the provider joins key and secret with one)."""
+    return {"type": "string", "minLength": 1, "maxLength": 256,
+            "pattern": "^[!-~]+$" if colon else "^[!-9;-~]+$", "description": what}
+
+
+CREDENTIAL = credential()
+
+
+def bounded(low: float, high: float, what: str, *, above: bool = False, integer: bool = False) -> dict:
+    """A number from `low` (more than `low` when `above`) to `high`, saying so."""
+    schema: dict = {"type": "integer" if integer else "number", "maximum": high,
+                    ("exclusiveMinimum" if above else "minimum"): low}
+    return {**schema, "description": f"{'a whole number' if integer else 'a number'} ({what}) "
+                                     f"{'more than' if above else 'from'} {low:g} {'and at most' if above else 'to'} {high:g}"}
+
+
+def minutes(high: float, what: str) -> dict:
+    """A window in minutes: at least one (less is over before any payment could be made)."""
+    return bounded(1, high, f"{what}, in minutes")
+
+
+PRICE_RANGE = (Decimal("0.001"), Decimal("100000000"))   # every figure derived from a price stays in range
+
+
+def priced(names, what: str) -> dict:
+    """A map of `names` to decimals in PRICE_RANGE (prices, rates), e.g. {"BTC": "60000"};
+    `check_priced` checks the range of the strings."""
+    low, high = PRICE_RANGE
+    words = f"{what}: a decimal from {low} to {high:f}"
+    return {"type": "object", "propertyNames": {"enum": sorted(names)}, "maxProperties": len(names),
+            "additionalProperties": {"anyOf": [{"type": "number", "minimum": float(low), "maximum": float(high)},
+                                               {"type": "string", "pattern": r"^[0-9]{1,9}(\.[0-9]{1,18})?$"}],
+                                     "description": words},
+            "description": f"{what}, by {', '.join(sorted(names))}"}
+
+
+def check_priced(options: dict, key: str) -> None:
+    """The decimal strings of a `priced` option within PRICE_RANGE (ValueError naming the key)."""
+    low, high = PRICE_RANGE
+    for name, value in (options.get(key) or {}).items():
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            number = Decimal(-1)
+        if not low <= number <= high:
+            raise ValueError(f"{key}: {name} must be a decimal from {low} to {high:f}")
+
+
+WEBHOOK_TIMEOUT = bounded(0, 120, "seconds a webhook POST may take", above=True)
 # Every provider delivers webhooks: the core checks these two (URL usable, timeout sane).
-WEBHOOK_SETTINGS = {"webhook_url": OPTIONAL_URL, "webhook_timeout": NUMBER}
+WEBHOOK_SETTINGS = {"webhook_url": OPTIONAL_URL, "webhook_timeout": WEBHOOK_TIMEOUT}
 # By default the sandbox refuses what the docs say production refuses, and stays lenient only where
 # the docs are silent (each such leniency labelled [A]). `strict: true` on a merchant refuses those
 # too, so a team can test against the strictest reading. Each provider declares it in its
@@ -151,6 +210,10 @@ class Provider:
         """Refuse merchant settings this provider cannot work with (raise ValueError naming the
         field), so a bad value is refused when it is set, not when a webhook or a call later fails.
         The core checks the common ones (URLs, webhook_timeout) before this."""
+
+    def check_options(self, options: dict) -> None:
+        """Refuse provider options (config `options`) beyond what their schemas say, as
+        check_merchant does for merchant settings (ValueError naming the option)."""
 
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
                        raw: bytes | None = None) -> tuple[dict[str, str], bytes]:

@@ -368,6 +368,9 @@ class GuardedAppRunner(web_runner.AppRunner):
 
 
 def runner_for(app: web.Application, config: Any, **kwargs: Any) -> GuardedAppRunner:
+    # lingering_time: the rest of a body a refusal did not read is drained (then the connection
+    # closed) within the body deadline too, not aiohttp's own 10 s
+    kwargs.setdefault("lingering_time", min(10.0, float(getattr(config, "body_timeout", 10.0))))
     return GuardedAppRunner(app, header_timeout=float(getattr(config, "header_timeout", 10.0)),
                             keepalive_timeout=float(getattr(config, "idle_timeout", 60.0)), **kwargs)
 

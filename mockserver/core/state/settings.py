@@ -9,6 +9,7 @@ once per provider.
 from __future__ import annotations
 
 import difflib
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -25,11 +26,17 @@ if TYPE_CHECKING:   # jsonschema loads when a setting is first checked: serving 
 Nouns = Callable[[tuple], "tuple[str, str]"]
 
 
+def _quoted(word: Any) -> str:
+    """'word' as typed, control characters JSON-escaped (never Python's \\x00), cut at 60."""
+    text = json.dumps(str(word), ensure_ascii=False)[1:-1].replace('\\"', '"')
+    return f"'{text[:60]}...'" if len(text) > 60 else f"'{text}'"
+
+
 def unknown(what: str, word: Any, choices: Iterable[str], owner: str = "") -> str:
     """"unknown WHAT 'x' for OWNER (did you mean 'y'?)", or the known choices when none is close."""
     choices = sorted(map(str, choices))
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
-    head = f"unknown {what} {word!r}" + (f" for {owner}" if owner else "")
+    head = f"unknown {what} {_quoted(word)}" + (f" for {owner}" if owner else "")
     if close:
         return f"{head} (did you mean {close[0]!r}?)"
     return f"{head} (known: {', '.join(choices) or 'none'})"
@@ -74,10 +81,30 @@ def check_merchant_keys(provider: "Provider", settings: dict) -> None:
         raise ValueError(explain(error, lambda _path: ("merchant key", provider.name))[0][1])
 
 
+def _control_characters(value: Any) -> bool:
+    """A string anywhere in `value` holding a control character: no setting has a use for one,
+    and in a header, a URL or a signed text it breaks what it is sent in."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(ord(c) < 0x20 or ord(c) == 0x7F for c in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def check_merchant_settings(merchant: dict, changed: dict, allow_external: bool) -> None:
-    """The settings every provider shares: webhook URLs are usable when set (a delivery to them
-    could be attempted), and the webhook timeout is a sane number of seconds."""
+    """The settings every provider shares: no control characters in any of them, webhook URLs
+    usable when set (a delivery to them could be attempted), the webhook timeout a sane number
+    of seconds."""
     for key in changed:
+        if _control_characters(merchant[key]):
+            raise ValueError(f"{key}: must not hold control characters (line breaks, tabs, NUL)")
         if key.endswith("url") and merchant[key] not in (None, ""):
             reason = unusable_url(merchant[key], allow_external)
             if reason is not None:

@@ -104,11 +104,14 @@ def check_fresh(request: web.Request, merchant: dict, timestamp: str) -> None:
                                         f"from the sandbox's wall clock (allowed: {window / 1000:.0f} s)"))
 
 
+OFF = ("off", "none", "false", "0")     # timestamp_window values meaning no window
+
+
 def _window_ms(backend: AlchemyBackend, merchant: dict) -> int | None:
     setting = backend.setting(merchant, "timestamp_window", None)
     if setting is None:
         return DEFAULT_WINDOW_MS
-    if str(setting).strip().lower() in ("off", "none", "false", "0"):
+    if str(setting).strip().lower() in OFF:
         return None
     try:
         return int(parse_duration(setting).total_seconds() * 1000)

@@ -11,8 +11,9 @@ from aiohttp import web
 from ...core.time.clock import Clock
 from ...core.time.durations import parse_duration
 from ...core.http.middleware import provider_middleware
-from ..base import DURATION, FLAG, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
+from ..base import CREDENTIAL, DURATION, FLAG, STRICT, WEBHOOK_SETTINGS, Provider
 from . import api, auth, catalog, estimate, pages
+from .api import OFF
 from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import remember_request, render_error
 from . import views
@@ -36,12 +37,15 @@ class AlchemyPayProvider(Provider):
     # backend.setting(): a merchant's setting, else the provider option of the same name
     _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG, "strict": STRICT,
                   "webhook_clock": {"enum": ["wall", "virtual"]},
-                  "timestamp_window": {"type": ["string", "number", "boolean", "null"],
-                                       "description": "a duration such as 5m, or off"},
+                  "timestamp_window": {"anyOf": [{"type": ["boolean", "null"]},
+                                                 {"type": "string", "minLength": 1, "maxLength": 32},
+                                                 {"type": "number", "minimum": 0, "maximum": 31_536_000}],
+                                       "description": "a duration such as 5m (at most 365d), or off"},
                   "error_status": {"enum": ["4xx", "200"],
                                    "description": "the HTTP status of errors: 4xx (default) or 200, body alike"},
                   "sell_expiry": {**DURATION, "description": "how long a sell order waits for coin (48h)"}}
-    merchant_settings = {**WEBHOOK_SETTINGS, "app_id": TEXT, "app_secret": TEXT, **_BEHAVIOUR}
+    merchant_settings = {**WEBHOOK_SETTINGS, "app_id": CREDENTIAL,     # appId is a header
+                         "app_secret": {"type": "string", "minLength": 1, "maxLength": 256}, **_BEHAVIOUR}
     option_settings = {**_BEHAVIOUR, "webhook_timeout": WEBHOOK_SETTINGS["webhook_timeout"]}
     webhook_ack_body = "success"   # [D] "an HTTP 200 response with a success message" (webhooks.ack_success)
     webhook_signature = ('body "signature" = hex(SHA1(appId + appSecret + appId + orderNo + crypto + network + address)); "newSignature" = base64(HMAC-SHA256(appSecret, timestamp header + "POST" + callback path + the body without both signature fields and empty values, keys sorted, compact)). The body arrives in the docs\' sample order, not sorted: sort before signing.')
@@ -62,6 +66,15 @@ class AlchemyPayProvider(Provider):
                     raise ValueError
             except ValueError:
                 raise ValueError("sell_expiry must be a duration such as 30m or 48h, at most 365d") from None
+        window = merchant.get("timestamp_window")
+        if window is not None and not isinstance(window, bool) and str(window).strip().lower() not in OFF:
+            try:
+                if not 0 < parse_duration(window).total_seconds() <= 365 * 86400:
+                    raise ValueError
+            except ValueError:
+                raise ValueError("timestamp_window must be a duration such as 5m (at most 365d), or off") from None
+
+    check_options = check_merchant      # the options are the same keys, as defaults for every merchant
 
     def build_app(self, world) -> web.Application:
         app = web.Application(middlewares=[remember_request, provider_middleware(PROVIDER_NAME, render_error)])

@@ -8,12 +8,14 @@ from typing import Any
 from aiohttp import web
 
 from ...core.basics.errors import NotFound
+from ...core.contracts.messages import show
 from ...core.http.middleware import provider_middleware
-from ..base import FLAG, NUMBER, OPTIONAL_TEXT, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
+from ..base import (CREDENTIAL, FLAG, OPTIONAL_TEXT, STRICT, TEXT, WEBHOOK_SETTINGS, Provider, bounded, check_priced,
+                    priced)
 from . import api, catalog, pages
 from .auth import SIGNATURE_MODES, verify_signature
 from .errors import render_error
-from .backend import Backend
+from .backend import DEFAULT_RATES, Backend
 from .model import NAME
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
@@ -41,7 +43,10 @@ class AlfaBitPay(Provider):
     views = views
     certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     merchant_settings = {
-        **WEBHOOK_SETTINGS, "api_key": TEXT, "merchant_uid": TEXT, "merchant_id": TEXT, "merchant_name": TEXT,
+        **WEBHOOK_SETTINGS, "api_key": CREDENTIAL,       # x-api-key is a header
+        "merchant_uid": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                         "description": "a lowercase UUID, as orders show merchantUid"},
+        "merchant_id": {"type": "string", "minLength": 1, "maxLength": 64}, "merchant_name": TEXT,
         "callback_source_address": {**OPTIONAL_TEXT, "description": "IPv4 loopback stand-in for the published IPs"},
         "callback_source_address_v6": {**OPTIONAL_TEXT, "description": "IPv6 stand-in (::1) for IPv6 receivers"},
         "callback_forwarded_for": OPTIONAL_TEXT, "withdrawals_enabled": FLAG,
@@ -49,10 +54,9 @@ class AlfaBitPay(Provider):
                                "description": "unverifiable (default, as production: no published formula) | hmac"},
         "withdraw_volume_field": {**FLAG, "description": "accept `volume` (+ `walletId`) for a withdrawal's `amount`"},
         "strict": STRICT}
-    option_settings = {"expiry_minutes": NUMBER,
-                       "late_payment_minutes": {**NUMBER, "minimum": 0,
-                                                "description": "how long after expiry a late payment still counts"},
-                       "rates": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
+    option_settings = {"expiry_minutes": bounded(1, 10_080, "minutes an invoice waits for payment (20)", integer=True),
+                       "late_payment_minutes": bounded(0, 525_600, "minutes after expiry a late payment still counts"),
+                       "rates": priced(DEFAULT_RATES, "the USDT rate of an asset")}
     webhook_signature = ('AlfaBit publishes no signature formula: by default the body field "signature" is a value no '
                          'merchant can verify; check the source address (allow-list). Opt-in (merchant setting '
                          'callback_signature: hmac): hex(HMAC-SHA256(key = your API key, message = the body without '
@@ -84,7 +88,7 @@ class AlfaBitPay(Provider):
             try:
                 address = ipaddress.ip_address(str(value))
             except ValueError:
-                raise ValueError(f"{key}: {value!r} is not an IP address") from None
+                raise ValueError(f"{key}: {show(value)} is not an IP address") from None
             if not address.is_loopback or (family and address.version != family):
                 raise ValueError(f"{key}: must be a loopback address the sandbox can send from "
                                  f"({'::1' if family else '127.0.0.0/8 or ::1'})")
@@ -93,7 +97,10 @@ class AlfaBitPay(Provider):
             try:
                 ipaddress.ip_address(str(forwarded))
             except ValueError:
-                raise ValueError(f"callback_forwarded_for: {forwarded!r} is not an IP address") from None
+                raise ValueError(f"callback_forwarded_for: {show(forwarded)} is not an IP address") from None
+
+    def check_options(self, options: dict) -> None:
+        check_priced(options, "rates")
 
     def create_backend(self, world, merchants: list[dict], options: dict) -> Backend:
         return Backend(world, merchants, options)

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
+from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ..base import Preset, status_in
 from .assets import CURRENCIES, INTERNAL, MIN_OUT_USD, quantize, recipient_ok
@@ -54,16 +55,6 @@ def _order(backend: Backend, params: dict) -> Order:
     if order is None:
         raise NotFound('unknown order; pass {"order": "<uid>"}')
     return order
-
-
-def _positive(value, name: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise BadRequest(f"{name} must be a number") from None
-    if not number.is_finite() or number <= 0 or number.adjusted() > 15:
-        raise BadRequest(f"{name} must be a positive number")
-    return number
 
 
 def _view(world: "World", backend: Backend, order: Order) -> dict:
@@ -90,17 +81,18 @@ async def pay(world: "World", backend: Backend, params: dict) -> dict:
     if order.is_withdrawal:
         raise Conflict("a withdrawal is not paid; use confirm or fail")
     kind = params.get("kind", "exact")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
     if kind == "dust":        # [A] half the dust line (backend: worth less than minOut, 0.1 USD)
         paid = quantize(MIN_OUT_USD / 2 / backend.rates[order.currency_in.asset], order.currency_in.decimals)
     elif params.get("amount") is not None:
-        paid = _positive(params["amount"], "amount")
+        paid = parse_amount(params["amount"])
     elif order.type != INVOICE:
         raise BadRequest("an invoice without amount needs {\"amount\": ...}")
     else:
-        fraction = _positive(params.get("fraction", KINDS[kind]), "fraction")
-        paid = quantize(order.amount_in_expected * fraction, order.currency_in.decimals)
+        fraction = parse_fraction(params.get("fraction", KINDS[kind]))
+        paid = derived(quantize(order.amount_in_expected * fraction, order.currency_in.decimals),
+                       order.currency_in.decimals, f"fraction {fraction:f} of the invoice")
     amounts = split(paid, params.get("parts", 3), order.currency_in.decimals) if kind == "split" else [paid]
     if order.requisites is None:
         raise Conflict("the order has no requisites yet (isAwaitRequisites=false): issue_requisites first")
@@ -139,6 +131,9 @@ async def confirm(world: "World", backend: Backend, params: dict) -> dict:
         txs, need = [t for t in (*order.transfers, order.refund_payout) if t], order.currency_in.confirmations
     if not txs:
         raise Conflict("nothing to confirm: no transfer yet")
+    now = world.clock.now()
+    if all(tx.gone is not None or (tx.mined_at is not None and tx.confirmations(now) >= need) for tx in txs):
+        raise Conflict("every transfer of the order has its confirmations")   # as offered: nothing to do
     for tx in txs:
         world.chain.confirm_now(tx, need)
     await world.scheduler.settle()
@@ -258,7 +253,7 @@ def _merchant(backend: Backend, params: dict) -> dict:
 
 async def credit(world: "World", backend: Backend, params: dict) -> dict:
     merchant = _merchant(backend, params)
-    value = _positive(params.get("amount"), "amount")
+    value = parse_amount(params.get("amount"))
     code = params.get("currency", INTERNAL)
     if code not in CURRENCIES or not CURRENCIES[code].internal:
         raise BadRequest("currency must be an internal balance: " + ", ".join(c for c in CURRENCIES if "-" in c))

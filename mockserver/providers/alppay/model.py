@@ -102,9 +102,12 @@ class Payment:
     def completed(self, now: datetime) -> bool:
         if self.confirmed_at is not None:
             return True
-        if self.danger() or not self.deposits or self.aml_pending() or not self.all_confirmed(now):
+        # a payment closed (expired or cancelled by hand, replaced for its client) stays as it was
+        # then: confirmations arriving later do not turn EXPIRED into COMPLETED
+        at = now if self.closed_at is None else min(now, self.closed_at)
+        if self.danger() or not self.deposits or self.aml_pending() or not self.all_confirmed(at):
             return False
-        return self.confirmed_received(now) >= self.amount
+        return self.confirmed_received(at) >= self.amount
 
     def is_open(self, now: datetime) -> bool:
         """Still takes transfers: not completed, not closed, and either before its deadline or

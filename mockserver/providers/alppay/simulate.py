@@ -21,9 +21,10 @@ apply to the object's state is a 409 that changes nothing.
 """
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
+from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ...core.chain.transfers import MAX_AMOUNT, amount_ok
 from ..base import Preset, status_in
@@ -71,20 +72,6 @@ def _merchant(backend: "Backend", params: dict) -> dict:
     return backend.merchants[index]
 
 
-def _decimal(value, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal, float)):
-        raise BadRequest(f"{name} must be a number")
-    try:
-        amount = Decimal(str(value).strip()) if len(str(value)) <= 64 else Decimal("NaN")
-    except InvalidOperation:
-        raise BadRequest(f"{name} must be a number") from None
-    if not amount.is_finite() or amount <= 0:
-        raise BadRequest(f"{name} must be a positive number")
-    if amount > MAX_AMOUNT or amount.as_tuple().exponent < -18:
-        raise BadRequest(f"{name} must be at most {MAX_AMOUNT:f} with at most 18 decimals")
-    return amount
-
-
 def _transfer_amount(amount: Decimal, name: str = "amount") -> Decimal:
     if not amount_ok(amount):
         raise BadRequest(f"{name} must be a positive amount up to {MAX_AMOUNT:f}")
@@ -107,16 +94,15 @@ async def pay(world: "World", backend: "Backend", params: dict) -> dict:
         asset = payments[-1].asset if payments else backend.wallets[address].asset
         payment = None
         if kind != "dust":
-            amount = _decimal(params.get("amount"), "amount")
+            amount = parse_amount(params.get("amount"))
     else:
         payment = _payment(backend, params)
         if params.get("amount") is not None:
-            amount = _decimal(params["amount"], "amount")
+            amount = parse_amount(params["amount"])
         elif kind != "dust":     # split: that share of the amount, in parts
-            fraction = _decimal(params.get("fraction", KINDS[kind]), "fraction")
-            amount = (payment.amount * fraction).quantize(Decimal("0.01"))
-            if amount <= 0:
-                raise BadRequest("that fraction of the amount rounds to nothing")
+            fraction = parse_fraction(params.get("fraction", KINDS[kind]))
+            amount = derived((payment.amount * fraction).quantize(Decimal("0.01")), 2,
+                             f"fraction {fraction:f} of the amount")
         address, asset = payment.address, payment.asset
     if kind == "dust":      # [A] half the dust line (lifecycle.DUST_BELOW_USD) in the asset
         amount = (lifecycle.DUST_BELOW_USD / 2 / asset.usd_price).quantize(Decimal(1).scaleb(-asset.places))
@@ -151,6 +137,10 @@ async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
     payment = _payment(backend, params)
     if not payment.deposits:
         raise Conflict("nothing to confirm: the payment has no transfer")
+    now = world.clock.now()
+    if all(d.transfer.mined_at is not None and d.transfer.confirmations(now) >= payment.asset.confirms
+           for d in payment.deposits):     # a verb with nothing to do is refused, as it is offered
+        raise Conflict("every transfer of the payment has its confirmations")
     for deposit in payment.deposits:
         world.chain.confirm_now(deposit.transfer, payment.asset.confirms)
     await world.scheduler.settle()
@@ -207,7 +197,7 @@ async def fund(world: "World", backend: "Backend", params: dict) -> dict:
     asset = METHODS.get(str(params.get("method", "")))
     if asset is None:
         raise BadRequest(f"method must be one of {', '.join(sorted(METHODS))}")
-    amount = _transfer_amount(_decimal(params.get("amount"), "amount"))
+    amount = _transfer_amount(parse_amount(params.get("amount")))
     if backend.balance(merchant, asset) + amount > MAX_AMOUNT:
         raise BadRequest(f"a balance holds at most {MAX_AMOUNT:f}")
     backend.credit(merchant, asset, amount)

@@ -253,8 +253,8 @@ async def request_payment(request: web.Request) -> web.Response:
     settlement = backend.request_payment(merchant["merchant_id"], currency, method)
     if settlement is None:
         raise BadRequest("Insufficient Balance")
-    return respond(world, "request-payment.response", {
-        "amount": settlement.amount, "fee": settlement.fee, "currency": currency,
+    return respond(world, "request-payment.response", {   # told as /usr/payments tells it
+        "amount": settlement.amount, "fee": settlement.fee, "currency": settlement.currency,
         "type": settlement.payment_type})
 
 

@@ -62,13 +62,22 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+MAX_NUMBER_CHARS = 4300    # Python's int-from-text limit; no amount, count or id needs a fraction of it
+
+
+def _number(text: str) -> JsonNumber:
+    if len(text) > MAX_NUMBER_CHARS:     # int() of it later would be an error, not a refusal
+        raise ValueError("a number has too many digits")
+    return JsonNumber(text)
+
+
 def parse_body(raw: bytes) -> dict:
     """Parse a request body keeping key order and the literal text of every number.
 
     Raises ValueError for anything but a JSON object.
     """
     text = raw.decode("utf-8") if raw.strip() else "{}"
-    value = reject_lone_surrogates(text, json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber,
+    value = reject_lone_surrogates(text, json.loads(text, parse_float=_number, parse_int=_number,
                                                     parse_constant=_reject_constant))
     if not isinstance(value, dict):
         raise ValueError("the body must be a JSON object")

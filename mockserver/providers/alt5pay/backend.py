@@ -9,14 +9,15 @@ its quote time is over, with nothing Pending (with its addresses); the newest pa
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from ...core.basics.retention import BoundedStore
 from . import pricing
 from .assets import ASSETS, Asset
 from .auth import ReplayGuard
-from .model import FIAT, PAYOUT_FEES, Invoice, Payment, Settlement, WalletAddress
+from .model import (AMOUNT_PLACES, CRYPTO_PAYOUT_FEE, FIAT, PAYOUT_FEES, STABLE_PAYOUTS, Invoice, Payment,
+                    Settlement, WalletAddress)
 
 COINS = tuple(dict.fromkeys(asset.coin for asset in ASSETS.values()))   # /usr/balances order
 ZERO = Decimal("0")
@@ -73,10 +74,11 @@ class Alt5Backend:
     def create_wallet(self, merchant: dict, asset: Asset, ref_id: str, currency: str,
                       url: str | None, invoice_id: str | None = None) -> WalletAddress:
         now = self.world.clock.now()
+        price = pricing.price(asset.coin, currency, now)     # what can fail comes before the draws
         wallet = WalletAddress(
             address=self.world.chain.new_address(asset.chain), asset=asset, ref_id=ref_id,
             merchant_id=merchant["merchant_id"], currency=currency,
-            price=pricing.price(asset.coin, currency, now), url=url or None, created_at=now,
+            price=price, url=url or None, created_at=now,
             expires_at=now + self.address_ttl, invoice_id=invoice_id,
             tag=str(self.world.rng.randrange(10**8, 10**9)) if asset.coin == "XRP" else "")
         self.wallets[wallet.address] = wallet
@@ -225,18 +227,27 @@ class Alt5Backend:
     # -- settlement ----------------------------------------------------------------------------
     def request_payment(self, merchant_id: str, requested: str, method: str | None) -> Settlement | None:
         """Pay out the whole settled balance (see model); None when there is nothing above the fee."""
-        currency = requested if requested in FIAT else "USD"
-        fee = PAYOUT_FEES[method] if method else ZERO
+        currency = requested if requested in FIAT else "USD"      # the balance paid out
         amount, fees = self.settled.get((merchant_id, currency), (ZERO, ZERO))
+        now = self.world.clock.now()
+        if requested in FIAT:
+            paid, fee = currency, PAYOUT_FEES[method] if method else ZERO
+        elif requested in STABLE_PAYOUTS:
+            paid, fee = "USD", ZERO
+        else:                       # that many coins at the price of the moment
+            price = pricing.price(requested, "USD", now)
+            amount = (amount / price).quantize(AMOUNT_PLACES, ROUND_DOWN)
+            fees = (fees / price).quantize(AMOUNT_PLACES, ROUND_DOWN)
+            paid, fee = requested, CRYPTO_PAYOUT_FEE
         if amount <= fee:
             return None
         settlement = Settlement(
-            merchant_id=merchant_id, amount=amount, fee=fee, processing_fees=fees, currency=currency,
-            payment_type=method or requested, requested=requested, created_at=self.world.clock.now())
+            merchant_id=merchant_id, amount=amount, fee=fee, processing_fees=fees, currency=paid,
+            payment_type=method or requested, requested=requested, created_at=now)
         del self.settled[(merchant_id, currency)]
         self.settlements.append(settlement)
         if len(self.settlements) > self.world.retention.objects:
             del self.settlements[0]
-        self.world.journal.record("alt5pay.payout", "alt5pay", merchant=merchant_id, currency=currency,
+        self.world.journal.record("alt5pay.payout", "alt5pay", merchant=merchant_id, currency=paid,
                                   amount=str(amount), fee=str(fee), type=settlement.payment_type)
         return settlement

@@ -19,7 +19,13 @@ Assumptions ([A], also as x-assumption in contracts/alt5pay/):
   its address's fiat currency, `settled_fee` = total x percent / 100 + fixed, not rounded (the
   docs' sample: total 1 ETH-paid, settled_fee 0.025, settled_payment ".975"); the IPN `fee` is the
   same fee rounded to 2 decimals. A payout request pays out the whole unpaid settled balance of
-  one fiat currency (USD for a crypto payout), less a payout fee (see `PAYOUT_FEES`).
+  one fiat currency (USD for a crypto payout), less a payout fee (see `PAYOUT_FEES`). The docs'
+  settlement sample shows both crypto forms, and each payout is told alike by /usr/request_payment
+  and /usr/payments: a stablecoin (USDC, USDT, USDT_TRON) is paid as the USD amount, `currency`
+  USD, fee 0 (the sample's USDC row); any other coin as that many coins at the price of the
+  moment, rounded down to 8 decimals, `currency` the coin, fee 0.01 of the coin (the sample's BTC
+  row shows 0.01 for BTC; the same 0.01 for the other coins, and the processing fees converted
+  at the same price, are [A]).
 - chain events (docs/providers/alt5pay.md, "Chain events"; backend.chain_took_back): a Paid
   payment the chain takes back leaves the ledger at once; re-mined it is Pending again (an IPN
   Pending says so) and Paid again later; dropped or replaced it is no transaction any more. The
@@ -108,18 +114,20 @@ class Payment:
 # a Wire fee of 20; the sandbox charges the same for ACH and e-Transfer, and nothing for crypto.
 PAYOUT_FEES: dict[str, Decimal] = {"Wire": Decimal("20"), "ACH": Decimal("20"), "e-Transfer": Decimal("20")}
 FIAT = ("USD", "CAD", "EUR")
-# [D] request_payment currencies; the crypto ones pay out the USD balance in that coin [A].
+# [D] request_payment currencies; the crypto ones pay out the USD balance in that coin (see above).
 PAYOUT_CURRENCIES = FIAT + ("BTC", "BCH", "LTC", "ETH", "USDT", "USDC", "DASH", "XRP", "SOL", "USDT_TRON")
+STABLE_PAYOUTS = {"USDC": "USDC", "USDT": "USDT", "USDT_TRON": "USDT"}   # paid as USD, 1:1 [D sample: USDC]
+CRYPTO_PAYOUT_FEE = Decimal("0.01")     # of the coin [D sample: BTC; A: the other coins]
 
 
 @dataclass
 class Settlement:
     """One payout of a merchant's settled balance (/usr/request_payment -> /usr/payments)."""
     merchant_id: str
-    amount: Decimal             # the balance paid out, before the payout fee
-    fee: Decimal                # payout method fee (payment_type_fee)
-    processing_fees: Decimal    # the payments' own fees, already deducted (fee_amount)
-    currency: str               # the balance's currency
+    amount: Decimal             # the balance paid out, before the payout fee, in `currency`
+    fee: Decimal                # payout method fee (payment_type_fee), in `currency`
+    processing_fees: Decimal    # the payments' own fees, already deducted (fee_amount), in `currency`
+    currency: str               # what was paid: the balance's fiat currency, or the coin
     payment_type: str           # Wire | ACH | e-Transfer | a coin
     requested: str              # the currency the merchant asked for
     created_at: datetime

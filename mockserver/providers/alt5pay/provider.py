@@ -12,7 +12,7 @@ from aiohttp import web
 
 from ...core.time.clock import Clock
 from ...core.http.middleware import provider_middleware
-from ..base import NUMBER, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
+from ..base import CREDENTIAL, STRICT, WEBHOOK_SETTINGS, Provider, bounded, credential, minutes
 from . import api, jsjson
 from .auth import JsonNumber, hmac_hex, parse_body, remember_replay_key, sign_request
 from .errors import render_error
@@ -38,10 +38,17 @@ class Alt5Pay(Provider):
     views = views
     certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
-            "ipn_pending": {"type": ["boolean", "string"]}}
-    merchant_settings = {**WEBHOOK_SETTINGS, "apikey": TEXT, "secret": TEXT, "merchant_id": TEXT, **_IPN,
-                         "strict": STRICT}
-    option_settings = {"address_ttl_minutes": NUMBER, "timestamp_tolerance": NUMBER, **_IPN, "strict": STRICT}
+            "ipn_pending": {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}],
+                            "description": "true or false: also an IPN at first sight (Pending)"}}
+    # authentication = base64(apikey + ':' + hex digest): no ':' in the key; apikey and merchant_id are headers
+    merchant_settings = {**WEBHOOK_SETTINGS,
+                         "apikey": credential("1 to 256 printable ASCII characters, no spaces or ':'", colon=False),
+                         "secret": {"type": "string", "minLength": 1, "maxLength": 256},
+                         "merchant_id": CREDENTIAL, **_IPN, "strict": STRICT}
+    option_settings = {"address_ttl_minutes": minutes(525_600, "how long an address's quote holds (60)"),
+                       "timestamp_tolerance": bounded(1, 86_400, "seconds a request's timestamp may be "
+                                                                 "from real time (300)"),
+                       **_IPN, "strict": STRICT}
     webhook_signature = ('header "signature" = hex(HMAC-SHA512(key = your secret, message = the raw body bytes as posted)); in Node, JSON.stringify(req.body) reproduces those bytes.')
 
     def default_merchants(self) -> list[dict]:

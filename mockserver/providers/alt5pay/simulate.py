@@ -11,10 +11,12 @@ state    {address | ref_id | invoice | txid}   the object as the API shows it.
 """
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
+from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
+from ...core.contracts.messages import show
 from ..base import Preset
 from .assets import ASSETS
 from . import pricing
@@ -26,19 +28,6 @@ if TYPE_CHECKING:
     from ...core.state.world import World
     from .backend import Alt5Backend
     from .model import Invoice, WalletAddress
-
-
-def _positive(value, name: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise BadRequest(f"{name} must be a number") from None
-    if not number.is_finite() or number <= 0 or number > MAX_AMOUNT:
-        raise BadRequest(f"{name} must be a positive number up to {MAX_AMOUNT}")
-    return number
-
-
-MAX_AMOUNT = Decimal("1e12")
 
 
 def _count(value) -> int:
@@ -53,7 +42,7 @@ def _invoice(backend: "Alt5Backend", params: dict) -> "Invoice | None":
         return None
     invoice = backend.invoices.get(str(params["invoice"]))
     if invoice is None:
-        raise NotFound(f"unknown invoice {params['invoice']!r}")
+        raise NotFound(f"unknown invoice {show(params['invoice'])}")
     return invoice
 
 
@@ -64,12 +53,12 @@ def _wallets(backend: "Alt5Backend", params: dict) -> list["WalletAddress"]:
     if "address" in params:
         wallet = backend.wallets.get(str(params["address"]))
         if wallet is None:
-            raise NotFound(f"unknown address {params['address']!r}")
+            raise NotFound(f"unknown address {show(params['address'])}")
         return [wallet]
     if "ref_id" in params:
         wallets = [w for w in backend.wallets.values() if w.ref_id == str(params["ref_id"])]
         if not wallets:
-            raise NotFound(f"no address for ref_id {params['ref_id']!r}")
+            raise NotFound(f"no address for ref_id {show(params['ref_id'])}")
         return wallets
     raise BadRequest('pass {"address": ...}, {"ref_id": ...} or {"invoice": ...}')
 
@@ -90,8 +79,8 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     # every check before anything is created: a refused pay makes no address (and no rng draw)
     invoice = _invoice(backend, params)
     wallets = _wallets(backend, params) if invoice is None else []     # lookups only
-    amount = _positive(params["amount"], "amount") if params.get("amount") is not None else None
-    fiat = _positive(params["fiat"], "fiat") if amount is None and params.get("fiat") is not None else None
+    amount = parse_amount(params["amount"]) if params.get("amount") is not None else None
+    fiat = parse_amount(params["fiat"], "fiat") if amount is None and params.get("fiat") is not None else None
     source = params.get("source_address")
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise BadRequest("source_address must be a non-empty string")
@@ -104,7 +93,7 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
         if amount is None and fiat is None and kind != "dust":
             if invoice.amount_due() <= 0:
                 raise Conflict("the invoice is fully paid; pass amount or fiat to overpay")
-            fraction = _positive(params.get("fraction", 1), "fraction")
+            fraction = parse_fraction(params.get("fraction", 1))
         wallet = backend.invoice_wallet(invoice, asset)
     else:
         wallet = wallets[-1]
@@ -116,8 +105,7 @@ async def pay(world: "World", backend: "Alt5Backend", params: dict) -> dict:
         amount = crypto_for_fiat(DUST_BELOW / 2, quote)
     if amount is None:
         amount = crypto_for_fiat(fiat if fiat is not None else invoice.amount_due() * fraction, quote)
-    if amount <= 0:
-        raise BadRequest("the amount rounds to nothing at 8 decimals")
+    derived(amount, 8)
     amounts = split(amount, parts) if kind == "split" else [amount]
     memo = wallet.tag or None      # an XRP payer quotes the address's destination tag
     sent = [world.chain.send(wallet.asset.chain, wallet.address, part, source_address=source, memo=memo)
@@ -153,15 +141,18 @@ async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     if "txid" in params:
         payment = backend.payments.get(str(params["txid"]))
         if payment is None:
-            raise NotFound(f"unknown txid {params['txid']!r}")
+            raise NotFound(f"unknown txid {show(params['txid'])}")
         payments, wallets = [payment], [payment.wallet]
     else:
         wallets = _wallets(backend, params)
         payments = [p for w in wallets for p in w.payments]
     if not payments:
         raise Conflict("nothing to confirm: no payment yet")
-    for payment in payments:
-        needed = _count(params.get("confirmations", payment.wallet.asset.confirmations))
+    now = world.clock.now()
+    wanted = [(p, _count(params.get("confirmations", p.wallet.asset.confirmations))) for p in payments]
+    if all(p.transfer.mined_at is not None and p.transfer.confirmations(now) >= needed for p, needed in wanted):
+        raise Conflict("every payment already has those confirmations")     # nothing for the verb to do
+    for payment, needed in wanted:
         world.chain.confirm_now(payment.transfer, needed)
     await world.scheduler.settle()
     for payment in payments:    # also when the chain forgot the transfer's threshold (retention)
@@ -171,7 +162,14 @@ async def confirm(world: "World", backend: "Alt5Backend", params: dict) -> dict:
 
 async def expire(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     now = world.clock.now()
+    invoice = _invoice(backend, params)
+    if invoice is not None and invoice.amount_due() <= 0:     # as offered: only while something is owed
+        raise Conflict("the invoice is paid: nothing is owed at a quoted price")
     wallets = _wallets(backend, params)
+    if not wallets:
+        raise Conflict("nothing is quoted yet: the invoice has no address")
+    if all(wallet.expires_at <= now for wallet in wallets):
+        raise Conflict("the quote has ended already")
     for wallet in wallets:
         wallet.expires_at = min(wallet.expires_at, now)
     return {"wallets": [_view(world, backend, w) for w in wallets]}
@@ -181,7 +179,7 @@ async def state(world: "World", backend: "Alt5Backend", params: dict) -> dict:
     if "txid" in params:
         payment = backend.payments.get(str(params["txid"]))
         if payment is None:
-            raise NotFound(f"unknown txid {params['txid']!r}")
+            raise NotFound(f"unknown txid {show(params['txid'])}")
         return payment_view(payment, world.clock.now())
     invoice = _invoice(backend, params)
     if invoice is not None:

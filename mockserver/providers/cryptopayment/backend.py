@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ...core.chain.transfers import Transfer, network
+from ...core.basics.errors import Unprocessable
 from ...core.basics.retention import BoundedStore
 from . import webhooks
 from .model import BY_BALANCE_KEY, DEFAULT_PRICES, DUST_BELOW, Invoice, NetworkInfo, Withdrawal, quantize
@@ -79,7 +80,11 @@ class Backend:
     def new_invoice(self, merchant: dict, network: NetworkInfo, amount_usd: Decimal,
                     order_id: str | None, metadata: Any) -> Invoice:
         now = self.world.clock.now()
-        amount_crypto = quantize(amount_usd / self.prices[network.coin], network.decimals)
+        price = self.prices[network.coin]
+        amount_crypto = quantize(amount_usd / price, network.decimals)
+        if amount_crypto <= 0:    # refused before anything is drawn or stored
+            raise Unprocessable(f"amount_usd {amount_usd:f} is less than the smallest {network.coin} amount "
+                                f"at {price:f} USD (the sandbox's option prices)")
         invoice = Invoice(
             id=self.world.new_uuid(), merchant=merchant, network=network, amount_usd=amount_usd,
             amount_crypto=amount_crypto, address=self.world.chain.new_address(network.chain),

@@ -9,10 +9,11 @@ from typing import Any
 from aiohttp import web
 
 from ...core.http.middleware import provider_middleware
-from ..base import NUMBER, STRICT, TEXT, WEBHOOK_SETTINGS, Provider
+from ..base import CREDENTIAL, STRICT, WEBHOOK_SETTINGS, Provider, check_priced, credential, minutes, priced
 from . import api, auth
 from .errors import render_error
 from .backend import Backend
+from .model import DEFAULT_PRICES
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
 from .certify import CERTIFICATION
@@ -31,9 +32,15 @@ class CryptoPayment(Provider):
     api_description = API_DESCRIPTION
     views = views
     certification = CERTIFICATION   # what `mockserver certify` checks a handler against
-    merchant_settings = {**WEBHOOK_SETTINGS, "api_key": TEXT, "api_secret": TEXT, "app_key": TEXT, "strict": STRICT}
-    option_settings = {"expiry_minutes": NUMBER,
-                       "prices": {"type": "object", "additionalProperties": {"type": ["number", "string"]}}}
+    # the bearer token is api_key:api_secret: printable ASCII, no ':' in the key
+    merchant_settings = {**WEBHOOK_SETTINGS,
+                         "api_key": credential("1 to 256 printable ASCII characters, no spaces or ':'", colon=False),
+                         "api_secret": CREDENTIAL,
+                         "app_key": {"type": "string", "minLength": 1, "maxLength": 512,
+                                     "description": "base64, as the dashboard shows it"},
+                         "strict": STRICT}
+    option_settings = {"expiry_minutes": minutes(525_600, "how long an invoice waits for payment (30)"),
+                       "prices": priced(DEFAULT_PRICES, "the USD price of a coin")}
     webhook_signature = ('body field "signature" = hex(HMAC-SHA256(key = base64decode(APP_KEY), message = invoice_id + "." + event)); compare in constant time. Only invoice_id and event are signed: re-read amounts and status from GET /invoices/{id}.')
 
     def default_merchants(self) -> list[dict]:
@@ -66,6 +73,9 @@ class CryptoPayment(Provider):
                 raise ValueError
         except (ValueError, binascii.Error):
             raise ValueError("app_key must be non-empty base64, as the dashboard shows it") from None
+
+    def check_options(self, options: dict) -> None:
+        check_priced(options, "prices")
 
     def client_request(self, merchant: dict, method: str, path: str, json_body: Any | None, *,
                        raw: bytes | None = None) -> tuple[dict[str, str], bytes]:

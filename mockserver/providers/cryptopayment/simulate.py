@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
+from ...core.basics.amounts import derived, parse_amount, parse_fraction
 from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ..base import Preset, status_in
 from .backend import on_expiry_due, review_withdrawal
@@ -27,26 +28,10 @@ def _invoice(backend: "Backend", params: dict) -> "Invoice":
     return invoice
 
 
-# [A] the largest amount (coins) and fraction of the invoice a simulated payment may carry: far
-# beyond any real one, and small enough that every figure stays a finite JSON number.
-MAX_AMOUNT = Decimal("1e12")
-MAX_FRACTION = Decimal("1000")
-
-
-def _decimal(value, name: str, maximum: Decimal = MAX_AMOUNT) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise BadRequest(f"{name} must be a number") from None
-    if not amount.is_finite() or amount <= 0 or amount > maximum:
-        raise BadRequest(f"{name} must be a positive number up to {maximum}")
-    return amount
-
-
 def amount_for(invoice: "Invoice", params: dict) -> Decimal:
     """amount wins; else fraction of amount_crypto; else by kind (partial = half, over = +50%)."""
     if params.get("amount") is not None:
-        return _decimal(params["amount"], "amount")
+        return parse_amount(params["amount"])
     kind = params.get("kind", "exact")
     if kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
@@ -58,11 +43,9 @@ def amount_for(invoice: "Invoice", params: dict) -> Decimal:
             raise Conflict("nothing remains to pay: the invoice is fully paid")
         return owed
     default = {"exact": "1", "late": "1", "partial": "0.5", "over": "1.5"}[kind]
-    fraction = _decimal(params.get("fraction", default), "fraction", MAX_FRACTION)
+    fraction = parse_fraction(params.get("fraction", default))
     amount = (invoice.amount_crypto * fraction).quantize(Decimal(1).scaleb(-invoice.network.decimals))
-    if amount <= 0:
-        raise BadRequest(f"fraction {fraction} of the invoice rounds to nothing at {invoice.network.decimals} decimals")
-    return amount
+    return derived(amount, invoice.network.decimals, f"fraction {fraction:f} of the invoice")
 
 
 def split(amount: Decimal, parts, decimals: int) -> list[Decimal]:
@@ -97,8 +80,13 @@ async def pay(world: "World", backend: "Backend", params: dict) -> dict:
 
 async def confirm(world: "World", backend: "Backend", params: dict) -> dict:
     invoice = _invoice(backend, params)
+    now = world.clock.now()
     if not invoice.transfers:
         raise Conflict("nothing to confirm: the invoice has no on-time transfer")
+    if invoice.status(now) == "confirmed":     # what it still receives confirms in its own time
+        raise Conflict("invoice is confirmed: there is nothing to confirm")
+    if all(tx.confirmations(now) >= invoice.network.confirmations for tx in invoice.transfers):
+        raise Conflict("every transfer of the invoice has its confirmations")
     for tx in invoice.transfers:
         world.chain.confirm_now(tx, invoice.network.confirmations)
     await world.scheduler.settle()
@@ -110,9 +98,10 @@ async def expire(world: "World", backend: "Backend", params: dict) -> dict:
     now = world.clock.now()
     if invoice.status(now) in ("confirming", "confirmed"):
         raise Conflict(f"invoice is {invoice.status(now)}: a paid invoice does not expire")
-    if invoice.status(now) != "expired":
-        invoice.expired_by_hand = now
-        on_expiry_due(world, invoice)
+    if invoice.status(now) == "expired":
+        raise Conflict("invoice is expired already")
+    invoice.expired_by_hand = now
+    on_expiry_due(world, invoice)
     return {"invoice": invoice_view(invoice, now)}
 
 

@@ -126,13 +126,71 @@ async def test_request_payment_pays_out_the_settled_balance(api, admin, world):
     assert [p["payment_type"] for p in payments["data"]] == ["e-Transfer", "Wire"]        # newest first
 
 
-async def test_crypto_payout_pays_the_usd_balance_in_that_coin(api, admin):
+async def test_a_stablecoin_payout_is_told_in_usd_by_both_endpoints(api, admin):
+    """The settlement sample's USDC row: currency USD, payment_type USDC, payment_type_fee 0."""
     await paid(api, admin, asset="sol", ref="c-1", fiat="40")
+    _, listed = await api("/usr/transactions", {})
+    balance = sum(Decimal(t["settled_payment"]) for t in listed["data"])
     status, out = await api("/usr/request_payment", {"currency": "USDC"})
     assert status == 200, out
-    assert (out["data"]["currency"], out["data"]["type"], out["data"]["fee"]) == ("USDC", "USDC", 0)
+    assert out["data"] == {"amount": float(balance), "fee": 0, "currency": "USD", "type": "USDC"}
     _, payments = await api("/usr/payments", {})
-    assert (payments["data"][0]["currency"], payments["data"][0]["payment_type"]) == ("USD", "USDC")
+    row = payments["data"][0]
+    assert (row["currency"], row["payment_type"], row["payment_type_fee"], row["amount_paid"]) == (
+        "USD", "USDC", 0, float(balance))
+
+
+async def test_a_btc_payout_is_told_in_btc_by_both_endpoints(api, admin, world):
+    """Issue 23: request_payment answered the USD balance labelled BTC (721 "BTC") while
+    /usr/payments recorded the same payout in USD. Both now tell it as the settlement sample's
+    BTC row: that many BTC at the moment's price, currency BTC, fee 0.01 BTC."""
+    from mockserver.providers.alt5pay import pricing
+    await paid(api, admin, asset="eth", ref="c-2", fiat="700")
+    _, listed = await api("/usr/transactions", {})
+    usd = sum(Decimal(t["settled_payment"]) for t in listed["data"])
+    price = pricing.price("BTC", "USD", world.clock.now())
+    coins = (usd / price).quantize(Decimal("0.00000001"), rounding="ROUND_DOWN")
+    status, out = await api("/usr/request_payment", {"currency": "BTC"})
+    assert status == 200, out
+    assert out["data"] == {"amount": float(coins), "fee": 0.01, "currency": "BTC", "type": "BTC"}
+    assert out["data"]["amount"] < 1      # 700 USD is a fraction of a coin, not 700 coins
+    _, payments = await api("/usr/payments", {})
+    row = payments["data"][0]
+    assert (row["currency"], row["payment_type"], row["payment_type_fee"]) == ("BTC", "BTC", 0.01)
+    assert Decimal(str(row["amount_paid"])) == coins - Decimal("0.01")
+    status, again = await api("/usr/request_payment", {"currency": "USD"})      # the balance is spent
+    assert (status, again["message"]) == (400, "Insufficient Balance")
+
+
+async def test_a_coin_payout_worth_less_than_its_fee_pays_nothing(api, admin, world):
+    await paid(api, admin, asset="sol", ref="c-3", fiat="5")      # ~0.0001 BTC, under the 0.01 fee
+    status, out = await api("/usr/request_payment", {"currency": "BTC"})
+    assert (status, out["message"]) == (400, "Insufficient Balance")
+    assert world.backend("alt5pay").settlements == []
+
+
+@pytest.mark.parametrize("digits", [400, 4301])
+@pytest.mark.parametrize("key", ["apps", "other"])
+async def test_assets_with_a_huge_integer_is_4xx_or_ignored_never_500(client, world, digits, key):
+    """Issue 23: a 4,301-digit integer (Python's int-from-text limit) was a 500."""
+    resp = await client.post("/alt5pay/assets", data=f'{{"{key}": {"9" * digits}}}'.encode(),
+                             headers={"Content-Type": "application/json"})
+    answer = await resp.json()
+    if digits > 4300:
+        assert (resp.status, answer) == (400, {"status": "error", "message": "Invalid JSON Body"})
+    elif key == "apps":
+        assert resp.status == 422 and answer["status"] == "error"
+    else:
+        assert resp.status == 200        # an unknown key is ignored, as the docs' clients send none
+
+
+async def test_a_huge_integer_in_a_signed_body_is_400(client, world):
+    from alt5pay_helpers import Signer
+    headers, _ = Signer(world).request({"ref_id": "big"}, M1)
+    raw = ('{"ref_id":"big","n":' + "7" * 4301 + "}").encode()
+    resp = await client.post("/alt5pay/usr/wallet/btc/create", data=raw, headers=headers)
+    assert (resp.status, (await resp.json())["message"]) == (400, "Invalid JSON Body")
+    assert not world.backend("alt5pay").wallets
 
 
 @pytest.mark.parametrize("body", [{"currency": "CAD", "type": "ACH"}, {"currency": "USD", "type": "e-Transfer"},
