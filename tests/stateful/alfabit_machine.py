@@ -27,13 +27,15 @@ def withdrawal(data) -> dict:
 def balance(machine) -> list[str]:
     """The merchant's balance = what credits added, plus each invoice's amountOutFact once it is
     success, less each withdrawal's amount, held from its creation and given back when it
-    failed, was revoked or blocked, or got an operator's warning ([A] model.py)."""
+    failed, was revoked or blocked, or got an operator's warning ([A] model.py), unless its
+    payout is still on the chain (paid out: never counted twice)."""
     expected = machine.extra.get("credited", Decimal(0))
     now = machine.world.clock.now()
     for order in machine.backend.orders.values():
         status = order.status(now)
         if order.is_withdrawal:
-            if status not in ("failed", "revoked", "blocked", "withdrawBlocked", "warning"):
+            on_chain = order.payout is not None and order.payout.gone is None   # the chain's own record
+            if status not in ("failed", "revoked", "blocked", "withdrawBlocked", "warning") or on_chain:
                 expected -= order.amount_in_expected
         elif status == "success":
             expected += order.amount_out_fact

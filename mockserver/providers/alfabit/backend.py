@@ -263,9 +263,19 @@ def start_withdrawal(world: "World", backend: Backend, order: Order) -> Order:
     return order
 
 
+def take_back_payout(world: "World", order: Order) -> None:
+    """[A] A withdrawal failed after its payout was broadcast: the payout transaction failed,
+    so it leaves the chain (as a dropped transfer) before the held amount is given back."""
+    if order.payout_out:
+        world.chain.reorg(order.payout, drop=True)
+        world.journal.record("withdrawal.payout_dropped", NAME, ref=order.uid, txid=order.payout.txid,
+                             amount=str(order.payout.amount))
+
+
 def refund(backend: Backend, order: Order) -> None:
-    """A withdrawal that will not go out gives the held amount back to its balance."""
-    if order.is_withdrawal and not order.refunded:
+    """A withdrawal that will not go out gives the held amount back to its balance; never while
+    its payout is on the chain (that money was paid out: giving it back would count it twice)."""
+    if order.is_withdrawal and not order.refunded and not order.payout_out:
         order.refunded = True
         order.balance_after = backend.credit(order.merchant, order.amount_in_expected, order.currency_in.code)
 

@@ -96,6 +96,11 @@ class Order:
     updated_at: datetime | None = None
 
     @property
+    def payout_out(self) -> bool:
+        """The withdrawal's payout is on the chain: its coins have left the balance for good."""
+        return self.payout is not None and self.payout.gone is None
+
+    @property
     def is_withdrawal(self) -> bool:
         return self.type in (WITHDRAW, EXCHANGE_WITHDRAW)
 

@@ -37,7 +37,7 @@ from ...core.basics.errors import BadRequest, Conflict, NotFound
 from ..base import Preset, status_in
 from .assets import CURRENCIES, INTERNAL, MIN_OUT_USD, quantize, recipient_ok
 from .auth import SIGNATURE_MODES
-from .backend import Backend, give_refund_requisites, refund
+from .backend import Backend, give_refund_requisites, refund, take_back_payout
 from .backend import issue_requisites as give_requisites
 from .model import INVOICE, UNPAID, Order
 from .views import order_view
@@ -216,6 +216,8 @@ async def revoke(world: "World", backend: Backend, params: dict) -> dict:
 async def block(world: "World", backend: Backend, params: dict) -> dict:
     order = _order(backend, params)
     _open(world, order, "block")
+    if order.is_withdrawal and order.payout_out:   # the coins have left: a block cannot take them back
+        raise Conflict(f"the payout {order.payout.txid} is on the chain: a withdrawal is blocked before it is sent")
     order.blocked_at = world.clock.now()
     refund(backend, order)
     backend.touch(order)
@@ -228,7 +230,9 @@ async def warning(world: "World", backend: Backend, params: dict) -> dict:
     if status == "warning":
         raise Conflict(f"order is {status}")
     order.warning_at = world.clock.now()
-    refund(backend, order)  # [A] funds held for a stuck withdrawal return to the balance
+    # [A] funds held for a stuck withdrawal return to the balance, unless its payout is on the
+    # chain: then they are paid out, and stay so (refund() gives nothing back)
+    refund(backend, order)
     backend.touch(order)
     return {"order": _view(world, backend, order)}
 
@@ -239,6 +243,7 @@ async def fail(world: "World", backend: Backend, params: dict) -> dict:
     if not order.is_withdrawal or status not in ("created", "inProgress"):
         raise Conflict(f"only a withdrawal in created/inProgress can fail (this one is {status})")
     order.failed_at = world.clock.now()
+    take_back_payout(world, order)   # [A] a failed payout transaction leaves the chain
     refund(backend, order)
     backend.touch(order)
     return {"order": _view(world, backend, order)}
@@ -382,7 +387,8 @@ SIMULATION_PARAMS = {
     "refund_requisites": {"for": {"invoice": "order"}, "when": status_in("waitRefundRequisites"),
                           "presets": {"Give refund address": {}}, "fields": {"address": "text"}},
     "revoke": {"for": BOTH, "when": _revocable, "presets": {"Revoke": {}}},
-    "block": {"for": BOTH, "when": lambda view: not view["facts"]["done"], "presets": {"Block": {}}},
+    "block": {"for": BOTH, "when": lambda view: not view["facts"]["done"] and not view["facts"]["payout_out"],
+              "presets": {"Block": {}}},
     "warning": {"for": BOTH, "when": lambda view: not view["facts"]["done"] and view["status"] != "warning",
                 "presets": {"Warning": {}}},
     "fail": {"for": {"withdrawal": "order"}, "when": status_in("created", "inProgress"), "presets": {"Fail": {}}},

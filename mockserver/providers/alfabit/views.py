@@ -152,7 +152,7 @@ def _facts(order: "Order", status: str, now: datetime) -> dict:
     done = order.is_done(now)
     ends = order.check_ends()
     return {"with_amount": order.type == INVOICE, "verdict": order.verdict, "done": done,
-            "unconfirmed": _unconfirmed(order, now), "held": order.held, "requisites": order.requisites is not None,
+            "unconfirmed": _unconfirmed(order, now), "held": order.held, "payout_out": order.payout_out, "requisites": order.requisites is not None,
             "creating": not done and not order.is_withdrawal and order.requisites_at is None,
             "aml_open": not done and status not in ("inProgress", "warning") and (ends is None or now < ends),
             "revocable": not done and status in (*UNPAID, "invoiceNotPayed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from alfabit_support import TRON_ADDRESS, WITHDRAW, dec
+from fuzzing import state_fingerprint
 
 
 def statuses(rec) -> list[str]:
@@ -202,3 +203,35 @@ async def test_withdrawal_refusals_change_nothing(ab, world):
     assert answer == {"statusCode": 403, "message": "Withdrawals are not allowed for this API key", "error": "Forbidden"}
     assert (world.rng.getstate(), len(world.backend("alfabit").orders)) == before
     assert await ab.balance() == Decimal(5)
+
+
+async def _payout_on_the_chain(ab) -> dict:
+    await ab.simulate("credit", amount="100")
+    data = (await withdraw(ab))["data"]
+    await ab.advance("10s")
+    out = await ab.order(data["uid"])
+    assert out["status"] == "inProgress" and out["txId"] and await ab.balance() == dec("88.99")
+    return out
+
+
+async def test_a_withdrawal_whose_payout_is_on_the_chain_is_not_blocked(ab, world):
+    out = await _payout_on_the_chain(ab)
+    before = state_fingerprint(world)
+    await ab.simulate("block", order=out["uid"], expect=409)
+    assert state_fingerprint(world) == before
+    assert (await ab.order(out["uid"]))["status"] == "inProgress" and await ab.balance() == dec("88.99")
+
+
+async def test_a_warning_after_the_payout_keeps_it_paid_out(ab):
+    out = await _payout_on_the_chain(ab)
+    await ab.simulate("warning", order=out["uid"])
+    assert (await ab.order(out["uid"]))["status"] == "warning"
+    assert await ab.balance() == dec("88.99")          # paid out once, not given back as well
+
+
+async def test_a_failed_payout_leaves_the_chain_before_the_money_comes_back(ab, world):
+    out = await _payout_on_the_chain(ab)
+    await ab.simulate("fail", order=out["uid"])
+    assert (await ab.order(out["uid"]))["status"] == "failed" and await ab.balance() == 100
+    (payout,) = [t for t in world.chain.transfers_to(TRON_ADDRESS) if t.txid == out["txId"]]
+    assert payout.gone == "dropped" and world.journal.query(kind="withdrawal.payout_dropped")
