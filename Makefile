@@ -34,27 +34,31 @@ serve: $(SERVE_STAMP)
 	@$(BIN)/python -m compileall -q mockserver
 	$(BIN)/mockserver serve $(ARGS)
 
-# in parallel on every core (pytest-xdist); the slowest tests are listed at the end.
+# in parallel on every core (pytest-xdist), a file's tests on one worker in their order (a browser
+# module tells one story on one sandbox; module fixtures are built once); the slowest are listed.
 # Bytecode is kept even where PYTHONDONTWRITEBYTECODE is set: pytest rewrites the assertions of
 # every plugin's modules (Hypothesis, Schemathesis, this package) in each worker and in each
 # `mockserver` a test starts, about 0.8 s a process, unless it may keep the result in __pycache__
 TEST_WORKERS ?= auto
 test: $(TEST_STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 $(ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(ARGS)
 
 # the bad-input property test, long: FUZZ_EXAMPLES requests, plus a quarter again for the phase
-# with every route (25,000 in all; make test runs 700 + 175); the summary goes to fuzz-report.txt
+# with every route (25,000 in all; make test runs 400 + 100); the summary goes to fuzz-report.txt;
+# Schemathesis: OPENAPI_EXAMPLES cases per operation and mode (make test: 3)
 FUZZ_EXAMPLES ?= 20000
 # the stateful machines (tests/stateful): runs per provider and steps per run (make test: 5 x 40);
 # the hostile-transport property test: raw requests (make test: 150)
 STATEFUL_EXAMPLES ?= 100
 STATEFUL_STEPS ?= 100
 TRANSPORT_EXAMPLES ?= 3000
+OPENAPI_EXAMPLES ?= 50
 fuzz: $(TEST_STAMP)
 	SANDBOX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SANDBOX_FUZZ_REPORT=fuzz-report.txt \
 	SANDBOX_STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) SANDBOX_STATEFUL_STEPS=$(STATEFUL_STEPS) \
-	SANDBOX_TRANSPORT_EXAMPLES=$(TRANSPORT_EXAMPLES) \
-		$(BIN)/python -m pytest -s tests/test_fuzz_bad_input.py tests/stateful tests/test_fuzz_transport.py $(ARGS)
+	SANDBOX_TRANSPORT_EXAMPLES=$(TRANSPORT_EXAMPLES) OPENAPI_FUZZ_EXAMPLES=$(OPENAPI_EXAMPLES) \
+		$(BIN)/python -m pytest -s tests/test_fuzz_bad_input.py tests/stateful tests/test_fuzz_transport.py \
+		tests/openapi/test_openapi_schemathesis.py $(ARGS)
 
 # npm tools for the OpenAPI checks (Prism): the tests skip without them, except in CI, where they fail
 PRISM := .tools/node_modules/.bin/prism

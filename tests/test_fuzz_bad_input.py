@@ -23,7 +23,7 @@ values are read back by later GETs: "nothing stored makes a later read fail"). H
 derandomized with generation only (no database, no shrinking: every problem is collected and
 reported with its request), so CI sees the same requests every run.
 
-Size: SANDBOX_FUZZ_EXAMPLES requests (default 700, a few seconds); `make fuzz` runs 20000.
+Size: SANDBOX_FUZZ_EXAMPLES requests (default 400, a few seconds); `make fuzz` runs 20000.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from plain_words import leaks
 from mockserver.core.contracts.contract_set import contracts_root, load_contracts
 from mockserver.core.http.context import WORLD
 
-EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "700"))
+EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "400"))
 
 SURROGATES = ["\ud800", "a\udfffb", "\udce9"]
 HOSTILE = [
@@ -380,7 +380,7 @@ def run_fuzz(sandbox_config, examples: int) -> Stats:
         loop.close()
 
 
-@pytest.mark.slow(reason="875 generated requests over every route of five providers and the admin API, "
+@pytest.mark.slow(reason="500 generated requests over every route of five providers and the admin API, "
                          "each with its invariant checks; fewer would miss routes (make fuzz runs 25,000)")
 def test_bad_input_never_500_and_refusals_change_nothing(sandbox_config):
     stats = run_fuzz(sandbox_config, EXAMPLES)

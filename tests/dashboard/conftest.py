@@ -73,6 +73,8 @@ def sandbox():
 
 @pytest.fixture(scope="module")
 def browser():
+    """Per module, not per session: Playwright's sync API keeps an event loop running in the
+    thread while it is started, and the async tests after these need the thread's loop free."""
     with launched_chromium() as launched:
         yield launched
 
