@@ -131,6 +131,20 @@ async def test_advance_to_year_9999_is_refused_and_creates_still_work(client, wo
         assert status in (200, 201), (provider, text)
 
 
+
+@pytest.mark.parametrize("path, body", [
+    ("/_sandbox/clock/advance", {"to": "9999-12-31T23:59:59-14:00"}),   # past what UTC can hold
+    ("/_sandbox/reset", {"start": "9999-12-31T23:59:59-14:00"}),
+    ("/_sandbox/clock/advance", {"by": "99999999999999999999d"}),
+])
+async def test_an_instant_or_duration_past_the_clocks_range_is_a_400_in_words(client, world, path, body):
+    """Issue 23: these were 500s (OverflowError). A 400 naming the rule, no Python in it."""
+    async with Unchanged(world):
+        resp = await client.post(path, json=body)
+        text = await resp.text()
+        assert resp.status == 400, text
+        assert "Overflow" not in text and "Error" not in text and "datetime" not in text, text
+
 async def test_alchemypay_duplicate_order_draws_nothing(client, world):
     status, _ = await send(client, world, "alchemypay", CREATE["alchemypay"][2])
     assert status == 200
