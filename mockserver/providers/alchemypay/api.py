@@ -64,7 +64,7 @@ PREFIX = "/alchemypay"
 V4 = "/open/api/v4/merchant"
 DEFAULT_WINDOW_MS = 5 * 60 * 1000   # [D] "valid within 5 minutes"
 MAX_DEPTH = 16                      # [A] deeper bodies are refused before any recursive work
-RAW_BODY = "alchemypay.raw_body"    # request key: the body text as it arrived
+RAW_BODY: web.RequestKey = web.RequestKey("alchemypay.raw_body", str)   # the body text as it arrived
 
 
 def _world(request: web.Request):
