@@ -64,7 +64,7 @@ _DEFAULT_CODE_BY_STATUS = {401: SIGN_ERROR, 403: APP_ID_INVALID, 404: ORDER_NOT_
 PROVIDER_NAME = "alchemypay"
 # The request being answered, for render_error (which the core calls with the error alone).
 CURRENT_REQUEST: ContextVar[web.Request | None] = ContextVar("alchemypay_request", default=None)
-MERCHANT_KEY = "alchemypay.merchant"     # request key: the merchant the request names, once known
+MERCHANT_KEY: web.RequestKey = web.RequestKey("alchemypay.merchant", object)   # the merchant the request names, once known
 
 
 @web.middleware
