@@ -9,6 +9,7 @@ import asyncio
 import aiohttp
 import pytest
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from mockserver.scenarios.loader import load_text
@@ -131,3 +132,56 @@ async def test_a_recorded_world_replays_to_the_same_journal(tmp_path):
 async def _settled(session: aiohttp.ClientSession, base: str) -> bool:
     async with session.post(base + "/_sandbox/clock/advance", json={"by": "0s"}) as resp:
         return resp.status == 200
+
+
+async def test_a_receiver_holding_one_attempt_past_its_timeout_replays_with_each_answer_in_place(tmp_path):
+    """Two deliveries at one virtual instant: the first is held past the webhook timeout, the
+    second answered at once, so their answers came back in the other order. The replay's
+    receiver stands for the endpoint in the order the attempts began: the same answer for each."""
+    seen: list[bytes] = []
+
+    async def endpoint(request: web.Request) -> web.Response:
+        seen.append(await request.read())
+        if len(seen) == 1:                 # held past the 1 s timeout (the receiver is slow)
+            await asyncio.sleep(1.5)
+        return web.Response(status=200 if len(seen) != 1 else 204, text="OK")
+
+    app = web.Application()
+    app.router.add_post("/hook", endpoint)
+    hook = TestServer(app, host="127.0.0.1")
+    await hook.start_server()
+    recorded = TestServer(fresh_app(seed=77), host="127.0.0.1")
+    await recorded.start_server()
+    base = str(recorded.make_url("")).rstrip("/")
+    try:
+        async with aiohttp.ClientSession() as session:
+            shop = Merchant(session, base)
+            await shop.admin("PATCH", "/providers/cryptopayment/merchant",
+                             {"webhook_url": str(hook.make_url("/hook")), "webhook_timeout": 1})
+            ids = []
+            for order in ("ORD-A", "ORD-B"):
+                status, made = await shop.cryptopayment("POST", "/invoices", {"network": "trc20", "amount_usd": 10,
+                                                                              "order_id": order})
+                assert status == 201, made
+                ids.append(made["invoice"]["id"])
+            for invoice in ids:                # both detected at the same virtual instant
+                await shop.admin("POST", "/simulate/cryptopayment/pay", {"invoice": invoice})
+            await _until(lambda: _attempted(session, base, 2), 15)
+            async with session.get(base + "/_sandbox/recording") as resp:
+                text = await resp.text()
+            answers = {d["ref"]: [a["status"] or a["error"] for a in d["attempts"]]
+                       for d in await deliveries(session, base)}
+            assert answers[ids[0]][0] == "timeout" and answers[ids[1]][0] == 200, answers
+        # the replay's receiver answers in the order the attempts began: the held one first
+        assert yaml.safe_load(text)["receiver"]["replies"][:2] == ["timeout", {"status": 200, "body": "OK"}], text
+        path = tmp_path / "recording.yaml"
+        path.write_text(text)
+        code, out = await run_cli("run", "-q", str(path))
+        assert code == 0, out
+    finally:
+        await recorded.close()
+        await hook.close()
+
+
+async def _attempted(session: aiohttp.ClientSession, base: str, count: int) -> bool:
+    return sum(len(d["attempts"]) for d in await deliveries(session, base)) >= count
