@@ -82,14 +82,7 @@ class SharedTenants(Tenants):
 
     async def leave(self, name: str, *, accepted: bool, wrote: bool) -> None:
         tenant = self._tenants.get(name)
-        if tenant is None:
-            return
-        tenant.in_flight -= 1
-        if accepted:
-            tenant.provisional = False
-        if wrote:
-            tenant.holds = True
-        if tenant.provisional and not tenant.in_flight:
+        if tenant is not None and tenant.settle(accepted=accepted, wrote=wrote):
             await self.delete(name)   # made by requests that were all refused: never existed
 
     async def create(self, name: str, seed: int | None = None, start: datetime | None = None) -> Any:

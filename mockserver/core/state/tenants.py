@@ -35,6 +35,16 @@ class Tenant:
     provisional: bool = False   # made by a routed request still in flight: kept only if one is accepted
     in_flight: int = 0
 
+    def settle(self, *, accepted: bool, wrote: bool) -> bool:
+        """A routed request in it is over. True when the tenant never existed: made by
+        requests that were all refused, none still in flight."""
+        self.in_flight -= 1
+        if accepted:
+            self.provisional = False
+        if wrote:
+            self.holds = True
+        return self.provisional and not self.in_flight
+
     def view(self, now: float) -> dict:
         wall = time.time() - (now - self.last_used)
         return {"name": self.name, "seed": self.world.seed, "seed_fixed": self.world.fixed_seed is not None,
@@ -128,14 +138,7 @@ class Tenants:
 
     async def leave(self, name: str, *, accepted: bool, wrote: bool) -> None:
         tenant = self._tenants.get(name)
-        if tenant is None:
-            return
-        tenant.in_flight -= 1
-        if accepted:
-            tenant.provisional = False
-        if wrote:
-            tenant.holds = True
-        if tenant.provisional and not tenant.in_flight:
+        if tenant is not None and tenant.settle(accepted=accepted, wrote=wrote):
             await self.delete(name)   # made by requests that were all refused: never existed
 
     async def _make_room(self) -> None:
