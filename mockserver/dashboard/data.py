@@ -11,6 +11,7 @@ from ..core.chain.networks import NETWORKS
 from ..core.http.admin import _clock_view
 from ..core.time.durations import format_duration
 from ..core.basics.errors import NotFound
+from ..core.contracts.messages import show
 from ..core.http.guard import GUARD, mask_secrets
 from ..core.http.context import public_base, world_of
 from ..providers.base import Preset
@@ -22,7 +23,7 @@ def provider_of(request: web.Request):
     world = world_of(request)
     name = request.match_info["provider"]
     if name not in world.providers:
-        raise NotFound(f"unknown provider {name!r}")
+        raise NotFound(f"unknown provider {show(name)}")
     return world.providers[name]
 
 

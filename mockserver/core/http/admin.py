@@ -20,6 +20,7 @@ from .jsonio import json_response, query_int, read_json, render_admin_error
 from .origins import main_origin, provider_origins
 from .middleware import provider_middleware
 from ..contracts.openapi import mounted_routes, spec_for
+from ..contracts.messages import show
 
 routes = web.RouteTableDef()
 
@@ -31,7 +32,7 @@ def _world(request: web.Request):
 def _provider(request: web.Request, name: str):
     world = _world(request)
     if name not in world.providers:
-        raise NotFound(f"unknown provider {name!r}; known: {', '.join(sorted(world.providers))}")
+        raise NotFound(f"unknown provider {show(name)}; known: {', '.join(sorted(world.providers))}")
     return world.providers[name]
 
 

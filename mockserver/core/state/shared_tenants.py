@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..basics.errors import Conflict, NotFound, SandboxError
+from ..contracts.messages import show
 from .cluster import Claim, Cluster, TooManyTenants
 from .pgstore import PostgresStore
 from .tenants import Elsewhere, Hook, Tenant, Tenants, _unloadable, check_name, unavailable
@@ -147,7 +148,7 @@ class SharedTenants(Tenants):
 
     def _not_mine(self, name: str, claim: Claim) -> None:
         if not claim.exists:
-            raise NotFound(f"no tenant {name[:40]!r}")
+            raise NotFound(f"no tenant {show(name[:40])}")
         if claim.owner_url:
             raise Elsewhere(name, claim.owner_url, claim.owner or "")
         raise unavailable(name, claim.retry_after)

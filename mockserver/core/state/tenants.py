@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from ..basics.errors import BadRequest, Conflict, NotFound, SandboxError
+from ..contracts.messages import show
 
 NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 PREFIX = "/t"
@@ -117,7 +118,7 @@ class Tenants:
             tenant = None
         if tenant is None:
             if not create:
-                raise NotFound(f"no tenant {name[:40]!r}")
+                raise NotFound(f"no tenant {show(name[:40])}")
             return await self.create(check_name(name))
         tenant.last_used = now
         return tenant.world
@@ -179,7 +180,7 @@ class Tenants:
     async def delete(self, name: str) -> None:
         tenant = self._tenants.pop(name, None)
         if tenant is None:
-            raise NotFound(f"no tenant {name[:40]!r}")
+            raise NotFound(f"no tenant {show(name[:40])}")
         await tenant.world.close()
         if self.on_delete is not None:
             await self.on_delete(name, tenant.world)
