@@ -6,7 +6,7 @@
 set -u
 src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 dir=$(mktemp -d)
-trap 'pkill -f "$dir/repo/.venv/bin/mockserver"; rm -rf "$dir"' EXIT
+trap 'pkill -f "$dir/repo/.venv/bin/python"; rm -rf "$dir"' EXIT
 cd "$dir"
 start=$(date +%s.%N)
 git clone -q "$src" repo && cd repo
