@@ -293,8 +293,10 @@ async def test_an_attempt_in_flight_at_the_kill_is_sent_again_once_by_the_surviv
     a.proc.wait(timeout=10)
     await until(3, 20)                      # bounded: adopted at the survivor's next renewal (lease/3)
     resent = time.monotonic()
-    # the in-flight one, again (stamped and signed when sent, as each attempt is)
-    unstamped = [{k: v for k, v in json.loads(body).items() if k not in ("timestamp", "signature")}
+    # the in-flight one, again (stamped and signed when sent, as each attempt is). On a loaded
+    # machine at 600x the original's scheduler can run an event a block late, so a count read
+    # off the realtime clock (confirmations) may differ from the replay's exact instant
+    unstamped = [{k: v for k, v in json.loads(body).items() if k not in ("timestamp", "signature", "confirmations")}
                  for body in detected]
     assert len(detected) == 3 and unstamped[1] == unstamped[2] == unstamped[0]
     (dlv,) = [d for d in await _deliveries(b, "live") if d["event"] == "payment.detected"]
