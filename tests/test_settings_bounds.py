@@ -163,3 +163,16 @@ async def test_an_unknown_provider_or_tenant_is_named_without_a_repr(client, wor
         resp = await client.request(method, path, json={})
         answer = await resp.json()
     assert resp.status == 404 and not internals(answer["error"]["message"]), answer
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/_sandbox/clock/advance", {"by": ["\u00f8]^\u0086G6", False]}),
+    ("POST", "/_sandbox/clock/advance", {"by": "\u0000"}),
+    ("DELETE", "/_sandbox/faults/%00", {}),
+])
+async def test_a_bad_duration_or_an_unknown_fault_is_told_without_a_repr(client, world, method, path, body):
+    """The second `make fuzz` found `not a duration: ['ø]^\\x86G6', False]` and `no fault '\\x00'`."""
+    async with Unchanged(world):
+        resp = await client.request(method, path, json=body)
+        answer = await resp.json()
+    assert resp.status in (400, 404) and not internals(answer["error"]["message"]), answer

@@ -335,7 +335,7 @@ async def remove_fault(request: web.Request) -> web.Response:
     world = _world(request)
     fault_id = request.match_info["fault_id"]
     if not world.faults.remove(fault_id):
-        raise NotFound(f"no fault {fault_id[:64]!r}")
+        raise NotFound(f"no fault {show(fault_id[:64])}")
     world.journal.record("fault.cleared", None, fault=fault_id, cleared=1)
     return json_response({"cleared": 1})
 

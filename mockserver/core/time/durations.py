@@ -1,6 +1,7 @@
 """Human durations ("90s", "5m", "1h30m", "7h21m", "2d", 45) <-> timedelta."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -12,7 +13,14 @@ def _shown(value: object) -> str:
     """The value as the person typed it (JSON), for a message: never a Python repr."""
     if hasattr(value, "as_tuple"):   # a Decimal from JSON: its digits, never Decimal('1E+300')
         return "a number that large" if value.is_finite() and value.adjusted() > 15 else format(value, "f")[:40]
-    return repr(value[:40]) if isinstance(value, str) else str(value)[:40]
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "an object"
+    if isinstance(value, str):
+        value = value[:40]
+    try:   # quoted and escaped as JSON writes it: "\u0000", never '\x00'
+        return json.dumps(value, ensure_ascii=False)[:42]
+    except (TypeError, ValueError):
+        return "that value"
 
 
 def parse_duration(value: str | int | float | timedelta) -> timedelta:
