@@ -7,34 +7,16 @@ comes from `describe` instead.
 """
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
+
+from ..basics.words import show
 
 TYPE_WORDS = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
               "object": "an object", "array": "a list", "null": "null"}
 FORMAT_WORDS = {"date-time": "an ISO 8601 date-time such as 2025-01-15T10:00:00Z", "date": "a date such as 2025-01-15",
                 "uri": "an absolute URI", "email": "an e-mail address", "uuid": "a UUID",
                 "ipv4": "an IPv4 address", "ipv6": "an IPv6 address"}
-LONGEST = 60
-
-
-def show(value: Any) -> str:
-    """A value as JSON would write it, shortened: strings quoted, numbers as digits."""
-    if isinstance(value, Decimal):
-        if not value.is_finite() or abs(value.adjusted()) > 20:
-            return "a number that large" if value.is_finite() and value.adjusted() > 0 else "that number"
-        text = format(value, "f")
-    elif isinstance(value, (dict, list)):
-        return "an object" if isinstance(value, dict) else "a list"
-    else:
-        try:
-            text = json.dumps(value, ensure_ascii=False)
-        except (TypeError, ValueError):
-            text = "that value"
-    return text if len(text) <= LONGEST else text[:LONGEST] + "..."
-
-
 def _types(value: Any) -> str:
     names = value if isinstance(value, list) else [value]
     words = [TYPE_WORDS.get(n, str(n)) for n in names]

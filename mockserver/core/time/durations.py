@@ -1,9 +1,10 @@
 """Human durations ("90s", "5m", "1h30m", "7h21m", "2d", 45) <-> timedelta."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
+
+from ..basics.words import show
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
@@ -13,14 +14,7 @@ def _shown(value: object) -> str:
     """The value as the person typed it (JSON), for a message: never a Python repr."""
     if hasattr(value, "as_tuple"):   # a Decimal from JSON: its digits, never Decimal('1E+300')
         return "a number that large" if value.is_finite() and value.adjusted() > 15 else format(value, "f")[:40]
-    if isinstance(value, (list, dict)):
-        return "a list" if isinstance(value, list) else "an object"
-    if isinstance(value, str):
-        value = value[:40]
-    try:   # quoted and escaped as JSON writes it: "\u0000", never '\x00'
-        return json.dumps(value, ensure_ascii=False)[:42]
-    except (TypeError, ValueError):
-        return "that value"
+    return show(value[:40] if isinstance(value, str) else value)
 
 
 def parse_duration(value: str | int | float | timedelta) -> timedelta:
