@@ -26,3 +26,24 @@ def test_building_the_app_loads_no_schema_library_nor_package_metadata():
             f"print(json.dumps([m for m in {list(lazy)!r} if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == []
+
+
+def test_building_the_app_leaves_what_only_some_calls_need_for_those_calls():
+    """The OpenAPI generator and each provider's openapi.py/certify.py load when a document or a
+    certification is asked for; SQLite with --state; the fast validators' compiler with the first
+    contract checked; difflib with the first did-you-mean. Each is milliseconds of every start."""
+    lazy = ("mockserver.core.contracts.openapi", "sqlite3", "difflib", "fastjsonschema",
+            "importlib.resources", *(f"mockserver.providers.{p}.{m}" for p in
+                                     ("cryptopayment", "alt5pay", "alchemypay", "alfabit", "alppay")
+                                     for m in ("openapi", "certify")))
+    code = ("import sys, json; import mockserver.cli, mockserver.app; "
+            "from mockserver.config import SandboxConfig; mockserver.app.build_app(SandboxConfig()); "
+            f"print(json.dumps([m for m in {list(lazy)!r} if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == []
+    # and each is there when asked for
+    code = ("import json; from mockserver.providers.registry import load_providers; "
+            "print(json.dumps({n: [p.api_description is not None, p.certification is not None] "
+            "for n, p in load_providers().items()}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == {n: [True, True] for n in ("cryptopayment", "alt5pay", "alchemypay", "alfabit", "alppay")}

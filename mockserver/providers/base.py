@@ -5,6 +5,8 @@ merchant settings, rebuilt on reset), and a sub-application serves its HTTP API 
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html import escape
@@ -181,7 +183,6 @@ class Provider:
     # them) and apply to verbs "for" an object only. A verb whose `when` holds but none of whose presets
     # does, and which has no fields, is not offered.
     simulation_params: dict[str, dict] = {}
-    api_description: "ApiDescription | None" = None   # routes -> contracts, auth: for OpenAPI
     # Every key the provider's code reads, as JSON Schema: merchant settings (config `merchants`
     # entries and PATCH .../merchant) and provider options (config `options`). Anything else is
     # refused as a typo, so every key read must be declared here.
@@ -192,8 +193,24 @@ class Provider:
     # provider's acknowledgement rule takes: the built-in inbox answers it, and so does certify's
     # capture receiver.
     webhook_ack_body: str = "OK"
-    # The provider's webhook facts for `mockserver certify` (its certify.py): a Certification.
-    certification: "Certification | None" = None
+
+    # The OpenAPI document's facts and `mockserver certify`'s live in the provider's openapi.py and
+    # certify.py; they are imported when first asked for, so a server's start-up does not build them.
+    @property
+    def api_description(self) -> "ApiDescription | None":
+        """Routes -> contracts and auth, for the OpenAPI document (the provider's openapi.py)."""
+        return getattr(self._own_module("openapi"), "API_DESCRIPTION", None)
+
+    @property
+    def certification(self) -> "Certification | None":
+        """The provider's webhook facts for `mockserver certify` (its certify.py)."""
+        return getattr(self._own_module("certify"), "CERTIFICATION", None)
+
+    def _own_module(self, name: str) -> Any:
+        package = type(self).__module__.rpartition(".")[0]
+        if importlib.util.find_spec(f"{package}.{name}") is None:
+            return None
+        return importlib.import_module(f"{package}.{name}")
 
     def default_merchants(self) -> list[dict]:
         """Fake credentials shaped like the real ones, plus webhook settings."""

@@ -6,15 +6,15 @@ repository's folders in place.
 """
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2]   # mockserver/: a real folder, wheels install unzipped
 
 
 def bundled(folder: str) -> Path:
     """`folder` ("contracts" or "scenarios") as shipped in the wheel, else beside the package."""
-    package = Path(str(resources.files("mockserver")))  # a real folder: wheels install unzipped
-    shipped = package / "_data" / folder
-    return shipped if shipped.is_dir() else package.parent / folder
+    shipped = PACKAGE / "_data" / folder
+    return shipped if shipped.is_dir() else PACKAGE.parent / folder
 
 
 def scenarios_root() -> Path:

@@ -16,10 +16,6 @@ from ..basics.bundled import bundled
 from ..basics.errors import ContractViolation
 from .messages import describe
 
-try:  # compiled validators for the common case (a valid message); jsonschema explains failures
-    import fastjsonschema
-except ImportError:  # pragma: no cover - the speed-up is optional, the answers are the same
-    fastjsonschema = None
 
 
 class ContractsUnavailable(Exception):
@@ -153,7 +149,9 @@ class ContractSet:
     def _compile(self, name: str) -> Callable[[Any], Any] | None:
         """The contract as generated Python code, compiled on first use (start-up stays cheap).
         Formats use jsonschema's own checkers, so both validators agree on what is valid."""
-        if fastjsonschema is None:
+        try:  # compiled validators for the common case (a valid message); jsonschema explains failures
+            import fastjsonschema   # on first use, with the contract: start-up does not load it
+        except ImportError:  # pragma: no cover - the speed-up is optional, the answers are the same
             return None
         # jsonschema's own checker for each format the contracts name, made when first called
         formats = {fmt: (lambda value, fmt=fmt: self._checker.conforms(value, fmt)) for fmt in self._formats}

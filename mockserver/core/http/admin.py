@@ -19,7 +19,6 @@ from .context import public_base, world_of
 from .jsonio import json_response, query_int, read_json, render_admin_error
 from .origins import main_origin, provider_origins
 from .middleware import provider_middleware
-from ..contracts.openapi import mounted_routes, spec_for
 from ..contracts.messages import show
 
 routes = web.RouteTableDef()
@@ -286,6 +285,7 @@ async def openapi_document(request: web.Request) -> web.Response:
     _provider(request, name)
     world = _world(request)
     origin = public_base(request, world)
+    from ..contracts.openapi import spec_for   # here, not at start-up: only this route needs it
     return json_response(spec_for(request.app, world, name, origin))
 
 
@@ -310,7 +310,7 @@ async def reset(request: web.Request) -> web.Response:
 @routes.post("/_sandbox/faults")
 async def add_fault(request: web.Request) -> web.Response:
     world = _world(request)
-
+    from ..contracts.openapi import mounted_routes   # here, not at start-up: the route table's reader
     fault = world.faults.add(await read_json(request), world.providers,
                              lambda name: mounted_routes(request.app, world.providers[name].prefix))
     world.journal.record("fault.added", fault.provider, fault=fault.view())

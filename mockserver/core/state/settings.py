@@ -8,7 +8,6 @@ once per provider.
 """
 from __future__ import annotations
 
-import difflib
 import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -35,6 +34,7 @@ def _quoted(word: Any) -> str:
 def unknown(what: str, word: Any, choices: Iterable[str], owner: str = "") -> str:
     """"unknown WHAT 'x' for OWNER (did you mean 'y'?)", or the known choices when none is close."""
     choices = sorted(map(str, choices))
+    import difflib   # a refused name is rare: start-up does not pay for it
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
     head = f"unknown {what} {_quoted(word)}" + (f" for {owner}" if owner else "")
     if close:

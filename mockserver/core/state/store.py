@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +167,7 @@ class SQLiteStore:
             self._lock.release()
 
     def _open(self, synchronous: str) -> None:
+        import sqlite3   # only with --state: a World in memory does not load it
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a commit survives the process being killed (the OS holds it); only a

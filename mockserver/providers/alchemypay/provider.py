@@ -18,8 +18,6 @@ from .backend import PROVIDER_NAME, AlchemyBackend
 from .errors import remember_request, render_error
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
-from .certify import CERTIFICATION
-from .openapi import API_DESCRIPTION
 
 
 class AlchemyPayProvider(Provider):
@@ -31,9 +29,7 @@ class AlchemyPayProvider(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
-    api_description = API_DESCRIPTION
     views = views
-    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # backend.setting(): a merchant's setting, else the provider option of the same name
     _BEHAVIOUR = {"webhook_retries": FLAG, "strict_sign": FLAG, "api_sell": FLAG, "strict": STRICT,
                   "webhook_clock": {"enum": ["wall", "virtual"]},

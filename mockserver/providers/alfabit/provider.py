@@ -19,8 +19,6 @@ from .backend import DEFAULT_RATES, Backend
 from .model import NAME
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
-from .certify import CERTIFICATION
-from .openapi import API_DESCRIPTION
 from .views import CALLBACK_IPS
 from .webhooks import DEFAULT_SOURCE, DEFAULT_SOURCE_V6
 
@@ -39,9 +37,7 @@ class AlfaBitPay(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
-    api_description = API_DESCRIPTION
     views = views
-    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     merchant_settings = {
         **WEBHOOK_SETTINGS, "api_key": CREDENTIAL,       # x-api-key is a header
         "merchant_uid": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",

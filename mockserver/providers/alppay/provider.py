@@ -16,8 +16,6 @@ from .errors import render_error
 from .backend import Backend
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
-from .certify import CERTIFICATION
-from .openapi import API_DESCRIPTION, SANDBOX_ONLY
 
 _DECIMAL = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,8})?$"
 
@@ -50,9 +48,7 @@ class AlpPay(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
-    api_description = API_DESCRIPTION
     views = views
-    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # Every setting typed and bounded: a value the code could not live with is a 400 when it is
     # set, never a 500 on a later call.
     merchant_settings = {
@@ -168,6 +164,7 @@ class AlpPay(Provider):
         return auth.verify_webhook(str(merchant["hmac_key"]), headers, body)
 
     def describe(self, merchant: dict, origin: str) -> dict:
+        from .openapi import SANDBOX_ONLY
         return {**super().describe(merchant, origin), "credentials": {
             "API-KEY": merchant.get("api_key"),
             "HMAC key (X-HMAC = hex HMAC-SHA256 of the raw body)": merchant.get("hmac_key"),

@@ -19,8 +19,6 @@ from .errors import render_error
 from .backend import Alt5Backend
 from . import views
 from .simulate import SIMULATION_PARAMS, SIMULATIONS, STORIES, _view
-from .certify import CERTIFICATION
-from .openapi import API_DESCRIPTION
 
 _nonces = itertools.count(secrets.randbelow(500_000))
 
@@ -34,9 +32,7 @@ class Alt5Pay(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
-    api_description = API_DESCRIPTION
     views = views
-    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     _IPN = {"ipn_schedule": {"enum": ["stop_rule", "all_delays"]},
             "ipn_pending": {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}],
                             "description": "true or false: also an IPN at first sight (Pending)"}}

@@ -16,8 +16,6 @@ from .backend import Backend
 from .model import DEFAULT_PRICES
 from . import views
 from .simulate import SIMULATIONS, SIMULATION_PARAMS, STORIES
-from .certify import CERTIFICATION
-from .openapi import API_DESCRIPTION
 
 
 class CryptoPayment(Provider):
@@ -29,9 +27,7 @@ class CryptoPayment(Provider):
     simulations = SIMULATIONS
     stories = STORIES
     simulation_params = SIMULATION_PARAMS
-    api_description = API_DESCRIPTION
     views = views
-    certification = CERTIFICATION   # what `mockserver certify` checks a handler against
     # the bearer token is api_key:api_secret: printable ASCII, no ':' in the key
     merchant_settings = {**WEBHOOK_SETTINGS,
                          "api_key": credential("1 to 256 printable ASCII characters, no spaces or ':'", colon=False),
