@@ -137,3 +137,11 @@ def test_a_reader_that_stops_early_ends_every_verb_quietly(argv, running):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode in (0, 141), err.decode()
     assert err.decode() == ""     # no BrokenPipeError, no "Exception ignored"
+
+
+def test_contracts_knows_the_providers_by_their_folders():
+    """`contracts` checks the provider's name against the folders of mockserver/providers without
+    importing them: each folder is named as the provider it holds."""
+    from mockserver.cli import _provider_packages
+    from mockserver.providers.registry import load_providers
+    assert _provider_packages() == set(load_providers())
