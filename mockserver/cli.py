@@ -191,13 +191,13 @@ def run_loop(main, choice: str = "auto"):
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .config import ConfigError
-    from .core.contracts.contract_set import ContractsUnavailable
-    from .core.state.store import StateInUse, StoreUnavailable
     try:
         cfg = _serve_config(args)
     except ConfigError as exc:  # a file's errors already say `file:line:`
         print(exc if exc.file else f"config error: {exc}", file=sys.stderr)
         return 2
+    from .core.contracts.contract_set import ContractsUnavailable
+    from .core.state.store import StateInUse, StoreUnavailable
     try:
         level = 0 if args.quiet else 2 if args.verbose else 1
         run_loop(_serve(cfg, {"fmt": args.log_format, "level": level}), getattr(args, "loop", "auto"))
