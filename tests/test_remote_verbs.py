@@ -245,3 +245,17 @@ async def test_the_command_line_prints_what_the_verbs_print_through_aiohttps_cli
         await remote.advance("1zz")
     assert await cli("advance", "1zz") == 1
     assert capsys.readouterr().err == f"sandbox at {remote.base_url}: {refused.value}\n"
+
+
+async def test_the_command_line_sends_the_admin_token_from_the_environment(aiohttp_client, monkeypatch, capsys):
+    from mockserver.app import build_app
+    from mockserver.cli import main
+    from mockserver.config import SandboxConfig
+    server = await aiohttp_client(build_app(SandboxConfig(admin_token="verb-token")))
+    argv = ["advance", "1m", "--server", str(server.make_url("")).rstrip("/")]
+    monkeypatch.delenv("SANDBOX_ADMIN_TOKEN", raising=False)
+    assert await asyncio.to_thread(main, argv) == 1
+    assert "POST /_sandbox/clock/advance -> 401: " in capsys.readouterr().err
+    monkeypatch.setenv("SANDBOX_ADMIN_TOKEN", "verb-token")
+    assert await asyncio.to_thread(main, argv) == 0
+    assert capsys.readouterr().out.startswith("clock ")
