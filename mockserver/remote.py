@@ -7,9 +7,9 @@ would write. Each provider lists its stories (`Provider.stories`) in its own fol
 
 `advance`, `record` and the `deliveries` listing need nothing but the admin API: they go through
 scenarios.client.BlockingClient (the standard library's HTTP client, no event loop), and start
-without aiohttp, asyncio, YAML or the providers (tests/test_startup_imports.py). `trigger` signs requests with
-the provider's own code and `deliveries --follow` prints the server console's lines: those load
-what they need.
+without aiohttp, asyncio, YAML or the providers (tests/test_startup_imports.py). `trigger` signs
+with the provider's own code and `deliveries --follow` prints the server console's lines: those
+load what they need.
 """
 from __future__ import annotations
 
