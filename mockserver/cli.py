@@ -1,24 +1,28 @@
-"""mockserver serve | contracts (and run, for scenarios)."""
+"""mockserver serve | contracts (and run, for scenarios).
+
+Each verb imports what it needs when it runs: `--help`, and the verbs that only read files or
+talk to a running sandbox over HTTP, start without aiohttp, asyncio or the app (about 0.3 s of
+a start; tests/test_startup_imports.py)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib.util
 import json
 import os
-import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
-from .config import ConfigError, SandboxConfig
-from .core.http.guard import is_loopback_host
+    from .config import SandboxConfig
 
 DRAIN_SECONDS = 30.0   # at most this long for webhook POSTs in flight when SIGTERM comes
 
 
 def _serve_config(args: argparse.Namespace) -> SandboxConfig:
+    from .config import ConfigError, SandboxConfig
     cfg = SandboxConfig.load(args.config) if args.config else SandboxConfig()
     for key in ("host", "port", "provider_ports", "seed", "clock", "speed", "public_url", "self_check",
                 "admin_token", "header_timeout", "body_timeout", "idle_timeout", "state", "store"):
@@ -61,6 +65,7 @@ def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token:
     """`origin`: where this machine reaches the server; `links`: the origin the printed links
     use (public_url when set, else `origin`); `own_origins`: each provider's own port's origin."""
     from .core.http.context import WORLD
+    from .core.http.guard import is_loopback_host
     world = app[WORLD]
     seed = (f"seed {world.seed}" if world.fixed_seed is not None
             else f"seed {world.seed}, drawn: a fresh one on each reset and tenant unless --seed")
@@ -94,6 +99,11 @@ def banner(app: web.Application, origin: str, *, host: str = "127.0.0.1", token:
 
 
 async def _serve(cfg: SandboxConfig, console: dict | None = None) -> None:
+    import asyncio
+    import signal
+
+    from aiohttp import web
+
     from .app import build_app
     from .core.http.console import Console
     from .core.http.guard import check_bind, runner_for
@@ -151,6 +161,9 @@ def run_loop(main, choice: str = "auto"):
     """Run `main` on uvloop (the `[fast]` extra: a C event loop) when it is installed, unless
     `--loop asyncio`; on asyncio's own loop otherwise. The sandbox answers the same on both;
     uvloop spends a little less CPU per request."""
+    import asyncio
+
+    from .config import ConfigError
     if choice != "asyncio":
         try:
             import uvloop
@@ -177,13 +190,14 @@ def run_loop(main, choice: str = "auto"):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .core.contracts.contract_set import ContractsUnavailable
-    from .core.state.store import StateInUse, StoreUnavailable
+    from .config import ConfigError
     try:
         cfg = _serve_config(args)
     except ConfigError as exc:  # a file's errors already say `file:line:`
         print(exc if exc.file else f"config error: {exc}", file=sys.stderr)
         return 2
+    from .core.contracts.contract_set import ContractsUnavailable
+    from .core.state.store import StateInUse, StoreUnavailable
     try:
         level = 0 if args.quiet else 2 if args.verbose else 1
         run_loop(_serve(cfg, {"fmt": args.log_format, "level": level}), getattr(args, "loop", "auto"))
@@ -201,13 +215,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _provider_packages() -> set[str]:
+    """The provider folders' names, found as the registry finds them but without importing them
+    (the providers and aiohttp are ~0.35 s of `contracts`); each is its provider's name
+    (tests/test_cli.py checks it)."""
+    import pkgutil
+
+    from . import providers
+    return {info.name for info in pkgutil.iter_modules(providers.__path__) if info.ispkg}
+
+
 def cmd_contracts(args: argparse.Namespace) -> int:
     from .core.contracts.contract_set import ContractsUnavailable, load_contracts
-    from .providers.registry import load_providers
-    providers = load_providers()
-    if args.provider not in providers:
-        print(f"unknown provider {args.provider!r}; known: {', '.join(sorted(providers))}", file=sys.stderr)
-        return 2
+    if args.provider not in _provider_packages():   # the registry's own list for the message
+        from .providers.registry import load_providers
+        providers = load_providers()
+        if args.provider not in providers:
+            print(f"unknown provider {args.provider!r}; known: {', '.join(sorted(providers))}", file=sys.stderr)
+            return 2
     try:
         contracts = load_contracts(args.provider)
     except ContractsUnavailable as exc:

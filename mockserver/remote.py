@@ -4,16 +4,19 @@
 They speak only HTTP (the admin API and the provider's own API, signed by its `client_request`),
 through the scenario runner's client and step verbs, so a story is the same steps a scenario file
 would write. Each provider lists its stories (`Provider.stories`) in its own folder.
+
+`advance`, `record` and the `deliveries` listing need nothing but the admin API: they go through
+scenarios.client.BlockingClient (the standard library's HTTP client, no event loop), and start
+without aiohttp, asyncio, YAML or the providers (tests/test_startup_imports.py). `trigger` signs
+with the provider's own code and `deliveries --follow` prints the server console's lines: those
+load what they need.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import secrets
 import sys
-from datetime import datetime
 from typing import Any, TextIO
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
@@ -37,11 +40,17 @@ def _unreachable(args: argparse.Namespace, reason: str) -> str:
             f"with `mockserver serve`, or give its URL with --server URL or SANDBOX_URL")
 
 
-def _run(coro_fn, args: argparse.Namespace) -> int:
+def _run(coro_fn, args: argparse.Namespace, *, blocking: bool = False) -> int:
     """Run a verb; a sandbox that cannot be reached is one line, Ctrl-C is 'interrupted' and 130,
-    a reader that stops reading (`| head`) ends it quietly."""
+    a reader that stops reading (`| head`) ends it quietly. `blocking`: the verb awaits only a
+    BlockingClient, so its coroutine runs to the end at its first step, without asyncio (~40 ms
+    of a start)."""
     from .scenarios.client import SandboxUnavailable, SandboxUnreachable
     try:
+        if blocking:
+            from .scenarios.client import run_to_end
+            return run_to_end(coro_fn(args))
+        import asyncio
         return asyncio.run(coro_fn(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
@@ -61,6 +70,11 @@ async def _with_client(args: argparse.Namespace, verb) -> int:
         return await verb(SandboxClient(_server(args), session), args)
 
 
+async def _with_blocking_client(args: argparse.Namespace, verb) -> int:
+    from .scenarios.client import BlockingClient
+    return await verb(BlockingClient(_server(args)), args)
+
+
 # -- advance ------------------------------------------------------------------------------------
 
 async def advance(client, by: str, out: TextIO) -> dict:
@@ -75,7 +89,7 @@ def cmd_advance(args: argparse.Namespace) -> int:
     async def verb(client, args):
         await advance(client, args.duration, sys.stdout)
         return 0
-    return _run(lambda a: _with_client(a, verb), args)
+    return _run(lambda a: _with_blocking_client(a, verb), args, blocking=True)
 
 
 # -- deliveries ---------------------------------------------------------------------------------
@@ -113,6 +127,8 @@ async def list_deliveries(client, args: argparse.Namespace, out: TextIO) -> int:
 
 async def follow_deliveries(client, args: argparse.Namespace, out: TextIO, since: int | None = None) -> None:
     """Print each new webhook attempt as a line, polling the journal, until cancelled."""
+    import asyncio
+
     from .core.http.console import json_line, webhook_line
     render = json_line if args.json else webhook_line
     if since is None:
@@ -142,7 +158,9 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         print(f"following webhook attempts on {_server(args)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
         await follow_deliveries(client, args, sys.stdout)
         return 0
-    return _run(lambda a: _with_client(a, verb), args)
+    if args.follow:   # polls on the event loop, until Ctrl-C
+        return _run(lambda a: _with_client(a, verb), args)
+    return _run(lambda a: _with_blocking_client(a, verb), args, blocking=True)
 
 
 # -- trigger ------------------------------------------------------------------------------------
@@ -171,6 +189,9 @@ async def trigger(client, provider_name: str, story: str, out: TextIO, *, mercha
     """Create an object through the provider's API, run the story, print what was sent and
     every webhook attempt about that object that followed. 0 when every step went through, 1
     otherwise."""
+    import secrets
+    from datetime import datetime
+
     from .core.http.console import webhook_line
     from .core.http.guard import mask_secrets
     from .providers.registry import load_providers
@@ -235,7 +256,6 @@ def cmd_trigger(args: argparse.Namespace) -> int:
 
 async def record(client, target: str | None, out: TextIO, err: TextIO) -> int:
     """Save what the sandbox's world did since its last reset as a scenario (stdout without -o)."""
-    import yaml
     text = (await client.admin("GET", "/recording")).body.decode("utf-8")
     if target in (None, "-"):
         out.write(text)
@@ -246,6 +266,7 @@ async def record(client, target: str | None, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         err.write(f"mockserver record: cannot write {target}: {exc.strerror or exc}\n")
         return 1
+    import yaml   # only for the summary line: stdout gets the text as it came
     data = yaml.safe_load(text)
     err.write(f"recorded {len(data['steps'])} steps (seed {data['seed']}) to {target}; "
               f"replay: mockserver run {target}\n")
@@ -255,7 +276,7 @@ async def record(client, target: str | None, out: TextIO, err: TextIO) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     async def verb(client, args):
         return await record(client, args.output, sys.stdout, sys.stderr)
-    return _run(lambda a: _with_client(a, verb), args)
+    return _run(lambda a: _with_blocking_client(a, verb), args, blocking=True)
 
 
 # -- the command line ---------------------------------------------------------------------------

@@ -79,13 +79,24 @@ def test_seed_flag_overrides_config_and_makes_ids_deterministic(tmp_path: Path):
     ("port: 1\nstart: yesterday\n", "bad.yaml:2: start is not an ISO 8601 instant"),
     ("- just\n- a list\n", "bad.yaml:1: the config is a mapping"),
 ])
-def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path, text: str, message: str):
+def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path, text: str, message: str, capsys):
+    """Each error through `main` (a process's start is most of the time here); a real process
+    below exits the same way."""
+    from mockserver.cli import main
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(text)
+    assert main(["serve", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_real_process_with_a_bad_config_exits_2_with_one_line(tmp_path: Path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("clock: sideways\n")
     done = subprocess.run([sys.executable, "-m", "mockserver.cli", "serve", "--config", str(cfg)],
                           capture_output=True, text=True, timeout=30)
-    assert done.returncode == 2
-    assert message in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"{cfg}:1: clock: unknown value 'sideways' (known: realtime, virtual)\n"
 
 
 def test_contracts_command_validates_documents(tmp_path: Path):
@@ -137,3 +148,11 @@ def test_a_reader_that_stops_early_ends_every_verb_quietly(argv, running):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode in (0, 141), err.decode()
     assert err.decode() == ""     # no BrokenPipeError, no "Exception ignored"
+
+
+def test_contracts_knows_the_providers_by_their_folders():
+    """`contracts` checks the provider's name against the folders of mockserver/providers without
+    importing them: each folder is named as the provider it holds."""
+    from mockserver.cli import _provider_packages
+    from mockserver.providers.registry import load_providers
+    assert _provider_packages() == set(load_providers())

@@ -9,11 +9,13 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from mockserver.cli import build_parser
 from mockserver.providers.registry import load_providers
-from mockserver.remote import TriggerError, advance, follow_deliveries, list_deliveries, story_scenario, trigger
-from mockserver.scenarios.client import SandboxClient
+from mockserver.remote import (TriggerError, advance, follow_deliveries, list_deliveries, record, story_scenario,
+                               trigger)
+from mockserver.scenarios.client import SandboxClient, SandboxUnavailable
 from mockserver.scenarios.runner import InProcessSandbox, client_session
 
 PROVIDERS = sorted(load_providers())
@@ -212,3 +214,48 @@ async def test_verbs_take_a_tenant(remote, capsys):
     tenant = SandboxClient(remote.base_url + "/t/qa", remote.session)
     assert (await tenant.clock())["elapsed"] == "1h"
     assert (await remote.clock())["elapsed"] == "0s"     # the default world did not move
+
+
+async def test_the_command_line_prints_what_the_verbs_print_through_aiohttps_client(remote, capsys, tmp_path):
+    """`advance`, `record` and the `deliveries` listing send their admin calls over the standard
+    library's HTTP client (BlockingClient): the same lines, files and refusals as the verbs
+    through the aiohttp client the scenario runner uses."""
+    from mockserver.cli import main
+    await trigger(remote, "cryptopayment", "exact", io.StringIO(), webhook_url=_inbox(remote, "cli"))
+
+    async def cli(*argv: str) -> int:
+        return await asyncio.to_thread(main, [*argv, "--server", remote.base_url])
+
+    for argv, options in ((["deliveries"], {}), (["deliveries", "--json", "--status", "delivered", "--limit", "1"],
+                                                 {"json": True, "status": "delivered", "limit": 1})):
+        expected = io.StringIO()
+        await list_deliveries(remote, _args(**options), expected)
+        capsys.readouterr()
+        assert await cli(*argv) == 0
+        assert capsys.readouterr().out == expected.getvalue()
+    story = io.StringIO()
+    await record(remote, None, story, io.StringIO())
+    assert await cli("record") == 0
+    assert capsys.readouterr().out == story.getvalue()
+    assert await cli("record", "-o", str(tmp_path / "story.yaml")) == 0
+    assert (tmp_path / "story.yaml").read_text() == story.getvalue()
+    steps = len(yaml.safe_load(story.getvalue())["steps"])
+    assert capsys.readouterr().err.startswith(f"recorded {steps} steps (seed ")
+    with pytest.raises(SandboxUnavailable) as refused:
+        await remote.advance("1zz")
+    assert await cli("advance", "1zz") == 1
+    assert capsys.readouterr().err == f"sandbox at {remote.base_url}: {refused.value}\n"
+
+
+async def test_the_command_line_sends_the_admin_token_from_the_environment(aiohttp_client, monkeypatch, capsys):
+    from mockserver.app import build_app
+    from mockserver.cli import main
+    from mockserver.config import SandboxConfig
+    server = await aiohttp_client(build_app(SandboxConfig(admin_token="verb-token")))
+    argv = ["advance", "1m", "--server", str(server.make_url("")).rstrip("/")]
+    monkeypatch.delenv("SANDBOX_ADMIN_TOKEN", raising=False)
+    assert await asyncio.to_thread(main, argv) == 1
+    assert "POST /_sandbox/clock/advance -> 401: " in capsys.readouterr().err
+    monkeypatch.setenv("SANDBOX_ADMIN_TOKEN", "verb-token")
+    assert await asyncio.to_thread(main, argv) == 0
+    assert capsys.readouterr().out.startswith("clock ")

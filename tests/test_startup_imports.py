@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("faker", "yaml", "mockserver.scenarios.runner", "mockserver.scenarios.loader", "jinja2")
 
 
@@ -47,3 +49,63 @@ def test_building_the_app_leaves_what_only_some_calls_need_for_those_calls():
             "for n, p in load_providers().items()}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == {n: [True, True] for n in ("cryptopayment", "alt5pay", "alchemypay", "alfabit", "alppay")}
+
+# what only `serve`, `run`, `openapi`, `certify`, `trigger` and `deliveries --follow` need
+LOOP_AND_APP = ("asyncio", "aiohttp", "yarl", "mockserver.app", "mockserver.providers.registry",
+                "mockserver.scenarios.runner", "yaml", "jsonschema", "faker")
+# each argv in turn in one process, through `main` as `python -m mockserver.cli` runs it; for each
+# module of LOOP_AND_APP, the first argv after which it was loaded
+VERBS_IN_ONE_PROCESS = """
+import contextlib, io, json, sys
+from mockserver.cli import main
+first = {}
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+    for name in json.loads(sys.argv[2]):
+        if name in sys.modules:
+            first.setdefault(name, argv)
+print(json.dumps(first))
+"""
+
+
+def _loaded_by(argvs: list[list[str]]) -> dict[str, list[str]]:
+    done = subprocess.run([sys.executable, "-c", VERBS_IN_ONE_PROCESS, json.dumps(argvs), json.dumps(LOOP_AND_APP)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def running():
+    from mockserver.scenarios.sandbox import ThreadedSandbox
+    server = ThreadedSandbox()
+    server.start()
+    yield server.url
+    server.stop()
+
+
+def test_help_and_the_verbs_on_a_running_sandbox_load_no_event_loop_nor_app(running, tmp_path):
+    """Every verb's --help; `advance`, `record` and the `deliveries` listing (admin API only: the
+    standard library's HTTP client), and `contracts` (files only) do what they do without asyncio,
+    aiohttp, the providers or the app: a remote verb starts in about a bare Python's time."""
+    document = tmp_path / "invoice.json"
+    document.write_text(json.dumps({"network": "trc20", "amount_usd": 50.0, "order_id": "ORD-1"}))
+    server = ["--server", running]
+    argvs = [["--help"], *([verb, "--help"] for verb in ("serve", "trigger", "deliveries", "record", "advance",
+                                                           "contracts", "openapi", "run", "certify")),
+             ["advance", "6m", *server], ["deliveries", *server], ["deliveries", "--json", "--limit", "1", *server],
+             ["record", *server], ["advance", "1m", "--server", "http://127.0.0.1:9"],
+             ["contracts", "cryptopayment"], ["contracts", "cryptopayment", "invoice-create.request", str(document)],
+             ["run", "--schema"]]
+    assert _loaded_by(argvs) == {}
+
+
+def test_the_verbs_that_need_the_app_still_load_it():
+    """The probe above sees what a verb loads: `openapi` builds the app, `contracts` with an
+    unknown provider asks the registry for the known ones."""
+    loaded = _loaded_by([["contracts", "nosuch"], ["openapi", "alppay"]])
+    assert loaded["mockserver.providers.registry"] == ["contracts", "nosuch"]
+    assert loaded["mockserver.app"] == ["openapi", "alppay"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
@@ -88,6 +87,8 @@ def _handler_problem(url: str) -> str | None:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
+    import asyncio   # here, not at import: `--help` and the other verbs never need it
+
     from mockserver.scenarios.client import SandboxUnavailable, SandboxUnreachable
     problem = _handler_problem(args.handler)
     if problem:

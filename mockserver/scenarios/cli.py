@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-
 
 
 def add_run_command(sub: argparse._SubParsersAction) -> None:
@@ -30,12 +28,14 @@ def add_run_command(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .report import summary, write_junit   # here, not at import: `serve` never needs them
-    from .runner import load_all, run_all
-    from .schema import SCHEMA
-    if args.schema:
+    from .schema import SCHEMA   # here, not at import: `serve` and `--help` never need them
+    if args.schema:   # the schema alone: no runner, no aiohttp
         print(json.dumps(SCHEMA, indent=2))
         return 0
+    import asyncio
+
+    from .report import summary, write_junit
+    from .runner import load_all, run_all
     if args.library:
         from ..core.basics.bundled import scenarios_root
         root = scenarios_root()
