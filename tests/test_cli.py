@@ -153,6 +153,6 @@ def test_a_reader_that_stops_early_ends_every_verb_quietly(argv, running):
 def test_contracts_knows_the_providers_by_their_folders():
     """`contracts` checks the provider's name against the folders of mockserver/providers without
     importing them: each folder is named as the provider it holds."""
-    from mockserver.cli import _provider_packages
+    from mockserver.providers.registry import provider_names
     from mockserver.providers.registry import load_providers
-    assert _provider_packages() == set(load_providers())
+    assert provider_names() == set(load_providers())

@@ -51,7 +51,7 @@ def test_building_the_app_leaves_what_only_some_calls_need_for_those_calls():
     assert json.loads(out) == {n: [True, True] for n in ("cryptopayment", "alt5pay", "alchemypay", "alfabit", "alppay")}
 
 # what only `serve`, `run`, `openapi`, `certify`, `trigger` and `deliveries --follow` need
-LOOP_AND_APP = ("asyncio", "aiohttp", "yarl", "mockserver.app", "mockserver.providers.registry",
+LOOP_AND_APP = ("asyncio", "aiohttp", "yarl", "mockserver.app", "mockserver.providers.base",
                 "mockserver.scenarios.runner", "yaml", "jsonschema", "faker")
 # each argv in turn in one process, through `main` as `python -m mockserver.cli` runs it; for each
 # module of LOOP_AND_APP, the first argv after which it was loaded
@@ -107,5 +107,19 @@ def test_the_verbs_that_need_the_app_still_load_it():
     """The probe above sees what a verb loads: `openapi` builds the app, `contracts` with an
     unknown provider asks the registry for the known ones."""
     loaded = _loaded_by([["contracts", "nosuch"], ["openapi", "alppay"]])
-    assert loaded["mockserver.providers.registry"] == ["contracts", "nosuch"]
+    assert loaded["mockserver.providers.base"] == ["contracts", "nosuch"]
     assert loaded["mockserver.app"] == ["openapi", "alppay"]
+
+
+def test_trigger_loads_the_named_provider_alone(running):
+    """A story is checked against the providers' folder names, so `trigger` imports only the
+    provider it drives."""
+    code = ("import contextlib, io, json, sys; from mockserver.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['trigger', 'alppay', 'exact', '--server', {running!r}])\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('mockserver.providers.')"
+            " and m.count('.') == 2)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == ["mockserver.providers.alppay", "mockserver.providers.base",
+                                                        "mockserver.providers.registry"]
