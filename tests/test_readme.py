@@ -233,16 +233,6 @@ def test_the_contracts_snippet_shows_what_python_shows():
             assert matches(text, shown[line]), f"{block.where()} line {line}:\n  README: {text}\n  python: {shown[line]}"
 
 
-@pytest.fixture
-def webhook_servers_stop_at_once(monkeypatch):
-    """The README's conftest stops its webhook server with shutdown(), which returns at
-    serve_forever's next look at the flag, every 0.5 s by default: most of each example test's
-    time here. Looking every 10 ms changes nothing the examples do or check."""
-    import socketserver
-    monkeypatch.setattr(socketserver.BaseServer.serve_forever, "__defaults__", (0.01,))
-
-
-@pytest.mark.usefixtures("webhook_servers_stop_at_once")
 def test_the_pytest_examples_pass_in_a_fresh_project(pytester: pytest.Pytester):
     files = {re.match(r"# (\w+)\.py", b.first).group(1): b.text for b in BLOCKS if kind(b) == "pytest project"}
     assert "conftest" in files and len(files) >= 2, files.keys()
@@ -253,7 +243,6 @@ def test_the_pytest_examples_pass_in_a_fresh_project(pytester: pytest.Pytester):
     result.assert_outcomes(passed=tests)
 
 
-@pytest.mark.usefixtures("webhook_servers_stop_at_once")
 def test_the_clock_example_fails_without_sandbox_clock(pytester: pytest.Pytester):
     """The README says the merchant's check depends on "now": without the fixture it fails."""
     files = {re.match(r"# (\w+)\.py", b.first).group(1): b.text for b in BLOCKS if kind(b) == "pytest project"}
