@@ -12,7 +12,7 @@ from mockserver.app import build_app
 from mockserver.config import SandboxConfig
 from mockserver.core.basics.retention import Retention
 from mockserver.core.basics.yamlfile import Loader
-from mockserver.core.http.recording import _yaml_text
+from mockserver.core.http.recording import _step_by_step, _yaml_text, recorded_scenario
 from mockserver.scenarios.loader import load_text
 from mockserver.scenarios.runner import run_all
 
@@ -139,6 +139,17 @@ def test_the_recording_text_reads_back_as_the_data_with_either_emitter(monkeypat
         monkeypatch.delattr(yaml, "CSafeDumper", raising=False)
     data = {"steps": [{"body": value, "json": {value: [value, 1]}}]}
     assert yaml.load(_yaml_text(data), Loader=Loader) == data
+
+
+async def test_a_recording_written_step_by_step_is_the_same_text(client, world):
+    """A recording holding a lone surrogate is written step by step (libyaml for the others):
+    the same text as in one piece."""
+    await client.post(INVOICES, headers=AUTH, json={"network": "trc20", "amount_usd": 5, "order_id": "x" * 130})
+    await client.post("/_sandbox/clock/advance", json={"by": "2m"})
+    await client.post(INVOICES, headers=AUTH, json={"network": "trc20", "amount_usd": 6})
+    data = recorded_scenario(world)
+    assert len(data["steps"]) >= 3
+    assert _step_by_step(data) == _yaml_text(data)
 
 
 async def test_each_tenant_records_its_own_world_and_the_dashboard_downloads_it(client):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -171,17 +172,41 @@ def recording_text(world: Any) -> str:
 
 def _yaml_text(data: dict) -> str:
     """libyaml's emitter where PyYAML has it (its wheels do): a recording of large bodies took
-    seconds in the pure-Python one. libyaml takes UTF-8 only, so a recording holding a lone
-    surrogate (an admin body's JSON escape, kept as parsed) goes to the Python emitter."""
+    seconds in the pure-Python one. libyaml takes UTF-8 only: when a string holds a lone surrogate
+    (an admin body's JSON escape, kept as parsed), the steps are written one by one, the same
+    text, and only those holding one by the Python emitter."""
+    try:
+        return _dump(data)
+    except UnicodeEncodeError:
+        return _step_by_step(data)
+
+
+def _step_by_step(data: dict) -> str:
+    *head, last = data
+    if last != "steps" or not data["steps"]:
+        return _dump(data, fast=False)
+    return ((_dump({key: data[key] for key in head}) if head else "") + "steps:\n"
+            + "".join(_dump([step], fast=_encodable(step)) for step in data["steps"]))
+
+
+def _dump(data: Any, fast: bool = True) -> str:
     import yaml   # on first use: serving starts without it (tests/test_startup_imports.py)
-    options = {"sort_keys": False, "allow_unicode": True, "width": 120, "default_flow_style": None}
-    fast = getattr(yaml, "CSafeDumper", None)
-    if fast is not None:
-        try:
-            return yaml.dump(data, Dumper=fast, **options)
-        except UnicodeEncodeError:
-            pass
-    return yaml.dump(data, Dumper=_python_dumper(), **options)
+    dumper = getattr(yaml, "CSafeDumper", None) if fast else None
+    return yaml.dump(data, Dumper=dumper or _python_dumper(), sort_keys=False, allow_unicode=True, width=120,
+                     default_flow_style=None)
+
+
+def _encodable(value: Any) -> bool:
+    if isinstance(value, str):
+        return not _SURROGATE.search(value)
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_encodable(v) for v in value)
+    return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @functools.cache
