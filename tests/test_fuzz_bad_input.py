@@ -74,11 +74,22 @@ HEADER_JUNK = [b"\xe9", b":\xe9", b"\xff\xfe", b"\xc3\xa9", b"\xed\xa0\x80", b"\
 ID_LIKE = re.compile(r"^[0-9A-Za-z_-]{12,}$")   # ids, order numbers, addresses, txids
 
 
-def _json_values(depth: int = 3):
-    base = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=20), st.integers(),
-                     st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none())
-    return st.recursive(base, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.text(max_size=8), inner, max_size=3), max_leaves=6)
+# Strategies are built once, not per request: Hypothesis works out each new strategy object's
+# properties (can it be empty, does it recurse) on its first draw, which cost the nested JSON
+# values more than drawing them. The same strategies make the same draws.
+JSON_VALUES = st.recursive(
+    st.one_of(st.sampled_from(HOSTILE), st.text(max_size=20), st.integers(),
+              st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none()),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6)
+PARAM_SOURCES = st.sampled_from(["pool", "name", "hostile"])
+PATH_VALUES = st.sampled_from(PATH_HOSTILE)
+KINDS = st.sampled_from(["contract", "example", "mutated", "mutated", "json", "raw", "header"])
+HOSTILE_VALUES = st.sampled_from(HOSTILE)
+LITERALS = st.sampled_from(LITERAL_NUMBERS)
+RAW = st.sampled_from(RAW_BODIES)
+TYPES = st.sampled_from(CONTENT_TYPES)
+JUNK = st.sampled_from(HEADER_JUNK)
 
 
 def _strict_json(text: str):
@@ -134,7 +145,17 @@ class Fuzzer:
         self.examples: dict[tuple[str, str], list] = {}
         self.names = sorted(self.world.providers) + sorted(
             {verb for p in self.world.providers.values() for verb in p.simulations})
+        self.name_values = st.sampled_from(self.names)
+        self.splice_keys = st.sampled_from(self.keys + ["amount", "fraction"])
+        self._bodies: dict[tuple[str, ...], st.SearchStrategy] = {}
         self.image = state_image(self.world)
+
+    def bodies(self, keys: list[str]) -> st.SearchStrategy:
+        """Dictionaries of up to five of `keys` with hostile JSON values (one strategy per key list)."""
+        key = tuple(keys)
+        if key not in self._bodies:
+            self._bodies[key] = st.dictionaries(st.sampled_from(keys), JSON_VALUES, max_size=5)
+        return self._bodies[key]
 
     # -- setup ----------------------------------------------------------------------------
     def merchant(self, owner: str) -> dict:
@@ -179,7 +200,7 @@ class Fuzzer:
             try:
                 strategy = from_schema(schema_for(contracts_root() / owner, contract))
             except Exception:  # a keyword hypothesis-jsonschema cannot generate from
-                strategy = st.dictionaries(st.sampled_from(self.keys or ["a"]), _json_values(), max_size=5)
+                strategy = self.bodies(self.keys or ["a"])
             self.strategies[key] = strategy
         return self.strategies[key]
 
@@ -197,17 +218,16 @@ class Fuzzer:
         route: Route = pick(data, self.active, label="route")
         values = {}
         for name in route.params:
-            choice = data.draw(st.sampled_from(["pool", "name", "hostile"]))
+            choice = data.draw(PARAM_SOURCES)
             if choice == "pool":
                 values[name] = quote(pick(data, self.pool or ["x"]), safe="", errors="surrogatepass")
             elif choice == "name":
-                values[name] = data.draw(st.sampled_from(self.names))
+                values[name] = data.draw(self.name_values)
             else:
-                values[name] = data.draw(st.sampled_from(PATH_HOSTILE))
+                values[name] = data.draw(PATH_VALUES)
         path = fill(route.template, values)
         contract = self.contract_of.get(route)
-        kind = data.draw(st.sampled_from(["contract", "example", "mutated", "mutated", "json", "raw", "header"]),
-                         label="kind")
+        kind = data.draw(KINDS, label="kind")
         body, pool = None, self.pool
         if kind == "example" and contract and self.contract_examples(route.owner, contract):
             body = dict(pick(data, self.contract_examples(route.owner, contract)))
@@ -224,10 +244,10 @@ class Fuzzer:
                 # below (a simulation or lookup gets past "unknown id" only with a real one)
                 body, kind = {pick(data, keys): pick(data, pool or ["x"])}, "mutated"
             else:
-                body = data.draw(st.dictionaries(st.sampled_from(keys), _json_values(), max_size=5), label="body")
+                body = data.draw(self.bodies(keys), label="body")
         if kind in ("mutated", "json") and isinstance(body, dict) and data.draw(st.booleans()):
             key = pick(data, sorted(body) + self.keys or ["a"])
-            value = pick(data, self.pool or ["x"]) if data.draw(st.booleans()) else data.draw(st.sampled_from(HOSTILE))
+            value = pick(data, self.pool or ["x"]) if data.draw(st.booleans()) else data.draw(HOSTILE_VALUES)
             body = {**body, key: value}
         if body is not None and not isinstance(body, dict):
             body = {"value": body}
@@ -254,15 +274,15 @@ class Fuzzer:
         if kind == "raw":
             if data.draw(st.booleans()) and req["raw"].startswith(b"{") and len(req["raw"]) > 2:
                 # splice a literal number no client library would print into a (signed) body
-                literal = data.draw(st.sampled_from(LITERAL_NUMBERS))
-                key = data.draw(st.sampled_from(self.keys + ["amount", "fraction"]))
+                literal = data.draw(LITERALS)
+                key = data.draw(self.splice_keys)
                 req["raw"] = b"{" + json.dumps(key).encode() + b":" + literal + b"," + req["raw"][1:]
             else:
-                req["raw"] = data.draw(st.sampled_from(RAW_BODIES))
-            req["headers"]["Content-Type"] = data.draw(st.sampled_from(CONTENT_TYPES))
+                req["raw"] = data.draw(RAW)
+            req["headers"]["Content-Type"] = data.draw(TYPES)
         if kind == "header":
             target = pick(data, sorted(req["headers"]) + ["Authorization", "sign", "timestamp", "X-Api-Key"])
-            junk = data.draw(st.sampled_from(HEADER_JUNK))
+            junk = data.draw(JUNK)
             original = req["headers"].get(target, "")
             raw_value = (original.encode("latin-1", "replace") + junk) if data.draw(st.booleans()) else junk
             req["raw_headers"] = [(k.encode(), v.encode("latin-1", "replace")) for k, v in req["headers"].items()

@@ -14,7 +14,9 @@ Each delivery is then checked (`expect_webhook`): its event, body, status, attem
 """
 from __future__ import annotations
 
+import functools
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,7 +160,6 @@ def recorded_scenario(world: Any) -> dict:
 
 
 def recording_text(world: Any) -> str:
-    import yaml   # on first use: serving starts without it (tests/test_startup_imports.py)
     header = ["# Recorded by provider-sandbox: every input since the world's last reset, replayed",
               "# exactly by `mockserver run FILE` (in-process, or --server URL [--tenant NAME]).",
               "# Limits: docs/scenarios.md, \"Recording\"."]
@@ -166,9 +167,63 @@ def recording_text(world: Any) -> str:
     if configured:
         header.append(f"# This sandbox's configuration sets merchants or options of {', '.join(configured)}: "
                       f"replay against a sandbox with the same configuration (--server URL).")
-    body = yaml.safe_dump(recorded_scenario(world), sort_keys=False, allow_unicode=True, width=120,
-                          default_flow_style=None)
-    return "\n".join(header) + "\n" + body
+    return "\n".join(header) + "\n" + _yaml_text(recorded_scenario(world))
+
+
+def _yaml_text(data: dict) -> str:
+    """libyaml's emitter where PyYAML has it (its wheels do): a recording of large bodies took
+    seconds in the pure-Python one. libyaml takes UTF-8 only: when a string holds a lone surrogate
+    (an admin body's JSON escape, kept as parsed), the steps are written one by one, the same
+    text, and only those holding one by the Python emitter."""
+    try:
+        return _dump(data)
+    except UnicodeEncodeError:
+        return _step_by_step(data)
+
+
+def _step_by_step(data: dict) -> str:
+    *head, last = data
+    if last != "steps" or not data["steps"]:
+        return _dump(data, fast=False)
+    return ((_dump({key: data[key] for key in head}) if head else "") + "steps:\n"
+            + "".join(_dump([step], fast=_encodable(step)) for step in data["steps"]))
+
+
+def _dump(data: Any, fast: bool = True) -> str:
+    import yaml   # on first use: serving starts without it (tests/test_startup_imports.py)
+    dumper = getattr(yaml, "CSafeDumper", None) if fast else None
+    return yaml.dump(data, Dumper=dumper or _python_dumper(), sort_keys=False, allow_unicode=True, width=120,
+                     default_flow_style=None)
+
+
+def _encodable(value: Any) -> bool:
+    if isinstance(value, str):
+        return not _SURROGATE.search(value)
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_encodable(v) for v in value)
+    return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@functools.cache
+def _python_dumper() -> type:
+    """The pure-Python SafeDumper, but a string holding U+0085 (NEL) double-quoted: it would
+    write one single-quoted, where YAML reads the NEL as a line break (a body replayed with four
+    spaces in place of that character)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper, value: str):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if "\x85" in value else None)
+
+    Dumper.add_representer(str, text)
+    return Dumper
 
 
 @routes.get("/_sandbox/recording")
