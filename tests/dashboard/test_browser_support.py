@@ -38,3 +38,14 @@ def test_without_chromium_a_browser_module_fails_in_ci(monkeypatch, tmp_path):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="mandatory in CI: Chromium not found"):
         browser_support._start()
+
+
+def test_shared_memory_stays_in_dev_shm_only_where_it_has_room(monkeypatch):
+    class Room:
+        def __init__(self, blocks):
+            self.f_bavail, self.f_frsize = blocks, 4096
+
+    monkeypatch.setattr(browser_support.os, "statvfs", lambda path: Room(16 * 1024))       # 64 MB
+    assert browser_support._dropped_defaults() == []
+    monkeypatch.setattr(browser_support.os, "statvfs", lambda path: Room(1024 * 1024))     # 4 GB
+    assert browser_support._dropped_defaults() == ["--disable-dev-shm-usage"]
