@@ -18,7 +18,7 @@ from mockserver.app import build_app
 from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
 
-from browser_support import PAGE_TIMEOUT_MS, launched_chromium
+from browser_support import PAGE_TIMEOUT_MS, module_browser
 
 
 START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
@@ -72,11 +72,11 @@ def sandbox():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Per module, not per session: Playwright's sync API keeps an event loop running in the
-    thread while it is started, and the async tests after these need the thread's loop free."""
-    with launched_chromium() as launched:
-        yield launched
+def browser(request):
+    """The test process's one Chromium (see module_browser: the thread's loop is free again for
+    the async tests of the modules after this one)."""
+    with module_browser(request.config) as shared:
+        yield shared
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from mockserver.config import SandboxConfig
 from mockserver.core.http.context import WORLD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dashboard"))
-from browser_support import PAGE_TIMEOUT_MS, launched_chromium  # noqa: E402
+from browser_support import PAGE_TIMEOUT_MS, module_browser  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +53,8 @@ def served():
 
 
 @pytest.fixture(scope="module")
-def tab():
-    with launched_chromium() as browser:
+def tab(request):
+    with module_browser(request.config) as browser:
         page = browser.new_page()
         page.set_default_timeout(PAGE_TIMEOUT_MS)
         problems: list[str] = []
