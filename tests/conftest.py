@@ -67,6 +67,16 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{seconds:6.1f}s {nodeid}")
 
 
+@pytest.fixture(scope="module")
+def running():
+    """A sandbox served on a thread of its own (a real port): the URL the CLI's verbs are pointed at."""
+    from mockserver.scenarios.sandbox import ThreadedSandbox
+    server = ThreadedSandbox()
+    server.start()
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory):
     """A real PostgreSQL server for the run (tests/pg_support.py): shared by the xdist workers,

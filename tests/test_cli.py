@@ -125,15 +125,6 @@ def test_without_a_seed_the_banner_says_it_was_drawn():
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def running():
-    from mockserver.scenarios.sandbox import ThreadedSandbox
-    server = ThreadedSandbox()
-    server.start()
-    yield server.url
-    server.stop()
-
-
 @pytest.mark.parametrize("argv", [
     ["deliveries", "--json"], ["deliveries"], ["advance", "1m"], ["trigger", "cryptopayment", "expire"],
     ["contracts", "cryptopayment"], ["run", "--schema"], ["openapi", "alppay"], ["--help"]])

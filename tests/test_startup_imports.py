@@ -78,15 +78,6 @@ def _loaded_by(argvs: list[list[str]]) -> dict[str, list[str]]:
     return json.loads(done.stdout)
 
 
-@pytest.fixture(scope="module")
-def running():
-    from mockserver.scenarios.sandbox import ThreadedSandbox
-    server = ThreadedSandbox()
-    server.start()
-    yield server.url
-    server.stop()
-
-
 def test_help_and_the_verbs_on_a_running_sandbox_load_no_event_loop_nor_app(running, tmp_path):
     """Every verb's --help; `advance`, `record` and the `deliveries` listing (admin API only: the
     standard library's HTTP client), and `contracts` (files only) do what they do without asyncio,
