@@ -17,7 +17,7 @@ TEST_STAMP  := $(VENV)/.installed-test
 # uv builds the venv and installs into it in about 5 s from a fresh clone, where venv + pip take
 # about 21 s (ensurepip alone is 6 s); where uv cannot be had, venv and pip do the same job.
 # PYTHONWARNINGS: the build backend's notice about editable installs is for packagers, not users.
-INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); \
+INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet $(2) --python $(BIN)/python $(1); \
           else PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --disable-pip-version-check $(1); fi
 
 .PHONY: serve test tools fuzz bench bench-store soak lint clean
@@ -28,10 +28,12 @@ $(BIN)/python:
 	  { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 
 $(SERVE_STAMP): pyproject.toml setup.py | $(BIN)/python
-	@$(call INSTALL,-e '.[fast]')
+	@$(call INSTALL,-e '.[fast]',--compile-bytecode)
 	@touch $@
 
-# pip too: the packaging tests build wheels with the venv's own `python -m pip`
+# pip too: the packaging tests build wheels with the venv's own `python -m pip`. Bytecode: uv
+# leaves none unless asked (pip compiles at install); serving asks, since every start would compile
+# aiohttp again where PYTHONDONTWRITEBYTECODE is set; the suite writes what it imports (4 s less).
 $(TEST_STAMP): pyproject.toml setup.py | $(BIN)/python
 	@$(call INSTALL,-e '.[test]' pip)
 	@touch $@ $(SERVE_STAMP)
