@@ -181,7 +181,7 @@ def test_verbs_are_commands_and_an_unreachable_sandbox_is_one_line():
 
 @pytest.mark.parametrize("argv", [["trigger", "cryptopayment", "exact"], ["deliveries"], ["deliveries", "--follow"],
                                   ["advance", "6m"]])
-@pytest.mark.parametrize("where", ["--server", "SANDBOX_URL", "a bad URL"])
+@pytest.mark.parametrize("where", ["--server", "SANDBOX_URL", "a bad URL", "a port that is not one"])
 def test_every_verb_without_a_reachable_sandbox_says_so_in_one_line(argv, where, monkeypatch, capsys):
     from mockserver.cli import main
     monkeypatch.delenv("SANDBOX_URL", raising=False)
@@ -189,13 +189,15 @@ def test_every_verb_without_a_reachable_sandbox_says_so_in_one_line(argv, where,
         argv = [*argv, "--server", "http://127.0.0.1:9"]
     elif where == "SANDBOX_URL":
         monkeypatch.setenv("SANDBOX_URL", "http://127.0.0.1:9")
-    else:
+    elif where == "a bad URL":
         argv = [*argv, "--server", "127.0.0.1:9"]    # no scheme
+    else:
+        argv = [*argv, "--server", "http://127.0.0.1:abc"]   # was a traceback from the URL parser
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith(f"mockserver {argv[0]}: no sandbox at ") and "--server" in err and "SANDBOX_URL" in err
     assert ("from SANDBOX_URL" in err) == (where == "SANDBOX_URL")
-    assert ("not an http:// URL" in err) == (where == "a bad URL")
+    assert ("not an http:// URL" in err) == (where in ("a bad URL", "a port that is not one"))
 
 
 def test_run_against_an_unreachable_server_is_one_line(capsys):

@@ -39,6 +39,12 @@ class SandboxUnreachable(SandboxUnavailable):
         self.origin, self.reason = origin, reason
 
 
+def _origin(url: str) -> str:
+    """scheme://host:port of `url`, or `url` itself when it has neither."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else url
+
+
 def _why_unreachable(exc: Exception) -> str:
     if isinstance(exc, _not_a_url()):
         return "not an http:// URL"
@@ -92,6 +98,10 @@ class SandboxClient:
         import aiohttp
         from yarl import URL
         not_a_url = _not_a_url()
+        try:   # a port that is not a number, or out of range: aiohttp would raise a bare ValueError
+            urlsplit(url).port
+        except ValueError:
+            raise SandboxUnreachable(_origin(url), "not an http:// URL") from None
         session = self.session
         if source:
             session = aiohttp.ClientSession(
@@ -220,7 +230,7 @@ class BlockingClient(SandboxClient):
         import http.client   # here: the runner's processes never need it
 
         parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else url
+        origin = _origin(url)
         try:
             port, host = parts.port, parts.hostname
         except ValueError:   # a port that is not a number, or out of range
