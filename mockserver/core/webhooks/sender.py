@@ -375,13 +375,7 @@ async def _on_socket(opened: Opened, request: bytes) -> tuple[int, bytes]:
                 answer.data_received(data)
             else:
                 answer.eof_received()
-        try:
-            unsent = unsent[sock.send(unsent):]
-        except (BlockingIOError, InterruptedError):
-            pass
-        except OSError as exc:
-            unsent = unsent[:0]
-            answer.connection_lost(exc)
+        writable()   # what the socket takes now; the rest when it is writable
         if unsent:
             loop.add_writer(fd, writable)
         loop.add_reader(fd, readable)
