@@ -45,6 +45,20 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else url
 
 
+def _http_target(url: str) -> tuple[str, str, int | None]:
+    """The scheme, host and port of an http(s) URL; anything else (no scheme, no host, a port that is not
+    a number or out of range) is SandboxUnreachable "not an http:// URL", as aiohttp's InvalidURL,
+    where its URL parser would raise a bare ValueError for the port."""
+    parts = urlsplit(url)
+    try:
+        port, host = parts.port, parts.hostname
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
+        raise SandboxUnreachable(_origin(url), "not an http:// URL")
+    return parts.scheme, host, port
+
+
 def _why_unreachable(exc: Exception) -> str:
     if isinstance(exc, _not_a_url()):
         return "not an http:// URL"
@@ -98,10 +112,7 @@ class SandboxClient:
         import aiohttp
         from yarl import URL
         not_a_url = _not_a_url()
-        try:   # a port that is not a number, or out of range: aiohttp would raise a bare ValueError
-            urlsplit(url).port
-        except ValueError:
-            raise SandboxUnreachable(_origin(url), "not an http:// URL") from None
+        _http_target(url)   # the one check of both clients, before aiohttp parses it
         session = self.session
         if source:
             session = aiohttp.ClientSession(
@@ -113,9 +124,7 @@ class SandboxClient:
                                        allow_redirects=False) as resp:
                 return Exchange(resp.status, dict(resp.headers), await resp.read())
         except (aiohttp.ClientConnectorError, *not_a_url) as exc:
-            parts = URL(url, encoded=True)
-            origin = f"{parts.scheme}://{parts.raw_authority}" if parts.absolute else url
-            raise SandboxUnreachable(origin, _why_unreachable(exc)) from None
+            raise SandboxUnreachable(_origin(url), _why_unreachable(exc)) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise SandboxUnavailable(f"{method} {url}: {type(exc).__name__}: {exc}") from None
         finally:
@@ -229,15 +238,9 @@ class BlockingClient(SandboxClient):
                    headers: dict[str, str] | None = None, source: str | None = None) -> Exchange:
         import http.client   # here: the runner's processes never need it
 
-        parts = urlsplit(url)
+        scheme, host, port = _http_target(url)
         origin = _origin(url)
-        try:
-            port, host = parts.port, parts.hostname
-        except ValueError:   # a port that is not a number, or out of range
-            host = None
-        if parts.scheme not in ("http", "https") or not host:   # as aiohttp's InvalidURL
-            raise SandboxUnreachable(origin, "not an http:// URL")
-        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
         connection = kind(host, port, timeout=self.TIMEOUT, source_address=(source, 0) if source else None)
         try:
             try:
